@@ -1,0 +1,46 @@
+"""Errors raised by the panelcare core.
+
+    PanelcareError
+    └── InputError            bad input data: names the file, row and column
+        └── (engines subclass it for their own input rules)
+
+The web app turns these into form errors; the CLI prints them and exits with status 2.
+"""
+
+from __future__ import annotations
+
+
+class PanelcareError(Exception):
+    """Base class of every error the core raises on purpose."""
+
+
+class InputError(PanelcareError):
+    """A value in an input file is missing or wrong.
+
+    ``file`` is the file's name, ``row`` the 1-based data row (the header is row 0 and
+    not counted), ``column`` the column name; each may be ``None`` when it does not apply.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> None:
+        self.message = message
+        self.file = file
+        self.row = row
+        self.column = column
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = []
+        if self.file is not None:
+            where.append(self.file)
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column {self.column}")
+        return f"{', '.join(where)}: {self.message}" if where else self.message

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from web.config import settings
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def run_check(extra_env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(extra_env)
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+    )
+
+
+def test_it_passes_the_deployment_checks_with_production_settings():
+    result = run_check(
+        {
+            "PANELCARE_PRODUCTION": "true",
+            "SECRET_KEY": "x7!kq2" * 12,
+            "ALLOWED_HOSTS": "panelcare.example.qc.ca",
+        }
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_it_refuses_production_without_a_secret_key():
+    result = run_check({"PANELCARE_PRODUCTION": "true"})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_it_fails_loudly_on_a_malformed_boolean(monkeypatch):
+    monkeypatch.setenv("DEBUG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="DEBUG must be true or false"):
+        settings.env_bool("DEBUG", False)
+
+
+def test_it_reads_comma_separated_lists(monkeypatch):
+    monkeypatch.setenv("ALLOWED_HOSTS", "a.example, b.example,")
+    assert settings.env_list("ALLOWED_HOSTS", []) == ["a.example", "b.example"]

@@ -1,0 +1,1 @@
+"""Users, their role and territory, the access rules, and login."""

@@ -1,0 +1,367 @@
+"""The access rules of every role on the tiny demo region (2 RLS, one user per role).
+
+Expected sets are computed here in plain Python from all the rows, not with the access
+module's own queries, so that a wrong filter cannot agree with itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone, translation
+
+from web.accounts import access
+from web.accounts.models import Role
+from web.regions.demo import LoadReport
+from web.regions.models import (
+    GmfMembership,
+    Patient,
+    Physician,
+    Registration,
+    Rls,
+    WaitlistEntry,
+)
+from web.regions.testing import load_tiny_demo, make_user
+
+pytestmark = pytest.mark.django_db
+
+REGIONAL = ["drmg", "ciusss", "coach"]
+EVERY_ROLE = ["drmg", "cml.rimouski", "cml.kamouraska", "gestion.gmf", "ciusss", "medecin", "coach"]
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker) -> Iterator[LoadReport]:
+    """The tiny demo, loaded once for this module and rolled back at its end."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield load_tiny_demo()
+        transaction.set_rollback(True)
+
+
+def user(username: str) -> User:
+    # A fresh instance each time: the profile is cached on the user object.
+    return User.objects.get(username=username)
+
+
+def codes(queryset) -> set[str]:
+    return set(queryset.values_list("code", flat=True))
+
+
+@pytest.fixture
+def territory(demo) -> dict:
+    """Facts of the tiny region, read without the access module."""
+    today = timezone.localdate()
+    own, other = Rls.objects.order_by("code")[:2]
+    gestion = user("gestion.gmf").profile.gmf
+    medecin = user("medecin").profile.physician
+
+    def in_force(row) -> bool:
+        return row.start_date <= today and (row.end_date is None or row.end_date > today)
+
+    members = {
+        m.physician.code
+        for m in GmfMembership.objects.select_related("physician")
+        if m.gmf_id == gestion.pk and in_force(m)
+    }
+    registrations = [
+        r for r in Registration.objects.select_related("patient", "physician") if in_force(r)
+    ]
+    return {
+        "own": own,
+        "other": other,
+        "gmf": gestion,
+        "physician": medecin,
+        "gmf_members": members,
+        "gmf_patients": {r.patient.code for r in registrations if r.physician.code in members},
+        "physician_patients": {
+            r.patient.code for r in registrations if r.physician_id == medecin.pk
+        },
+    }
+
+
+def test_it_gives_the_demo_a_user_per_role(demo, territory):
+    roles = {username: user(username).profile.role for username in EVERY_ROLE}
+    assert roles == {
+        "drmg": Role.DRMG,
+        "cml.rimouski": Role.CML,
+        "cml.kamouraska": Role.CML,
+        "gestion.gmf": Role.GMF_MANAGER,
+        "ciusss": Role.CIUSSS_MANAGER,
+        "medecin": Role.PHYSICIAN,
+        "coach": Role.QI_COACH,
+    }
+    # The data the other tests rely on exists: otherwise they would pass on empty sets.
+    assert territory["gmf"].rls == territory["own"]
+    assert territory["physician"].code in territory["gmf_members"]
+    assert territory["physician_patients"]
+    assert territory["gmf_patients"] > territory["physician_patients"]
+    assert Patient.objects.filter(rls=territory["other"]).exists()
+    assert WaitlistEntry.objects.filter(rls=territory["own"]).exists()
+    assert WaitlistEntry.objects.filter(rls=territory["other"]).exists()
+
+
+# --- profile_for ---------------------------------------------------------------------------
+
+
+def test_it_refuses_a_user_without_a_profile(demo):
+    with pytest.raises(PermissionDenied):
+        access.profile_for(make_user_without_profile())
+
+
+def test_it_refuses_a_superuser_without_a_profile(demo):
+    admin = user("admin")
+    assert admin.is_superuser
+    with pytest.raises(PermissionDenied):
+        access.visible_rls(admin)
+
+
+def test_it_refuses_an_anonymous_visitor(demo):
+    with pytest.raises(PermissionDenied):
+        access.visible_patients(AnonymousUser())
+
+
+def make_user_without_profile() -> User:
+    return User.objects.create(username="nobody")
+
+
+# --- visible_rls ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("username", "expected"),
+    [
+        ("drmg", "both"),
+        ("ciusss", "both"),
+        ("coach", "both"),
+        ("cml.rimouski", "own"),
+        ("cml.kamouraska", "other"),
+        ("gestion.gmf", "own"),
+        ("medecin", "own"),
+    ],
+)
+def test_it_shows_each_role_its_rls(territory, username, expected):
+    own, other = territory["own"].code, territory["other"].code
+    wanted = {"both": {own, other}, "own": {own}, "other": {other}}[expected]
+    assert codes(access.visible_rls(user(username))) == wanted
+
+
+# --- visible_physicians --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("username", REGIONAL)
+def test_it_shows_regional_roles_every_physician(territory, username):
+    assert codes(access.visible_physicians(user(username))) == codes(Physician.objects.all())
+
+
+def test_it_shows_a_cml_the_physicians_of_their_rls_only(territory):
+    own, other = territory["own"], territory["other"]
+    rimouski = codes(access.visible_physicians(user("cml.rimouski")))
+    kamouraska = codes(access.visible_physicians(user("cml.kamouraska")))
+    assert rimouski == codes(Physician.objects.filter(rls=own))
+    assert kamouraska == codes(Physician.objects.filter(rls=other))
+    assert rimouski and kamouraska
+    assert not rimouski & kamouraska
+
+
+def test_it_shows_a_gmf_manager_the_members_of_their_gmf_today(territory):
+    visible = codes(access.visible_physicians(user("gestion.gmf")))
+    assert visible == territory["gmf_members"]
+    assert visible
+    assert len(visible) < Physician.objects.filter(rls=territory["own"]).count()
+
+
+def test_it_leaves_out_a_gmf_member_whose_membership_has_ended(territory):
+    gmf_manager = user("gestion.gmf")
+    membership = GmfMembership.objects.filter(
+        gmf=territory["gmf"], physician=territory["physician"]
+    ).first()
+    membership.end_date = timezone.localdate()
+    membership.save(update_fields=["end_date"])
+    assert territory["physician"].code not in codes(access.visible_physicians(gmf_manager))
+
+
+def test_it_shows_a_physician_only_themself(territory):
+    assert codes(access.visible_physicians(user("medecin"))) == {territory["physician"].code}
+
+
+# --- visible_patients ----------------------------------------------------------------------
+
+
+def test_it_shows_the_drmg_every_patient_of_the_region(territory):
+    assert access.visible_patients(user("drmg")).count() == Patient.objects.count()
+
+
+def test_it_shows_a_cml_the_residents_of_their_rls_only(territory):
+    own, other = territory["own"], territory["other"]
+    rimouski = codes(access.visible_patients(user("cml.rimouski")))
+    kamouraska = codes(access.visible_patients(user("cml.kamouraska")))
+    assert rimouski == codes(Patient.objects.filter(rls=own))
+    assert kamouraska == codes(Patient.objects.filter(rls=other))
+    assert rimouski and kamouraska
+    assert not rimouski & kamouraska
+
+
+def test_it_shows_a_gmf_manager_the_patients_registered_with_their_members(territory):
+    visible = access.visible_patients(user("gestion.gmf"))
+    assert codes(visible) == territory["gmf_patients"]
+    # One row per patient, even for a patient with several registrations over time.
+    assert visible.count() == len(territory["gmf_patients"])
+
+
+def test_it_shows_a_physician_their_registered_patients_only(territory):
+    assert codes(access.visible_patients(user("medecin"))) == territory["physician_patients"]
+
+
+@pytest.mark.parametrize("username", ["ciusss", "coach"])
+def test_it_shows_no_patient_to_counts_only_roles(territory, username):
+    assert not access.visible_patients(user(username)).exists()
+
+
+# --- visible_waitlist ----------------------------------------------------------------------
+
+
+def test_it_shows_the_drmg_the_whole_waiting_list(territory):
+    assert access.visible_waitlist(user("drmg")).count() == WaitlistEntry.objects.count()
+
+
+def test_it_shows_a_cml_the_waiting_list_of_their_rls(territory):
+    visible = access.visible_waitlist(user("cml.kamouraska"))
+    assert set(visible.values_list("pk", flat=True)) == set(
+        WaitlistEntry.objects.filter(rls=territory["other"]).values_list("pk", flat=True)
+    )
+
+
+@pytest.mark.parametrize("username", ["gestion.gmf", "ciusss", "medecin", "coach"])
+def test_it_hides_the_waiting_list_from_other_roles(territory, username):
+    assert not access.visible_waitlist(user(username)).exists()
+
+
+@pytest.mark.parametrize(
+    ("username", "allowed"),
+    [
+        ("drmg", True),
+        ("cml.rimouski", True),
+        ("cml.kamouraska", True),
+        ("gestion.gmf", False),
+        ("ciusss", False),
+        ("medecin", False),
+        ("coach", False),
+        ("admin", False),
+    ],
+)
+def test_it_lets_only_the_drmg_and_cmls_list_waiting_patients(territory, username, allowed):
+    assert access.can_list_waitlist(user(username)) is allowed
+
+
+# --- can_see_full_hin ----------------------------------------------------------------------
+
+
+def test_it_shows_the_full_hin_to_the_drmg(territory):
+    patient = Patient.objects.filter(rls=territory["other"]).first()
+    assert access.can_see_full_hin(user("drmg"), patient)
+
+
+def test_it_shows_the_full_hin_to_the_cml_of_the_patients_rls_only(territory):
+    patient = Patient.objects.filter(rls=territory["own"]).first()
+    assert access.can_see_full_hin(user("cml.rimouski"), patient)
+    assert not access.can_see_full_hin(user("cml.kamouraska"), patient)
+
+
+def test_it_shows_the_full_hin_to_the_patients_own_physician_only(territory):
+    own_patient = Patient.objects.get(code=sorted(territory["physician_patients"])[0])
+    someone_else = Patient.objects.exclude(code__in=territory["physician_patients"]).first()
+    assert access.can_see_full_hin(user("medecin"), own_patient)
+    assert not access.can_see_full_hin(user("medecin"), someone_else)
+
+
+@pytest.mark.parametrize("username", ["gestion.gmf", "ciusss", "coach", "admin"])
+def test_it_masks_the_hin_for_everybody_else(territory, username):
+    # The GMF manager may open this patient's record, but with the number masked.
+    patient = Patient.objects.get(code=sorted(territory["physician_patients"])[0])
+    assert not access.can_see_full_hin(user(username), patient)
+
+
+# --- access_* ------------------------------------------------------------------------------
+
+
+def test_it_returns_an_rls_of_the_users_territory(territory):
+    assert access.access_rls(user("cml.rimouski"), territory["own"].code) == territory["own"]
+
+
+def test_it_answers_404_for_an_rls_of_another_territory(territory):
+    with pytest.raises(Http404):
+        access.access_rls(user("cml.rimouski"), territory["other"].code)
+
+
+def test_it_answers_404_for_a_physician_of_another_rls(territory):
+    with pytest.raises(Http404):
+        access.access_physician(user("cml.kamouraska"), territory["physician"].code)
+    assert access.access_physician(user("cml.rimouski"), territory["physician"].code)
+
+
+def test_it_answers_404_for_a_colleagues_physician_record(territory):
+    colleague = Physician.objects.exclude(pk=territory["physician"].pk).first()
+    with pytest.raises(Http404):
+        access.access_physician(user("medecin"), colleague.code)
+
+
+def test_it_answers_404_for_a_patient_outside_the_users_panel(territory):
+    stranger = Patient.objects.exclude(code__in=territory["physician_patients"]).first()
+    with pytest.raises(Http404):
+        access.access_patient(user("medecin"), stranger.code)
+
+
+def test_it_answers_404_alike_for_a_patient_who_does_not_exist(territory):
+    with pytest.raises(Http404):
+        access.access_patient(user("drmg"), "no-such-patient")
+
+
+def test_it_answers_404_for_any_patient_to_a_counts_only_role(territory):
+    patient = Patient.objects.first()
+    with pytest.raises(Http404):
+        access.access_patient(user("coach"), patient.code)
+
+
+def test_it_lets_a_gmf_manager_open_a_patient_of_their_gmf(territory):
+    code = sorted(territory["gmf_patients"])[0]
+    assert access.access_patient(user("gestion.gmf"), code).code == code
+
+
+# --- scope_label ---------------------------------------------------------------------------
+
+
+def test_it_describes_each_users_territory(territory):
+    region = territory["own"].region
+    with translation.override("en"):
+        assert access.scope_label(user("drmg")) == f"Region {region.name}"
+        assert access.scope_label(user("cml.rimouski")) == f"RLS {territory['own'].name}"
+        assert access.scope_label(user("gestion.gmf")) == territory["gmf"].name
+        assert access.scope_label(user("medecin")) == f"Panel of {territory['physician'].name}"
+
+
+def test_it_names_every_rls_of_a_cml_with_several(territory):
+    cml = make_user(Role.CML, rls=[territory["own"], territory["other"]])
+    label = access.scope_label(cml)
+    assert territory["own"].name in label
+    assert territory["other"].name in label
+
+
+def test_it_exports_exactly_the_access_api():
+    assert sorted(access.__all__) == [
+        "access_patient",
+        "access_physician",
+        "access_rls",
+        "can_list_waitlist",
+        "can_see_full_hin",
+        "profile_for",
+        "scope_label",
+        "visible_patients",
+        "visible_physicians",
+        "visible_rls",
+        "visible_waitlist",
+    ]
+    assert all(callable(getattr(access, name)) for name in access.__all__)

@@ -1,0 +1,707 @@
+"""Load the synthetic demo region into the database, with one demo user per role.
+
+The tables come from :mod:`panelcare.synth` in memory (no file), in the shape of the data
+contracts (``docs/data-contract.md``); visits are not loaded. The
+whole load is one transaction: it either completes or leaves the database as it was. It is
+idempotent: when the region is already in the database, nothing is written.
+
+Speed: the region scale (about 200,000 patients and 174,000 registrations) goes through
+``bulk_create`` in batches, with primary keys read back from the inserts to link the next
+tables, so the number of queries does not grow with the number of rows per object. History
+rows (django-simple-history) are not written for the import: the history of a demo row
+starts with its first change.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import math
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import pyarrow as pa
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import User
+from django.db import models, transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from panelcare import synth
+from web.accounts.access import scope_label
+from web.accounts.models import Profile, Role
+from web.regions.models import (
+    Gmf,
+    GmfKind,
+    GmfMembership,
+    Ips,
+    IpsPartnership,
+    Patient,
+    Physician,
+    PracticeGroup,
+    PracticeGroupMembership,
+    Region,
+    Registration,
+    Rls,
+    ServiceAgreement,
+    Site,
+    WaitlistEntry,
+)
+
+# The one password of every demo account; printed by `manage.py load_demo`.
+DEMO_PASSWORD = "demo-panelcare-2026"
+DEFAULT_SEED = synth.DEFAULT_SEED
+SCALES = ("region", "tiny")
+BATCH_SIZE = 5000
+
+# The RLS of the two demo CMLs at the region scale, found by name.
+CML_RLS_NAMES = {"cml.rimouski": "Rimouski-Neigette", "cml.kamouraska": "Kamouraska"}
+
+Tables = dict[str, pa.Table]
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    """One line of the logins table printed after a load."""
+
+    username: str
+    role: str
+    territory: str
+    password: str = DEMO_PASSWORD
+
+
+@dataclass
+class LoadReport:
+    """What :func:`load_demo` did.
+
+    ``already_loaded`` is true when the region was in the database and nothing was
+    written; ``counts`` gives the rows inserted per model name (empty then); ``seconds``
+    is the wall time of generation plus load.
+    """
+
+    scale: str
+    seed: int
+    region_code: str
+    already_loaded: bool
+    counts: dict[str, int] = field(default_factory=dict)
+    logins: list[DemoLogin] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def generate_tables(scale: str, seed: int, as_of: datetime.date) -> Tables:
+    """The synthetic tables of ``scale`` ("region" or "tiny"), without visits.
+
+    Raises:
+        ValueError: for another scale.
+    """
+    if scale not in SCALES:
+        raise ValueError(f"unknown scale {scale!r}; expected one of {', '.join(SCALES)}")
+    return synth.region_tables(seed=seed, as_of=as_of, scale=scale, with_visits=False)
+
+
+def load_demo(
+    scale: str = "region", seed: int = DEFAULT_SEED, *, as_of: datetime.date | None = None
+) -> LoadReport:
+    """Generate the demo region and load it, with the demo users, in one transaction.
+
+    Args:
+        scale: "region" (the Bas-Saint-Laurent at full size) or "tiny" (2 RLS, for tests).
+        seed: the generator's seed; the same seed gives the same region.
+        as_of: the day the synthetic data is current on; today by default, so that the
+            registrations "in force today" that the pages show are the generated ones.
+
+    Returns:
+        A :class:`LoadReport`; nothing is written when the region already exists.
+    """
+    started = time.perf_counter()
+    as_of = as_of or timezone.localdate()
+    tables = generate_tables(scale, seed, as_of)
+    region_code = str(tables["regions"].column("region_id")[0].as_py())
+    with transaction.atomic():
+        if Region.objects.filter(code=region_code).exists():
+            return LoadReport(
+                scale=scale,
+                seed=seed,
+                region_code=region_code,
+                already_loaded=True,
+                logins=demo_logins(),
+                seconds=time.perf_counter() - started,
+            )
+        counts = load_tables(tables)
+        region = Region.objects.get(code=region_code)
+        counts["User"] = create_demo_users(region, scale=scale, on=as_of)
+    return LoadReport(
+        scale=scale,
+        seed=seed,
+        region_code=region_code,
+        already_loaded=False,
+        counts=counts,
+        logins=demo_logins(),
+        seconds=time.perf_counter() - started,
+    )
+
+
+# --- Reading the arrow tables -------------------------------------------------------------
+
+
+def _column(table: pa.Table, name: str, convert: Callable[[Any], Any] | None = None) -> list:
+    """One column as Python values, converted; a missing optional column reads as None."""
+    if name not in table.column_names:
+        return [None] * table.num_rows
+    values = table.column(name).to_pylist()
+    return [convert(v) for v in values] if convert else values
+
+
+def _rows(table: pa.Table, **columns: Callable[[Any], Any] | None) -> Iterator[tuple]:
+    """The rows of ``table`` as tuples of the named columns, each through its converter.
+
+    Converting column by column is several times faster than ``Table.to_pylist()``.
+    """
+    return zip(*(_column(table, name, convert) for name, convert in columns.items()), strict=True)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value == "" or (isinstance(value, float) and math.isnan(value))
+
+
+def _date(value: Any) -> datetime.date | None:
+    if _blank(value):
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(str(value))
+
+
+def _str(value: Any) -> str:
+    return "" if _blank(value) else str(value)
+
+
+def _opt_str(value: Any) -> str | None:
+    return None if _blank(value) else str(value)
+
+
+def _opt_int(value: Any) -> int | None:
+    return None if _blank(value) else int(value)
+
+
+def _opt_float(value: Any) -> float | None:
+    return None if _blank(value) else float(value)
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "yes")
+    return bool(value) and not _blank(value)
+
+
+def _categories(value: Any) -> list[str]:
+    """A patient's categories: the contract's single ``category``, or a list, or none."""
+    if _blank(value):
+        return []
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value if not _blank(v)]
+    return [part.strip() for part in str(value).split(";") if part.strip()]
+
+
+def _bulk_create(model: type[models.Model], objects: Iterable[models.Model]) -> list:
+    """Insert ``objects`` in batches; their primary keys are set on return."""
+    return model.objects.bulk_create(list(objects), batch_size=BATCH_SIZE)
+
+
+def _ids(objects: Iterable[Any]) -> dict[str, int]:
+    return {obj.code: obj.pk for obj in objects}
+
+
+# --- Loading --------------------------------------------------------------------------------
+
+
+def load_tables(tables: Tables) -> dict[str, int]:
+    """Insert the contract tables (all but visits) and return the rows inserted per model.
+
+    Must run inside a transaction (``load_demo`` opens it). External ids become ``code``;
+    foreign keys are resolved through dicts of code -> primary key built from the rows
+    just inserted, never by a query per row.
+    """
+    counts: dict[str, int] = {}
+
+    def insert(model: type[models.Model], objects: Iterable[models.Model]) -> list:
+        created = _bulk_create(model, objects)
+        counts[model.__name__] = counts.get(model.__name__, 0) + len(created)
+        return created
+
+    regions = _ids(
+        insert(
+            Region,
+            (
+                Region(
+                    code=code,
+                    name=name,
+                    registration_goal=(
+                        Decimal("0.850")
+                        if _blank(goal)
+                        else Decimal(str(goal)).quantize(Decimal("0.001"))
+                    ),
+                )
+                for code, name, goal in _rows(
+                    tables["regions"], region_id=str, name=str, registration_goal=None
+                )
+            ),
+        )
+    )
+    rls = _ids(
+        insert(
+            Rls,
+            (
+                Rls(
+                    code=code,
+                    region_id=regions[region],
+                    name=name,
+                    seat=seat,
+                    latitude=lat,
+                    longitude=lon,
+                    population=population,
+                )
+                for code, region, name, seat, lat, lon, population in _rows(
+                    tables["rls"],
+                    rls_id=str,
+                    region_id=str,
+                    name=str,
+                    seat=_str,
+                    latitude=float,
+                    longitude=float,
+                    population=int,
+                )
+            ),
+        )
+    )
+    gmfs = _ids(
+        insert(
+            Gmf,
+            (
+                Gmf(
+                    code=code,
+                    name=name,
+                    rls_id=rls[rls_code],
+                    kind=kind,
+                    recognized_on=recognized_on,
+                    annual_review_on=annual_review_on,
+                )
+                for code, name, rls_code, kind, recognized_on, annual_review_on in _rows(
+                    tables["gmfs"],
+                    gmf_id=str,
+                    name=str,
+                    rls_id=str,
+                    kind=str,
+                    recognized_on=_date,
+                    annual_review_on=_date,
+                )
+            ),
+        )
+    )
+    sites = _ids(
+        insert(
+            Site,
+            (
+                Site(
+                    code=code,
+                    name=name,
+                    rls_id=rls[rls_code],
+                    gmf_id=gmfs[gmf_code] if gmf_code else None,
+                    kind=kind,
+                    address=address,
+                    postal_code=postal_code,
+                    city=city,
+                    latitude=lat,
+                    longitude=lon,
+                )
+                for code, name, rls_code, gmf_code, kind, address, postal_code, city, lat, lon in _rows(
+                    tables["sites"],
+                    site_id=str,
+                    name=str,
+                    rls_id=str,
+                    gmf_id=_opt_str,
+                    kind=str,
+                    address=_str,
+                    postal_code=_str,
+                    city=_str,
+                    latitude=float,
+                    longitude=float,
+                )
+            ),
+        )
+    )
+    physicians = _ids(
+        insert(
+            Physician,
+            (
+                Physician(
+                    code=code,
+                    licence_number=licence,
+                    name=name,
+                    birth_year=birth_year,
+                    practice_start=practice_start,
+                    amp_target=amp_target,
+                    other_units=other_units or 0.0,
+                    attribution_mode=mode,
+                    previous_assiduity=previous_assiduity,
+                    departing_on=departing_on,
+                    rls_id=rls[rls_code],
+                    site_id=sites[site_code],
+                )
+                for (
+                    code,
+                    licence,
+                    name,
+                    birth_year,
+                    practice_start,
+                    amp_target,
+                    other_units,
+                    mode,
+                    previous_assiduity,
+                    departing_on,
+                    rls_code,
+                    site_code,
+                ) in _rows(
+                    tables["physicians"],
+                    physician_id=str,
+                    licence_number=str,
+                    name=str,
+                    birth_year=int,
+                    practice_start=_date,
+                    amp_target=_opt_int,
+                    other_units=_opt_float,
+                    mode=str,
+                    previous_assiduity=_opt_float,
+                    departing_on=_date,
+                    rls_id=str,
+                    site_id=str,
+                )
+            ),
+        )
+    )
+    ips = _ids(
+        insert(
+            Ips,
+            (
+                Ips(code=code, name=name, site_id=sites[site_code] if site_code else None)
+                for code, name, site_code in _rows(
+                    tables["ips"], ips_id=str, name=str, site_id=_opt_str
+                )
+            ),
+        )
+    )
+    patients = _ids(
+        insert(
+            Patient,
+            (
+                Patient(
+                    code=code,
+                    health_insurance_number=hin,
+                    first_name=first_name,
+                    last_name=last_name,
+                    birth_year=birth_year,
+                    sex=sex,
+                    postal_code=postal_code,
+                    latitude=lat,
+                    longitude=lon,
+                    rls_id=rls[rls_code],
+                    vulnerable=vulnerable,
+                    categories=categories,
+                )
+                for (
+                    code,
+                    hin,
+                    first_name,
+                    last_name,
+                    birth_year,
+                    sex,
+                    postal_code,
+                    lat,
+                    lon,
+                    rls_code,
+                    vulnerable,
+                    categories,
+                ) in _rows(
+                    tables["patients"],
+                    patient_id=str,
+                    health_insurance_number=str,
+                    first_name=str,
+                    last_name=str,
+                    birth_year=int,
+                    sex=str,
+                    postal_code=_str,
+                    latitude=float,
+                    longitude=float,
+                    rls_id=str,
+                    vulnerable=_bool,
+                    category=_categories,
+                )
+            ),
+        )
+    )
+    insert(
+        Registration,
+        (
+            Registration(
+                patient_id=patients[patient],
+                physician_id=physicians[physician],
+                site_id=sites[site],
+                start_date=start_date,
+                end_date=end_date,
+            )
+            for patient, physician, site, start_date, end_date in _rows(
+                tables["registrations"],
+                patient_id=str,
+                physician_id=str,
+                site_id=str,
+                start_date=_date,
+                end_date=_date,
+            )
+        ),
+    )
+    insert(
+        WaitlistEntry,
+        (
+            WaitlistEntry(
+                patient_id=patients[patient],
+                rls_id=rls[rls_code],
+                priority=priority,
+                requested_on=requested_on,
+                previous_physician_id=physicians[previous] if previous else None,
+            )
+            for patient, rls_code, priority, requested_on, previous in _rows(
+                tables["waitlist"],
+                patient_id=str,
+                rls_id=str,
+                priority=str,
+                requested_on=_date,
+                previous_physician_id=_opt_str,
+            )
+        ),
+    )
+    insert(
+        GmfMembership,
+        (
+            GmfMembership(
+                physician_id=physicians[physician],
+                gmf_id=gmfs[gmf],
+                start_date=start_date,
+                end_date=end_date,
+            )
+            for physician, gmf, start_date, end_date in _rows(
+                tables["gmf_memberships"],
+                physician_id=str,
+                gmf_id=str,
+                start_date=_date,
+                end_date=_date,
+            )
+        ),
+    )
+    group_rows = list(
+        _rows(
+            tables["practice_groups"],
+            physician_id=str,
+            group_id=str,
+            start_date=_date,
+            end_date=_date,
+        )
+    )
+    groups = _ids(
+        insert(
+            PracticeGroup,
+            (PracticeGroup(code=code) for code in sorted({row[1] for row in group_rows})),
+        )
+    )
+    insert(
+        PracticeGroupMembership,
+        (
+            PracticeGroupMembership(
+                physician_id=physicians[physician],
+                group_id=groups[group],
+                start_date=start_date,
+                end_date=end_date,
+            )
+            for physician, group, start_date, end_date in group_rows
+        ),
+    )
+    insert(
+        IpsPartnership,
+        (
+            IpsPartnership(
+                ips_id=ips[ips_code],
+                physician_id=physicians[physician],
+                start_date=start_date,
+                end_date=end_date,
+            )
+            for ips_code, physician, start_date, end_date in _rows(
+                tables["ips_partnerships"],
+                ips_id=str,
+                physician_id=str,
+                start_date=_date,
+                end_date=_date,
+            )
+        ),
+    )
+    insert(
+        ServiceAgreement,
+        (
+            ServiceAgreement(
+                gmf_id=gmfs[gmf],
+                partner_gmf_id=gmfs[partner],
+                start_date=start_date,
+                end_date=end_date,
+            )
+            for gmf, partner, start_date, end_date in _rows(
+                tables["service_agreements"],
+                gmf_id=str,
+                partner_gmf_id=str,
+                start_date=_date,
+                end_date=_date,
+            )
+        ),
+    )
+    return counts
+
+
+# --- Demo users -----------------------------------------------------------------------------
+
+
+@functools.cache
+def demo_password_hash() -> str:
+    """The hash of :data:`DEMO_PASSWORD`, computed once per process."""
+    # Hashing is deliberately slow (about 0.3 s); every demo account shares the one public
+    # password, so one hash serves them all and a load stays fast.
+    return make_password(DEMO_PASSWORD)
+
+
+def _demo_rls(region: Region, scale: str) -> dict[str, Rls]:
+    """The RLS of each demo CML: found by name in the full region, else the first two RLS
+    by code (the tiny region has only two, whatever their names)."""
+    ordered = list(Rls.objects.filter(region=region).order_by("code")[:2])
+    if scale == "tiny" or len(ordered) < 2:
+        return dict(zip(CML_RLS_NAMES, ordered, strict=False))
+    by_name = {rls.name: rls for rls in Rls.objects.filter(region=region)}
+    return {
+        username: by_name.get(name, fallback)
+        for (username, name), fallback in zip(CML_RLS_NAMES.items(), ordered, strict=True)
+    }
+
+
+def _in_force(relation: str, on: datetime.date) -> models.Q:
+    """Rows of a related period table in force on ``on``, for an annotation's filter."""
+    return models.Q(**{f"{relation}__start_date__lte": on}) & (
+        models.Q(**{f"{relation}__end_date__isnull": True})
+        | models.Q(**{f"{relation}__end_date__gt": on})
+    )
+
+
+def _demo_gmf_and_physician(rls: Rls, on: datetime.date) -> tuple[Gmf | None, Physician | None]:
+    """A GMF of ``rls`` with members today, and one of its members with registered patients.
+
+    The plain GMF (not GMF-R or GMF-U) with the most members today is chosen, ties by
+    code; its member with the most patients registered today becomes the demo physician,
+    so that the GMF manager and the physician demo accounts look at overlapping data.
+    """
+    staffed = (
+        Gmf.objects.filter(rls=rls)
+        .annotate(members=Count("memberships", filter=_in_force("memberships", on)))
+        .filter(members__gt=0)
+        .order_by("-members", "code")
+    )
+    # A plain GMF is the common case a manager demo should show; a GMF-R or GMF-U otherwise.
+    gmf = staffed.filter(kind=GmfKind.GMF).first() or staffed.first()
+    panels = Physician.objects.filter(rls=rls).annotate(
+        patients=Count("registrations", filter=_in_force("registrations", on))
+    )
+    physician = None
+    if gmf is not None:
+        members = GmfMembership.objects.active_on(on).filter(gmf=gmf).values("physician_id")
+        physician = (
+            panels.filter(pk__in=members, patients__gt=0).order_by("-patients", "code").first()
+        )
+    if physician is None:
+        physician = panels.filter(patients__gt=0).order_by("-patients", "code").first()
+    return gmf, physician
+
+
+def create_demo_users(region: Region, *, scale: str, on: datetime.date) -> int:
+    """Create the demo accounts of ``region`` and return how many were created."""
+    cml_rls = _demo_rls(region, scale)
+    gmf, physician = _demo_gmf_and_physician(cml_rls["cml.rimouski"], on)
+    specs: list[tuple[str, Role, dict[str, Any]]] = [
+        ("drmg", Role.DRMG, {}),
+        ("cml.rimouski", Role.CML, {"rls": [cml_rls["cml.rimouski"]]}),
+        ("cml.kamouraska", Role.CML, {"rls": [cml_rls["cml.kamouraska"]]}),
+        ("gestion.gmf", Role.GMF_MANAGER, {"gmf": gmf}),
+        ("ciusss", Role.CIUSSS_MANAGER, {}),
+        ("medecin", Role.PHYSICIAN, {"physician": physician}),
+        ("coach", Role.QI_COACH, {}),
+    ]
+    password = demo_password_hash()
+    users = User.objects.bulk_create(
+        [User(username=username, password=password) for username, _role, _ in specs]
+        + [
+            User(
+                username="admin",
+                password=password,
+                is_staff=True,
+                is_superuser=True,
+            )
+        ]
+    )
+    by_name = {user.username: user for user in users}
+    profiles = Profile.objects.bulk_create(
+        [
+            Profile(
+                user=by_name[username],
+                role=role,
+                region=region,
+                gmf=territory.get("gmf"),
+                physician=territory.get("physician"),
+            )
+            for username, role, territory in specs
+        ]
+    )
+    for profile, (_username, _role, territory) in zip(profiles, specs, strict=True):
+        if territory.get("rls"):
+            profile.rls.set(territory["rls"])
+    return len(users)
+
+
+DEMO_USERNAMES = (
+    "drmg",
+    "cml.rimouski",
+    "cml.kamouraska",
+    "gestion.gmf",
+    "ciusss",
+    "medecin",
+    "coach",
+    "admin",
+)
+
+
+def demo_logins() -> list[DemoLogin]:
+    """The logins table of the demo accounts present in the database."""
+    users = User.objects.filter(username__in=DEMO_USERNAMES).select_related(
+        "profile__region", "profile__gmf", "profile__physician"
+    )
+    by_name = {user.username: user for user in users}
+    logins = []
+    for username in DEMO_USERNAMES:
+        user = by_name.get(username)
+        if user is None:
+            continue
+        if hasattr(user, "profile"):
+            role = Role(user.profile.role).label
+            territory = scope_label(user)
+        else:
+            role = _("Regional system administrator")
+            territory = _("Administration pages")
+        logins.append(DemoLogin(username=username, role=str(role), territory=territory))
+    return logins

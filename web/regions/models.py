@@ -1,0 +1,472 @@
+"""The territory (region, RLS, GMF, sites) and the people in it (physicians, IPS-SPL,
+patients), with the links the attribution and assiduity rules read: registrations, GMF
+memberships, practice groups, IPS partnerships, service agreements and the waiting list.
+
+``code`` on each model is the external id of the data contracts (``rls_id``,
+``physician_id``, ...; see ``docs/data-contract.md``), so an import or an
+export never exposes our primary keys. Date ranges are half-open: a row is in force from
+``start_date`` included to ``end_date`` excluded, and an empty ``end_date`` means ongoing.
+
+Patients, registrations and waiting-list entries keep their history (django-simple-history):
+who changed what and when. Writes go through :mod:`web.regions.services`, which records the
+acting user.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class PeriodQuerySet(models.QuerySet):
+    """Rows with a half-open ``start_date``/``end_date`` period."""
+
+    def active_on(self, day: datetime.date) -> PeriodQuerySet:
+        """Rows in force on ``day``: started on or before it, not ended on or before it."""
+        return self.filter(Q(end_date__isnull=True) | Q(end_date__gt=day), start_date__lte=day)
+
+
+class Region(models.Model):
+    """An administrative health region (e.g. Bas-Saint-Laurent), served by one DRMG."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    registration_goal = models.DecimalField(
+        _("registration goal"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.850"),
+        help_text=_("Share of the population to be registered with a family physician."),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Rls(models.Model):
+    """A local services network (réseau local de services, RLS), one CML's territory."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    region = models.ForeignKey(
+        Region, models.PROTECT, related_name="rls_set", verbose_name=_("region")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    seat = models.CharField(_("seat"), max_length=200, blank=True)
+    latitude = models.FloatField(_("latitude"))
+    longitude = models.FloatField(_("longitude"))
+    population = models.PositiveIntegerField(_("population"), default=0)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("local services network (RLS)")
+        verbose_name_plural = _("local services networks (RLS)")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GmfKind(models.TextChoices):
+    GMF = "gmf", _("GMF")
+    GMF_R = "gmf_r", _("GMF-R (network clinic)")
+    GMF_U = "gmf_u", _("GMF-U (university)")
+
+
+class Gmf(models.Model):
+    """A family medicine group (groupe de médecine de famille, GMF)."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    rls = models.ForeignKey(Rls, models.PROTECT, related_name="gmfs", verbose_name=_("RLS"))
+    kind = models.CharField(_("kind"), max_length=8, choices=GmfKind.choices)
+    recognized_on = models.DateField(_("recognized on"))
+    annual_review_on = models.DateField(_("annual review on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("GMF")
+        verbose_name_plural = _("GMFs")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SiteKind(models.TextChoices):
+    GMF = "gmf", _("GMF")
+    GMF_R = "gmf_r", _("GMF-R (network clinic)")
+    GMF_U = "gmf_u", _("GMF-U (university)")
+    CABINET = "cabinet", _("Private office")
+    CLSC = "clsc", _("CLSC")
+
+
+class Site(models.Model):
+    """A place where physicians practise; a GMF has one or more sites."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    rls = models.ForeignKey(Rls, models.PROTECT, related_name="sites", verbose_name=_("RLS"))
+    gmf = models.ForeignKey(
+        Gmf,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sites",
+        verbose_name=_("GMF"),
+        help_text=_("Empty when the site is not part of a GMF."),
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=SiteKind.choices)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=7, blank=True)
+    city = models.CharField(_("city"), max_length=200, blank=True)
+    latitude = models.FloatField(_("latitude"))
+    longitude = models.FloatField(_("longitude"))
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AttributionMode(models.TextChoices):
+    """How a physician takes orphans (DSP-PR-30042, section 7)."""
+
+    BLOC = "bloc", _("Block from the waiting list")
+    LE304 = "le304", _("Letter of agreement 304 (block transfer)")
+    NONE = "none", _("Not participating")
+
+
+class Physician(models.Model):
+    """A family physician (médecin de famille) practising in the region."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    licence_number = models.CharField(_("licence number"), max_length=16, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    birth_year = models.PositiveSmallIntegerField(_("birth year"))
+    practice_start = models.DateField(_("practice start"))
+    amp_target = models.PositiveIntegerField(
+        _("AMP registration target"),
+        null=True,
+        blank=True,
+        help_text=_("Empty when the physician is not subject to the AMP requirement."),
+    )
+    other_units = models.FloatField(
+        _("other work units"),
+        default=0,
+        help_text=_("Hospital, emergency, teaching... 3 units are a full workload."),
+    )
+    attribution_mode = models.CharField(
+        _("attribution mode"), max_length=8, choices=AttributionMode.choices
+    )
+    previous_assiduity = models.FloatField(
+        _("previous year's assiduity rate"), null=True, blank=True
+    )
+    departing_on = models.DateField(_("departing on"), null=True, blank=True)
+    rls = models.ForeignKey(Rls, models.PROTECT, related_name="physicians", verbose_name=_("RLS"))
+    site = models.ForeignKey(
+        Site, models.PROTECT, related_name="physicians", verbose_name=_("main practice site")
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("physician")
+        verbose_name_plural = _("physicians")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Ips(models.Model):
+    """A specialised primary-care nurse practitioner (IPS-SPL)."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    site = models.ForeignKey(
+        Site,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ips_set",
+        verbose_name=_("site"),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("IPS-SPL")
+        verbose_name_plural = _("IPS-SPL")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GmfMembership(models.Model):
+    """A physician's membership of the GMF program in one GMF, for a period."""
+
+    physician = models.ForeignKey(
+        Physician, models.CASCADE, related_name="gmf_memberships", verbose_name=_("physician")
+    )
+    gmf = models.ForeignKey(Gmf, models.CASCADE, related_name="memberships", verbose_name=_("GMF"))
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+
+    objects = PeriodQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["gmf", "start_date"]
+        verbose_name = _("GMF membership")
+        verbose_name_plural = _("GMF memberships")
+
+    def __str__(self) -> str:
+        return f"{self.physician} – {self.gmf}"
+
+
+class PracticeGroup(models.Model):
+    """A practice group of physicians outside the GMF program (EP 40, 6.02 C or 11.03 E)."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("practice group")
+        verbose_name_plural = _("practice groups")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class PracticeGroupMembership(models.Model):
+    """A physician's membership of a practice group, for a period."""
+
+    physician = models.ForeignKey(
+        Physician,
+        models.CASCADE,
+        related_name="practice_group_memberships",
+        verbose_name=_("physician"),
+    )
+    group = models.ForeignKey(
+        PracticeGroup, models.CASCADE, related_name="memberships", verbose_name=_("group")
+    )
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+
+    objects = PeriodQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["group", "start_date"]
+        verbose_name = _("practice group membership")
+        verbose_name_plural = _("practice group memberships")
+
+    def __str__(self) -> str:
+        return f"{self.physician} – {self.group}"
+
+
+class IpsPartnership(models.Model):
+    """A partnership agreement between an IPS-SPL and a physician, for a period."""
+
+    ips = models.ForeignKey(
+        Ips, models.CASCADE, related_name="partnerships", verbose_name=_("IPS-SPL")
+    )
+    physician = models.ForeignKey(
+        Physician, models.CASCADE, related_name="ips_partnerships", verbose_name=_("physician")
+    )
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+
+    objects = PeriodQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["ips", "start_date"]
+        verbose_name = _("IPS-SPL partnership")
+        verbose_name_plural = _("IPS-SPL partnerships")
+
+    def __str__(self) -> str:
+        return f"{self.ips} – {self.physician}"
+
+
+class ServiceAgreement(models.Model):
+    """A service agreement between two GMFs (symmetric: stored once, read both ways)."""
+
+    gmf = models.ForeignKey(
+        Gmf, models.CASCADE, related_name="service_agreements", verbose_name=_("GMF")
+    )
+    partner_gmf = models.ForeignKey(
+        Gmf,
+        models.CASCADE,
+        related_name="partner_service_agreements",
+        verbose_name=_("partner GMF"),
+    )
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+
+    objects = PeriodQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["gmf", "start_date"]
+        verbose_name = _("service agreement")
+        verbose_name_plural = _("service agreements")
+
+    def __str__(self) -> str:
+        return f"{self.gmf} – {self.partner_gmf}"
+
+
+class Sex(models.TextChoices):
+    FEMALE = "F", _("Female")
+    MALE = "M", _("Male")
+    OTHER = "X", _("Other")
+
+
+class Patient(models.Model):
+    """A person of the region, registered with a family physician or not.
+
+    The health insurance number (numéro d'assurance maladie, NAM) is stored in full because
+    the people allowed to see it need it (see ``web.accounts.access.can_see_full_hin``);
+    every other screen shows :attr:`masked_hin`.
+    """
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    health_insurance_number = models.CharField(
+        _("health insurance number"), max_length=16, unique=True
+    )
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    birth_year = models.PositiveSmallIntegerField(_("birth year"))
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    postal_code = models.CharField(_("postal code"), max_length=7, blank=True)
+    latitude = models.FloatField(_("latitude"))
+    longitude = models.FloatField(_("longitude"))
+    rls = models.ForeignKey(Rls, models.PROTECT, related_name="patients", verbose_name=_("RLS"))
+    vulnerable = models.BooleanField(_("vulnerable"), default=False)
+    categories = models.JSONField(
+        _("categories"),
+        default=list,
+        blank=True,
+        help_text=_("Weighted clientele categories (home care, detention, addiction...)."),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        verbose_name = _("patient")
+        verbose_name_plural = _("patients")
+
+    def __str__(self) -> str:
+        return f"{self.last_name}, {self.first_name}"
+
+    @property
+    def masked_hin(self) -> str:
+        """The health insurance number with all but its last 4 characters hidden."""
+        visible = self.health_insurance_number.replace(" ", "")[-4:]
+        return f"•••• •••• {visible}"
+
+
+class Registration(models.Model):
+    """A patient's registration (inscription) with a family physician at a site.
+
+    A patient has at most one registration on any day; :func:`web.regions.services.
+    do_register_patient` enforces it (the database does not, so that bulk imports stay
+    fast).
+    """
+
+    patient = models.ForeignKey(
+        Patient, models.PROTECT, related_name="registrations", verbose_name=_("patient")
+    )
+    physician = models.ForeignKey(
+        Physician, models.PROTECT, related_name="registrations", verbose_name=_("physician")
+    )
+    site = models.ForeignKey(
+        Site, models.PROTECT, related_name="registrations", verbose_name=_("registration site")
+    )
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = PeriodQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start_date"]
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        indexes = [
+            # Panels: a physician's registrations in force on a day.
+            models.Index(
+                fields=["physician", "start_date", "end_date"], name="registration_panel_idx"
+            ),
+            # Regional counts in force on a day, whoever the physician.
+            models.Index(fields=["start_date", "end_date"], name="registration_dates_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} – {self.physician}"
+
+
+class WaitlistPriority(models.TextChoices):
+    """GAMF priority, A (most urgent) to E."""
+
+    A = "A", _("A")
+    B = "B", _("B")
+    C = "C", _("C")
+    D = "D", _("D")
+    E = "E", _("E")
+
+
+class WaitlistStatus(models.TextChoices):
+    WAITING = "waiting", _("Waiting")
+    ASSIGNED = "assigned", _("Assigned to a physician")
+    REGISTERED = "registered", _("Registered")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class WaitlistEntry(models.Model):
+    """A patient on the waiting list of the guichet d'accès à un médecin de famille (GAMF)."""
+
+    Priority = WaitlistPriority
+    Status = WaitlistStatus
+
+    patient = models.ForeignKey(
+        Patient, models.PROTECT, related_name="waitlist_entries", verbose_name=_("patient")
+    )
+    rls = models.ForeignKey(
+        Rls, models.PROTECT, related_name="waitlist_entries", verbose_name=_("RLS")
+    )
+    priority = models.CharField(_("priority"), max_length=1, choices=WaitlistPriority.choices)
+    requested_on = models.DateField(_("requested on"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=WaitlistStatus.choices, default=WaitlistStatus.WAITING
+    )
+    previous_physician = models.ForeignKey(
+        Physician,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("previous physician"),
+        help_text=_("Set for the patients of a departing physician."),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["priority", "requested_on"]
+        verbose_name = _("waiting list entry")
+        verbose_name_plural = _("waiting list entries")
+        indexes = [
+            # The CML's list: an RLS's waiting patients by priority, oldest first.
+            models.Index(
+                fields=["rls", "status", "priority", "requested_on"], name="waitlist_queue_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} ({self.priority})"

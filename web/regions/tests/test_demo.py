@@ -1,0 +1,156 @@
+"""The demo loader: what it loads, idempotency, all-or-nothing, the demo accounts."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.utils import timezone
+
+from web.accounts.models import Profile, Role
+from web.regions import demo
+from web.regions.models import (
+    Gmf,
+    GmfMembership,
+    Ips,
+    IpsPartnership,
+    Patient,
+    Physician,
+    PracticeGroupMembership,
+    Region,
+    Registration,
+    Rls,
+    ServiceAgreement,
+    Site,
+    WaitlistEntry,
+)
+from web.regions.testing import DEMO_PASSWORD, load_tiny_demo
+
+pytestmark = pytest.mark.django_db
+
+TABLE_MODELS = {
+    "regions": Region,
+    "rls": Rls,
+    "gmfs": Gmf,
+    "sites": Site,
+    "ips": Ips,
+    "physicians": Physician,
+    "patients": Patient,
+    "registrations": Registration,
+    "waitlist": WaitlistEntry,
+    "gmf_memberships": GmfMembership,
+    "practice_groups": PracticeGroupMembership,
+    "ips_partnerships": IpsPartnership,
+    "service_agreements": ServiceAgreement,
+}
+
+
+def row_counts() -> dict[str, int]:
+    counts = {table: model.objects.count() for table, model in TABLE_MODELS.items()}
+    counts["users"] = User.objects.count()
+    counts["profiles"] = Profile.objects.count()
+    return counts
+
+
+def test_it_loads_every_generated_row():
+    tables = demo.generate_tables("tiny", demo.DEFAULT_SEED, timezone.localdate())
+    report = load_tiny_demo()
+    assert not report.already_loaded
+    loaded = row_counts()
+    for table in TABLE_MODELS:
+        assert loaded[table] == tables[table].num_rows, table
+    assert loaded["patients"] > 0 and loaded["registrations"] > 0 and loaded["waitlist"] > 0
+
+
+def test_it_links_rows_to_the_right_parents():
+    tables = demo.generate_tables("tiny", demo.DEFAULT_SEED, timezone.localdate())
+    load_tiny_demo()
+    first = tables["registrations"].slice(0, 1).to_pylist()[0]
+    registration = Registration.objects.select_related("patient", "physician", "site").get(
+        patient__code=first["patient_id"], physician__code=first["physician_id"]
+    )
+    assert registration.site.code == first["site_id"]
+    patient_row = next(
+        row for row in tables["patients"].to_pylist() if row["patient_id"] == first["patient_id"]
+    )
+    assert registration.patient.rls.code == patient_row["rls_id"]
+    assert registration.patient.health_insurance_number == patient_row["health_insurance_number"]
+
+
+def test_it_changes_nothing_when_loaded_twice():
+    load_tiny_demo()
+    before = row_counts()
+    report = load_tiny_demo()
+    assert report.already_loaded
+    assert report.counts == {}
+    assert row_counts() == before
+    assert [login.username for login in report.logins] == list(demo.DEMO_USERNAMES)
+
+
+def test_it_leaves_no_row_when_the_load_fails_midway(monkeypatch):
+    real_bulk_create = demo._bulk_create
+
+    def failing_bulk_create(model, objects):
+        if model is WaitlistEntry:  # after regions, patients and registrations went in
+            raise RuntimeError("disk full")
+        return real_bulk_create(model, objects)
+
+    monkeypatch.setattr(demo, "_bulk_create", failing_bulk_create)
+    with pytest.raises(RuntimeError, match="disk full"):
+        load_tiny_demo()
+    assert all(count == 0 for count in row_counts().values())
+
+
+def test_it_creates_the_demo_accounts_on_the_tiny_region():
+    load_tiny_demo()
+    first_rls, second_rls = Rls.objects.order_by("code")[:2]
+    profiles = {p.user.username: p for p in Profile.objects.select_related("user", "gmf")}
+    assert list(profiles["cml.rimouski"].rls.all()) == [first_rls]
+    assert list(profiles["cml.kamouraska"].rls.all()) == [second_rls]
+    assert profiles["gestion.gmf"].gmf.rls == first_rls
+    physician = profiles["medecin"].physician
+    assert physician.rls == first_rls
+    assert Registration.objects.active_on(timezone.localdate()).filter(physician=physician)
+    assert {p.role for p in profiles.values()} == set(Role)
+
+
+def test_it_makes_only_the_admin_a_staff_member():
+    load_tiny_demo()
+    staff = User.objects.filter(is_staff=True)
+    assert [(u.username, u.is_superuser) for u in staff] == [("admin", True)]
+    assert not Profile.objects.filter(user__username="admin").exists()
+
+
+def test_it_gives_every_demo_account_the_demo_password():
+    load_tiny_demo()
+    # One hash for all (computed once, see demo_password_hash): checking one checks all.
+    hashes = set(User.objects.values_list("password", flat=True))
+    assert len(hashes) == 1
+    assert User.objects.get(username="medecin").check_password(DEMO_PASSWORD)
+
+
+def test_it_prints_the_logins_table():
+    out = io.StringIO()
+    call_command("load_demo", scale="tiny", stdout=out)
+    printed = out.getvalue()
+    for username in demo.DEMO_USERNAMES:
+        assert username in printed
+    assert DEMO_PASSWORD in printed
+    out = io.StringIO()
+    call_command("load_demo", scale="tiny", stdout=out)
+    assert "already loaded" in out.getvalue()
+
+
+def test_it_refuses_an_unknown_scale():
+    with pytest.raises(ValueError, match="scale"):
+        demo.load_demo("planet")
+
+
+def test_it_loads_without_a_query_per_row(django_assert_max_num_queries):
+    # About 4,500 rows; the inserts go in batches (SQLite caps a statement at 999
+    # parameters, hence dozens of them), and the demo users take a handful of queries.
+    with django_assert_max_num_queries(120):
+        load_tiny_demo()
+    assert Patient.objects.count() + Registration.objects.count() > 3000

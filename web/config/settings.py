@@ -77,7 +77,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -89,6 +88,10 @@ MIDDLEWARE = [
     # AxesMiddleware must stay last: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
+
+if PRODUCTION:
+    # WhiteNoise serves the collected static files; in development runserver does.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "web.config.urls"
 

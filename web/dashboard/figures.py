@@ -60,18 +60,20 @@ def registration_by_rls(rls_qs: QuerySet[Rls], day: date) -> list[RlsRegistratio
     A resident is a patient living in the RLS; registered means an active registration on
     ``day`` with any physician (wherever that physician practises).
     """
-    registered_ids = active_registrations(day).values("patient_id")
     residents = dict(
         Patient.objects.filter(rls__in=rls_qs)
         .values_list("rls_id")
         .annotate(n=Count("id"))
         .values_list("rls_id", "n")
     )
+    # Distinct patients: a patient has at most one registration on a day, but counting
+    # distinct ids keeps the figure right even if imported data broke that rule.
     registered = dict(
-        Patient.objects.filter(rls__in=rls_qs, id__in=registered_ids)
-        .values_list("rls_id")
-        .annotate(n=Count("id"))
-        .values_list("rls_id", "n")
+        active_registrations(day)
+        .filter(patient__rls__in=rls_qs)
+        .values_list("patient__rls_id")
+        .annotate(n=Count("patient_id", distinct=True))
+        .values_list("patient__rls_id", "n")
     )
     rows = []
     for rls in rls_qs.select_related("region").order_by("name"):

@@ -20,6 +20,7 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 
@@ -424,7 +425,7 @@ class WaitlistPriority(models.TextChoices):
 class WaitlistStatus(models.TextChoices):
     WAITING = "waiting", _("Waiting")
     ASSIGNED = "assigned", _("Assigned to a physician")
-    REGISTERED = "registered", _("Registered")
+    REGISTERED = "registered", pgettext_lazy("waitlist status", "Registered")
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 

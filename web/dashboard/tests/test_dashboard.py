@@ -108,3 +108,10 @@ def test_it_builds_valid_vega_lite_specs():
     assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
     assert rows[0].meets_goal
     assert not figures.RlsRegistration("x", "B", 100, 85, 0.85).meets_goal
+
+
+def test_it_stays_in_french_for_a_browser_that_prefers_english(client, demo):
+    login(client, "drmg")
+    response = client.get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "Tableau de bord" in response.content.decode()
+    assert response["Content-Language"] == "fr"

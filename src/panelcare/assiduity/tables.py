@@ -1,0 +1,141 @@
+"""The input tables of the assiduity engine, as Ibis tables on any backend.
+
+The columns are those of the data contract (``spec/assiduity.md``); :data:`SCHEMAS` gives
+their types. The engine only ever sees an :class:`AssiduityTables`; how the tables were read
+(CSV, Parquet, in-memory Arrow, DuckDB or PySpark) is the business of ``io`` and the tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+# Column order is the contract's. "date" columns are days; empty end_date = ongoing.
+SCHEMAS: dict[str, dict[str, str]] = {
+    "visits": {
+        "visit_id": "string",
+        "patient_id": "string",
+        "provider_id": "string",
+        "provider_kind": "string",
+        "visit_date": "date",
+        "site_id": "string",
+        "setting": "string",
+        "billing_code": "string",
+        "er_triage": "string",
+        "er_admitted": "boolean",
+        "er_repeat": "boolean",
+        "er_referred": "boolean",
+        "er_death": "boolean",
+        "pregnancy_followup": "boolean",
+    },
+    "registrations": {
+        "patient_id": "string",
+        "physician_id": "string",
+        "site_id": "string",
+        "start_date": "date",
+        "end_date": "date",
+    },
+    "gmf_sites": {"site_id": "string", "gmf_id": "string", "kind": "string"},
+    "gmf_memberships": {
+        "physician_id": "string",
+        "gmf_id": "string",
+        "start_date": "date",
+        "end_date": "date",
+    },
+    "practice_groups": {
+        "physician_id": "string",
+        "group_id": "string",
+        "start_date": "date",
+        "end_date": "date",
+    },
+    "ips_partnerships": {
+        "ips_id": "string",
+        "physician_id": "string",
+        "start_date": "date",
+        "end_date": "date",
+    },
+    "service_agreements": {
+        "gmf_id": "string",
+        "partner_gmf_id": "string",
+        "start_date": "date",
+        "end_date": "date",
+    },
+    "drmg_notices": {"physician_id": "string", "year": "int32"},
+    "gmf_r_coverage": {"gmf_id": "string", "year": "int32", "covered_patients": "int64"},
+}
+
+# Tables a data folder must hold; the others default to empty.
+REQUIRED = ("visits", "registrations")
+
+
+def schema(name: str) -> ibis.Schema:
+    return ibis.schema(SCHEMAS[name])
+
+
+def empty(name: str) -> ir.Table:
+    """An empty table of the contract's schema, for an optional table that is absent."""
+    return ibis.memtable(pa.Table.from_pylist([], schema=schema(name).to_pyarrow()))
+
+
+@dataclass(frozen=True)
+class AssiduityTables:
+    """The contract's tables, each an Ibis table with (at least) the contract's columns.
+
+    Periods are half-open: a row is in force on day ``d`` when ``start_date <= d`` and
+    (``end_date`` is null or ``d < end_date``), the convention of the whole project
+    (docs/decisions.md).
+    """
+
+    visits: ir.Table
+    registrations: ir.Table
+    gmf_sites: ir.Table
+    gmf_memberships: ir.Table
+    practice_groups: ir.Table
+    ips_partnerships: ir.Table
+    service_agreements: ir.Table
+    drmg_notices: ir.Table
+    gmf_r_coverage: ir.Table
+
+    @classmethod
+    def from_mapping(cls, tables: dict[str, Any]) -> AssiduityTables:
+        """Build from ``{name: ibis table | pyarrow table | dict of columns}``.
+
+        Missing optional tables are empty; in-memory data becomes ``ibis.memtable`` with
+        the contract's schema (columns reordered and cast).
+        """
+        unknown = set(tables) - set(SCHEMAS)
+        if unknown:
+            raise ValueError(f"unknown assiduity tables: {sorted(unknown)}")
+        values: dict[str, ir.Table] = {}
+        for name in SCHEMAS:
+            if name not in tables:
+                if name in REQUIRED:
+                    raise ValueError(f"the {name} table is required")
+                values[name] = empty(name)
+                continue
+            table = tables[name]
+            if isinstance(table, dict):
+                # Through Arrow, not pandas: empty lists stay nulls instead of floats.
+                table = pa.table(table)
+            if not isinstance(table, ir.Table):
+                table = ibis.memtable(table)
+            values[name] = conform(name, table)
+        return cls(**values)
+
+    def replace(self, **changes: ir.Table) -> AssiduityTables:
+        return replace(self, **changes)
+
+    def names(self) -> list[str]:
+        return [f.name for f in fields(self)]
+
+
+def conform(name: str, table: ir.Table) -> ir.Table:
+    """The contract's columns of ``table``, in order, cast to the contract's types."""
+    wanted = SCHEMAS[name]
+    return table.select(
+        [table[column].cast(dtype).name(column) for column, dtype in wanted.items()]
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from panelcare.assiduity.cli import assiduity_app
 from panelcare.synth.cli import synth
 
 app = typer.Typer(
@@ -25,3 +26,4 @@ def version() -> None:
 
 
 app.command("synth")(synth)
+app.add_typer(assiduity_app, name="assiduity")

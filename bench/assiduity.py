@@ -1,0 +1,283 @@
+"""Benchmark: the assiduity rates of a province-year against one plain DuckDB query.
+
+    .venv/bin/python bench/assiduity.py [--data DIR] [--year YEAR] [--memory-limit 2GB]
+                                        [--repeat N] [--profile] [--keep DIR]
+
+Without ``--data``, writes the province data set first (``panelcare synth DIR --scale
+province``: 10,000 physicians, about 7 million registrations and 50 million visits, as
+Parquet; about a minute) into a temporary folder, deleted at the end unless ``--keep``.
+Then, each in a fresh process of its own so that its peak memory is its own:
+
+* the baseline: :func:`panelcare.assiduity.io.baseline_rates_sql`, one DuckDB query joining
+  the year's visits to the registration in force (half-open periods) and counting, per
+  registering physician, that physician's visits over all visits; no rule at all;
+* ``panelcare assiduity compute DATA --year YEAR --out ...``: the whole command, with the
+  checks of every input row, the rules, and the CSV file.
+
+Prints rows, wall times, their ratio (target: compute at most 2.5 times the baseline) and
+each process's peak resident memory (``ru_maxrss`` from ``os.wait4``; target for compute:
+under 3 GB). The year defaults to the one most visits fall in (2025 for the generator's
+default as-of day). ``--repeat N`` alternates N runs of each and keeps the fastest (on a
+shared machine); ``--profile`` then prints the costliest DuckDB operators of the query.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+RATIO_TARGET = 2.5
+MEMORY_TARGET_GIB = 3.0
+
+
+@dataclass(frozen=True)
+class Run:
+    """One child process: its wall time, peak resident memory and output."""
+
+    seconds: float
+    peak_gib: float
+    stdout: str
+    stderr: str
+
+
+def run(command: list[str]) -> Run:
+    """Run ``command`` in a fresh process; its own peak memory comes from ``os.wait4``."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if process.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed ({process.returncode}):\n{stdout}{stderr}")
+    # ru_maxrss is in kibibytes on Linux.
+    return Run(seconds, usage.ru_maxrss / 2**20, stdout, stderr)
+
+
+def best(runs: list[Run]) -> Run:
+    """The fastest run, with the highest peak memory of all."""
+    fastest = min(runs, key=lambda r: r.seconds)
+    return Run(fastest.seconds, max(r.peak_gib for r in runs), fastest.stdout, fastest.stderr)
+
+
+def panelcare_command() -> list[str]:
+    """The ``panelcare`` console script of this interpreter's environment."""
+    script = Path(sys.executable).with_name("panelcare")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from panelcare.cli import app; app()"]
+
+
+def busiest_year(data: Path) -> int:
+    import duckdb
+
+    from panelcare.assiduity.io import find_tables
+
+    visits = find_tables(data)["visits"]
+    reader = "read_parquet" if visits.suffix == ".parquet" else "read_csv"
+    query = (
+        f"SELECT year(visit_date) AS y FROM {reader}('{visits}') "
+        "GROUP BY y ORDER BY count(*) DESC LIMIT 1"
+    )
+    return int(duckdb.connect().execute(query).fetchall()[0][0])
+
+
+def table_rows(data: Path) -> dict[str, int]:
+    import duckdb
+
+    from panelcare.assiduity.io import find_tables
+
+    counts = {}
+    con = duckdb.connect()
+    for name in ("visits", "registrations"):
+        path = find_tables(data)[name]
+        reader = "read_parquet" if path.suffix == ".parquet" else "read_csv"
+        counts[name] = int(con.execute(f"SELECT count(*) FROM {reader}('{path}')").fetchall()[0][0])
+    return counts
+
+
+def warm_up(data: Path) -> None:
+    """Read the files once so that neither contender pays for a cold page cache."""
+    for path in data.iterdir():
+        with path.open("rb") as handle:
+            while handle.read(1 << 24):
+                pass
+
+
+def baseline_child(data: Path, year: int, memory_limit: str) -> int:
+    """In the child process: run the baseline query, print its rows and time."""
+    from panelcare.assiduity.io import baseline, connect
+
+    started = time.perf_counter()
+    result = baseline(data, year, connect(memory_limit))
+    print(f"{result.num_rows} rows, query {time.perf_counter() - started:.2f} s")
+    return 0
+
+
+def profile(data: Path, year: int, memory_limit: str, top: int = 12) -> None:
+    """Run the rates query once with DuckDB's profiler and print its costliest operators.
+
+    The query is ``ibis.to_sql(physician_rates(...))``, as the CLI runs it (without the
+    checks); operators are summed over threads, so they add up to more than the wall time.
+    """
+    import json
+
+    from panelcare.assiduity import load_rules, physician_rates
+    from panelcare.assiduity.io import connect, open_tables
+
+    con = connect(memory_limit)
+    tables = open_tables(data, con, validate=False)
+    expr = physician_rates(tables, year, load_rules())
+    with tempfile.TemporaryDirectory() as folder:
+        output = Path(folder) / "profile.json"
+        con.raw_sql("PRAGMA enable_profiling = 'json'")
+        con.raw_sql(f"PRAGMA profiling_output = '{output}'")
+        started = time.perf_counter()
+        con.to_pyarrow(expr)
+        seconds = time.perf_counter() - started
+        con.raw_sql("PRAGMA disable_profiling")
+        tree = json.loads(output.read_text())
+
+    operators: list[tuple[float, int, str, str]] = []
+
+    def walk(node: dict) -> None:
+        timing = node.get("timing", node.get("operator_timing")) or 0.0
+        rows = node.get("intermediate_rows", node.get("operator_cardinality")) or 0
+        kind = str(node.get("type", node.get("operator_type", "?")))
+        extra = node.get("extra_info") or {}
+        what = (
+            extra.get("Conditions")
+            or extra.get("Expression")
+            or extra.get("Filename(s)")
+            or extra.get("Groups")
+            or ""
+        )
+        if not what and kind == "PROJECTION":
+            what = f"{len(extra.get('Projections', []))} expressions"
+        operators.append((float(timing), int(rows), kind, str(what)))
+        for child in node.get("children", []):
+            walk(child)
+
+    for root in tree.get("operator", tree.get("children", [])):
+        walk(root)
+    total = sum(op[0] for op in operators)
+    print(f"profile of the rates query: {seconds:.1f} s wall, {total:.1f} s in operators")
+    for timing, rows, kind, what in sorted(operators, reverse=True)[:top]:
+        print(
+            f"  {timing:6.2f} s {100 * timing / total:4.0f} % {rows:>12,} rows  {kind:<15} {what[:90]}"
+        )
+
+
+def report(
+    data: Path,
+    year: int,
+    memory_limit: str,
+    rows: dict[str, int],
+    base: Run,
+    compute: Run,
+    rates_rows: int,
+) -> None:
+    phases = re.search(r"\((reading .*)\)", compute.stdout)
+    ratio = compute.seconds / base.seconds
+    print(f"data {data}, year {year}, {os.cpu_count()} cores, memory limit {memory_limit}")
+    print(f"  visits {rows['visits']:,}, registrations {rows['registrations']:,}")
+    print(f"{'':<10}{'wall s':>9}{'peak GiB':>10}  output")
+    print(f"{'baseline':<10}{base.seconds:>9.1f}{base.peak_gib:>10.2f}  {base.stdout.strip()}")
+    print(
+        f"{'compute':<10}{compute.seconds:>9.1f}{compute.peak_gib:>10.2f}  "
+        f"{rates_rows:,} rows ({phases.group(1) if phases else 'no phase times'})"
+    )
+    verdict = "ok" if ratio <= RATIO_TARGET else "MISSED"
+    print(f"ratio compute / baseline {ratio:.2f} (target <= {RATIO_TARGET}: {verdict})")
+    memory = "ok" if compute.peak_gib < MEMORY_TARGET_GIB else "MISSED"
+    print(
+        f"compute peak memory {compute.peak_gib:.2f} GiB (target < {MEMORY_TARGET_GIB}: {memory})"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, help="reuse this data folder instead of writing one")
+    parser.add_argument("--year", type=int, help="default: the year with the most visits")
+    parser.add_argument("--memory-limit", default="2GB", help="DuckDB's, for both contenders")
+    parser.add_argument("--keep", type=Path, help="write the province data set here and keep it")
+    parser.add_argument(
+        "--profile", action="store_true", help="then profile the rates query (DuckDB operators)"
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="run each N times, keep the best")
+    parser.add_argument("--baseline-child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.baseline_child:
+        return baseline_child(args.data, args.year, args.memory_limit)
+
+    made = None
+    data = args.data
+    if data is None:
+        data = args.keep or Path(tempfile.mkdtemp(prefix="panelcare-assiduity-"))
+        made = None if args.keep else data
+        print(f"writing the province data set to {data} ...", flush=True)
+        synth = run([*panelcare_command(), "synth", str(data), "--scale", "province"])
+        print(f"  {synth.seconds:.1f} s, peak {synth.peak_gib:.2f} GiB", flush=True)
+    try:
+        year = args.year or busiest_year(data)
+        rows = table_rows(data)
+        warm_up(data)
+        out = Path(tempfile.mkdtemp(prefix="panelcare-rates-")) / "rates.csv"
+        baseline_command = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--baseline-child",
+            "--data",
+            str(data),
+            "--year",
+            str(year),
+            "--memory-limit",
+            args.memory_limit,
+        ]
+        compute_command = [
+            *panelcare_command(),
+            "assiduity",
+            "compute",
+            str(data),
+            "--year",
+            str(year),
+            "--out",
+            str(out),
+            "--memory-limit",
+            args.memory_limit,
+        ]
+        bases, computes = [], []
+        try:
+            # Alternated, so that a neighbour's load spreads over both; the best of each
+            # is kept (the run least disturbed), with the highest peak memory seen.
+            for _ in range(args.repeat):
+                bases.append(run(baseline_command))
+                computes.append(run(compute_command))
+            rates_rows = sum(1 for _ in out.open()) - 1
+        finally:
+            shutil.rmtree(out.parent, ignore_errors=True)
+        base, compute = best(bases), best(computes)
+        report(data, year, args.memory_limit, rows, base, compute, rates_rows)
+        if args.profile:
+            profile(data, year, args.memory_limit)
+    finally:
+        if made is not None:
+            shutil.rmtree(made, ignore_errors=True)
+
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

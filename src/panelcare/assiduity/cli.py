@@ -1,0 +1,299 @@
+"""``panelcare assiduity ...``: the assiduity rate (taux d'assiduité) from a data folder.
+
+    panelcare assiduity compute DATA_DIR --year 2025 --out rates.csv
+    panelcare assiduity explain DATA_DIR --year 2025 --physician D00042 --out visits.csv
+
+Thin on purpose: the files are ``io``'s, the rules ``rules``', the computation
+``compute``'s and ``explain``'s. A bad input file or rules file prints
+``error: <file>, row N (line N+1), column C: <message>`` on stderr and exits with status 2,
+leaving no output file; DuckDB's own failures (no disk left to spill to...) exit with 1.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from panelcare.errors import InputError, PanelcareError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from panelcare.assiduity.rules import Rules
+    from panelcare.assiduity.tables import AssiduityTables
+
+# The output files' columns, in the spec's order (spec/assiduity.md, "Output").
+RATES_COLUMNS = (
+    "physician_id",
+    "year",
+    "registered_patients",
+    "counted_visits",
+    "assiduous_visits",
+    "rate",
+    "target",
+    "payment_pct",
+    "tier",
+    "review_flag",
+    "drmg_deemed",
+)
+EXPLAIN_COLUMNS = (
+    "visit_id",
+    "patient_id",
+    "provider_id",
+    "counted",
+    "assiduous",
+    "reason",
+    "visit_date",
+    "site_id",
+    "setting",
+)
+
+assiduity_app = typer.Typer(
+    help="The assiduity rate (taux d'assiduité) of family physicians, EP 40 art. 15.",
+    no_args_is_help=True,
+)
+
+DataDir = Annotated[
+    Path,
+    typer.Argument(
+        help="Folder with the contract's tables as NAME.csv or NAME.parquet "
+        "(visits and registrations required).",
+        show_default=False,
+    ),
+]
+Year = Annotated[
+    int, typer.Option(help="The calendar year to compute.", show_default=False, min=1900, max=9998)
+]
+Out = Annotated[Path, typer.Option(help="The CSV file to write.", show_default=False)]
+RulesFile = Annotated[
+    Path | None,
+    typer.Option("--rules", help="A TOML file overriding the shipped rules (default_rules.toml)."),
+]
+MemoryLimit = Annotated[
+    str,
+    typer.Option(help="DuckDB's memory limit; beyond it DuckDB spills to a temporary folder."),
+]
+
+_MEMORY = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)", re.IGNORECASE)
+
+
+@assiduity_app.command()
+def compute(
+    data_dir: DataDir,
+    year: Year,
+    out: Out,
+    rules: RulesFile = None,
+    memory_limit: MemoryLimit = "2GB",
+) -> None:
+    """Compute every physician's assiduity rate for YEAR and write them as CSV.
+
+    One row per physician with a registered patient during the year or a pregnancy
+    follow-up credited in it, in the spec's columns (docs/assiduity-cli.md).
+    """
+    _check_options(out, memory_limit)
+    with _errors_reported():
+        from panelcare.assiduity.compute import physician_rates
+
+        loaded = _load_rules(rules)
+        with _Phases() as phases:
+            tables, con = _open(phases, data_dir, loaded, memory_limit)
+            with phases.phase(f"computing the rates of {year}"):
+                rates = physician_rates(tables, year, loaded)
+                expr = rates.select(*RATES_COLUMNS).order_by("physician_id")
+                result = con.to_pyarrow(expr)
+            with phases.phase(f"writing {out}"):
+                _write(result, out)
+        typer.echo(f"{result.num_rows:,} physicians written to {out} ({phases.summary()})")
+
+
+@assiduity_app.command()
+def explain(
+    data_dir: DataDir,
+    year: Year,
+    physician: Annotated[str, typer.Option(help="The physician's id.", show_default=False)],
+    out: Out,
+    rules: RulesFile = None,
+    memory_limit: MemoryLimit = "2GB",
+) -> None:
+    """Write every visit of YEAR that touched PHYSICIAN's rate, with its reason, as CSV.
+
+    The visits of the patients registered with the physician and the physician's own
+    pregnancy follow-ups, one row each; prints how many went each way.
+    """
+    _check_options(out, memory_limit)
+    with _errors_reported():
+        from panelcare.assiduity.explain import explain_physician, reason_summary
+
+        loaded = _load_rules(rules)
+        with _Phases() as phases:
+            tables, con = _open(phases, data_dir, loaded, memory_limit)
+            with phases.phase(f"explaining {physician}'s rate of {year}"):
+                expr = explain_physician(tables, year, physician, loaded)
+                visits = con.to_pyarrow(
+                    expr.select(*EXPLAIN_COLUMNS).order_by(["visit_date", "visit_id"])
+                )
+                summary = con.to_pyarrow(reason_summary(tables, year, physician, loaded))
+            with phases.phase(f"writing {out}"):
+                _write(visits, out)
+        if visits.num_rows == 0:
+            typer.echo(
+                f"warning: no visit of {year} touched physician {physician}: no registered "
+                "patient, no pregnancy follow-up (is the id right?)",
+                err=True,
+            )
+        else:
+            Console().print(_summary_table(summary, f"{physician}, {year}"))
+        typer.echo(f"{visits.num_rows:,} visits written to {out} ({phases.summary()})")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _check_options(out: Path, memory_limit: str) -> None:
+    """Refuse bad options before reading anything (usage errors: exit status 2)."""
+    if not _MEMORY.fullmatch(memory_limit.strip()):
+        raise typer.BadParameter(
+            f"{memory_limit!r} is not a size such as 2GB or 512MB", param_hint="--memory-limit"
+        )
+    if not out.parent.is_dir():
+        raise typer.BadParameter(f"the folder {out.parent} does not exist", param_hint="--out")
+    if out.is_dir():
+        raise typer.BadParameter(f"{out} is a folder, not a file", param_hint="--out")
+
+
+def _load_rules(path: Path | None) -> Rules:
+    from panelcare.assiduity.rules import load_rules
+
+    return load_rules(path)
+
+
+def _open(
+    phases: _Phases, data_dir: Path, rules: Rules, memory_limit: str
+) -> tuple[AssiduityTables, Any]:
+    from panelcare.assiduity.io import PROVIDER_KINDS, SETTINGS, connect, open_tables
+
+    con = connect(memory_limit)
+    with phases.phase(f"reading and checking {data_dir}"):
+        # A rules file may make another setting or provider kind eligible: accept its words.
+        tables = open_tables(
+            data_dir,
+            con,
+            settings=[*SETTINGS, *sorted(rules.eligible_settings - set(SETTINGS))],
+            provider_kinds=[
+                *PROVIDER_KINDS,
+                *sorted(rules.eligible_provider_kinds - set(PROVIDER_KINDS)),
+            ],
+        )
+    return tables, con
+
+
+def _write(table: pa.Table, out: Path) -> None:
+    from panelcare.assiduity.io import write_csv_atomically
+
+    try:
+        write_csv_atomically(table, out)
+    except OSError as error:
+        raise PanelcareError(f"cannot write {out}: {error.strerror or error}") from None
+
+
+def _summary_table(summary: pa.Table, title: str) -> Table:
+    import pyarrow as pa
+
+    table = Table(title=title)
+    for field in summary.schema:
+        numeric = pa.types.is_integer(field.type) or pa.types.is_floating(field.type)
+        table.add_column(field.name.replace("_", " "), justify="right" if numeric else "left")
+    for row in summary.to_pylist():
+        table.add_row(*(_cell(value) for value in row.values()))
+    return table
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def describe(error: PanelcareError) -> str:
+    """The one-line message of an error: ``<file>, row N (line N+1), column C: message``.
+
+    A CSV file's line is given when the error knows the row (the header is line 1).
+    """
+    if (
+        isinstance(error, InputError)
+        and getattr(error, "line", None) is None
+        and error.row is not None
+        and (error.file or "").endswith(".csv")
+    ):
+        where = [str(error.file), f"row {error.row} (line {error.row + 1})"]
+        if error.column is not None:
+            where.append(f"column {error.column}")
+        return f"{', '.join(where)}: {error.message}"
+    return str(error)
+
+
+@contextmanager
+def _errors_reported() -> Iterator[None]:
+    """Turn the core's errors into ``error: ...`` on stderr and exit status 2; DuckDB's own
+    failures (out of disk for spilling, ...) into exit status 1."""
+    try:
+        yield
+    except PanelcareError as error:
+        typer.echo(f"error: {describe(error)}", err=True)
+        raise typer.Exit(2) from None
+    except Exception as error:
+        if type(error).__module__.partition(".")[0] not in ("duckdb", "_duckdb"):
+            raise
+        typer.echo(f"error: DuckDB: {str(error).strip().splitlines()[0]}", err=True)
+        raise typer.Exit(1) from None
+
+
+class _Phases:
+    """A Rich progress display of the command's phases, a spinner and elapsed time each
+    (DuckDB's queries give no finer progress), and their durations for the summary."""
+
+    def __init__(self) -> None:
+        self.durations: dict[str, float] = {}
+        console = Console(stderr=True)
+        self._progress = Progress(
+            SpinnerColumn(finished_text="[green]✓"),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            # Only on a terminal: a log file or a pipe gets the final summary line alone.
+            disable=not console.is_terminal,
+        )
+
+    def __enter__(self) -> _Phases:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
+
+    @contextmanager
+    def phase(self, description: str) -> Iterator[None]:
+        task = self._progress.add_task(description, total=1)
+        started = time.perf_counter()
+        yield
+        self.durations[description.split(" ")[0]] = time.perf_counter() - started
+        self._progress.update(task, completed=1)
+
+    def summary(self) -> str:
+        return ", ".join(f"{name} {seconds:.1f} s" for name, seconds in self.durations.items())

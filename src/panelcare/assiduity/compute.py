@@ -1,0 +1,988 @@
+"""The assiduity rate (taux d'assiduité, EP 40 art. 15.06) as lazy, backend-neutral Ibis expressions.
+
+For a family physician D and a year Y, ``rate = assiduous visits / counted visits`` over
+the visits made during Y to the patients registered with D (``spec/assiduity.md``). This
+module classifies every visit of the year once and aggregates it:
+
+* :func:`visit_outcomes` — one row per (visit, physician it touches), with its reason code;
+* :func:`physician_rates` — one row per physician: counts, rate, tier, payment share.
+
+Nothing here executes a query: the functions return Ibis tables and the caller decides the
+backend (DuckDB by default, PySpark for the parity test). The expressions only use what
+both backends compile the same way (joins, ``ibis.cases``, comparisons, date arithmetic,
+window functions on the small tables); no UDF, no SQL string.
+
+Periods are half-open. A registration, membership, practice-group, partnership or
+agreement row is in force on day ``d`` when ``start_date <= d`` and (``end_date`` is null or
+``d < end_date``): a registration ending on 2018-07-01 covers 30 June, not 1 July.
+
+The shape of the computation (each choice measured on the province's 50 M visits):
+
+* visits are filtered to the year first (a date range, which Parquet statistics prune);
+* two joins touch the visits: the registration in force (on the patient; registrations
+  are first cut where their physician's GMF membership changes, so the row also tells
+  whether the physician is a member that day) and the provider's *link* to that physician
+  (:class:`Link`: a small table of who counts for whom, when and where, built from the
+  memberships, sites, partnerships, practice groups and agreements, with overlapping
+  periods merged so that at most one row ever matches and no visit is counted twice);
+* the reasons are small integers (the position in :data:`REASONS`), so that "counted"
+  and "assiduous" are comparisons; names are only attached for :func:`visit_outcomes`;
+* :func:`physician_rates` aggregates the classified visits once, by the one physician each
+  visit can count for (the registering physician, or the physician who made a pregnancy
+  follow-up of another's patient);
+* lists of names are chains of equalities and the visit-level exclusions a column rather
+  than a filter: DuckDB turns long IN lists into joins, and a complex filter on the visits
+  makes it underestimate them and build its hash table on the wrong side.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import operator
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import IntEnum
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from panelcare.assiduity.rules import Rules
+from panelcare.assiduity.tables import AssiduityTables
+
+# Exclusion codes, in the spec's order: the first that applies is the visit's reason.
+EXCLUSION_REASONS = (
+    "not_registered",
+    "ineligible_provider",
+    "ineligible_setting",
+    "excluded_billing_code",
+    "er_priority_1_3",
+    "er_admitted",
+    "er_repeat",
+    "er_referred",
+    "er_death",
+    "pregnancy_other_physician",
+    "own_visit_elsewhere",
+    "service_agreement",
+    "gmf_r_small_agreements",
+)
+# Reasons of the counted visits; all but other_provider are also assiduous.
+ASSIDUOUS_REASONS = ("own_visit", "group_member", "ips_partner", "pregnancy_own")
+COUNTED_REASONS = (*ASSIDUOUS_REASONS, "other_provider")
+REASONS = EXCLUSION_REASONS + COUNTED_REASONS
+
+TIERS = ("full", "three_quarters", "half", "none", "no_visits")
+
+VISIT_OUTCOME_COLUMNS = (
+    "visit_id",
+    "patient_id",
+    "provider_id",
+    "physician_id",
+    "counted",
+    "assiduous",
+    "reason",
+)
+RATE_COLUMNS = (
+    "physician_id",
+    "year",
+    "registered_patients",
+    "counted_visits",
+    "assiduous_visits",
+    "rate",
+    "target",
+    "payment_pct",
+    "tier",
+    "review_flag",
+    "drmg_deemed",
+)
+
+PHYSICIAN = "physician"
+IPS = "ips"
+GMF_R = "gmf_r"
+
+
+@dataclass(frozen=True)
+class Span:
+    """The calendar year ``year`` as the half-open period [first, after)."""
+
+    year: int
+
+    @property
+    def first(self) -> datetime.date:
+        return datetime.date(self.year, 1, 1)
+
+    @property
+    def after(self) -> datetime.date:
+        return datetime.date(self.year + 1, 1, 1)
+
+    @property
+    def last(self) -> datetime.date:
+        return datetime.date(self.year, 12, 31)
+
+
+# --- public API ----------------------------------------------------------------------------
+
+
+def visit_outcomes(tables: AssiduityTables, year: int, rules: Rules) -> ir.Table:
+    """Every visit of ``year`` with what it does to the rate of each physician it touches.
+
+    One row per (visit of the year, physician): the physician the patient is registered
+    with on the visit date and, for a physician's pregnancy follow-up of another
+    physician's patient, also the physician who made it. Columns: ``visit_id``,
+    ``patient_id``, ``provider_id``, ``physician_id`` (null for a patient registered with
+    nobody), ``counted``, ``assiduous`` (booleans) and ``reason`` (an exclusion code of
+    :data:`EXCLUSION_REASONS` or a reason of :data:`COUNTED_REASONS`). Lazy: nothing runs
+    until the caller executes it.
+    """
+    rows = outcome_rows(classify(tables, year, rules))
+    return rows.select(*VISIT_OUTCOME_COLUMNS)
+
+
+def physician_rates(tables: AssiduityTables, year: int, rules: Rules) -> ir.Table:
+    """The assiduity rate of every physician for ``year``, with the payment it earns.
+
+    One row per physician with a registration in force during the year or a pregnancy
+    follow-up credited in the year (reason ``pregnancy_own``), ordered by ``physician_id``;
+    the columns are :data:`RATE_COLUMNS` (``spec/assiduity.md``, Output). ``rate`` is null
+    and ``tier`` is ``no_visits`` when no visit counts. Raises ``AssiduityRulesError`` when
+    the rules have no progression scale for ``year``. Lazy, like :func:`visit_outcomes`.
+    """
+    return rates_of(tables, year, rules, physician_id=None)
+
+
+# --- building blocks shared with explain and whatif --------------------------------------
+
+
+def rates_of(
+    tables: AssiduityTables, year: int, rules: Rules, *, physician_id: str | None
+) -> ir.Table:
+    """:func:`physician_rates`, or only ``physician_id``'s row with the visits pushed down."""
+    span = Span(year)
+    scale = rules.scale_for(year)
+    classified = classify(tables, year, rules, physician_id=physician_id, counting=True)
+    counts = _visit_counts(classified)
+
+    # Each use of the registrations reads the file with its own columns: a shared
+    # subquery would be materialised by DuckDB (millions of rows) instead of streamed.
+    registrations = clip(
+        tables.registrations.select("patient_id", "physician_id", "start_date", "end_date"), span
+    )
+    if physician_id is not None:
+        registrations = registrations.filter(registrations.physician_id == physician_id)
+    registered = registrations.group_by("physician_id").aggregate(
+        registered_patients=registrations.patient_id.nunique()
+    )
+    registered = registered.rename(reg_physician="physician_id")
+
+    joined = registered.outer_join(counts, registered.reg_physician == counts.physician_id)
+    rows = joined.select(
+        physician_id=ibis.coalesce(joined.reg_physician, joined.physician_id),
+        registered_patients=joined.registered_patients.fill_null(0),
+        counted_visits=joined.counted_visits.fill_null(0),
+        assiduous_visits=joined.assiduous_visits.fill_null(0),
+        pregnancy_credits=joined.pregnancy_credits.fill_null(0),
+    )
+    # A physician with no registration is listed for the pregnancy follow-ups credited to
+    # them; one whose pregnancy visits were all excluded is not.
+    rows = rows.filter((rows.registered_patients > 0) | (rows.pregnancy_credits > 0))
+    if physician_id is not None:
+        rows = rows.filter(rows.physician_id == physician_id)
+
+    deemed = _drmg_deemed(tables, span)
+    rows = rows.left_join(deemed, rows.physician_id == deemed.deemed_physician).select(
+        *(column for column in rows.columns if column != "pregnancy_credits"),
+        drmg_deemed=deemed.deemed_physician.notnull(),
+    )
+
+    rate = rows.assiduous_visits.cast("float64") / rows.counted_visits.nullif(0).cast("float64")
+    rows = rows.mutate(rate=rate)
+    full = ibis.literal(scale.full, "float64")
+    three_quarters = ibis.literal(scale.three_quarters, "float64")
+    half = ibis.literal(scale.half, "float64")
+    tier = ibis.cases(
+        (rows.rate.isnull(), "no_visits"),
+        (rows.rate >= full, "full"),
+        (rows.rate >= three_quarters, "three_quarters"),
+        (rows.rate >= half, "half"),
+        else_="none",
+    )
+    paid = ibis.cases(
+        (rows.drmg_deemed, 100),
+        (rows.rate.isnull(), ibis.null("int32")),
+        (rows.rate >= full, 100),
+        (rows.rate >= three_quarters, 75),
+        (rows.rate >= half, 50),
+        else_=0,
+    )
+    # "Below the target by less than 3 points" (EP 40, 15.04) is rate > target - margin,
+    # the bound computed in decimal: in binary floats 0.70 - 0.67 is 0.0299999..., which
+    # would flag a rate exactly 3 points below a 70 % target.
+    bound = float(Decimal(repr(scale.full)) - Decimal(repr(rules.review_margin)))
+    review = (rows.rate < full) & (rows.rate > ibis.literal(bound, "float64"))
+    return rows.select(
+        "physician_id",
+        year=ibis.literal(year, "int32"),
+        registered_patients=rows.registered_patients.cast("int64"),
+        counted_visits=rows.counted_visits.cast("int64"),
+        assiduous_visits=rows.assiduous_visits.cast("int64"),
+        rate=rows.rate,
+        target=full,
+        payment_pct=paid.cast("int32"),
+        tier=tier,
+        review_flag=review.fill_null(False),
+        drmg_deemed=rows.drmg_deemed,
+    ).order_by("physician_id")
+
+
+def classify(
+    tables: AssiduityTables,
+    year: int,
+    rules: Rules,
+    *,
+    physician_id: str | None = None,
+    detail: bool = False,
+    counting: bool = False,
+) -> ir.Table:
+    """The visits of ``year``, one row each, classified for the physicians they touch.
+
+    Columns: ``visit_id``, ``patient_id``, ``provider_id``, ``provider_kind``,
+    ``visit_date``, ``site_id``, ``setting`` (unless ``counting``); ``physician_id`` (the
+    registering physician on the visit date, null if none), ``registration_site``,
+    ``gmf_id`` (the registering physician's GMF that day, null for a non-member), ``link``
+    (the provider's link to the registering physician that day and place, a
+    :class:`Link`), ``reason_code`` (the registering physician's row, an index into
+    :data:`REASONS`) and ``pregnancy_code`` (the row of the physician who made a pregnancy
+    follow-up of another physician's patient; null when there is no such row).
+
+    ``physician_id`` keeps only the visits that may touch that physician (patients
+    registered with them during the year, their own pregnancy follow-ups). ``detail`` adds
+    ``provider_gmf_id`` (the provider's own GMF that day) and ``ips_partnered`` (the
+    provider is an IPS partnered with the physician's group that day, anywhere), for the
+    explanations. ``counting`` is for the rates: the visits of unregistered patients are
+    left out, and every exclusion that depends on the visit alone is reported as
+    ``ineligible_provider`` (only whether a visit counts matters to a count).
+    """
+    span = Span(year)
+    visits = tables.visits
+    visits = visits.filter((visits.visit_date >= span.first) & (visits.visit_date < span.after))
+    registrations = clip(tables.registrations, span)
+    if physician_id is not None:
+        visits = _touching(visits, registrations, physician_id)
+    memberships = _memberships(tables, span)
+    timeline = _timeline(memberships, span)
+
+    # Everything the rules need from the visit itself, so that the joins carry few columns.
+    visit_rules = _VisitRules.of(visits, rules)
+    if counting:
+        # Which exclusion does not matter to a count, only whether there is one. A column,
+        # not a filter: a filter on the visits lowers DuckDB's estimate of their number
+        # below the registrations', and it would build its hash table on the visits.
+        exclusion = ibis.ifelse(visit_rules.none(), ibis.null("int8"), _code("ineligible_provider"))
+    else:
+        exclusion = visit_rules.first()
+    visits = visits.select(
+        "visit_id",
+        "patient_id",
+        "provider_id",
+        "provider_kind",
+        "visit_date",
+        "site_id",
+        *([] if counting else ["setting"]),
+        pregnancy=(visits.provider_kind == PHYSICIAN) & visits.pregnancy_followup.fill_null(False),
+        visit_exclusion=exclusion,
+    )
+
+    # The one large join: the registration in force on the visit date (at most one per
+    # patient and day), already cut by the physician's GMF membership periods.
+    pieces = _registration_pieces(registrations, timeline).rename(
+        reg_patient="patient_id", reg_start="start_date", reg_end="end_date"
+    )
+    joined = visits.join(
+        pieces,
+        [
+            visits.patient_id == pieces.reg_patient,
+            pieces.reg_start <= visits.visit_date,
+            visits.visit_date < pieces.reg_end,
+        ],
+        how="inner" if counting else "left",
+    ).select(*visits.columns, "physician_id", "registration_site", "gmf_id")
+
+    # The provider's link to that physician on that day (and at that place, for the links
+    # that only hold at the sites of the physician's GMF): at most one row matches.
+    links = _links(tables, span, rules, memberships, timeline).rename(
+        link_physician="physician_id",
+        link_provider="provider_id",
+        link_kind="provider_kind",
+        link_site="site_id",
+    )
+    joined = joined.left_join(
+        links,
+        [
+            joined.physician_id == links.link_physician,
+            joined.provider_id == links.link_provider,
+            joined.provider_kind == links.link_kind,
+            links.link_site.isnull() | (links.link_site == joined.site_id),
+            links.start_date <= joined.visit_date,
+            joined.visit_date < links.end_date,
+        ],
+    ).select(*joined.columns, "link")
+
+    if detail:
+        joined = _with_detail(joined, tables, span, memberships)
+    return _with_reasons(joined)
+
+
+def outcome_rows(classified: ir.Table) -> ir.Table:
+    """One row per (visit, physician) from :func:`classify`: the registering physician's
+    row, plus the row of the physician who made a pregnancy follow-up of another
+    physician's patient. Keeps the columns of ``classified`` (``physician_id`` is the
+    row's physician) and adds ``reason`` (its name), ``counted`` and ``assiduous``."""
+    registering = classified.mutate(code=classified.reason_code)
+    pregnancy = classified.filter(classified.pregnancy_code.notnull())
+    pregnancy = pregnancy.mutate(physician_id=pregnancy.provider_id, code=pregnancy.pregnancy_code)
+    rows = registering.union(pregnancy)
+    return rows.mutate(
+        reason=ibis.cases(*((rows.code == code, name) for code, name in enumerate(REASONS))),
+        counted=rows.code >= _FIRST_COUNTED,
+        assiduous=(rows.code >= _FIRST_COUNTED) & (rows.code < _OTHER_PROVIDER),
+    )
+
+
+def clip(table: ir.Table, span: Span) -> ir.Table:
+    """The rows of a periods table in force on some day of ``span``, their periods cut to
+    it: ``end_date`` is never null afterwards, and ``start_date < end_date``."""
+    start = ibis.greatest(table.start_date, ibis.literal(span.first))
+    end = ibis.least(table.end_date.fill_null(ibis.literal(span.after)), ibis.literal(span.after))
+    clipped = table.mutate(start_date=start, end_date=end)
+    return clipped.filter(clipped.start_date < clipped.end_date)
+
+
+def merge_periods(table: ir.Table, keys: list[str]) -> ir.Table:
+    """Merge the overlapping or adjacent periods of each ``keys`` value (gaps and islands).
+
+    ``table`` has ``keys``, ``start_date`` and a non-null ``end_date`` (see :func:`clip`);
+    the result has one row per maximal period, so a dated join on ``keys`` matches at most
+    one row. Meant for the small tables only.
+    """
+    periods = table.select(*keys, "start_date", "end_date")
+    order = ["start_date", "end_date"]
+    before = ibis.window(group_by=keys, order_by=order, rows=(None, -1))
+    periods = periods.mutate(reach=periods.end_date.max().over(before))
+    starts = periods.reach.isnull() | (periods.start_date > periods.reach)
+    periods = periods.mutate(starts=starts.cast("int64"))
+    upto = ibis.window(group_by=keys, order_by=order, rows=(None, 0))
+    periods = periods.mutate(island=periods.starts.sum().over(upto))
+    return (
+        periods.group_by([*keys, "island"])
+        .aggregate(start_date=periods.start_date.min(), end_date=periods.end_date.max())
+        .drop("island")
+    )
+
+
+# --- internals ------------------------------------------------------------------------------
+
+# Reason codes: the position in REASONS. Exclusions first, then the assiduous reasons, then
+# other_provider, so that "counted" and "assiduous" are integer comparisons.
+_CODE = {reason: code for code, reason in enumerate(REASONS)}
+_FIRST_COUNTED = _CODE[COUNTED_REASONS[0]]
+_OTHER_PROVIDER = _CODE["other_provider"]
+_PREGNANCY_OTHER = _CODE["pregnancy_other_physician"]
+_PREGNANCY_OWN = _CODE["pregnancy_own"]
+
+
+class Link(IntEnum):
+    """How a provider stands towards a registering physician D on a day (see _links)."""
+
+    SELF = 1  # D, at a site of D's GMF
+    GMF_COLLEAGUE = 2  # a member of D's GMF, at a site of it
+    GMF_IPS = 3  # an IPS partnered with a member of D's GMF, at a site of it
+    SERVICE_AGREEMENT = 4  # a member of a GMF (gmf, gmf_u) with an agreement with D's, anywhere
+    SMALL_GMF_R = 5  # a member of a small GMF-R with an agreement with D's GMF, at a site of it
+    PEER_COLLEAGUE = 6  # non-member D: a physician of D's practice group, anywhere
+    PEER_IPS = 7  # non-member D: an IPS partnered with D, anywhere
+
+
+def _code(reason: str) -> ir.IntegerValue:
+    return ibis.literal(_CODE[reason], "int8")
+
+
+def _touching(visits: ir.Table, registrations: ir.Table, physician_id: str) -> ir.Table:
+    """The visits that may touch ``physician_id``: to a patient registered with them at
+    some time of the year, or their own pregnancy follow-ups."""
+    patients = registrations.filter(registrations.physician_id == physician_id).patient_id
+    own_pregnancy = (
+        (visits.provider_id == physician_id)
+        & (visits.provider_kind == PHYSICIAN)
+        & visits.pregnancy_followup.fill_null(False)
+    )
+    return visits.filter(visits.patient_id.isin(patients) | own_pregnancy)
+
+
+def _memberships(tables: AssiduityTables, span: Span) -> ir.Table:
+    """GMF memberships in force during the year: physician_id, gmf_id, start/end_date.
+
+    Merging absorbs a membership written twice; two different GMFs on the same day break
+    the contract ("a physician holds at most one membership on any day").
+    """
+    memberships = tables.gmf_memberships.select("physician_id", "gmf_id", "start_date", "end_date")
+    return merge_periods(clip(memberships, span), ["physician_id", "gmf_id"])
+
+
+def _timeline(memberships: ir.Table, span: Span) -> ir.Table:
+    """Each GMF member's year cut where their membership changes: physician_id, gmf_id
+    (null between memberships), start_date, end_date. The segments of a physician cover
+    the whole year; a physician who is never a member has none."""
+    physicians = memberships.select("physician_id").distinct()
+    bounds = ibis.union(
+        physicians.mutate(day=ibis.literal(span.first)),
+        physicians.mutate(day=ibis.literal(span.after)),
+        memberships.select("physician_id", day=memberships.start_date),
+        memberships.select("physician_id", day=memberships.end_date),
+        distinct=True,
+    )
+    following = ibis.window(group_by="physician_id", order_by="day")
+    segments = bounds.mutate(end_date=bounds.day.lead().over(following))
+    segments = segments.filter(segments.end_date.notnull()).select(
+        "physician_id", start_date="day", end_date="end_date"
+    )
+    covering = memberships.rename(
+        m_physician="physician_id", m_start="start_date", m_end="end_date"
+    )
+    return segments.left_join(
+        covering,
+        [
+            segments.physician_id == covering.m_physician,
+            covering.m_start <= segments.start_date,
+            segments.end_date <= covering.m_end,
+        ],
+    ).select("physician_id", "gmf_id", "start_date", "end_date")
+
+
+def _registration_pieces(registrations: ir.Table, timeline: ir.Table) -> ir.Table:
+    """Registrations of the year cut by their physician's membership periods:
+    patient_id, physician_id, registration_site, gmf_id (null: not a member then),
+    start_date, end_date."""
+    segments = timeline.rename(t_physician="physician_id", t_start="start_date", t_end="end_date")
+    joined = registrations.left_join(
+        segments,
+        [
+            registrations.physician_id == segments.t_physician,
+            segments.t_start < registrations.end_date,
+            registrations.start_date < segments.t_end,
+        ],
+    )
+    return joined.select(
+        patient_id=registrations.patient_id,
+        physician_id=registrations.physician_id,
+        registration_site=registrations.site_id,
+        gmf_id=segments.gmf_id,
+        start_date=ibis.greatest(
+            registrations.start_date, segments.t_start.fill_null(registrations.start_date)
+        ),
+        end_date=ibis.least(
+            registrations.end_date, segments.t_end.fill_null(registrations.end_date)
+        ),
+    )
+
+
+def _agreements(tables: AssiduityTables, span: Span) -> ir.Table:
+    """Service agreements both ways round: gmf_id, partner_gmf_id, start_date, end_date."""
+    agreements = tables.service_agreements
+    both = ibis.union(
+        agreements.select("gmf_id", "partner_gmf_id", "start_date", "end_date"),
+        agreements.select(
+            gmf_id=agreements.partner_gmf_id,
+            partner_gmf_id=agreements.gmf_id,
+            start_date=agreements.start_date,
+            end_date=agreements.end_date,
+        ),
+    )
+    both = both.filter(both.gmf_id != both.partner_gmf_id)
+    return merge_periods(clip(both, span), ["gmf_id", "partner_gmf_id"])
+
+
+def _gmf_r_ids(tables: AssiduityTables) -> ir.Table:
+    """The GMFs of kind gmf_r: a GMF with a site of kind gmf_r (column ``gmf_r_id``)."""
+    sites = tables.gmf_sites
+    return sites.filter(sites.kind == GMF_R).select(gmf_r_id="gmf_id").distinct()
+
+
+def _small_gmf_r(
+    tables: AssiduityTables, span: Span, rules: Rules, memberships: ir.Table
+) -> ir.Table:
+    """The GMF-Rs whose agreements cover fewer than ``rules.gmf_r_threshold`` patients.
+
+    Covered patients: those registered on 31 December with a physician who is a member,
+    that day, of a GMF linked to the GMF-R by an agreement in force that day; the GMF-R's
+    own are not counted (an agreement never links a GMF to itself). A ``gmf_r_coverage``
+    row of the year overrides the figure. Column: ``small_gmf_r_id``.
+    """
+    last = ibis.literal(span.last)
+
+    def on_last_day(table: ir.Table) -> ir.BooleanValue:
+        return (table.start_date <= last) & (last < table.end_date)
+
+    registrations = tables.registrations.select("physician_id", "start_date", "end_date")
+    registrations = registrations.filter(
+        (registrations.start_date <= last)
+        & (registrations.end_date.isnull() | (last < registrations.end_date))
+    )
+    # Per physician first: a patient has one registration a day, so the sums are exact and
+    # no distinct runs over the registrations.
+    per_physician = registrations.group_by("physician_id").aggregate(patients=ibis._.count())
+    members = memberships.filter(on_last_day(memberships)).select(
+        member="physician_id", member_gmf="gmf_id"
+    )
+    agreements = _agreements(tables, span)
+    agreements = agreements.filter(on_last_day(agreements))
+    gmf_r = _gmf_r_ids(tables)
+    linked = agreements.join(gmf_r, agreements.partner_gmf_id == gmf_r.gmf_r_id).select(
+        "gmf_id", "gmf_r_id"
+    )
+    covered = (
+        per_physician.join(members, per_physician.physician_id == members.member)
+        .join(linked, members.member_gmf == linked.gmf_id)
+        .group_by("gmf_r_id")
+        .aggregate(computed=ibis._.patients.sum())
+        .rename(computed_id="gmf_r_id")
+    )
+    coverage = tables.gmf_r_coverage
+    given = (
+        coverage.filter(coverage.year == span.year)
+        .group_by("gmf_id")
+        .aggregate(given=coverage.covered_patients.max())
+    )
+    every = gmf_r.left_join(covered, gmf_r.gmf_r_id == covered.computed_id).select(
+        "gmf_r_id", "computed"
+    )
+    every = every.left_join(given, every.gmf_r_id == given.gmf_id).select(
+        "gmf_r_id", covered=ibis.coalesce(given.given, every.computed, 0)
+    )
+    return every.filter(every.covered < rules.gmf_r_threshold).select(small_gmf_r_id="gmf_r_id")
+
+
+def _gmf_ips(tables: AssiduityTables, span: Span, memberships: ir.Table) -> ir.Table:
+    """IPSs partnered with at least one member of a GMF, day by day: gmf_id, ips_id,
+    start_date, end_date (the partnership and that membership both in force)."""
+    partnerships = clip(tables.ips_partnerships, span)
+    m = memberships.rename(m_physician="physician_id", m_start="start_date", m_end="end_date")
+    partnered = partnerships.join(
+        m,
+        [
+            partnerships.physician_id == m.m_physician,
+            partnerships.start_date < m.m_end,
+            m.m_start < partnerships.end_date,
+        ],
+    ).select(
+        gmf_id=m.gmf_id,
+        ips_id=partnerships.ips_id,
+        start_date=ibis.greatest(partnerships.start_date, m.m_start),
+        end_date=ibis.least(partnerships.end_date, m.m_end),
+    )
+    return merge_periods(partnered, ["gmf_id", "ips_id"])
+
+
+def _peer_ips(tables: AssiduityTables, span: Span) -> ir.Table:
+    """IPS partnerships of the year, merged: physician_id, ips_id, start_date, end_date."""
+    partnerships = clip(tables.ips_partnerships, span)
+    return merge_periods(partnerships, ["physician_id", "ips_id"])
+
+
+def _members_of(gmfs: ir.Table, memberships: ir.Table, gmf: str, **columns: Any) -> ir.Table:
+    """``gmfs`` (with ``gmf`` and a period) joined to the members of that GMF whose
+    membership overlaps the period; the period becomes the intersection. ``columns`` name
+    the output columns (``"member"`` is the member's id)."""
+    # Views keep Ibis from folding this join into a join that built ``gmfs`` (whose
+    # period is computed, so cannot be dereferenced there) or joining a table to itself.
+    gmfs = gmfs.view()
+    m = memberships.view().rename(
+        member="physician_id", m_gmf="gmf_id", m_start="start_date", m_end="end_date"
+    )
+    joined = gmfs.join(
+        m, [gmfs[gmf] == m.m_gmf, gmfs.start_date < m.m_end, m.m_start < gmfs.end_date]
+    )
+    return joined.select(
+        **{name: joined[source] for name, source in columns.items()},
+        start_date=ibis.greatest(joined.start_date, joined.m_start),
+        end_date=ibis.least(joined.end_date, joined.m_end),
+    )
+
+
+def _links(
+    tables: AssiduityTables, span: Span, rules: Rules, memberships: ir.Table, timeline: ir.Table
+) -> ir.Table:
+    """Every provider's link to every registering physician D, with its period:
+    physician_id (D), provider_id, provider_kind, site_id, start_date, end_date, link
+    (a :class:`Link`). ``site_id`` is set for the links that only hold at the sites of D's
+    GMF (one row per site) and null for those that hold anywhere.
+
+    Given the contract (one membership per physician and day), at most one row matches a
+    visit: the GMF links exist only while D is a member, the peer links only while D is
+    not, and a provider belongs to one GMF a day.
+    """
+    physician, ips = ibis.literal(PHYSICIAN), ibis.literal(IPS)
+
+    def link(value: Link) -> ir.IntegerValue:
+        return ibis.literal(int(value), "int8")
+
+    # Links that hold at the sites of D's GMF (gmf_id is D's GMF).
+    colleagues = _members_of(
+        memberships,
+        memberships,
+        "gmf_id",
+        physician_id="physician_id",
+        provider_id="member",
+        gmf_id="gmf_id",
+    )
+    colleagues = colleagues.mutate(
+        provider_kind=physician,
+        link=ibis.ifelse(
+            colleagues.provider_id == colleagues.physician_id,
+            link(Link.SELF),
+            link(Link.GMF_COLLEAGUE),
+        ),
+    )
+    partnered = _members_of(
+        _gmf_ips(tables, span, memberships),
+        memberships,
+        "gmf_id",
+        physician_id="member",
+        provider_id="ips_id",
+        gmf_id="gmf_id",
+    ).mutate(provider_kind=ips, link=link(Link.GMF_IPS))
+
+    agreements = _agreements(tables, span)
+    gmf_r = _gmf_r_ids(tables)
+    small = _small_gmf_r(tables, span, rules, memberships)
+    partners = agreements.left_join(gmf_r, agreements.partner_gmf_id == gmf_r.gmf_r_id)
+    partners = partners.left_join(small, partners.partner_gmf_id == small.small_gmf_r_id)
+    partners = partners.select(
+        "gmf_id",
+        "partner_gmf_id",
+        "start_date",
+        "end_date",
+        link=ibis.cases(
+            (small.small_gmf_r_id.notnull(), link(Link.SMALL_GMF_R)),
+            (gmf_r.gmf_r_id.isnull(), link(Link.SERVICE_AGREEMENT)),
+            else_=ibis.null("int8"),
+        ),
+    )
+    partners = partners.filter(partners.link.notnull())
+    # D (a member of gmf_id) and the provider (a member of partner_gmf_id).
+    partners = _members_of(
+        partners,
+        memberships,
+        "gmf_id",
+        physician_id="member",
+        gmf_id="gmf_id",
+        partner_gmf_id="partner_gmf_id",
+        link="link",
+    )
+    partners = _members_of(
+        partners,
+        memberships,
+        "partner_gmf_id",
+        physician_id="physician_id",
+        provider_id="member",
+        gmf_id="gmf_id",
+        link="link",
+    ).mutate(provider_kind=physician)
+
+    columns = ["physician_id", "provider_id", "provider_kind", "start_date", "end_date", "link"]
+    at_sites = ibis.union(
+        colleagues.select("gmf_id", *columns),
+        partnered.select("gmf_id", *columns),
+        partners.filter(partners.link == link(Link.SMALL_GMF_R)).select("gmf_id", *columns),
+    )
+    sites = tables.gmf_sites.select(site_gmf="gmf_id", site_id="site_id").distinct()
+    at_sites = at_sites.join(sites, at_sites.gmf_id == sites.site_gmf).select(
+        *columns[:3], "site_id", *columns[3:]
+    )
+    anywhere = partners.filter(partners.link == link(Link.SERVICE_AGREEMENT)).select(
+        *columns[:3], site_id=ibis.null("string"), **{c: c for c in columns[3:]}
+    )
+    peers = _peer_links(tables, span, timeline).select(
+        *columns[:3], site_id=ibis.null("string"), **{c: c for c in columns[3:]}
+    )
+    return ibis.union(at_sites, anywhere, peers)
+
+
+def _peer_links(tables: AssiduityTables, span: Span, timeline: ir.Table) -> ir.Table:
+    """Links of a non-member physician D, while D is not a GMF member: physician_id,
+    provider_id, provider_kind, start_date, end_date, link (PEER_COLLEAGUE: a physician of
+    D's practice group, EP 40 6.02 C or 11.03 E; PEER_IPS: an IPS partnered with D)."""
+    groups = clip(tables.practice_groups, span)
+    other = groups.rename(
+        o_physician="physician_id", o_group="group_id", o_start="start_date", o_end="end_date"
+    )
+    colleagues = groups.join(
+        other,
+        [
+            groups.group_id == other.o_group,
+            groups.physician_id != other.o_physician,
+            groups.start_date < other.o_end,
+            other.o_start < groups.end_date,
+        ],
+    ).select(
+        physician_id=groups.physician_id,
+        provider_id=other.o_physician,
+        start_date=ibis.greatest(groups.start_date, other.o_start),
+        end_date=ibis.least(groups.end_date, other.o_end),
+    )
+    colleagues = merge_periods(colleagues, ["physician_id", "provider_id"]).mutate(
+        provider_kind=ibis.literal(PHYSICIAN), link=ibis.literal(int(Link.PEER_COLLEAGUE), "int8")
+    )
+    partners = (
+        _peer_ips(tables, span)
+        .rename(provider_id="ips_id")
+        .mutate(provider_kind=ibis.literal(IPS), link=ibis.literal(int(Link.PEER_IPS), "int8"))
+    )
+    columns = ["physician_id", "provider_id", "provider_kind", "start_date", "end_date", "link"]
+    peers = ibis.union(colleagues.select(*columns), partners.select(*columns))
+    # Keep the days D is not a member: all of them for a physician with no membership, the
+    # segments without a GMF for the others.
+    segments = timeline.rename(
+        t_physician="physician_id", t_gmf="gmf_id", t_start="start_date", t_end="end_date"
+    )
+    joined = peers.left_join(
+        segments,
+        [
+            peers.physician_id == segments.t_physician,
+            segments.t_start < peers.end_date,
+            peers.start_date < segments.t_end,
+        ],
+    )
+    joined = joined.filter(joined.t_physician.isnull() | joined.t_gmf.isnull())
+    return joined.select(
+        "physician_id",
+        "provider_id",
+        "provider_kind",
+        start_date=ibis.greatest(joined.start_date, joined.t_start.fill_null(joined.start_date)),
+        end_date=ibis.least(joined.end_date, joined.t_end.fill_null(joined.end_date)),
+        link="link",
+    )
+
+
+def _with_detail(
+    joined: ir.Table, tables: AssiduityTables, span: Span, memberships: ir.Table
+) -> ir.Table:
+    """Add provider_gmf_id and ips_partnered (see :func:`classify`)."""
+    theirs = memberships.rename(
+        their_physician="physician_id",
+        provider_gmf_id="gmf_id",
+        their_start="start_date",
+        their_end="end_date",
+    )
+    joined = joined.left_join(
+        theirs,
+        [
+            joined.provider_id == theirs.their_physician,
+            joined.provider_kind == PHYSICIAN,
+            theirs.their_start <= joined.visit_date,
+            joined.visit_date < theirs.their_end,
+        ],
+    ).select(*joined.columns, "provider_gmf_id")
+    group_ips = _gmf_ips(tables, span, memberships).rename(
+        g_gmf="gmf_id", g_ips="ips_id", g_start="start_date", g_end="end_date"
+    )
+    joined = joined.left_join(
+        group_ips,
+        [
+            joined.gmf_id == group_ips.g_gmf,
+            joined.provider_id == group_ips.g_ips,
+            joined.provider_kind == IPS,
+            group_ips.g_start <= joined.visit_date,
+            joined.visit_date < group_ips.g_end,
+        ],
+    ).select(*joined.columns, gmf_partnered=group_ips.g_ips.notnull())
+    own_ips = _peer_ips(tables, span).rename(
+        p_physician="physician_id", p_ips="ips_id", p_start="start_date", p_end="end_date"
+    )
+    joined = joined.left_join(
+        own_ips,
+        [
+            joined.physician_id == own_ips.p_physician,
+            joined.provider_id == own_ips.p_ips,
+            joined.provider_kind == IPS,
+            own_ips.p_start <= joined.visit_date,
+            joined.visit_date < own_ips.p_end,
+        ],
+    ).select(*joined.columns, peer_partnered=own_ips.p_ips.notnull())
+    return joined.mutate(
+        ips_partnered=ibis.ifelse(
+            joined.gmf_id.notnull(), joined.gmf_partnered, joined.peer_partnered
+        )
+    ).drop("gmf_partnered", "peer_partnered")
+
+
+def _one_of(value: ir.StringValue, names: frozenset[str]) -> ir.BooleanValue:
+    """``value`` is one of ``names`` (null when ``value`` is null).
+
+    Written as a chain of equalities rather than ``isin``: DuckDB turns an IN list of more
+    than a few strings into a join, which doubles the cost of the scan on 50 M visits.
+    """
+    return functools.reduce(operator.or_, (value == name for name in sorted(names)))
+
+
+def _listed_code(code: ir.StringValue, rules: Rules) -> ir.BooleanValue:
+    excluded = _one_of(code, rules.excluded_billing_codes)
+    for low, high in rules.excluded_billing_ranges:
+        excluded = excluded | code.between(low, high)
+    return excluded
+
+
+def _excluded_billing_code(code: ir.StringValue, rules: Rules) -> ir.BooleanValue:
+    """The billing-code exclusion, never null. Codes compare as 5-digit strings: a shorter
+    code is read zero-padded ("9900" is 09900, a leading zero lost by a spreadsheet); a
+    missing code (an IPS's entry) is not excluded."""
+    return ibis.cases(
+        (code.isnull(), False),
+        (code.length() < 5, _listed_code(code.lpad(5, "0"), rules)),
+        (code.length() == 5, _listed_code(code, rules)),
+        else_=False,
+    )
+
+
+@dataclass(frozen=True)
+class _VisitRules:
+    """The exclusions that depend on the visit alone.
+
+    ``eligible_provider``, ``eligible_setting`` and ``er`` are null when the column is;
+    the other conditions are never null.
+    """
+
+    eligible_provider: ir.BooleanValue
+    eligible_setting: ir.BooleanValue
+    excluded_billing_code: ir.BooleanValue
+    er: ir.BooleanValue
+    priority: ir.BooleanValue
+    admitted: ir.BooleanValue
+    repeat: ir.BooleanValue
+    referred: ir.BooleanValue
+    death: ir.BooleanValue
+
+    @classmethod
+    def of(cls, t: ir.Table, rules: Rules) -> _VisitRules:
+        return cls(
+            eligible_provider=_one_of(t.provider_kind, rules.eligible_provider_kinds),
+            eligible_setting=_one_of(t.setting, rules.eligible_settings),
+            excluded_billing_code=_excluded_billing_code(t.billing_code, rules),
+            er=_one_of(t.setting, rules.er_settings),
+            priority=_one_of(t.er_triage, rules.er_excluded_triage).fill_null(False),
+            admitted=t.er_admitted.fill_null(False),
+            repeat=t.er_repeat.fill_null(False),
+            referred=t.er_referred.fill_null(False),
+            death=t.er_death.fill_null(False),
+        )
+
+    def first(self) -> ir.IntegerValue:
+        """The code of the first exclusion that applies, or null."""
+        er = self.er.fill_null(False)
+        # Our reading: the P4/P5 flags also exclude an emergency visit whose triage is
+        # missing (anything priority does not exclude); see docs/assiduity.md.
+        low_priority = er & ~self.priority
+        return ibis.cases(
+            (~self.eligible_provider.fill_null(False), _code("ineligible_provider")),
+            (~self.eligible_setting.fill_null(False), _code("ineligible_setting")),
+            (self.excluded_billing_code, _code("excluded_billing_code")),
+            (er & self.priority, _code("er_priority_1_3")),
+            (low_priority & self.admitted, _code("er_admitted")),
+            (low_priority & self.repeat, _code("er_repeat")),
+            (low_priority & self.referred, _code("er_referred")),
+            (er & self.death, _code("er_death")),
+            else_=ibis.null("int8"),
+        )
+
+    def none(self) -> ir.BooleanValue:
+        """True when no exclusion applies (null when the provider kind or the setting is
+        missing: excluded too): the conditions of :meth:`first` as one expression."""
+        er_excluded = self.er & (
+            self.priority | self.admitted | self.repeat | self.referred | self.death
+        )
+        return (
+            self.eligible_provider
+            & self.eligible_setting
+            & ~self.excluded_billing_code
+            & ~er_excluded
+        )
+
+
+def _with_reasons(t: ir.Table) -> ir.Table:
+    """Add ``reason_code`` (registering physician's row) and ``pregnancy_code``."""
+    own = (t.provider_kind == PHYSICIAN) & (t.provider_id == t.physician_id).fill_null(False)
+    # Computed once, as columns, so that the case below only reads them.
+    t = t.mutate(own=own, at_registration_site=(t.site_id == t.registration_site).fill_null(False))
+    registered = t.physician_id.notnull()
+    member = t.gmf_id.notnull()
+    link = t.link.fill_null(0)
+    reason = ibis.cases(
+        (~registered, _code("not_registered")),
+        (t.visit_exclusion.notnull(), t.visit_exclusion),
+        (t.pregnancy & ~t.own, _code("pregnancy_other_physician")),
+        (t.pregnancy, _code("pregnancy_own")),
+        # A member's own visit counts at the sites of their GMF (a SELF link there), a
+        # non-member's at the patient's registration site.
+        (t.own & member & (link != Link.SELF), _code("own_visit_elsewhere")),
+        (t.own & ~member & ~t.at_registration_site, _code("own_visit_elsewhere")),
+        (link == Link.SERVICE_AGREEMENT, _code("service_agreement")),
+        (link == Link.SMALL_GMF_R, _code("gmf_r_small_agreements")),
+        (t.own, _code("own_visit")),
+        (link == Link.GMF_COLLEAGUE, _code("group_member")),
+        (link == Link.GMF_IPS, _code("ips_partner")),
+        ((link == Link.PEER_COLLEAGUE) & t.at_registration_site, _code("group_member")),
+        ((link == Link.PEER_IPS) & t.at_registration_site, _code("ips_partner")),
+        else_=_code("other_provider"),
+    )
+    # The physician who made a pregnancy follow-up of another physician's patient gets a
+    # row of their own, subject to the exclusions that depend on the visit alone.
+    other_physician_s = registered & t.pregnancy & ~t.own
+    return t.mutate(
+        reason_code=reason,
+        pregnancy_code=ibis.ifelse(
+            other_physician_s,
+            t.visit_exclusion.fill_null(_code("pregnancy_own")),
+            ibis.null("int8"),
+        ),
+    ).drop("visit_exclusion", "own", "pregnancy", "at_registration_site")
+
+
+def _visit_counts(classified: ir.Table) -> ir.Table:
+    """counted_visits, assiduous_visits and pregnancy_credits per physician, in one pass.
+
+    A visit counts for one physician at most: the registering physician, or, for a
+    pregnancy follow-up of another physician's patient, the physician who made it (the
+    registering physician's row is then excluded). So one grouping key suffices.
+    """
+    c = classified
+    code = c.reason_code
+    for_maker = code == _PREGNANCY_OTHER
+    credited = ibis.ifelse(for_maker, c.provider_id, c.physician_id)
+    counted = (code >= _FIRST_COUNTED) | for_maker
+    assiduous = ((code >= _FIRST_COUNTED) & (code < _OTHER_PROVIDER)) | for_maker
+    pregnancy = (code == _PREGNANCY_OWN) | for_maker
+    rows = c.select(
+        physician_id=credited,
+        counted=counted.cast("int64"),
+        assiduous=assiduous.cast("int64"),
+        pregnancy=pregnancy.cast("int64"),
+    )
+    # The visits of unregistered patients form a null group, dropped once aggregated: a
+    # filter here would be pushed below the classification and compute it twice.
+    counts = rows.group_by("physician_id").aggregate(
+        counted_visits=rows.counted.sum(),
+        assiduous_visits=rows.assiduous.sum(),
+        pregnancy_credits=rows.pregnancy.sum(),
+    )
+    return counts.filter(counts.physician_id.notnull())
+
+
+def _drmg_deemed(tables: AssiduityTables, span: Span) -> ir.Table:
+    """Physicians with a DRMG notice for the year who held a GMF membership during it
+    (EP 40, 15.01 B): column ``deemed_physician``."""
+    notices = tables.drmg_notices
+    noticed = notices.filter(notices.year == span.year).select("physician_id").distinct()
+    members = clip(tables.gmf_memberships, span).select(member="physician_id").distinct()
+    return noticed.join(members, noticed.physician_id == members.member).select(
+        deemed_physician=noticed.physician_id
+    )

@@ -1,0 +1,119 @@
+"""Why a physician's assiduity rate is what it is: their visits, one by one, and a summary.
+
+Both functions compute only what touches the one physician: the visits are first reduced
+to those of patients registered with them during the year and their own pregnancy
+follow-ups, so an explanation stays fast on a province's visits.
+
+Provider categories (``reason_summary``), for the counted visits that are not assiduous
+(reason ``other_provider``), the first that applies:
+
+* ``er``: made in an emergency setting (urgence_ch, urgence_clsc; P4/P5 visits that count);
+* ``other_gmf``: by a physician who is, that day, a member of a GMF other than the
+  physician's own (any GMF, for a non-member);
+* ``ips_outside_group``: by an IPS-SPL not partnered with the physician's group (with a
+  member of their GMF, or with them for a non-member) that day;
+* ``other_clinic``: anything else: a physician outside any GMF, or the physician's own
+  group (or partnered IPS) seen away from the GMF's sites or the registration site.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from panelcare.assiduity.compute import (
+    ASSIDUOUS_REASONS,
+    COUNTED_REASONS,
+    EXCLUSION_REASONS,
+    IPS,
+    PHYSICIAN,
+    classify,
+    outcome_rows,
+)
+from panelcare.assiduity.rules import Rules
+from panelcare.assiduity.tables import AssiduityTables
+
+EXPLANATION_COLUMNS = (
+    "visit_id",
+    "patient_id",
+    "provider_id",
+    "counted",
+    "assiduous",
+    "reason",
+    "visit_date",
+    "site_id",
+    "setting",
+)
+PROVIDER_CATEGORIES = ("er", "other_gmf", "ips_outside_group", "other_clinic")
+SUMMARY_COLUMNS = ("reason", "provider_category", "counted", "assiduous", "visits")
+
+
+def explain_physician(
+    tables: AssiduityTables, year: int, physician_id: str, rules: Rules
+) -> ir.Table:
+    """Every visit of ``year`` that touched ``physician_id``, with what it did to the rate.
+
+    The rows of :func:`~panelcare.assiduity.compute.visit_outcomes` about that physician
+    (patients registered with them on the visit date, and their own pregnancy follow-ups),
+    with the columns :data:`EXPLANATION_COLUMNS`, ordered by visit date and visit id. Lazy.
+    """
+    rows = _rows_of(classify(tables, year, rules, physician_id=physician_id), physician_id)
+    return rows.select(*EXPLANATION_COLUMNS).order_by(["visit_date", "visit_id"])
+
+
+def reason_summary(tables: AssiduityTables, year: int, physician_id: str, rules: Rules) -> ir.Table:
+    """How many of ``physician_id``'s visits of ``year`` went each way.
+
+    One row per reason, and for the counted visits that are not assiduous
+    (``other_provider``) one row per provider category (see the module docstring; the
+    column is null for the other reasons). Columns :data:`SUMMARY_COLUMNS`: reason,
+    provider_category, counted, assiduous, visits. Ordered assiduous reasons first, then
+    the other counted visits, then the exclusions in the rules' order. Lazy.
+    """
+    classified = classify(tables, year, rules, physician_id=physician_id, detail=True)
+    rows = _rows_of(classified, physician_id)
+    other_gmf = (rows.provider_kind == PHYSICIAN) & (
+        rows.provider_gmf_id.notnull()
+        & (rows.gmf_id.isnull() | (rows.provider_gmf_id != rows.gmf_id))
+    ).fill_null(False)
+    category = ibis.cases(
+        (rows.reason != "other_provider", ibis.null("string")),
+        (rows.setting.isin(sorted(rules.er_settings)), "er"),
+        (other_gmf, "other_gmf"),
+        ((rows.provider_kind == IPS) & ~rows.ips_partnered, "ips_outside_group"),
+        else_="other_clinic",
+    )
+    rows = rows.mutate(provider_category=category)
+    summary = rows.group_by(["reason", "provider_category"]).aggregate(visits=rows.count())
+
+    order = [
+        *((reason, None) for reason in ASSIDUOUS_REASONS),
+        *(("other_provider", category) for category in PROVIDER_CATEGORIES),
+        *((reason, None) for reason in EXCLUSION_REASONS),
+    ]
+    rank = ibis.cases(
+        *(
+            (
+                (summary.reason == reason)
+                & (
+                    summary.provider_category.isnull()
+                    if category is None
+                    else summary.provider_category == category
+                ),
+                position,
+            )
+            for position, (reason, category) in enumerate(order)
+        ),
+        else_=len(order),
+    )
+    summary = summary.mutate(
+        counted=summary.reason.isin(COUNTED_REASONS),
+        assiduous=summary.reason.isin(ASSIDUOUS_REASONS),
+        rank=rank,
+    )
+    return summary.order_by("rank").select(*SUMMARY_COLUMNS)
+
+
+def _rows_of(classified: ir.Table, physician_id: str) -> ir.Table:
+    rows = outcome_rows(classified)
+    return rows.filter(rows.physician_id == physician_id)

@@ -168,6 +168,11 @@ def _blank(value: Any) -> bool:
     return value is None or value == "" or (isinstance(value, float) and math.isnan(value))
 
 
+def _periods(table: pa.Table, first: str, second: str) -> Iterator[tuple]:
+    """(first id, second id, start_date, end_date) rows of a two-key period table."""
+    return _rows(table, **{first: str, second: str, "start_date": _date, "end_date": _date})
+
+
 def _date(value: Any) -> datetime.date | None:
     if _blank(value):
         return None
@@ -494,24 +499,12 @@ def load_tables(tables: Tables) -> dict[str, int]:
                 start_date=start_date,
                 end_date=end_date,
             )
-            for physician, gmf, start_date, end_date in _rows(
-                tables["gmf_memberships"],
-                physician_id=str,
-                gmf_id=str,
-                start_date=_date,
-                end_date=_date,
+            for physician, gmf, start_date, end_date in _periods(
+                tables["gmf_memberships"], "physician_id", "gmf_id"
             )
         ),
     )
-    group_rows = list(
-        _rows(
-            tables["practice_groups"],
-            physician_id=str,
-            group_id=str,
-            start_date=_date,
-            end_date=_date,
-        )
-    )
+    group_rows = list(_periods(tables["practice_groups"], "physician_id", "group_id"))
     groups = _ids(
         insert(
             PracticeGroup,
@@ -539,12 +532,8 @@ def load_tables(tables: Tables) -> dict[str, int]:
                 start_date=start_date,
                 end_date=end_date,
             )
-            for ips_code, physician, start_date, end_date in _rows(
-                tables["ips_partnerships"],
-                ips_id=str,
-                physician_id=str,
-                start_date=_date,
-                end_date=_date,
+            for ips_code, physician, start_date, end_date in _periods(
+                tables["ips_partnerships"], "ips_id", "physician_id"
             )
         ),
     )
@@ -557,12 +546,8 @@ def load_tables(tables: Tables) -> dict[str, int]:
                 start_date=start_date,
                 end_date=end_date,
             )
-            for gmf, partner, start_date, end_date in _rows(
-                tables["service_agreements"],
-                gmf_id=str,
-                partner_gmf_id=str,
-                start_date=_date,
-                end_date=_date,
+            for gmf, partner, start_date, end_date in _periods(
+                tables["service_agreements"], "gmf_id", "partner_gmf_id"
             )
         ),
     )

@@ -94,6 +94,28 @@ def test_it_reads_a_billing_code_that_lost_its_leading_zero_as_five_digits():
     assert reason_of(case, visit) == "excluded_billing_code"
 
 
+def test_it_reads_codes_that_lost_several_leading_zeros_inside_ranges_too():
+    case = case_with_d()
+    codes = ("13", "013", "0014", "9801")
+    visits = [case.visit("p1", "Z", **ordinary(code=code)) for code in codes]
+    assert case.reasons("D") == dict.fromkeys(visits, "excluded_billing_code")
+    assert case.rate("D")["counted_visits"] == 0
+
+
+def test_it_excludes_the_codes_of_a_wide_range_written_with_or_without_zeros(tmp_path):
+    # A range of more than a hundred codes is compared as a range, not listed.
+    path = tmp_path / "rules.toml"
+    path.write_text('excluded_billing_ranges = [["00500", "01999"]]\n')
+    rules = load_rules(path)
+    case = case_with_d()
+    inside = [case.visit("p1", "Z", **ordinary(code=code)) for code in ("00500", "1999", "750")]
+    outside = [case.visit("p1", "Z", **ordinary(code=code)) for code in ("02000", "499", "001999")]
+    reasons = {row["visit_id"]: row["reason"] for row in case.outcomes(rules=rules)}
+    assert [reasons[visit] for visit in inside] == ["excluded_billing_code"] * 3
+    assert [reasons[visit] for visit in outside] == ["other_provider"] * 3
+    assert case.rate("D", rules=rules)["counted_visits"] == 3
+
+
 def test_it_excludes_the_codes_of_a_user_rules_file(tmp_path):
     path = tmp_path / "rules.toml"
     path.write_text('excluded_billing_ranges = [["98000", "98012"], ["12340", "12349"]]\n')

@@ -333,6 +333,13 @@ def test_it_names_a_bad_parquet_row_without_a_line(tmp_path):
     assert str(error).startswith("visits.parquet, row 3, column setting:")
 
 
+def test_it_names_the_first_wrong_parquet_row_of_any_vocabulary_column(tmp_path):
+    data_dir = folder(tmp_path, visits({}, {"er_triage": "P7"}, {"setting": "hospital"}))
+    to_parquet(data_dir, "visits")
+    error = refused(data_dir)
+    assert (error.row, error.column) == (2, "er_triage")
+
+
 def test_it_numbers_parquet_rows_across_row_groups(tmp_path):
     rows = visits(*[{} for _ in range(250)], {"er_triage": "P9"})
     data_dir = folder(tmp_path, rows)

@@ -102,6 +102,7 @@ def compute(
     _check_options(out, memory_limit)
     with _errors_reported():
         from panelcare.assiduity.compute import physician_rates
+        from panelcare.assiduity.io import execute
 
         loaded = _load_rules(rules)
         with _Phases() as phases:
@@ -109,7 +110,7 @@ def compute(
             with phases.phase(f"computing the rates of {year}"):
                 rates = physician_rates(tables, year, loaded)
                 expr = rates.select(*RATES_COLUMNS).order_by("physician_id")
-                result = con.to_pyarrow(expr)
+                result = execute(con, expr)
             with phases.phase(f"writing {out}"):
                 _write(result, out)
         typer.echo(f"{result.num_rows:,} physicians written to {out} ({phases.summary()})")
@@ -132,16 +133,17 @@ def explain(
     _check_options(out, memory_limit)
     with _errors_reported():
         from panelcare.assiduity.explain import explain_physician, reason_summary
+        from panelcare.assiduity.io import execute
 
         loaded = _load_rules(rules)
         with _Phases() as phases:
             tables, con = _open(phases, data_dir, loaded, memory_limit)
             with phases.phase(f"explaining {physician}'s rate of {year}"):
                 expr = explain_physician(tables, year, physician, loaded)
-                visits = con.to_pyarrow(
-                    expr.select(*EXPLAIN_COLUMNS).order_by(["visit_date", "visit_id"])
+                visits = execute(
+                    con, expr.select(*EXPLAIN_COLUMNS).order_by(["visit_date", "visit_id"])
                 )
-                summary = con.to_pyarrow(reason_summary(tables, year, physician, loaded))
+                summary = execute(con, reason_summary(tables, year, physician, loaded))
             with phases.phase(f"writing {out}"):
                 _write(visits, out)
         if visits.num_rows == 0:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from panelcare.assiduity.cli import assiduity_app
+from panelcare.attribution.cli import attribution_app
 from panelcare.synth.cli import synth
 
 app = typer.Typer(
@@ -27,3 +28,4 @@ def version() -> None:
 
 app.command("synth")(synth)
 app.add_typer(assiduity_app, name="assiduity")
+app.add_typer(attribution_app, name="attribution")

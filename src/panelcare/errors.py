@@ -18,7 +18,9 @@ class InputError(PanelcareError):
     """A value in an input file is missing or wrong.
 
     ``file`` is the file's name, ``row`` the 1-based data row (the header is row 0 and
-    not counted), ``column`` the column name; each may be ``None`` when it does not apply.
+    not counted), ``column`` the column name, ``line`` the line of a CSV file (the header
+    is line 1, so the line is ``row + 1`` as long as no quoted cell spans lines); each may
+    be ``None`` when it does not apply.
     """
 
     def __init__(
@@ -28,11 +30,13 @@ class InputError(PanelcareError):
         file: str | None = None,
         row: int | None = None,
         column: str | None = None,
+        line: int | None = None,
     ) -> None:
         self.message = message
         self.file = file
         self.row = row
         self.column = column
+        self.line = line
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -40,7 +44,9 @@ class InputError(PanelcareError):
         if self.file is not None:
             where.append(self.file)
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(f"row {self.row}" + (f" (line {self.line})" if self.line else ""))
+        elif self.line is not None:
+            where.append(f"line {self.line}")
         if self.column is not None:
             where.append(f"column {self.column}")
         return f"{', '.join(where)}: {self.message}" if where else self.message

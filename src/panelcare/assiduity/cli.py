@@ -238,7 +238,7 @@ def describe(error: PanelcareError) -> str:
     """
     if (
         isinstance(error, InputError)
-        and getattr(error, "line", None) is None
+        and error.line is None
         and error.row is not None
         and (error.file or "").endswith(".csv")
     ):

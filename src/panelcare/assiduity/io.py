@@ -145,36 +145,9 @@ _ONGOING = "DATE '9999-12-31'"  # an empty end_date: in force forever
 
 
 class AssiduityInputError(InputError):
-    """A file of an assiduity data folder is missing, unreadable or holds a wrong value.
-
-    Besides :class:`~panelcare.errors.InputError`'s ``file``, ``row`` (1-based data row)
-    and ``column``, ``line`` is the line of a CSV file (the header is line 1, so the line
-    is ``row + 1`` as long as no quoted cell spans lines); ``None`` for Parquet.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        file: str | None = None,
-        row: int | None = None,
-        column: str | None = None,
-        line: int | None = None,
-    ) -> None:
-        self.line = line
-        super().__init__(message, file=file, row=row, column=column)
-
-    def __str__(self) -> str:
-        where = []
-        if self.file is not None:
-            where.append(self.file)
-        if self.row is not None:
-            where.append(f"row {self.row}" + (f" (line {self.line})" if self.line else ""))
-        elif self.line is not None:
-            where.append(f"line {self.line}")
-        if self.column is not None:
-            where.append(f"column {self.column}")
-        return f"{', '.join(where)}: {self.message}" if where else self.message
+    """A file of an assiduity data folder is missing, unreadable or holds a wrong value
+    (``file``, ``row``, ``column`` and, for CSV, ``line``: see
+    :class:`~panelcare.errors.InputError`)."""
 
 
 # --------------------------------------------------------------------------- connection

@@ -1,0 +1,315 @@
+"""Benchmark: the attribution plan of a province against a greedy baseline.
+
+    .venv/bin/python bench/attribution.py [--data DIR] [--run-date YYYY-MM-DD] [--keep DIR]
+                                          [--repeat N]
+    .venv/bin/python bench/attribution.py --region [--data DIR]
+
+Without ``--data``, writes the province data set first (``panelcare synth DIR --scale
+province``: 10,000 physicians, a million on the waiting list, as Parquet; about a minute)
+into a temporary folder, deleted at the end unless ``--keep``. Then, each in a fresh
+process of its own so that its peak memory is its own:
+
+* the plan: ``panelcare attribution plan DATA --out ...``, the whole command (reading and
+  checking the inputs, groups, LE 304 blocks, candidates, the exact lexicographic flow,
+  months, and writing the plan's folder);
+* the baseline: reading the inputs, ``groups.select_orphans``, ``groups.targets`` and
+  :func:`panelcare.attribution.greedy.greedy_plan` (each orphan, most urgent first, to the
+  nearest physician with room; no LE 304 block, no precedence, no equity), writing nothing.
+
+Prints each one's wall time and peak resident memory (``ru_maxrss`` from ``os.wait4``),
+their ratio (target: the plan at most 10 times the baseline), the plan's memory (target:
+under 4 GiB), and what each achieved: patients placed, priority-A patients placed, mean
+distance, vulnerable-cap violations (physicians who received a vulnerable patient and end
+above the cap) and capacity violations (physicians given more weighted patients than
+their capacity). ``--region`` instead plans the demo region (``panelcare synth DIR
+--scale region``) and prints the plan's time (target: under 5 s). ``--repeat N`` runs each
+N times, alternated, and keeps the fastest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from panelcare.attribution.solve import Plan
+
+RATIO_TARGET = 10.0
+MEMORY_TARGET_GIB = 4.0
+REGION_TARGET_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Run:
+    """One child process: its wall time, peak resident memory and output."""
+
+    seconds: float
+    peak_gib: float
+    stdout: str
+    stderr: str
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What an attribution achieved, computed the same way for the plan and the baseline."""
+
+    placed: int
+    placed_a: int
+    orphans_a: int
+    mean_km: float
+    vulnerable_cap_violations: int
+    capacity_violations: int
+
+
+def run(command: list[str]) -> Run:
+    """Run ``command`` in a fresh process; its own peak memory comes from ``os.wait4``."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if process.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed ({process.returncode}):\n{stdout}{stderr}")
+    # ru_maxrss is in kibibytes on Linux.
+    return Run(seconds, usage.ru_maxrss / 2**20, stdout, stderr)
+
+
+def best(runs: list[Run]) -> Run:
+    """The fastest run, with the highest peak memory of all."""
+    fastest = min(runs, key=lambda r: r.seconds)
+    return Run(fastest.seconds, max(r.peak_gib for r in runs), fastest.stdout, fastest.stderr)
+
+
+def panelcare_command() -> list[str]:
+    """The ``panelcare`` console script of this interpreter's environment."""
+    script = Path(sys.executable).with_name("panelcare")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from panelcare.cli import app; app()"]
+
+
+def default_run_date() -> datetime.date:
+    """The synthetic data's as-of day: its waiting list and departures are current then."""
+    from panelcare.synth.dataset import DEFAULT_AS_OF
+
+    return DEFAULT_AS_OF
+
+
+def synth(scale: str, folder: Path) -> None:
+    print(f"writing the {scale} data set to {folder} ...", flush=True)
+    made = run([*panelcare_command(), "synth", str(folder), "--scale", scale])
+    print(f"  {made.seconds:.1f} s, peak {made.peak_gib:.2f} GiB", flush=True)
+
+
+def warm_up(data: Path) -> None:
+    """Read the two input files once so that neither contender pays for a cold cache."""
+    for path in data.iterdir():
+        if path.stem in ("physicians", "waitlist"):
+            with path.open("rb") as handle:
+                while handle.read(1 << 24):
+                    pass
+
+
+def greedy_child(data: Path, run_date: datetime.date, result: Path) -> int:
+    """In the child process: the baseline, from the files to the assignments (saved to
+    ``result`` for the figures, after the timing)."""
+    from panelcare.attribution.greedy import greedy_plan
+    from panelcare.attribution.groups import select_orphans, targets
+    from panelcare.attribution.io import read_inputs
+    from panelcare.attribution.params import load_params
+
+    started = time.perf_counter()
+    params = load_params()
+    physicians, waitlist = read_inputs(data)
+    selection = select_orphans(waitlist, physicians, params, run_date)
+    orphans = waitlist.take(np.flatnonzero(selection.orphan))
+    goals = targets(physicians, params, run_date)
+    read = time.perf_counter()
+    physician_of, distance = greedy_plan(physicians, orphans, goals, params)
+    done = time.perf_counter()
+    np.savez(result, physician_of=physician_of, distance_km=distance)
+    print(f"reading {read - started:.1f} s, greedy {done - read:.1f} s")
+    return 0
+
+
+def figures(plan: Plan, physician_of: np.ndarray, distance: np.ndarray) -> Figures:
+    """The figures of an assignment of ``plan``'s orphans (the baseline's orphans are the
+    same rows, in the same order)."""
+    from panelcare.attribution.groups import category_weight
+
+    if len(physician_of) != len(plan.orphans):
+        sys.exit(f"{len(physician_of)} assignments for {len(plan.orphans)} orphans")
+    physicians, orphans, targets, params = plan.physicians, plan.orphans, plan.targets, plan.params
+    n = len(physicians)
+    placed = physician_of >= 0
+    assigned = np.bincount(physician_of[placed], minlength=n)
+    vulnerable = np.bincount(physician_of[placed & orphans.vulnerable], minlength=n)
+    weight = category_weight(orphans.category, params.category_weights)
+    weighted = np.bincount(physician_of[placed], weights=weight[placed], minlength=n)
+    share_over = (
+        physicians.vulnerable + vulnerable
+        > params.vulnerable_cap * (physicians.registered + assigned) + 1e-9
+    )
+    is_a = orphans.priority == 0
+    return Figures(
+        placed=int(placed.sum()),
+        placed_a=int((placed & is_a).sum()),
+        orphans_a=int(is_a.sum()),
+        mean_km=float(distance[placed].mean()) if placed.any() else float("nan"),
+        vulnerable_cap_violations=int(((vulnerable > 0) & share_over).sum()),
+        capacity_violations=int((weighted > targets.capacity + 1e-9).sum()),
+    )
+
+
+def report_line(name: str, run_: Run, figures_: Figures) -> str:
+    f = figures_
+    return (
+        f"{name:<8}{run_.seconds:>8.1f}{run_.peak_gib:>10.2f}{f.placed:>11,}"
+        f"{f.placed_a:>9,}/{f.orphans_a:<9,}{f.mean_km:>8.2f}"
+        f"{f.vulnerable_cap_violations:>10,}{f.capacity_violations:>10,}"
+    )
+
+
+def province(args: argparse.Namespace, data: Path, run_date: datetime.date) -> None:
+    warm_up(data)
+    work = Path(tempfile.mkdtemp(prefix="panelcare-attribution-bench-"))
+    try:
+        out = work / "plan"
+        result = work / "greedy.npz"
+        plan_command = [
+            *panelcare_command(),
+            "attribution",
+            "plan",
+            str(data),
+            "--out",
+            str(out),
+            "--run-date",
+            run_date.isoformat(),
+        ]
+        greedy_command = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--greedy-child",
+            "--data",
+            str(data),
+            "--run-date",
+            run_date.isoformat(),
+            "--result",
+            str(result),
+        ]
+        plans, greedies = [], []
+        # Alternated, so that a neighbour's load spreads over both; the best of each kept.
+        for _ in range(args.repeat):
+            greedies.append(run(greedy_command))
+            plans.append(run(plan_command))
+        plan_run, greedy_run = best(plans), best(greedies)
+
+        from panelcare.attribution.store import read_plan
+
+        saved = read_plan(out)
+        plan_figures = figures(saved, saved.physician_of, saved.distance_km)
+        loaded = np.load(result)
+        greedy_figures = figures(saved, loaded["physician_of"], loaded["distance_km"])
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    print(
+        f"data {data}, run date {run_date}, {os.cpu_count()} cores; "
+        f"{len(saved.physicians):,} physicians, {len(saved.orphans):,} orphans"
+    )
+    print(
+        f"{'':<8}{'wall s':>8}{'peak GiB':>10}{'placed':>11}{'A placed':>19}{'mean km':>8}"
+        f"{'vuln cap':>10}{'capacity':>10}"
+    )
+    print(report_line("plan", plan_run, plan_figures))
+    print(report_line("greedy", greedy_run, greedy_figures))
+    print(f"  plan: {plan_run.stdout.strip()}")
+    print(f"  greedy: {greedy_run.stdout.strip()}")
+    print("  (vuln cap, capacity: physicians violating the vulnerable cap or their capacity)")
+    ratio = plan_run.seconds / greedy_run.seconds
+    verdict = "ok" if ratio <= RATIO_TARGET else "MISSED"
+    print(f"ratio plan / greedy {ratio:.2f} (target <= {RATIO_TARGET:g}: {verdict})")
+    memory = "ok" if plan_run.peak_gib < MEMORY_TARGET_GIB else "MISSED"
+    print(
+        f"plan peak memory {plan_run.peak_gib:.2f} GiB (target < {MEMORY_TARGET_GIB:g}: {memory})"
+    )
+
+
+def region(args: argparse.Namespace, data: Path, run_date: datetime.date) -> None:
+    work = Path(tempfile.mkdtemp(prefix="panelcare-attribution-bench-"))
+    try:
+        command = [
+            *panelcare_command(),
+            "attribution",
+            "plan",
+            str(data),
+            "--out",
+            str(work / "plan"),
+            "--run-date",
+            run_date.isoformat(),
+        ]
+        plan_run = best([run(command) for _ in range(args.repeat)])
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"data {data}, run date {run_date}")
+    print(f"  {plan_run.stdout.strip()}")
+    verdict = "ok" if plan_run.seconds < REGION_TARGET_SECONDS else "MISSED"
+    print(
+        f"region plan {plan_run.seconds:.2f} s wall, peak {plan_run.peak_gib:.2f} GiB "
+        f"(target < {REGION_TARGET_SECONDS:g} s: {verdict})"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, help="reuse this data folder instead of writing one")
+    parser.add_argument(
+        "--run-date",
+        type=datetime.date.fromisoformat,
+        help="default: the synthetic data's as-of day",
+    )
+    parser.add_argument("--keep", type=Path, help="write the data set here and keep it")
+    parser.add_argument("--region", action="store_true", help="plan the demo region instead")
+    parser.add_argument("--repeat", type=int, default=1, help="run each N times, keep the best")
+    parser.add_argument("--greedy-child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    run_date = args.run_date or default_run_date()
+
+    if args.greedy_child:
+        return greedy_child(args.data, run_date, args.result)
+
+    made = None
+    data = args.data
+    if data is None:
+        data = args.keep or Path(tempfile.mkdtemp(prefix="panelcare-attribution-data-"))
+        made = None if args.keep else data
+        synth("region" if args.region else "province", data)
+    try:
+        if args.region:
+            region(args, data, run_date)
+        else:
+            province(args, data, run_date)
+    finally:
+        if made is not None:
+            shutil.rmtree(made, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

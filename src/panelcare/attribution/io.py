@@ -1,0 +1,596 @@
+"""Files in the attribution engine: read and check the ``physicians`` and ``waitlist`` tables.
+
+A data folder holds the two tables of the contract (``spec/attribution.md``, "Data
+contract"), each as ``NAME.csv`` or ``NAME.parquet`` (exactly one of the two). Other files
+and other columns (the synthetic generator's ``licence_number``, ``gmf_id``) are ignored.
+
+    physicians, waitlist = read_inputs(Path("data"))   # AttributionInputError if wrong
+
+Everything is read with pyarrow and checked column by column with vectorised expressions:
+a province (10,000 physicians, a million waiting patients) is read and checked in about
+a second from Parquet. CSV cells are read as text and converted after the checks, so ids
+keep their leading zeros (``0111`` stays ``0111``). A Parquet column may hold the
+contract's type (``date32`` dates, numbers, booleans) or text checked like a CSV cell.
+
+Every row is checked and the **first** problem in file order (by row, then by column from
+left to right) is raised as :class:`AttributionInputError`, naming the file, the 1-based
+data row, the column and what was expected. Empty cells: ``amp_target`` becomes -1,
+``previous_assiduity`` ``nan``, ``departing_on`` ``NaT``, ``category`` and
+``previous_physician_id`` ``""``; every other column needs a value. A waiting-list
+``rls_id`` or ``previous_physician_id`` that no physician has is not an error here
+(:func:`panelcare.attribution.groups.select_orphans` leaves the latter out with a reason).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from panelcare.attribution.model import MODES, PRIORITIES, Bools, Orphans, Physicians
+from panelcare.errors import InputError
+
+__all__ = [
+    "PHYSICIAN_COLUMNS",
+    "WAITLIST_COLUMNS",
+    "AttributionInputError",
+    "ContractColumn",
+    "read_inputs",
+]
+
+
+class AttributionInputError(InputError):
+    """A file of an attribution data folder is missing, unreadable or holds a wrong value
+    (``file``, ``row``, ``column`` and, for CSV, ``line``: see
+    :class:`~panelcare.errors.InputError`)."""
+
+
+@dataclass(frozen=True)
+class ContractColumn:
+    """What a column of the contract holds: ``kind`` is text, float, int, date, bool or
+    choice (one of ``choices``); ``optional``: may be empty; ``low`` and ``high`` bound a
+    number (inclusive)."""
+
+    kind: str
+    optional: bool = False
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] = ()
+
+    def expected(self) -> str:
+        if self.kind == "choice":
+            words = f"one of {', '.join(self.choices[:-1])} or {self.choices[-1]}"
+        else:
+            words = {
+                "text": "a value",
+                "float": "a number",
+                "int": "a whole number",
+                "date": "a date yyyy-mm-dd",
+                "bool": "true or false",
+            }[self.kind]
+        if self.low is not None and self.high is not None:
+            words += f" from {self.low:g} to {self.high:g}"
+        elif self.low is not None:
+            words += f" of {self.low:g} or more"
+        if self.optional:
+            words += " or an empty cell"
+        return words
+
+
+_TEXT = ContractColumn("text")
+_LATITUDE = ContractColumn("float", low=-90, high=90)
+_LONGITUDE = ContractColumn("float", low=-180, high=180)
+
+# The contract's columns, in its order (spec/attribution.md, "Data contract").
+PHYSICIAN_COLUMNS: dict[str, ContractColumn] = {
+    "physician_id": _TEXT,
+    "name": _TEXT,
+    "rls_id": _TEXT,
+    "site_id": _TEXT,
+    "latitude": _LATITUDE,
+    "longitude": _LONGITUDE,
+    "registered": ContractColumn("int", low=0),
+    "vulnerable": ContractColumn("int", low=0),  # and at most registered (checked apart)
+    "practice_start": ContractColumn("date"),
+    "birth_year": ContractColumn("int"),
+    "amp_target": ContractColumn("int", optional=True, low=0),
+    "other_units": ContractColumn("float", low=0),
+    "mode": ContractColumn("choice", choices=MODES),
+    "previous_assiduity": ContractColumn("float", optional=True, low=0, high=1),
+    "departing_on": ContractColumn("date", optional=True),
+}
+WAITLIST_COLUMNS: dict[str, ContractColumn] = {
+    "patient_id": _TEXT,
+    "rls_id": _TEXT,
+    "latitude": _LATITUDE,
+    "longitude": _LONGITUDE,
+    "priority": ContractColumn("choice", choices=PRIORITIES),
+    "vulnerable": ContractColumn("bool"),
+    "requested_on": ContractColumn("date"),
+    "category": ContractColumn("text", optional=True),
+    "previous_physician_id": ContractColumn("text", optional=True),
+}
+
+# CSV cells: what the contract writes, and nothing arrow's casts would also take ("nan",
+# "inf", " 1"). Integers keep to 18 digits so that they fit in int64.
+_FLOAT = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
+_INT = r"^-?\d{1,18}$"
+_DATE = r"^\d{4}-\d{2}-\d{2}$"
+
+
+def read_inputs(data_dir: Path) -> tuple[Physicians, Orphans]:
+    """The physicians and the waiting list of ``data_dir``, checked.
+
+    Args:
+        data_dir: a folder with ``physicians.csv`` or ``physicians.parquet`` and
+            ``waitlist.csv`` or ``waitlist.parquet``.
+
+    Returns:
+        The two tables as :class:`Physicians` and :class:`Orphans` (every waiting-list
+        row; :func:`~panelcare.attribution.groups.select_orphans` says which are orphans),
+        rows in file order.
+
+    Raises:
+        AttributionInputError: ``data_dir`` is not a folder, a table has no file or two,
+            a file cannot be read, a column is missing, or a cell is wrong (the first
+            problem in file order, naming file, row and column); the physicians are
+            checked first.
+    """
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise AttributionInputError(f"{data_dir} is not a folder")
+    physicians = _read_physicians(_Table.open(_find(data_dir, "physicians"), PHYSICIAN_COLUMNS))
+    waitlist = _read_waitlist(_Table.open(_find(data_dir, "waitlist"), WAITLIST_COLUMNS))
+    return physicians, waitlist
+
+
+def _find(data_dir: Path, name: str) -> Path:
+    present = [
+        path for path in (data_dir / f"{name}.csv", data_dir / f"{name}.parquet") if path.is_file()
+    ]
+    if len(present) == 2:
+        raise AttributionInputError(
+            f"both {name}.csv and {name}.parquet are in {data_dir}; keep only one",
+            file=f"{name}.csv",
+        )
+    if not present:
+        raise AttributionInputError(
+            f"the {name} table is required: no {name}.csv or {name}.parquet in {data_dir}"
+        )
+    return present[0]
+
+
+def _read_physicians(table: _Table) -> Physicians:
+    physician_id = table.text("physician_id")
+    name = table.text("name")
+    rls_id = table.text("rls_id")
+    site_id = table.text("site_id")
+    latitude = table.number("latitude")
+    longitude = table.number("longitude")
+    registered = table.number("registered")
+    vulnerable = table.number("vulnerable")
+    practice_start = table.date("practice_start")
+    birth_year = table.number("birth_year")
+    amp_target = table.number("amp_target")
+    other_units = table.number("other_units")
+    mode = _objects([*MODES, ""])[table.choice("mode")]  # -1 (wrong): the last, ""
+    previous_assiduity = table.number("previous_assiduity")
+    departing_on = table.date("departing_on")
+
+    both = table.valid("registered") & table.valid("vulnerable")
+    too_many = both & (vulnerable > registered)
+    table.flag(
+        "vulnerable",
+        too_many,
+        lambda row: (
+            f"{int(vulnerable[row])} vulnerable patients but {int(registered[row])} "
+            "registered: vulnerable must be at most registered"
+        ),
+    )
+    table.unique("physician_id", physician_id)
+    table.raise_first_problem()
+    return Physicians(
+        physician_id=physician_id,
+        name=name,
+        rls_id=rls_id,
+        site_id=site_id,
+        latitude=latitude,
+        longitude=longitude,
+        registered=registered.astype(np.int64),
+        vulnerable=vulnerable.astype(np.int64),
+        practice_start=practice_start,
+        birth_year=birth_year.astype(np.int64),
+        amp_target=np.where(table.valid("amp_target"), amp_target, -1).astype(np.int64),
+        other_units=other_units,
+        mode=mode,
+        previous_assiduity=previous_assiduity,  # nan when empty
+        departing_on=departing_on,  # NaT when empty
+    )
+
+
+def _read_waitlist(table: _Table) -> Orphans:
+    patient_id = table.text("patient_id")
+    rls_id = table.text("rls_id")
+    latitude = table.number("latitude")
+    longitude = table.number("longitude")
+    priority = table.choice("priority")
+    vulnerable = table.boolean("vulnerable")
+    requested_on = table.date("requested_on")
+    category = table.text("category")
+    previous_physician_id = table.text("previous_physician_id")
+    table.unique("patient_id", patient_id)
+    table.raise_first_problem()
+    return Orphans(
+        patient_id=patient_id,
+        rls_id=rls_id,
+        latitude=latitude,
+        longitude=longitude,
+        priority=priority.astype(np.int8),
+        vulnerable=vulnerable,
+        requested_on=requested_on,
+        category=category,
+        previous_physician_id=previous_physician_id,
+    )
+
+
+class _Table:
+    """One file, read, with the first problem found so far.
+
+    Each accessor converts a column to the model's dtype and records its wrong cells
+    (``flag``); :meth:`raise_first_problem` raises the earliest in file order. Checking a
+    whole column before the next costs nothing more than stopping early would: every
+    check is one vectorised expression.
+    """
+
+    def __init__(self, path: Path, columns: dict[str, ContractColumn], table: pa.Table) -> None:
+        self.path = path
+        self.columns = columns
+        self.table = table
+        self.n = table.num_rows
+        # Position of each column in the file, to break ties between cells of one row.
+        self.position = {name: i for i, name in enumerate(table.column_names)}
+        self._valid: dict[str, Bools] = {}
+        self._encoded: dict[str, pa.DictionaryArray] = {}
+        self._first: tuple[int, int, str, str] | None = None  # row, position, column, message
+
+    @property
+    def file(self) -> str:
+        return self.path.name
+
+    @property
+    def is_csv(self) -> bool:
+        return self.path.suffix == ".csv"
+
+    @classmethod
+    def open(cls, path: Path, columns: dict[str, ContractColumn]) -> _Table:
+        if path.suffix == ".csv":
+            header = _csv_header(path)
+            names = header
+        else:
+            try:
+                names = pq.ParquetFile(path).schema_arrow.names
+            except (OSError, pa.ArrowException) as error:
+                raise AttributionInputError(
+                    f"cannot read this Parquet file: {error}", file=path.name
+                ) from None
+        missing = [name for name in columns if name not in names]
+        if missing:
+            raise AttributionInputError(
+                f"the file has no column {missing[0]} (its columns: {', '.join(names)}); "
+                f"the contract's columns are {', '.join(columns)}",
+                file=path.name,
+                column=missing[0],
+            )
+        wanted = [name for name in names if name in columns]  # file order
+        if path.suffix == ".csv":
+            table = _read_csv(path, wanted, len(header))
+        else:
+            try:
+                # ParquetFile rather than read_table, which imports pyarrow.dataset and
+                # pandas: a third of a second.
+                table = pq.ParquetFile(path).read(columns=wanted)
+            except (OSError, pa.ArrowException) as error:
+                raise AttributionInputError(
+                    f"cannot read this Parquet file: {error}", file=path.name
+                ) from None
+        return cls(path, columns, table)
+
+    # ----------------------------------------------------------------------- problems
+
+    def error(self, message: str, row: int | None = None, column: str | None = None) -> Any:
+        line = row + 1 if row is not None and self.is_csv else None
+        return AttributionInputError(message, file=self.file, row=row, column=column, line=line)
+
+    def flag(self, column: str, bad: Bools, message: Callable[[int], str]) -> None:
+        """Record the first row of ``bad`` (0-based) as a problem in ``column``, if it comes
+        before the first problem found so far."""
+        if not bad.any():
+            return
+        row = int(np.argmax(bad))
+        key = (row, self.position[column])
+        if self._first is None or key < self._first[:2]:
+            self._first = (row, self.position[column], column, message(row))
+
+    def raise_first_problem(self) -> None:
+        if self._first is not None:
+            row, _, column, message = self._first
+            raise self.error(message, row=row + 1, column=column)
+
+    def valid(self, column: str) -> Bools:
+        """Rows whose cell in ``column`` holds a correct value (not empty, not wrong)."""
+        return self._valid[column]
+
+    def _check(self, column: str, empty: Bools, wrong: Bools) -> None:
+        spec = self.columns[column]
+        raw = self.table.column(column)
+        if not spec.optional:
+            self.flag(column, empty, lambda _: f"empty cell: expected {spec.expected()}")
+
+        def got(row: int) -> str:
+            return f"expected {spec.expected()}, got {_show(raw[row].as_py())}"
+
+        self.flag(column, wrong, got)
+        self._valid[column] = ~empty & ~wrong
+
+    def _type_error(self, column: str, kinds: str) -> AttributionInputError:
+        arrow_type = self.table.column(column).type
+        return self.error(
+            f"a column of type {arrow_type}: expected {kinds} ({self.columns[column].expected()})",
+            column=column,
+        )
+
+    # ----------------------------------------------------------------------- columns
+
+    def text(self, column: str) -> npt.NDArray[np.object_]:
+        """An object array of ``str`` (``""`` for an empty cell)."""
+        values = _as_text(self.table.column(column))
+        if values is None:
+            # A number has already lost an id's leading zeros: text only.
+            raise self._type_error(column, "text")
+        filled = pc.fill_null(values, "")
+        empty = _numpy_bool(pc.equal(filled, ""))
+        self._check(column, empty, np.zeros(self.n, dtype=bool))
+        self._encoded[column] = pc.dictionary_encode(filled)
+        return _strings(filled, self._encoded[column])
+
+    def number(self, column: str) -> npt.NDArray[np.float64]:
+        """A float array, ``nan`` where the cell is empty or wrong; an ``int`` column is
+        checked to hold whole numbers (the caller casts it)."""
+        spec = self.columns[column]
+        raw = self.table.column(column)
+        text = _as_text(raw)
+        if text is not None:
+            empty = _numpy_bool(pc.equal(pc.fill_null(text, ""), ""))
+            pattern = _INT if spec.kind == "int" else _FLOAT
+            wrong = ~empty & ~_numpy_bool(pc.match_substring_regex(text, pattern))
+            # Only the matching cells are cast: arrow would fail on the others.
+            cells = pc.if_else(pa.array(~wrong & ~empty), text, pa.scalar(None, pa.string()))
+            values = _numpy_float(pc.cast(cells, pa.float64()))
+        elif pa.types.is_integer(raw.type) or pa.types.is_floating(raw.type):
+            values = _numpy_float(pc.cast(raw, pa.float64()))
+            empty = np.isnan(values) if pa.types.is_floating(raw.type) else np.zeros(self.n, bool)
+            empty |= _numpy_bool(pc.is_null(raw))
+            wrong = ~empty & ~np.isfinite(values)
+            if spec.kind == "int":
+                # pandas writes an integer column with empty cells as floats: whole ones pass.
+                wrong |= ~empty & np.isfinite(values) & (values != np.floor(values))
+        else:
+            raise self._type_error(column, "numbers or text")
+        with np.errstate(invalid="ignore"):
+            if spec.low is not None:
+                wrong |= ~empty & (values < spec.low)
+            if spec.high is not None:
+                wrong |= ~empty & (values > spec.high)
+            if spec.kind == "int":
+                wrong |= ~empty & (np.abs(values) > 2**53)  # beyond exact floats
+        self._check(column, empty, wrong)
+        return np.where(self._valid[column], values, np.nan)
+
+    def date(self, column: str) -> npt.NDArray[np.datetime64]:
+        """A ``datetime64[D]`` array, ``NaT`` where the cell is empty or wrong."""
+        raw = self.table.column(column)
+        text = _as_text(raw)
+        if text is not None:
+            filled = pc.fill_null(text, "")
+            empty = _numpy_bool(pc.equal(filled, ""))
+            shaped = _numpy_bool(pc.match_substring_regex(filled, _DATE))
+            # yyyy-mm-dd by position, then the calendar: 2025-02-30 is refused (a parser
+            # that normalises it to 2 March would not).
+            digits = pc.if_else(pa.array(shaped), filled, "0000-00-00")
+            year = _numpy_int(pc.utf8_slice_codeunits(digits, 0, 4))
+            month = _numpy_int(pc.utf8_slice_codeunits(digits, 5, 7))
+            day = _numpy_int(pc.utf8_slice_codeunits(digits, 8, 10))
+            in_month = shaped & (month >= 1) & (month <= 12) & (day >= 1)
+            first = np.where(in_month, (year - 1970) * 12 + month - 1, 0).astype("datetime64[M]")
+            values = first.astype("datetime64[D]") + np.where(in_month, day - 1, 0)
+            in_month &= values.astype("datetime64[M]") == first
+            wrong = ~empty & ~in_month
+        elif pa.types.is_date(raw.type) or pa.types.is_timestamp(raw.type):
+            # A timestamp (pandas' datetime64) counts for its day.
+            values = _numpy_dates(pc.cast(raw, pa.date32(), safe=False))
+            empty = np.isnat(values)
+            wrong = np.zeros(self.n, dtype=bool)
+        else:
+            raise self._type_error(column, "dates or text")
+        self._check(column, empty, wrong)
+        return np.where(self._valid[column], values, np.datetime64("NaT", "D"))
+
+    def boolean(self, column: str) -> Bools:
+        """A bool array (False where the cell is empty or wrong)."""
+        raw = self.table.column(column)
+        text = _as_text(raw)
+        if text is not None:
+            filled = pc.fill_null(text, "")
+            empty = _numpy_bool(pc.equal(filled, ""))
+            values = _numpy_bool(pc.equal(filled, "true"))
+            wrong = ~empty & ~values & ~_numpy_bool(pc.equal(filled, "false"))
+        elif pa.types.is_boolean(raw.type):
+            empty = _numpy_bool(pc.is_null(raw))
+            values = _numpy_bool(raw)
+            wrong = np.zeros(self.n, dtype=bool)
+        else:
+            raise self._type_error(column, "booleans or text")
+        self._check(column, empty, wrong)
+        return values & self._valid[column]
+
+    def choice(self, column: str) -> npt.NDArray[np.int64]:
+        """The index of each cell's word among the column's choices, -1 where the cell is
+        empty or wrong."""
+        spec = self.columns[column]
+        text = _as_text(self.table.column(column))
+        if text is None:
+            raise self._type_error(column, "text")
+        filled = pc.fill_null(text, "")
+        empty = _numpy_bool(pc.equal(filled, ""))
+        index = pc.index_in(filled, value_set=pa.array(spec.choices))
+        wrong = ~empty & _numpy_bool(pc.is_null(index))
+        self._check(column, empty, wrong)
+        return _numpy_int(pc.fill_null(index, -1))
+
+    def unique(self, column: str, values: npt.NDArray[np.object_]) -> None:
+        """Flag the first row repeating an earlier row's value (empty cells aside)."""
+        encoded = self._encoded[column]  # after text(column)
+        if len(encoded.dictionary) == self.n:
+            return
+        codes = _numpy_int(encoded.indices)
+        _, first_row = np.unique(codes, return_index=True)  # codes are 0..k-1, sorted
+        earlier = first_row[codes]
+        repeated = (earlier != np.arange(self.n)) & self._valid[column]
+
+        def message(row: int) -> str:
+            return f"duplicate {column} {values[row]}: also on row {int(earlier[row]) + 1}"
+
+        self.flag(column, repeated, message)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _csv_header(path: Path) -> list[str]:
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            header = next(csv.reader(handle), None)
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise AttributionInputError(f"cannot read this CSV file: {error}", file=path.name) from None
+    if not header:
+        raise AttributionInputError(
+            "the file is empty: expected a header row with the column names", file=path.name
+        )
+    duplicates = sorted({name for name in header if header.count(name) > 1})
+    if duplicates:
+        raise AttributionInputError(
+            f"the header names column {duplicates[0]} twice", file=path.name, line=1
+        )
+    return header
+
+
+def _read_csv(path: Path, columns: list[str], width: int) -> pa.Table:
+    # Every column as text, empty cells as "" (strings_can_be_null=False): the checks see
+    # the cells as written. The dialect is the contract's: comma, double quotes, a header.
+    try:
+        return pacsv.read_csv(
+            path,
+            parse_options=pacsv.ParseOptions(delimiter=",", quote_char='"'),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(columns, pa.string()),
+                include_columns=columns,
+                strings_can_be_null=False,
+            ),
+        )
+    except (OSError, pa.ArrowException) as error:
+        row = _first_ragged_row(path, width)
+        if row is not None:
+            raise AttributionInputError(
+                f"cannot read this CSV file: the row has {row[1]} cells, the header {width}",
+                file=path.name,
+                row=row[0],
+                line=row[0] + 1,
+            ) from None
+        raise AttributionInputError(f"cannot read this CSV file: {error}", file=path.name) from None
+
+
+def _first_ragged_row(path: Path, width: int) -> tuple[int, int] | None:
+    """The first data row (1-based) whose number of cells is not ``width``, and that
+    number. Only called when arrow refused the file, to say where."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            next(reader, None)
+            for row, cells in enumerate(reader, start=1):
+                if len(cells) != width:
+                    return row, len(cells)
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
+    return None
+
+
+def _as_text(column: pa.ChunkedArray) -> pa.Array | None:
+    """``column`` as one string array, or ``None`` when it does not hold text."""
+    kind = column.type
+    if pa.types.is_dictionary(kind) and (
+        pa.types.is_string(kind.value_type) or pa.types.is_large_string(kind.value_type)
+    ):
+        return pc.cast(column, pa.string()).combine_chunks()
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return pc.cast(column, pa.string()).combine_chunks()
+    return None
+
+
+def _strings(values: pa.Array, encoded: pa.DictionaryArray) -> npt.NDArray[np.object_]:
+    """A string array without nulls (and its dictionary encoding) as an object array of
+    ``str``.
+
+    A column with few distinct values (rls_id, category) shares one ``str`` object per
+    value: a million cells then cost a million pointers, not a million strings.
+    """
+    if len(encoded.dictionary) * 2 > len(values):
+        return _objects(values.to_pylist())
+    return _objects(encoded.dictionary.to_pylist())[_numpy_int(encoded.indices)]
+
+
+def _objects(words: list[str]) -> npt.NDArray[np.object_]:
+    array = np.empty(len(words), dtype=object)
+    array[:] = words
+    return array
+
+
+def _numpy(values: Any) -> npt.NDArray[Any]:
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    return np.asarray(values.to_numpy(zero_copy_only=False))
+
+
+def _numpy_bool(values: Any) -> Bools:
+    """A boolean arrow array as numpy, null as False."""
+    return _numpy(pc.fill_null(values, False)).astype(bool, copy=False)
+
+
+def _numpy_int(values: Any) -> npt.NDArray[np.int64]:
+    """A null-free arrow array of whole numbers (or of digits) as int64."""
+    return _numpy(pc.cast(values, pa.int64())).astype(np.int64, copy=False)
+
+
+def _numpy_float(values: Any) -> npt.NDArray[np.float64]:
+    """A number arrow array as float64, null as ``nan``."""
+    return _numpy(pc.fill_null(pc.cast(values, pa.float64()), np.nan)).astype(float, copy=False)
+
+
+def _numpy_dates(values: Any) -> npt.NDArray[np.datetime64]:
+    """A date32 arrow array as ``datetime64[D]``, null as ``NaT``."""
+    return _numpy(values).astype("datetime64[D]", copy=False)
+
+
+def _show(value: Any) -> str:
+    """A cell as the message shows it: text quoted, numbers and dates as written."""
+    if isinstance(value, str):
+        return repr(value) if value else "an empty cell"
+    return str(value)

@@ -55,7 +55,8 @@ class Candidates:
     """Each orphan's candidate places, nearest first, in CSR form, and their physicians.
 
     The candidate places of orphan ``i`` are ``place[start[i]:start[i + 1]]`` at
-    ``distance_km[start[i]:start[i + 1]]`` (ascending; ties by place index);
+    ``distance_km[start[i]:start[i + 1]]`` (ascending; the greedy baseline's place, when
+    added, last);
     :meth:`of` expands them to physicians.
     """
 
@@ -167,23 +168,16 @@ def find_candidates(
             else _by_rls(places.rls_id, orphans.rls_id)
         )
         for place_rows, orphan_rows in groups:
-            _query(places, place_rows, orphans, orphan_rows, k, params, chosen_place)
-        filled = chosen_place >= 0
-        rows, cols = np.nonzero(filled)
-        q = chosen_place[rows, cols]
-        chosen_distance[rows, cols] = haversine_km(
-            orphans.latitude[rows], orphans.longitude[rows], places.latitude[q], places.longitude[q]
-        )
+            _query(
+                places, place_rows, orphans, orphan_rows, k, params, chosen_place, chosen_distance
+            )
         chosen_place[chosen_distance > params.max_distance_km] = -1
         if also is not None:
+            # Not among the nearest, so at least as far as the last of them: the rows stay
+            # sorted with it appended.
             chosen_place, chosen_distance = _add_places(
                 chosen_place, chosen_distance, also, places, orphans
             )
-        # Nearest first, ties by place index; the empty slots (inf) last.
-        chosen_distance[chosen_place < 0] = np.inf
-        order = np.lexsort((chosen_place, chosen_distance), axis=1)
-        chosen_place = np.take_along_axis(chosen_place, order, axis=1)
-        chosen_distance = np.take_along_axis(chosen_distance, order, axis=1)
     keep = chosen_place >= 0
     start = np.concatenate([[0], np.cumsum(keep.sum(axis=1))]).astype(np.int64)
     return Candidates(start, chosen_place[keep], chosen_distance[keep], places)
@@ -241,18 +235,26 @@ def _query(
     k: int,
     params: Params,
     out: Ints,
+    out_km: Floats,
 ) -> None:
-    """Fill ``out[orphan_rows]`` with the nearest ``k`` of ``place_rows`` within reach."""
+    """Fill ``out[orphan_rows]`` with the nearest ``k`` of ``place_rows`` within reach,
+    nearest first (the k-d tree's order), and ``out_km`` with their distances."""
     tree = cKDTree(_unit_vectors(places.latitude[place_rows], places.longitude[place_rows]))
     # The chord of the maximum great-circle distance, a little more so that rounding
     # never drops a place exactly at the limit (the exact test is done in km afterwards).
     chord = 2 * np.sin(min(params.max_distance_km / EARTH_RADIUS_KM, np.pi) / 2) * (1 + 1e-9)
     kk = min(k, place_rows.size)
-    _, index = tree.query(
+    chords, index = tree.query(
         _unit_vectors(orphans.latitude[orphan_rows], orphans.longitude[orphan_rows]),
         k=kk,
         distance_upper_bound=chord,
     )
     index = np.asarray(index).reshape(orphan_rows.size, kk)
+    chords = np.asarray(chords).reshape(orphan_rows.size, kk)
     found = index < place_rows.size
     out[orphan_rows, :kk] = np.where(found, place_rows[np.minimum(index, place_rows.size - 1)], -1)
+    # The great-circle distance of a chord c on the unit sphere: 2 asin(c / 2) radians,
+    # the haversine formula's value without computing it again.
+    out_km[orphan_rows, :kk] = np.where(
+        found, 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chords, 2.0) / 2), np.inf
+    )

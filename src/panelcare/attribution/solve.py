@@ -384,8 +384,14 @@ def _solve_network(network: Network) -> _Result:
     # Drafts (level 3 without distances, a third faster) until the quotas settle, then
     # the real solve; if it still breaks the cap somewhere, back to drafts.
     draft = True
+    tried: tuple[Ints, tuple[Bools, Ints]] | None = None
     while True:
-        local, before = network.solve(quota, heads, before, draft=draft)
+        if tried is None:
+            solved = network.solve(quota, heads, before, draft=draft)
+            assert solved is not None
+            local, before = solved
+        else:
+            local, before = tried
         placed = local >= 0
         total = np.bincount(local[placed], minlength=nj)
         vulnerable = np.bincount(local[placed & network.vulnerable], minlength=nj)
@@ -410,6 +416,23 @@ def _solve_network(network: Network) -> _Result:
             physician_of = np.where(placed, network.physicians[np.maximum(local, 0)], -1)
             return _Result(physician_of.astype(np.int64), quota, heads)
         draft = True
+        # Lowering only the violators moves their vulnerable patients to neighbours who may
+        # then break the cap in turn, one round each. So the physicians under capacity
+        # are also held to what the cap allows one patient below their current total
+        # (never below what they hold): the patients given up then go where there is
+        # room for sure. Kept only if the placed orphans and tier totals still route:
+        # then they are still optimal, else the round goes on without it.
+        tried = None
+        below = _cap_allows(
+            network.registered + np.maximum(total - 1, 0), network.existing_vulnerable, network.cap
+        )
+        tight = quota.copy()
+        under = (total < heads) & ~over_cap
+        tight[under] = np.minimum(quota[under], np.maximum(vulnerable[under], below[under]))
+        if (tight < quota).any():
+            tried = network.solve(tight, heads, before, draft=True, fallback=False)
+            if tried is not None:
+                quota = tight
 
 
 @dataclass(eq=False)
@@ -453,7 +476,8 @@ class Network:
         before: tuple[Bools, Ints] | None = None,
         *,
         draft: bool = False,
-    ) -> tuple[Ints, tuple[Bools, Ints]]:
+        fallback: bool = True,
+    ) -> tuple[Ints, tuple[Bools, Ints]] | None:
         """Run the three levels with these quotas and capacities (per physician of the
         network). Returns each orphan's physician as a position in ``physicians`` (-1:
         unplaced), and the placed orphans and tier totals, for the next call.
@@ -462,13 +486,23 @@ class Network:
         capacities. When they are still reachable they are still optimal (the plans now
         possible are a subset of those possible then), and the levels that found them
         are skipped: level 3 runs with them if it can, else level 2 with the placed
-        orphans, else everything. ``draft``: level 3 without the distances.
+        orphans, else everything. ``draft``: level 3 without the distances. Without
+        ``fallback``, None instead when ``before`` no longer holds.
         """
         if before is not None:
             placed, tier_total = before
-            flows = self._run(capacity, quota, placed=placed, tier_total=tier_total, strict=False)
+            flows = self._run(
+                capacity,
+                quota,
+                placed=placed,
+                tier_total=tier_total,
+                strict=False,
+                with_distance=not draft,
+            )
             if flows is not None:
                 return self._assignments(flows), (placed, tier_total)
+            if not fallback:
+                return None
             flows = self._run(
                 capacity, quota, placed=placed, physician_cost=self.tier, strict=False
             )

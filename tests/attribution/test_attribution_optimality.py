@@ -136,7 +136,7 @@ def in_flow_placed(result: Plan) -> np.ndarray:
     return (result.physician_of >= 0) & ~result.le304
 
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS

@@ -379,41 +379,49 @@ def _solve_network(network: Network) -> _Result:
     quota = network.quota.copy()
     limit = network.capacity  # in weighted patients
     heads = network.capacity.copy()  # the flow's capacity, in patients
-    nj = len(network.physicians)
     before = None
-    # Drafts (level 3 without distances, a third faster) until the quotas settle, then
-    # the real solve; if it still breaks the cap somewhere, back to drafts.
+    # Drafts (level 3 without distances) until the quotas settle, then the real solve;
+    # if it still breaks the cap somewhere, back to drafts.
     draft = True
-    tried: tuple[Ints, tuple[Bools, Ints]] | None = None
+    tried: _Outcome | None = None
     while True:
-        if tried is None:
-            solved = network.solve(quota, heads, before, draft=draft)
-            assert solved is not None
-            local, before = solved
-        else:
-            local, before = tried
-        placed = local >= 0
-        total = np.bincount(local[placed], minlength=nj)
-        vulnerable = np.bincount(local[placed & network.vulnerable], minlength=nj)
-        weighted = np.bincount(local[placed], weights=network.weight[placed], minlength=nj)
+        outcome = tried if tried is not None else network.solve(quota, heads, before, draft=draft)
+        tried = None
+        assert outcome is not None
+        before = outcome.before
+        total, vulnerable = outcome.total, outcome.vulnerable
         # The cap on the final panel: the quota assumed the whole capacity was filled.
         allowed = _cap_allows(network.registered + total, network.existing_vulnerable, network.cap)
         over_cap = vulnerable > allowed
         quota[over_cap] = allowed[over_cap]
-        # Above the limit in weighted patients: allow as many patients as remain once the
-        # heaviest of the current ones are taken off until the weight fits.
-        over_weight = np.flatnonzero(weighted - limit > 1e-9)
-        for j in over_weight:
-            weights = np.sort(network.weight[local == j])[::-1]
-            removed = np.searchsorted(
-                np.cumsum(weights), weighted[j] - limit[j] - 1e-9, side="left"
+        if outcome.local is None:
+            # A grouped draft: every orphan weighs the same.
+            weight = float(network.weight[0]) if network.weight.size else 1.0
+            over_weight = np.flatnonzero(total * weight - limit > 1e-9)
+            fits = np.floor(limit / weight + 1e-9).astype(np.int64)
+            heads[over_weight] = np.minimum(heads[over_weight], fits[over_weight])
+        else:
+            local = outcome.local
+            placed = local >= 0
+            weighted = np.bincount(
+                local[placed], weights=network.weight[placed], minlength=len(total)
             )
-            heads[j] = min(heads[j], total[j] - (removed + 1))
+            # Above the limit in weighted patients: allow as many patients as remain once
+            # the heaviest of the current ones are taken off until the weight fits.
+            over_weight = np.flatnonzero(weighted - limit > 1e-9)
+            for j in over_weight:
+                weights = np.sort(network.weight[local == j])[::-1]
+                removed = np.searchsorted(
+                    np.cumsum(weights), weighted[j] - limit[j] - 1e-9, side="left"
+                )
+                heads[j] = min(heads[j], total[j] - (removed + 1))
         if not (over_cap.any() or over_weight.size):
             if draft:
                 draft = False
                 continue
-            physician_of = np.where(placed, network.physicians[np.maximum(local, 0)], -1)
+            assert outcome.local is not None
+            local = outcome.local
+            physician_of = np.where(local >= 0, network.physicians[np.maximum(local, 0)], -1)
             return _Result(physician_of.astype(np.int64), quota, heads)
         draft = True
         # Lowering only the violators moves their vulnerable patients to neighbours who may
@@ -422,7 +430,6 @@ def _solve_network(network: Network) -> _Result:
         # (never below what they hold): the patients given up then go where there is
         # room for sure. Kept only if the placed orphans and tier totals still route:
         # then they are still optimal, else the round goes on without it.
-        tried = None
         below = _cap_allows(
             network.registered + np.maximum(total - 1, 0), network.existing_vulnerable, network.cap
         )
@@ -462,6 +469,7 @@ class Network:
     cap: float  # the vulnerable cap
     weight: Floats = field(default_factory=lambda: np.empty(0))  # per orphan (5.3.2)
     order_weight: Ints = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    _group_table: tuple[Ints, Ints, Ints, Bools] | None = None
 
     def with_orphan_values(self, weight: Floats, order_weight: Ints) -> Network:
         """Set each orphan's weight and its placement weight (higher: placed first)."""
@@ -477,74 +485,109 @@ class Network:
         *,
         draft: bool = False,
         fallback: bool = True,
-    ) -> tuple[Ints, tuple[Bools, Ints]] | None:
+    ) -> _Outcome | None:
         """Run the three levels with these quotas and capacities (per physician of the
-        network). Returns each orphan's physician as a position in ``physicians`` (-1:
-        unplaced), and the placed orphans and tier totals, for the next call.
+        network).
 
         ``before``: the placed orphans and tier totals found with looser quotas or
         capacities. When they are still reachable they are still optimal (the plans now
         possible are a subset of those possible then), and the levels that found them
         are skipped: level 3 runs with them if it can, else level 2 with the placed
-        orphans, else everything. ``draft``: level 3 without the distances. Without
-        ``fallback``, None instead when ``before`` no longer holds.
+        orphans, else everything. ``draft``: level 3 without the distances, on grouped
+        orphans when they all weigh the same (the outcome then has no assignment, only
+        each physician's totals). Without ``fallback``, None instead when ``before`` no
+        longer holds.
         """
+        # Without distances nor placement weights, orphans with the same candidates and
+        # vulnerability are interchangeable: level 2 and drafts run on their groups.
+        grouped = self.uniform_weight
         if before is not None:
             placed, tier_total = before
+            outcome = self._level_3(quota, capacity, placed, tier_total, draft, strict=False)
+            if outcome is not None or not fallback:
+                return outcome
             flows = self._run(
                 capacity,
                 quota,
                 placed=placed,
-                tier_total=tier_total,
+                physician_cost=self.tier,
                 strict=False,
-                with_distance=not draft,
+                grouped=grouped,
             )
             if flows is not None:
-                return self._assignments(flows), (placed, tier_total)
-            if not fallback:
-                return None
-            flows = self._run(
-                capacity, quota, placed=placed, physician_cost=self.tier, strict=False
-            )
-            if flows is not None:
-                return self._level_3(quota, capacity, placed, flows, draft)
-        if before is None:
+                return self._level_3(quota, capacity, placed, self._tier_totals(flows), draft)
+        else:
             # When every orphan can be placed, that is level 1's optimum: level 2 alone
             # (cheaper) says so by routing them all.
             everyone = np.zeros(len(self.orphans), dtype=bool)
             everyone[self.arc_orphan] = True
             flows = self._run(
-                capacity, quota, placed=everyone, physician_cost=self.tier, strict=False
+                capacity,
+                quota,
+                placed=everyone,
+                physician_cost=self.tier,
+                strict=False,
+                grouped=grouped,
             )
             if flows is not None:
-                return self._level_3(quota, capacity, everyone, flows, draft)
+                return self._level_3(quota, capacity, everyone, self._tier_totals(flows), draft)
         # Level 1: placement. Leaving orphan i out costs its weight in the priority order.
         flows = self._run(capacity, quota, placed=None, unplaced_cost=self.order_weight)
         assert flows is not None
         placed = np.zeros(len(self.orphans), dtype=bool)
         placed[self.arc_orphan[flows.candidate > 0]] = True
         if not placed.any():
-            return np.full(len(self.orphans), -1, dtype=np.int64), (placed, np.zeros(4, np.int64))
+            nothing = np.zeros(len(self.physicians), dtype=np.int64)
+            return _Outcome(
+                np.full(len(self.orphans), -1, dtype=np.int64),
+                nothing,
+                nothing,
+                (placed, np.zeros(4, np.int64)),
+            )
         # Level 2: group precedence, the placed orphans fixed (nothing to decide when the
         # component's physicians are all of one tier). The tier totals a routing of the
         # placed orphans can reach form the bases of a polymatroid, so the increasing
         # costs 0 < 1 < 2 < 3 give the lexicographic optimum (Edmonds' greedy theorem):
         # each prefix of tiers as full as it can be.
         if np.unique(self.tier).size > 1:
-            flows = self._run(capacity, quota, placed=placed, physician_cost=self.tier)
+            flows = self._run(
+                capacity, quota, placed=placed, physician_cost=self.tier, grouped=grouped
+            )
             assert flows is not None
-        return self._level_3(quota, capacity, placed, flows, draft)
+        return self._level_3(quota, capacity, placed, self._tier_totals(flows), draft)
+
+    def _tier_totals(self, flows: _Flows) -> Ints:
+        return np.bincount(self.tier, weights=flows.physician, minlength=4).astype(np.int64)
+
+    @property
+    def uniform_weight(self) -> bool:
+        return bool(self.weight.size == 0 or (self.weight == self.weight[0]).all())
 
     def _level_3(
-        self, quota: Ints, capacity: Ints, placed: Bools, flows: _Flows, draft: bool
-    ) -> tuple[Ints, tuple[Bools, Ints]]:
-        """Equity inside each tier, then distance, with the tier totals of ``flows``."""
-        tier_total = np.bincount(self.tier, weights=flows.physician, minlength=4).astype(np.int64)
-        final = self._run(
-            capacity, quota, placed=placed, tier_total=tier_total, with_distance=not draft
+        self,
+        quota: Ints,
+        capacity: Ints,
+        placed: Bools,
+        tier_total: Ints,
+        draft: bool,
+        *,
+        strict: bool = True,
+    ) -> _Outcome | None:
+        """Equity inside each tier, then distance (not in a draft), with these totals."""
+        grouped = draft and self.uniform_weight
+        flows = self._run(
+            capacity,
+            quota,
+            placed=placed,
+            tier_total=tier_total,
+            with_distance=not draft,
+            strict=strict,
+            grouped=grouped,
         )
-        assert final is not None
-        return self._assignments(final), (placed, tier_total)
+        if flows is None:
+            return None
+        local = None if grouped else self._assignments(flows)
+        return _Outcome(local, flows.physician, flows.vulnerable, (placed, tier_total))
 
     # -- building and solving ------------------------------------------------------------
 
@@ -559,11 +602,32 @@ class Network:
         tier_total: Ints | None = None,
         strict: bool = True,
         with_distance: bool = True,
+        grouped: bool = False,
     ) -> _Flows | None:
         """Build and solve one level's network; None when ``strict`` is off and the
         placed orphans cannot all be routed. Without ``with_distance``, level 3 weighs
-        equity only (a draft: a third faster)."""
-        no, nq, nj = len(self.orphans), len(self.places), len(self.physicians)
+        equity only (a draft: a third faster). ``grouped`` (only without distances or
+        placement weights, where orphans with the same candidate places and the same
+        vulnerability are interchangeable): one node per such group, supplying as many
+        units as it has orphans to route; the flows then say how many each physician gets,
+        not who."""
+        if grouped:
+            orphan_of_node, arc_node, arc_place, node_vulnerable = self._groups()
+            node_supply = np.bincount(
+                orphan_of_node,
+                weights=np.ones(len(self.orphans)) if placed is None else placed,
+                minlength=len(node_vulnerable),
+            ).astype(np.int64)
+            arc_capacity: npt.ArrayLike = node_supply[arc_node]
+        else:
+            arc_node, arc_place, node_vulnerable = self.arc_orphan, self.arc_place, self.vulnerable
+            node_supply = (
+                np.ones(len(self.orphans), dtype=np.int64)
+                if placed is None
+                else placed.astype(np.int64)
+            )
+            arc_capacity = 1
+        no, nq, nj = len(node_vulnerable), len(self.places), len(self.physicians)
         # Node numbering: orphans, places (not vulnerable / vulnerable entries),
         # physicians, physicians' vulnerable entries, tiers, sink.
         place_n = no
@@ -586,23 +650,27 @@ class Network:
             costs.append(np.broadcast_to(np.asarray(u, dtype=np.int64), tail.shape).copy())
             return slice(start, start + len(tail))
 
-        if tier_total is not None and with_distance:
+        m = 1
+        if tier_total is not None and with_distance and not grouped:
             # Each placed orphan sends one unit, so its nearest candidate's distance can be
             # taken off all its arcs: the costs shrink, the optimum does not move.
             nearest = np.full(no, np.iinfo(np.int64).max)
             np.minimum.at(nearest, self.arc_orphan, self.arc_distance_units)
             distance = self.arc_distance_units - nearest[self.arc_orphan]
+            # M, more than two routings' difference in total distance: the sum, over the
+            # placed orphans, of their farthest candidate (the nearest is at 0).
+            farthest = np.zeros(no, dtype=np.int64)
+            np.maximum.at(farthest, self.arc_orphan, distance)
+            m = int(farthest[placed].sum() if placed is not None else farthest.sum()) + 1
         else:
-            distance = np.zeros(len(self.arc_orphan), dtype=np.int64)
-        entry = np.where(
-            self.vulnerable[self.arc_orphan], place_v + self.arc_place, place_n + self.arc_place
-        )
-        a_candidate = add(self.arc_orphan, entry, 1, distance)
-        big = no
+            distance = np.zeros(len(arc_node), dtype=np.int64)
+        entry = np.where(node_vulnerable[arc_node], place_v + arc_place, place_n + arc_place)
+        a_candidate = add(arc_node, entry, arc_capacity, distance)
+        big = len(self.orphans)
         add(place_n + self.physician_place, phys + np.arange(nj), big, 0)
         with_quota = np.flatnonzero(vq > 0)
         add(place_v + self.physician_place[with_quota], phys_v + with_quota, big, 0)
-        add(phys_v + with_quota, phys + with_quota, vq[with_quota], 0)
+        a_vulnerable = add(phys_v + with_quota, phys + with_quota, vq[with_quota], 0)
 
         if tier_total is None:
             a_physician = add(
@@ -612,17 +680,14 @@ class Network:
                 physician_cost if physician_cost is not None else 0,
             )
         else:
-            a_physician = self._equity_arcs(add, phys, tier, cap, distance, placed)
+            a_physician = self._equity_arcs(add, phys, tier, cap, m)
             add(tier + np.arange(4), np.full(4, sink), tier_total, 0)
         if unplaced_cost is not None:
             add(np.arange(no), np.full(no, sink), 1, unplaced_cost)
 
         supply = np.zeros(sink + 1, dtype=np.int64)
-        if placed is None:
-            supply[:no] = 1
-        else:
-            supply[:no] = placed
-        supply[sink] = -int(supply[:no].sum())
+        supply[:no] = node_supply
+        supply[sink] = -int(node_supply.sum())
 
         tail = np.concatenate(tails)
         head = np.concatenate(heads)
@@ -647,9 +712,12 @@ class Network:
             per_physician = np.bincount(
                 self._unit_owner, weights=per_physician, minlength=nj
             ).astype(np.int64)
+        vulnerable = np.zeros(nj, dtype=np.int64)
+        vulnerable[with_quota] = values[a_vulnerable]
         return _Flows(
             candidate=values[a_candidate],
             physician=per_physician,
+            vulnerable=vulnerable,
             arcs_tail=tail,
             arcs_head=head,
             values=values,
@@ -663,12 +731,11 @@ class Network:
         phys: int,
         tier: int,
         cap: Ints,
-        distance: Ints,
-        placed: Bools | None,
+        m: int,
     ) -> slice:
         """Unit arcs physician -> tier: the k-th patient of physician j costs
-        ``ceil(E k / need_j) * M`` (convex: fractions fill evenly), ``M`` more than any
-        two routings' difference in total distance, so that equity always comes first."""
+        ``ceil(E k / need_j) * m`` (convex: fractions fill evenly); ``m`` more than any two
+        routings' difference in total distance, so that equity always comes first."""
         nj = len(self.physicians)
         # No physician can take more than the orphans who have their place as candidate.
         reach = np.bincount(self.arc_place, minlength=len(self.places))[self.physician_place]
@@ -677,15 +744,31 @@ class Network:
         k = np.arange(units.sum()) - np.repeat(np.cumsum(units) - units, units) + 1
         need = np.maximum(self.need[owner], 1)
         step = -((-EQUITY_STEPS * k) // need)  # ceil
-        # The total distance of two routings differs by at most the sum, over the placed
-        # orphans, of their farthest candidate (the nearest is at 0).
-        farthest = np.zeros(len(self.orphans), dtype=np.int64)
-        np.maximum.at(farthest, self.arc_orphan, distance)
-        if placed is not None:
-            farthest = farthest[placed]
-        m = int(farthest.sum()) + 1
         self._unit_owner = owner
         return add(phys + owner, tier + self.tier[owner], 1, step * m)
+
+    def _groups(self) -> tuple[Ints, Ints, Ints, Bools]:
+        """Orphans with the same candidate places and vulnerability, as groups: the group
+        of each orphan, and the groups' arcs (group, place) and vulnerability. Computed
+        once per network."""
+        if self._group_table is None:
+            no = len(self.orphans)
+            counts = np.bincount(self.arc_orphan, minlength=no)
+            first = np.cumsum(counts) - counts
+            order = np.lexsort((self.arc_place, self.arc_orphan))
+            position = np.arange(len(order)) - first[self.arc_orphan[order]]
+            table = np.full((no, int(counts.max(initial=0)) + 1), -1, dtype=np.int64)
+            table[:, 0] = self.vulnerable
+            table[self.arc_orphan[order], 1 + position] = self.arc_place[order]
+            keys, group = np.unique(table, axis=0, return_inverse=True)
+            rows, cols = np.nonzero(keys[:, 1:] >= 0)
+            self._group_table = (
+                group.ravel().astype(np.int64),
+                rows.astype(np.int64),
+                keys[rows, 1 + cols],
+                keys[:, 0].astype(bool),
+            )
+        return self._group_table
 
     def _assignments(self, flows: _Flows) -> Ints:
         """Each orphan's physician: the orphans sent to a place entry are handed to its
@@ -726,9 +809,22 @@ class Network:
 
 
 @dataclass(frozen=True, eq=False)
+class _Outcome:
+    """One solve: each orphan's physician (a position in the network's physicians, -1:
+    unplaced; None for a grouped draft), each physician's total and vulnerable patients,
+    and the placed orphans and tier totals for the next solve."""
+
+    local: Ints | None
+    total: Ints
+    vulnerable: Ints
+    before: tuple[Bools, Ints]
+
+
+@dataclass(frozen=True, eq=False)
 class _Flows:
     candidate: Ints
     physician: Ints
+    vulnerable: Ints
     arcs_tail: Ints
     arcs_head: Ints
     values: Ints

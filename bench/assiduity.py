@@ -27,56 +27,15 @@ import argparse
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
+
+from children import Run, best, panelcare_command, run
 
 RATIO_TARGET = 2.5
 MEMORY_TARGET_GIB = 3.0
-
-
-@dataclass(frozen=True)
-class Run:
-    """One child process: its wall time, peak resident memory and output."""
-
-    seconds: float
-    peak_gib: float
-    stdout: str
-    stderr: str
-
-
-def run(command: list[str]) -> Run:
-    """Run ``command`` in a fresh process; its own peak memory comes from ``os.wait4``."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        started = time.perf_counter()
-        process = subprocess.Popen(command, stdout=out, stderr=err, text=True)
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read(), err.read()
-    if process.returncode != 0:
-        sys.exit(f"{' '.join(command)} failed ({process.returncode}):\n{stdout}{stderr}")
-    # ru_maxrss is in kibibytes on Linux.
-    return Run(seconds, usage.ru_maxrss / 2**20, stdout, stderr)
-
-
-def best(runs: list[Run]) -> Run:
-    """The fastest run, with the highest peak memory of all."""
-    fastest = min(runs, key=lambda r: r.seconds)
-    return Run(fastest.seconds, max(r.peak_gib for r in runs), fastest.stdout, fastest.stderr)
-
-
-def panelcare_command() -> list[str]:
-    """The ``panelcare`` console script of this interpreter's environment."""
-    script = Path(sys.executable).with_name("panelcare")
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "from panelcare.cli import app; app()"]
 
 
 def busiest_year(data: Path) -> int:

@@ -32,7 +32,6 @@ import argparse
 import datetime
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -41,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+from children import Run, best, panelcare_command, run
 
 if TYPE_CHECKING:
     from panelcare.attribution.solve import Plan
@@ -48,16 +48,6 @@ if TYPE_CHECKING:
 RATIO_TARGET = 10.0
 MEMORY_TARGET_GIB = 4.0
 REGION_TARGET_SECONDS = 5.0
-
-
-@dataclass(frozen=True)
-class Run:
-    """One child process: its wall time, peak resident memory and output."""
-
-    seconds: float
-    peak_gib: float
-    stdout: str
-    stderr: str
 
 
 @dataclass(frozen=True)
@@ -70,37 +60,6 @@ class Figures:
     mean_km: float
     vulnerable_cap_violations: int
     capacity_violations: int
-
-
-def run(command: list[str]) -> Run:
-    """Run ``command`` in a fresh process; its own peak memory comes from ``os.wait4``."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        started = time.perf_counter()
-        process = subprocess.Popen(command, stdout=out, stderr=err, text=True)
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read(), err.read()
-    if process.returncode != 0:
-        sys.exit(f"{' '.join(command)} failed ({process.returncode}):\n{stdout}{stderr}")
-    # ru_maxrss is in kibibytes on Linux.
-    return Run(seconds, usage.ru_maxrss / 2**20, stdout, stderr)
-
-
-def best(runs: list[Run]) -> Run:
-    """The fastest run, with the highest peak memory of all."""
-    fastest = min(runs, key=lambda r: r.seconds)
-    return Run(fastest.seconds, max(r.peak_gib for r in runs), fastest.stdout, fastest.stderr)
-
-
-def panelcare_command() -> list[str]:
-    """The ``panelcare`` console script of this interpreter's environment."""
-    script = Path(sys.executable).with_name("panelcare")
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "from panelcare.cli import app; app()"]
 
 
 def default_run_date() -> datetime.date:

@@ -1,8 +1,10 @@
 """Errors raised by the panelcare core.
 
     PanelcareError
-    └── InputError            bad input data: names the file, row and column
-        └── (engines subclass it for their own input rules)
+    ├── InputError            bad input data: names the file, row (CSV line) and column
+    │   └── (engines subclass it for their own input rules)
+    └── SettingsError         a wrong settings file (rules, run parameters): file and key
+        └── (engines subclass it for their own settings)
 
 The web app turns these into form errors; the CLI prints them and exits with status 2.
 """
@@ -50,3 +52,23 @@ class InputError(PanelcareError):
         if self.column is not None:
             where.append(f"column {self.column}")
         return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+class SettingsError(PanelcareError):
+    """A settings file (assiduity rules, attribution parameters) is unreadable or one of its
+    values is wrong.
+
+    ``file`` is the file's name (``None`` when the problem is not a file's), ``key`` the
+    dotted key at fault (``scale.2026.full``, ``category_weights.home_care``), ``None``
+    when the whole file is.
+    """
+
+    def __init__(self, message: str, *, file: str | None = None, key: str | None = None):
+        self.message = message
+        self.file = file
+        self.key = key
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = [part for part in (self.file, self.key) if part is not None]
+        return f"{': '.join(where)}: {self.message}" if where else self.message

@@ -19,10 +19,13 @@ import pyarrow.csv as pacsv
 __all__ = [
     "EARTH_RADIUS_KM",
     "PostalCodes",
+    "chord_of_km",
     "haversine_km",
+    "km_of_chord",
     "load_postal_codes",
     "nearest_seat",
     "offset_km",
+    "unit_vectors",
 ]
 
 # Mean Earth radius (IUGG); the error against the ellipsoid is under 0.5 %, far below the
@@ -151,3 +154,32 @@ def offset_km(
         km_per_degree * np.cos(np.radians(lat_a))
     )
     return np.asarray(new_lat), np.asarray(new_lon)
+
+
+# k-d trees search points of the unit sphere: the straight-line (chord) distance between two
+# of them grows with the great-circle distance, so "nearest" is the same, and these turn
+# one into the other.
+
+
+def unit_vectors(lat: npt.ArrayLike, lon: npt.ArrayLike) -> FloatArray:
+    """Points of the unit sphere (x, y, z), one row per (latitude, longitude) in degrees."""
+    phi, lam = (
+        np.radians(np.asarray(lat, dtype=np.float64)),
+        np.radians(np.asarray(lon, dtype=np.float64)),
+    )
+    return np.column_stack((np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)))
+
+
+def chord_of_km(km: float) -> float:
+    """The chord of the unit sphere for a great-circle distance of ``km``, a hair longer so
+    that a search bounded by it never drops a point exactly at ``km`` to rounding (test the
+    distance in km afterwards)."""
+    return float(2 * np.sin(min(km / EARTH_RADIUS_KM, np.pi) / 2) * (1 + 1e-9))
+
+
+def km_of_chord(chords: npt.ArrayLike) -> FloatArray:
+    """Great-circle km of chords of the unit sphere (``inf``, a k-d tree's "none", stays)."""
+    c = np.asarray(chords, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        km = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(c / 2, 1.0))
+    return np.where(np.isfinite(c), km, np.inf)

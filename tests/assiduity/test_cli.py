@@ -10,7 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from panelcare import synth
-from panelcare.assiduity.cli import EXPLAIN_COLUMNS, RATES_COLUMNS
+from panelcare.assiduity.compute import RATE_COLUMNS
+from panelcare.assiduity.explain import EXPLANATION_COLUMNS
 from panelcare.cli import app
 
 runner = CliRunner()
@@ -69,7 +70,7 @@ def test_it_writes_the_rates_in_the_spec_columns(data_dir, tmp_path):
     result = compute(data_dir, out)
     assert result.exit_code == 0, result.output
     assert out.read_text().splitlines() == [
-        ",".join(f'"{column}"' for column in RATES_COLUMNS),
+        ",".join(f'"{column}"' for column in RATE_COLUMNS),
         '"D1",2018,1,2,1,0.5,0.8,0,"none",false,false',
         '"D2",2018,1,1,1,1,0.8,100,"full",false,false',
         '"D3",2018,1,0,0,,0.8,,"no_visits",false,false',
@@ -82,7 +83,7 @@ def test_it_gives_the_same_rates_from_parquet_as_from_csv(tiny, tmp_path):
     assert compute(tiny["csv"], from_csv, year=2025).exit_code == 0
     assert compute(tiny["parquet"], from_parquet, year=2025).exit_code == 0
     lines = from_csv.read_text().splitlines()
-    assert lines[0] == ",".join(f'"{column}"' for column in RATES_COLUMNS)
+    assert lines[0] == ",".join(f'"{column}"' for column in RATE_COLUMNS)
     assert len(lines) > 5
     assert from_parquet.read_text() == from_csv.read_text()
 
@@ -92,7 +93,7 @@ def test_it_explains_a_physician_visit_by_visit(data_dir, tmp_path):
     result = explain(data_dir, out, "D1")
     assert result.exit_code == 0, result.output
     lines = out.read_text().splitlines()
-    assert lines[0] == ",".join(f'"{column}"' for column in EXPLAIN_COLUMNS)
+    assert lines[0] == ",".join(f'"{column}"' for column in EXPLANATION_COLUMNS)
     assert lines[1:] == [
         '"V1","0111","D1",true,true,"own_visit",2018-03-01,"S1","cabinet"',
         '"V2","0111","D9",true,false,"other_provider",2018-04-01,"S1","cabinet"',
@@ -117,7 +118,7 @@ def test_it_warns_when_no_visit_touches_the_physician(data_dir, tmp_path):
     result = explain(data_dir, out, "D404")
     assert result.exit_code == 0
     assert "warning: no visit of 2018 touched physician D404" in result.stderr
-    assert out.read_text().splitlines() == [",".join(f'"{c}"' for c in EXPLAIN_COLUMNS)]
+    assert out.read_text().splitlines() == [",".join(f'"{c}"' for c in EXPLANATION_COLUMNS)]
 
 
 def test_it_accepts_a_rules_file(data_dir, tmp_path):

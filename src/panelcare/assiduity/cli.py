@@ -23,6 +23,8 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from panelcare.assiduity.compute import RATE_COLUMNS
+from panelcare.assiduity.explain import EXPLANATION_COLUMNS
 from panelcare.errors import InputError, PanelcareError
 
 if TYPE_CHECKING:
@@ -30,32 +32,6 @@ if TYPE_CHECKING:
 
     from panelcare.assiduity.rules import Rules
     from panelcare.assiduity.tables import AssiduityTables
-
-# The output files' columns, in the spec's order (spec/assiduity.md, "Output").
-RATES_COLUMNS = (
-    "physician_id",
-    "year",
-    "registered_patients",
-    "counted_visits",
-    "assiduous_visits",
-    "rate",
-    "target",
-    "payment_pct",
-    "tier",
-    "review_flag",
-    "drmg_deemed",
-)
-EXPLAIN_COLUMNS = (
-    "visit_id",
-    "patient_id",
-    "provider_id",
-    "counted",
-    "assiduous",
-    "reason",
-    "visit_date",
-    "site_id",
-    "setting",
-)
 
 assiduity_app = typer.Typer(
     help="The assiduity rate (taux d'assiduité) of family physicians, EP 40 art. 15.",
@@ -109,7 +85,7 @@ def compute(
             tables, con = _open(phases, data_dir, loaded, memory_limit)
             with phases.phase(f"computing the rates of {year}"):
                 rates = physician_rates(tables, year, loaded)
-                expr = rates.select(*RATES_COLUMNS).order_by("physician_id")
+                expr = rates.select(*RATE_COLUMNS).order_by("physician_id")
                 result = execute(con, expr)
             with phases.phase(f"writing {out}"):
                 _write(result, out)
@@ -141,7 +117,7 @@ def explain(
             with phases.phase(f"explaining {physician}'s rate of {year}"):
                 expr = explain_physician(tables, year, physician, loaded)
                 visits = execute(
-                    con, expr.select(*EXPLAIN_COLUMNS).order_by(["visit_date", "visit_id"])
+                    con, expr.select(*EXPLANATION_COLUMNS).order_by(["visit_date", "visit_id"])
                 )
                 summary = execute(con, reason_summary(tables, year, physician, loaded))
             with phases.phase(f"writing {out}"):

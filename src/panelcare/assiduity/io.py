@@ -23,7 +23,6 @@ and the GMF memberships for the overlap rules: about 1.5 s for a province on 2 c
 
 from __future__ import annotations
 
-import csv
 import os
 import re
 import shutil
@@ -39,6 +38,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from panelcare.assiduity.tables import REQUIRED, SCHEMAS, AssiduityTables, conform
+from panelcare.csvfiles import csv_header
 from panelcare.errors import InputError
 
 __all__ = [
@@ -640,18 +640,7 @@ def _next_view() -> int:
 
 
 def _csv_header(path: Path) -> list[str]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        header = next(csv.reader(handle), None)
-    if not header:
-        raise AssiduityInputError(
-            "the file is empty: expected a header row with the column names", file=path.name
-        )
-    duplicates = sorted({name for name in header if header.count(name) > 1})
-    if duplicates:
-        raise AssiduityInputError(
-            f"the header names column {duplicates[0]} twice", file=path.name, line=1
-        )
-    return header
+    return csv_header(path, AssiduityInputError)
 
 
 def _csv_reader(path: Path, columns: Sequence[str]) -> str:

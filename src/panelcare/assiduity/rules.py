@@ -20,7 +20,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from panelcare.errors import PanelcareError
+from panelcare.errors import SettingsError
 
 DEFAULT_RULES_FILE = Path(__file__).with_name("default_rules.toml")
 
@@ -29,22 +29,12 @@ _YEAR = re.compile(r"\d{4}")
 _BANDS = ("full", "three_quarters", "half")
 
 
-class AssiduityRulesError(PanelcareError):
+class AssiduityRulesError(SettingsError):
     """A rules file is unreadable or one of its values is wrong, or a year has no scale.
 
     ``file`` is the rules file (``None`` when the problem is not a file's), ``key`` the
     dotted key (``scale.2026.full``), ``None`` when the whole file is at fault.
     """
-
-    def __init__(self, message: str, *, file: str | None = None, key: str | None = None):
-        self.message = message
-        self.file = file
-        self.key = key
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        where = [part for part in (self.file, self.key) if part is not None]
-        return f"{': '.join(where)}: {self.message}" if where else self.message
 
 
 @dataclass(frozen=True)

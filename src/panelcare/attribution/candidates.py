@@ -21,7 +21,7 @@ from scipy.spatial import cKDTree
 
 from panelcare.attribution.model import Floats, Ints, Orphans, Physicians, Targets
 from panelcare.attribution.params import Params
-from panelcare.geo import EARTH_RADIUS_KM, haversine_km
+from panelcare.geo import chord_of_km, haversine_km, km_of_chord, unit_vectors
 
 __all__ = ["Candidates", "Places", "eligible_for_patients", "find_candidates", "places_of"]
 
@@ -222,11 +222,6 @@ def _by_rls(place_rls: np.ndarray, orphan_rls: np.ndarray) -> list[tuple[np.ndar
     return groups
 
 
-def _unit_vectors(lat: Floats, lon: Floats) -> Floats:
-    phi, lam = np.radians(lat), np.radians(lon)
-    return np.column_stack((np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)))
-
-
 def _query(
     places: Places,
     place_rows: Ints,
@@ -239,13 +234,11 @@ def _query(
 ) -> None:
     """Fill ``out[orphan_rows]`` with the nearest ``k`` of ``place_rows`` within reach,
     nearest first (the k-d tree's order), and ``out_km`` with their distances."""
-    tree = cKDTree(_unit_vectors(places.latitude[place_rows], places.longitude[place_rows]))
-    # The chord of the maximum great-circle distance, a little more so that rounding
-    # never drops a place exactly at the limit (the exact test is done in km afterwards).
-    chord = 2 * np.sin(min(params.max_distance_km / EARTH_RADIUS_KM, np.pi) / 2) * (1 + 1e-9)
+    tree = cKDTree(unit_vectors(places.latitude[place_rows], places.longitude[place_rows]))
+    chord = chord_of_km(params.max_distance_km)
     kk = min(k, place_rows.size)
     chords, index = tree.query(
-        _unit_vectors(orphans.latitude[orphan_rows], orphans.longitude[orphan_rows]),
+        unit_vectors(orphans.latitude[orphan_rows], orphans.longitude[orphan_rows]),
         k=kk,
         distance_upper_bound=chord,
     )
@@ -253,8 +246,5 @@ def _query(
     chords = np.asarray(chords).reshape(orphan_rows.size, kk)
     found = index < place_rows.size
     out[orphan_rows, :kk] = np.where(found, place_rows[np.minimum(index, place_rows.size - 1)], -1)
-    # The great-circle distance of a chord c on the unit sphere: 2 asin(c / 2) radians,
-    # the haversine formula's value without computing it again.
-    out_km[orphan_rows, :kk] = np.where(
-        found, 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chords, 2.0) / 2), np.inf
-    )
+    # The tree's chords give the great-circle distances without computing them again.
+    out_km[orphan_rows, :kk] = np.where(found, km_of_chord(chords), np.inf)

@@ -25,11 +25,12 @@ import itertools
 import numpy as np
 from scipy.spatial import cKDTree
 
+from panelcare.attribution.candidates import eligible_for_patients
 from panelcare.attribution.groups import category_weight
-from panelcare.attribution.model import Floats, Ints, Orphans, Physicians, Targets
+from panelcare.attribution.model import Floats, Ints, Orphans, Physicians, Targets, assignment_km
 from panelcare.attribution.pace import waitlist_order
 from panelcare.attribution.params import Params
-from panelcare.geo import EARTH_RADIUS_KM, haversine_km
+from panelcare.geo import chord_of_km, km_of_chord, unit_vectors
 
 __all__ = ["greedy_plan"]
 
@@ -57,18 +58,16 @@ def greedy_plan(
     n = len(orphans)
     physician_of = np.full(n, -1, dtype=np.int64)
     distance = np.full(n, np.nan)
-    eligible = np.flatnonzero((targets.tier >= 0) & (targets.capacity > 0) & ~targets.le304)
+    eligible = np.flatnonzero(eligible_for_patients(targets))
     if n == 0 or eligible.size == 0:
         return physician_of, distance
 
     state = _State(physicians, targets, params)
     weight = category_weight(orphans.category, params.category_weights)
     order = waitlist_order(orphans)
-    orphan_xyz = _unit_vectors(orphans.latitude, orphans.longitude)
-    physician_xyz = _unit_vectors(physicians.latitude, physicians.longitude)
-    # The chord of the maximum distance, a hair more; the exact test is done in km.
-    angle = min(params.max_distance_km / EARTH_RADIUS_KM, np.pi)
-    chord = 2 * np.sin(angle / 2) * (1 + 1e-9)
+    orphan_xyz = unit_vectors(orphans.latitude, orphans.longitude)
+    physician_xyz = unit_vectors(physicians.latitude, physicians.longitude)
+    chord = chord_of_km(params.max_distance_km)
 
     for group_physicians, group_orphans in _groups(physicians, orphans, eligible, order, params):
         _assign_group(
@@ -84,15 +83,7 @@ def greedy_plan(
             physician_of,
         )
 
-    placed = physician_of >= 0
-    j = physician_of[placed]
-    distance[placed] = haversine_km(
-        orphans.latitude[placed],
-        orphans.longitude[placed],
-        physicians.latitude[j],
-        physicians.longitude[j],
-    )
-    return physician_of, distance
+    return physician_of, assignment_km(physicians, orphans, physician_of)
 
 
 class _State:
@@ -181,7 +172,7 @@ def _assign_group(
         chords, found = tree.query(orphan_xyz[batch], k=k, distance_upper_bound=chord)
         chords = np.asarray(chords).reshape(batch.size, k)
         found = np.asarray(found).reshape(batch.size, k)
-        km = _chord_km(chords)
+        km = km_of_chord(chords)
         place = np.where(
             (found >= places.size) | (km > max_km), -1, places[np.minimum(found, places.size - 1)]
         )
@@ -243,7 +234,7 @@ def _search_further(
     while seen < places.size:
         wanted = min(2 * seen, places.size)
         chords, found = tree.query(point, k=wanted, distance_upper_bound=chord)
-        km = _chord_km(np.atleast_1d(chords))
+        km = km_of_chord(np.atleast_1d(chords))
         found = np.atleast_1d(found)
         inside = (found < places.size) & (km <= max_km)
         place = np.where(inside, places[np.minimum(found, places.size - 1)], -1)
@@ -257,15 +248,3 @@ def _search_further(
                 return chosen
         seen = wanted
     return -1
-
-
-def _chord_km(chords: np.ndarray) -> np.ndarray:
-    """Great-circle km of chords of the unit sphere (inf stays inf)."""
-    with np.errstate(invalid="ignore"):
-        km = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chords / 2, 1.0))
-    return np.where(np.isfinite(chords), km, np.inf)
-
-
-def _unit_vectors(lat: Floats, lon: Floats) -> Floats:
-    phi, lam = np.radians(lat), np.radians(lon)
-    return np.column_stack((np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)))

@@ -37,6 +37,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from panelcare.attribution.model import MODES, PRIORITIES, Bools, Orphans, Physicians
+from panelcare.csvfiles import csv_header
 from panelcare.errors import InputError
 
 __all__ = [
@@ -476,21 +477,7 @@ class _Table:
 
 
 def _csv_header(path: Path) -> list[str]:
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            header = next(csv.reader(handle), None)
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
-        raise AttributionInputError(f"cannot read this CSV file: {error}", file=path.name) from None
-    if not header:
-        raise AttributionInputError(
-            "the file is empty: expected a header row with the column names", file=path.name
-        )
-    duplicates = sorted({name for name in header if header.count(name) > 1})
-    if duplicates:
-        raise AttributionInputError(
-            f"the header names column {duplicates[0]} twice", file=path.name, line=1
-        )
-    return header
+    return csv_header(path, AttributionInputError)
 
 
 def _read_csv(path: Path, columns: list[str], width: int) -> pa.Table:

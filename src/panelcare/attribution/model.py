@@ -24,6 +24,7 @@ __all__ = [
     "Orphans",
     "Physicians",
     "Targets",
+    "assignment_km",
 ]
 
 # Waiting-list priorities, most urgent first; stored as their index (A = 0 ... E = 4).
@@ -159,3 +160,20 @@ class Blocks:
 def next_january(run_date: datetime.date) -> datetime.date:
     """1 January of the year after ``run_date``: departures before it count (5.2)."""
     return datetime.date(run_date.year + 1, 1, 1)
+
+
+def assignment_km(physicians: Physicians, orphans: Orphans, physician_of: Ints) -> Floats:
+    """Each orphan's distance to the site of the physician they are assigned to
+    (``physician_of``: index into ``physicians``, -1 unassigned), ``nan`` when unassigned."""
+    from panelcare.geo import haversine_km
+
+    distance = np.full(len(orphans), np.nan)
+    placed = physician_of >= 0
+    j = physician_of[placed]
+    distance[placed] = haversine_km(
+        orphans.latitude[placed],
+        orphans.longitude[placed],
+        physicians.latitude[j],
+        physicians.longitude[j],
+    )
+    return distance

@@ -26,7 +26,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from panelcare.errors import PanelcareError
+from panelcare.errors import SettingsError
 
 __all__ = [
     "DEFAULT_PARAMS_FILE",
@@ -63,22 +63,12 @@ class Params:
     candidates_per_patient: int = 8  # nearest eligible physicians offered to each orphan
 
 
-class AttributionParamsError(PanelcareError):
+class AttributionParamsError(SettingsError):
     """A parameters file is unreadable or one of its values is wrong.
 
     ``file`` is the parameters file (``default_params.toml`` for the packaged one), ``key``
     the key at fault (``category_weights.home_care``), ``None`` when the whole file is.
     """
-
-    def __init__(self, message: str, *, file: str | None = None, key: str | None = None):
-        self.message = message
-        self.file = file
-        self.key = key
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        where = [part for part in (self.file, self.key) if part is not None]
-        return f"{': '.join(where)}: {self.message}" if where else self.message
 
 
 def load_params(path: str | Path | None = None) -> Params:

@@ -50,7 +50,15 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from panelcare.attribution.candidates import Candidates, eligible_for_patients, find_candidates
-from panelcare.attribution.model import Bools, Floats, Ints, Orphans, Physicians, Targets
+from panelcare.attribution.model import (
+    Bools,
+    Floats,
+    Ints,
+    Orphans,
+    Physicians,
+    Targets,
+    assignment_km,
+)
 from panelcare.attribution.params import Params
 from panelcare.errors import PanelcareError
 
@@ -167,9 +175,8 @@ def plan(
     )
     physician_of[in_flow] = solved_of[in_flow]
 
-    distance = np.full(len(orphans), np.nan)
+    distance = assignment_km(physicians, orphans, physician_of)
     placed = physician_of >= 0
-    distance[placed] = _distance_km(physicians, orphans, physician_of, placed)
 
     months = assign_months(orphans, physician_of, len(physicians), params.period_months)
     assigned = np.bincount(physician_of[placed], minlength=len(physicians)).astype(np.int64)
@@ -199,20 +206,6 @@ def plan_candidates(
 
     greedy_of, _ = greedy_plan(physicians, orphans, targets, params)
     return find_candidates(physicians, targets, orphans, params, also=greedy_of)
-
-
-def _distance_km(
-    physicians: Physicians, orphans: Orphans, physician_of: Ints, placed: Bools
-) -> Floats:
-    from panelcare.geo import haversine_km
-
-    j = physician_of[placed]
-    return haversine_km(
-        orphans.latitude[placed],
-        orphans.longitude[placed],
-        physicians.latitude[j],
-        physicians.longitude[j],
-    )
 
 
 # --- the flow ------------------------------------------------------------------------------
@@ -498,22 +491,12 @@ class Network:
         each physician's totals). Without ``fallback``, None instead when ``before`` no
         longer holds.
         """
-        # Without distances nor placement weights, orphans with the same candidates and
-        # vulnerability are interchangeable: level 2 and drafts run on their groups.
-        grouped = self.uniform_weight
         if before is not None:
             placed, tier_total = before
             outcome = self._level_3(quota, capacity, placed, tier_total, draft, strict=False)
             if outcome is not None or not fallback:
                 return outcome
-            flows = self._run(
-                capacity,
-                quota,
-                placed=placed,
-                physician_cost=self.tier,
-                strict=False,
-                grouped=grouped,
-            )
+            flows = self._level_2(quota, capacity, placed, strict=False)
             if flows is not None:
                 return self._level_3(quota, capacity, placed, self._tier_totals(flows), draft)
         else:
@@ -521,14 +504,7 @@ class Network:
             # (cheaper) says so by routing them all.
             everyone = np.zeros(len(self.orphans), dtype=bool)
             everyone[self.arc_orphan] = True
-            flows = self._run(
-                capacity,
-                quota,
-                placed=everyone,
-                physician_cost=self.tier,
-                strict=False,
-                grouped=grouped,
-            )
+            flows = self._level_2(quota, capacity, everyone, strict=False)
             if flows is not None:
                 return self._level_3(quota, capacity, everyone, self._tier_totals(flows), draft)
         # Level 1: placement. Leaving orphan i out costs its weight in the priority order.
@@ -550,11 +526,24 @@ class Network:
         # costs 0 < 1 < 2 < 3 give the lexicographic optimum (Edmonds' greedy theorem):
         # each prefix of tiers as full as it can be.
         if np.unique(self.tier).size > 1:
-            flows = self._run(
-                capacity, quota, placed=placed, physician_cost=self.tier, grouped=grouped
-            )
+            flows = self._level_2(quota, capacity, placed)
             assert flows is not None
         return self._level_3(quota, capacity, placed, self._tier_totals(flows), draft)
+
+    def _level_2(
+        self, quota: Ints, capacity: Ints, placed: Bools, *, strict: bool = True
+    ) -> _Flows | None:
+        """Route the ``placed`` orphans, each physician's arc costing their tier. Without
+        distances nor placement weights, orphans with the same candidates and vulnerability
+        are interchangeable: it runs on their groups when they all weigh the same."""
+        return self._run(
+            capacity,
+            quota,
+            placed=placed,
+            physician_cost=self.tier,
+            strict=strict,
+            grouped=self.uniform_weight,
+        )
 
     def _tier_totals(self, flows: _Flows) -> Ints:
         return np.bincount(self.tier, weights=flows.physician, minlength=4).astype(np.int64)

@@ -39,7 +39,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from panelcare.attribution import outputs
-from panelcare.attribution.model import PRIORITIES, Orphans, Physicians
+from panelcare.attribution.model import PRIORITIES, Orphans, Physicians, assignment_km
 from panelcare.errors import PanelcareError
 
 if TYPE_CHECKING:
@@ -173,18 +173,7 @@ def read_plan(out_dir: Path) -> Plan:
         raise PanelcareError(
             f"{out_dir / 'assignments.csv'}, row {row}: a physician_id not in the physicians"
         )
-    placed = physician_of >= 0
-    distance = np.full(len(orphans), np.nan)
-    if placed.any():
-        from panelcare.geo import haversine_km
-
-        j = physician_of[placed]
-        distance[placed] = haversine_km(
-            orphans.latitude[placed],
-            orphans.longitude[placed],
-            physicians.latitude[j],
-            physicians.longitude[j],
-        )
+    distance = assignment_km(physicians, orphans, physician_of)
     goals = targets(physicians, params, run_date)
     return Plan(
         physicians=physicians,

@@ -58,3 +58,17 @@ def page(browser: Any) -> Iterator[Any]:
 def screenshot_dir() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _panelcare_test_settings(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Every test writes imported tables, plans and letters under a temporary folder, and
+    runs background tasks at once, inside the request that enqueues them."""
+    try:
+        from django.conf import settings
+    except ImportError:  # pragma: no cover - Django is always installed here
+        return
+    if not settings.configured:
+        return
+    settings.PANELCARE_DATA_DIR = tmp_path_factory.mktemp("panelcare-data")
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -73,6 +73,9 @@ INSTALLED_APPS = [
     "web.accounts",
     "web.regions",
     "web.dashboard",
+    "web.attribution",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -178,6 +181,28 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Imported tables, attribution plans and letters (Parquet and PDF files; back it up with the
+# database). Patient data: keep it on the region's own storage.
+PANELCARE_DATA_DIR = Path(env_str("PANELCARE_DATA_DIR", str(BASE_DIR / "var" / "data")))
+
+# Long imports and attribution runs are background tasks, queued in the database and run by
+# `manage.py db_worker` (`make run` starts one). TASKS_BACKEND=immediate runs them inside
+# the request instead (the tests, a single-process demo).
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+_task_backend = env_str("TASKS_BACKEND", "database")
+if _task_backend not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND must be database or immediate, not {_task_backend!r}"
+    )
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_task_backend], "QUEUES": ["default"]}}
+
+# Uploads: the import form streams files to disk above this size (a province's waiting list
+# is about 60 MB as CSV).
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 LOGGING = {
     "version": 1,

@@ -7,5 +7,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("comptes/", include("web.accounts.urls")),
+    path("attribution/", include("web.attribution.urls")),
     path("", include("web.dashboard.urls")),
 ]

@@ -134,6 +134,10 @@ def load_demo(
         counts = load_tables(tables)
         region = Region.objects.get(code=region_code)
         counts["User"] = create_demo_users(region, scale=scale, on=as_of)
+        # The attribution workflow reads versioned copies of the contract tables.
+        from web.attribution.demo import seed_datasets
+
+        counts.update(seed_datasets(region, tables))
     return LoadReport(
         scale=scale,
         seed=seed,

@@ -1,0 +1,154 @@
+"""The region's imported tables as versioned Parquet files (see :class:`Dataset`).
+
+Every version is written in the canonical shape below (the contract's columns, in its
+order, with Arrow types), so that the engine reads any version as it reads a data folder,
+and two versions compare column by column.
+
+    dataset = store_dataset(region, "waitlist", table, source_name="gamf.csv", user=cml)
+    table = read_dataset(dataset)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from django.db import transaction
+
+from panelcare.attribution.io import PHYSICIAN_COLUMNS, WAITLIST_COLUMNS, ContractColumn
+from web.attribution.models import Dataset, DatasetKind
+from web.regions.models import Region
+
+__all__ = [
+    "KEYS",
+    "SCHEMAS",
+    "canonical",
+    "read_dataset",
+    "store_dataset",
+]
+
+_ARROW_TYPES = {
+    "text": pa.string(),
+    "choice": pa.string(),
+    "float": pa.float64(),
+    "int": pa.int64(),
+    "date": pa.date32(),
+    "bool": pa.bool_(),
+}
+
+# The assiduity contract's registrations (spec/assiduity.md), which the follow-up reads.
+REGISTRATION_COLUMNS: dict[str, ContractColumn] = {
+    "patient_id": ContractColumn("text"),
+    "physician_id": ContractColumn("text"),
+    "site_id": ContractColumn("text"),
+    "start_date": ContractColumn("date"),
+    "end_date": ContractColumn("date", optional=True),
+}
+
+COLUMNS: dict[str, dict[str, ContractColumn]] = {
+    DatasetKind.PHYSICIANS: PHYSICIAN_COLUMNS,
+    DatasetKind.WAITLIST: WAITLIST_COLUMNS,
+    DatasetKind.REGISTRATIONS: REGISTRATION_COLUMNS,
+}
+
+SCHEMAS: dict[str, pa.Schema] = {
+    kind: pa.schema([pa.field(name, _ARROW_TYPES[column.kind]) for name, column in columns.items()])
+    for kind, columns in COLUMNS.items()
+}
+
+# The columns that identify a row, to tell added, removed and changed rows apart.
+KEYS: dict[str, tuple[str, ...]] = {
+    DatasetKind.PHYSICIANS: ("physician_id",),
+    DatasetKind.WAITLIST: ("patient_id",),
+    DatasetKind.REGISTRATIONS: ("patient_id", "physician_id", "start_date"),
+}
+
+
+def canonical(kind: str, table: pa.Table) -> pa.Table:
+    """``table``'s contract columns, in the contract's order and types (others dropped).
+
+    Raises:
+        KeyError: a contract column is missing.
+        pyarrow.ArrowInvalid: a column does not cast to the contract's type.
+    """
+    schema = SCHEMAS[kind]
+    columns = [table.column(field.name).cast(field.type) for field in schema]
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def read_dataset(dataset: Dataset, columns: list[str] | None = None) -> pa.Table:
+    """The rows of one version (all columns unless ``columns``)."""
+    return pq.read_table(dataset.path, columns=columns)
+
+
+def store_dataset(
+    region: Region,
+    kind: str,
+    table: pa.Table,
+    *,
+    source_name: str = "",
+    scope: list[str] | None = None,
+    changes: Mapping[str, Any] | None = None,
+    user: Any = None,
+) -> Dataset:
+    """Write ``table`` as the next version of ``kind`` in ``region`` and return it.
+
+    The file is written to a temporary name and moved into place before the row is
+    created, in one transaction, so that a version row always has its file; a crash in
+    between leaves at most an unreferenced file.
+    """
+    table = canonical(kind, table)
+    with tempfile.NamedTemporaryFile(suffix=".parquet", delete=False) as staging:
+        staging_path = Path(staging.name)
+    try:
+        pq.write_table(table, staging_path, compression="zstd")
+        digest = _sha256(staging_path)
+        with transaction.atomic():
+            # Lock the region's row: two imports of the same table get distinct numbers.
+            Region.objects.select_for_update().filter(pk=region.pk).exists()
+            latest = Dataset.objects.filter(region=region, kind=kind).order_by("-version").first()
+            dataset = Dataset(
+                region=region,
+                kind=kind,
+                version=(latest.version + 1) if latest else 1,
+                digest=digest,
+                rows=table.num_rows,
+                source_name=source_name[:255],
+                scope=list(scope or []),
+                changes=dict(changes or {}),
+                imported_by=user if getattr(user, "is_authenticated", False) else None,
+            )
+            path = dataset.path
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if _same_device(staging_path, path):
+                os.replace(staging_path, path)
+            else:
+                _copy(staging_path, path)
+            dataset.save()
+    finally:
+        staging_path.unlink(missing_ok=True)
+    return dataset
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _same_device(a: Path, b: Path) -> bool:
+    return os.stat(a).st_dev == os.stat(b.parent).st_dev
+
+
+def _copy(source: Path, target: Path) -> None:
+    partial = target.with_suffix(".partial")
+    partial.write_bytes(source.read_bytes())
+    os.replace(partial, target)

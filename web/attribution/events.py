@@ -1,0 +1,30 @@
+"""The attribution's history: one call per write, from the service function that makes it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from web.attribution.models import Dataset, Event, Run
+from web.regions.models import Region
+
+
+def record(
+    action: str,
+    *,
+    region: Region,
+    actor: Any,
+    rls_code: str = "",
+    run: Run | None = None,
+    dataset: Dataset | None = None,
+    **details: Any,
+) -> Event:
+    """Write one history entry; ``details`` must be JSON-serialisable (no patient name)."""
+    return Event.objects.create(
+        region=region,
+        rls_code=rls_code,
+        action=action,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        run=run,
+        dataset=dataset,
+        details=details,
+    )

@@ -1,0 +1,406 @@
+"""The attribution workflow's records: versions of the imported tables, the CML's decisions
+on physicians, runs with their adjustments and approval, letters, and the history of it all.
+
+The tables themselves (physicians' roster, waiting list, registrations) are not rows of the
+database: each imported version is one Parquet file in the contract's shape, under
+``settings.PANELCARE_DATA_DIR``, described by a :class:`Dataset` row (see
+``docs/attribution-web.md``, "Where the data lives"). A run's plan is a plan folder of the
+engine (:func:`panelcare.attribution.store.write_plan`) beside them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from web.regions.models import Region, Rls
+
+
+def data_dir() -> Path:
+    """The folder of every region's tables, plans and letters."""
+    return Path(settings.PANELCARE_DATA_DIR)
+
+
+class DatasetKind(models.TextChoices):
+    PHYSICIANS = "physicians", _("Physicians' roster")
+    WAITLIST = "waitlist", _("Waiting list (GAMF)")
+    REGISTRATIONS = "registrations", _("Registrations")
+
+
+class Dataset(models.Model):
+    """One version of one of a region's tables, stored as a Parquet file.
+
+    Versions are numbered from 1 per region and kind; the highest is the current one. A
+    version is never changed once written: a run records the versions it read.
+    ``scope`` lists the RLS codes whose rows the import replaced (empty: the whole
+    region); ``changes`` counts the rows added, removed and changed against the previous
+    version.
+    """
+
+    region = models.ForeignKey(
+        Region, models.PROTECT, related_name="datasets", verbose_name=_("region")
+    )
+    kind = models.CharField(_("table"), max_length=16, choices=DatasetKind.choices)
+    version = models.PositiveIntegerField(_("version"))
+    digest = models.CharField(_("SHA-256 of the file"), max_length=64)
+    rows = models.PositiveIntegerField(_("rows"))
+    source_name = models.CharField(_("imported file"), max_length=255, blank=True)
+    scope = models.JSONField(_("RLS replaced"), default=list, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("imported by"),
+    )
+    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["region", "kind", "-version"]
+        verbose_name = _("imported table version")
+        verbose_name_plural = _("imported table versions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "kind", "version"], name="dataset_one_version_number"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} v{self.version}"
+
+    @property
+    def path(self) -> Path:
+        """The version's Parquet file."""
+        return (
+            data_dir()
+            / self.region.code
+            / "tables"
+            / self.kind
+            / f"v{self.version:04d}-{self.digest[:12]}.parquet"
+        )
+
+    @classmethod
+    def current(cls, region: Region, kind: str) -> Dataset | None:
+        """The newest version of ``kind`` in ``region``, or None before the first import."""
+        return cls.objects.filter(region=region, kind=kind).order_by("-version").first()
+
+
+class ImportStatus(models.TextChoices):
+    CHECKING = "checking", _("Checking")
+    REFUSED = "refused", _("Refused")
+    READY = "ready", _("Ready to apply")
+    UNCHANGED = "unchanged", _("Nothing to change")
+    APPLYING = "applying", _("Applying")
+    APPLIED = "applied", _("Applied")
+    CANCELLED = "cancelled", _("Cancelled")
+    FAILED = "failed", _("Failed")
+
+
+class ImportJob(models.Model):
+    """An uploaded file on its way to becoming a :class:`Dataset`: checked (in the
+    background for large files), previewed, then applied or cancelled.
+
+    ``errors`` lists the problems found (file, row, column, message); ``preview`` the
+    counts and examples of what would change. Progress is ``done`` out of ``total`` in
+    ``phase``.
+    """
+
+    region = models.ForeignKey(
+        Region, models.PROTECT, related_name="import_jobs", verbose_name=_("region")
+    )
+    kind = models.CharField(_("table"), max_length=16, choices=DatasetKind.choices)
+    scope = models.JSONField(_("RLS replaced"), default=list, blank=True)
+    source_name = models.CharField(_("file name"), max_length=255)
+    staged_file = models.CharField(_("staged file"), max_length=500)
+    status = models.CharField(
+        _("status"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.CHECKING
+    )
+    phase = models.CharField(_("phase"), max_length=32, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    preview = models.JSONField(_("preview"), default=dict, blank=True)
+    dataset = models.ForeignKey(
+        Dataset,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("version written"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} – {self.source_name}"
+
+
+class PhysicianDecision(models.Model):
+    """What the CML decided for one physician, as the procedure lets them (DSP-PR-30042,
+    5.1 to 5.3 and 7), applied to the roster of every later run.
+
+    * ``excluded``: left out of the run (a physician of group 1b under 25 patients);
+    * ``amp_target_derogation``: the AMP requirement lowered by a derogation;
+    * ``mode``: the mode the physician chose (empty: the roster's);
+    * ``full_workload_demonstrated``: the physician demonstrated 3 work units;
+    * ``include_departure``: the patients of this (unconfirmed) departure are distributed.
+    """
+
+    region = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("region"))
+    physician_code = models.CharField(_("physician"), max_length=32)
+    rls_code = models.CharField(_("RLS"), max_length=32)
+    excluded = models.BooleanField(_("excluded from the run"), default=False)
+    amp_target_derogation = models.PositiveIntegerField(
+        _("AMP requirement after derogation"), null=True, blank=True
+    )
+    mode = models.CharField(_("mode chosen"), max_length=8, blank=True)
+    full_workload_demonstrated = models.BooleanField(_("demonstrated 3 work units"), default=False)
+    include_departure = models.BooleanField(_("include this departure"), default=False)
+    note = models.TextField(_("note"), blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["physician_code"]
+        verbose_name = _("decision on a physician")
+        verbose_name_plural = _("decisions on physicians")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "physician_code"], name="decision_one_per_physician"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.physician_code
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Ready for review")
+    FAILED = "failed", _("Failed")
+    APPROVED = "approved", _("Approved")
+
+
+class Run(models.Model):
+    """One attribution run of an RLS (or of the whole region, by the DRMG).
+
+    Records what it read (``physicians``, ``waitlist`` versions and the ``decisions`` in
+    force, as a snapshot), its ``params`` (the TOML keys of the engine) and ``run_date``.
+    Once ``APPROVED`` it is frozen: no adjustment, no new computation.
+    """
+
+    region = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("region"))
+    rls = models.ForeignKey(
+        Rls,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("RLS"),
+        help_text=_("Empty for a run of the whole region."),
+    )
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    run_date = models.DateField(_("run date"))
+    params = models.JSONField(_("parameters"), default=dict)
+    physicians = models.ForeignKey(
+        Dataset, models.PROTECT, related_name="+", verbose_name=_("physicians' roster")
+    )
+    waitlist = models.ForeignKey(
+        Dataset, models.PROTECT, related_name="+", verbose_name=_("waiting list")
+    )
+    decisions = models.JSONField(_("decisions applied"), default=list, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=RunStatus.choices, default=RunStatus.QUEUED
+    )
+    phase = models.CharField(_("phase"), max_length=32, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    error = models.TextField(_("error"), blank=True)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("started by")
+    )
+    created_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("attribution run")
+        verbose_name_plural = _("attribution runs")
+
+    def __str__(self) -> str:
+        return self.title or f"#{self.pk}"
+
+    @property
+    def folder(self) -> Path:
+        """The run's folder: ``inputs/`` (the tables it read, decisions applied) and
+        ``plan/`` (the engine's plan folder), ``letters/`` once written."""
+        return data_dir() / self.region.code / "runs" / f"{self.pk:06d}"
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.status == RunStatus.APPROVED
+
+
+class AdjustmentKind(models.TextChoices):
+    MOVE = "move", _("Patient moved")
+    TARGET = "target", _("Target changed")
+
+
+class RunAdjustment(models.Model):
+    """A change the CML made to a run's plan before approving it."""
+
+    run = models.ForeignKey(Run, models.CASCADE, related_name="adjustments", verbose_name=_("run"))
+    kind = models.CharField(_("kind"), max_length=8, choices=AdjustmentKind.choices)
+    patient_code = models.CharField(_("patient"), max_length=32, blank=True)
+    physician_code = models.CharField(_("physician"), max_length=32, blank=True)
+    target = models.PositiveIntegerField(_("target"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    made_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["made_at", "pk"]
+        verbose_name = _("adjustment")
+        verbose_name_plural = _("adjustments")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.patient_code or self.physician_code}"
+
+
+class LetterKind(models.TextChoices):
+    GENERAL = "general", _("General letter")
+    PERSONAL = "personal", _("Personalised letter")
+
+
+class LetterTemplate(models.Model):
+    """The text of a region's letters, editable by the DRMG: a Django template (French by
+    default) rendered with the facts of the run and, for a personalised letter, of the
+    physician. The shipped defaults are used until the DRMG saves one."""
+
+    region = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("region"))
+    kind = models.CharField(_("kind"), max_length=8, choices=LetterKind.choices)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("body"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("letter template")
+        verbose_name_plural = _("letter templates")
+        constraints = [
+            models.UniqueConstraint(fields=["region", "kind"], name="letter_template_one_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class Letter(models.Model):
+    """A letter written from an approved run: the general letter to a physician of the
+    region or a targeted physician's personalised letter, as a PDF in the run's folder."""
+
+    run = models.ForeignKey(Run, models.CASCADE, related_name="letters", verbose_name=_("run"))
+    kind = models.CharField(_("kind"), max_length=8, choices=LetterKind.choices)
+    physician_code = models.CharField(_("physician"), max_length=32)
+    physician_name = models.CharField(_("name"), max_length=200)
+    file_name = models.CharField(_("file"), max_length=200)
+    generated_at = models.DateTimeField(_("generated at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["physician_name", "kind"]
+        verbose_name = _("letter")
+        verbose_name_plural = _("letters")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "kind", "physician_code"], name="letter_one_per_physician"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    @property
+    def path(self) -> Path:
+        return self.run.folder / "letters" / self.file_name
+
+
+class EventAction(models.TextChoices):
+    IMPORT_APPLIED = "import_applied", _("Table imported")
+    IMPORT_REFUSED = "import_refused", _("Import refused")
+    DECISION = "decision", _("Decision on a physician")
+    RUN_STARTED = "run_started", _("Run started")
+    RUN_FINISHED = "run_finished", _("Run finished")
+    RUN_FAILED = "run_failed", _("Run failed")
+    ADJUSTED = "adjusted", _("Plan adjusted")
+    APPROVED = "approved", _("Run approved")
+    LETTERS_WRITTEN = "letters_written", _("Letters written")
+    LETTER_DOWNLOADED = "letter_downloaded", _("Letter downloaded")
+    TEMPLATE_EDITED = "template_edited", _("Letter template edited")
+
+
+class Event(models.Model):
+    """The attribution's history: who did what, when, on which run or table. Written by
+    :func:`web.attribution.events.record`, from the service function of each write."""
+
+    region = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("region"))
+    rls_code = models.CharField(_("RLS"), max_length=32, blank=True)
+    action = models.CharField(_("action"), max_length=20, choices=EventAction.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    run = models.ForeignKey(
+        Run, models.SET_NULL, null=True, blank=True, related_name="events", verbose_name=_("run")
+    )
+    dataset = models.ForeignKey(
+        Dataset, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("table")
+    )
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("history entry")
+        verbose_name_plural = _("history")
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} ({self.at:%Y-%m-%d %H:%M})"

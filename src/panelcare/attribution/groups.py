@@ -95,6 +95,10 @@ def targets(physicians: Physicians, params: Params, run_date: datetime.date) -> 
       physician's registrations when that is higher: every group-2 physician is asked for
       one stratum more at least (a physician at 760 is asked for 1,000, not 750).
 
+    ``params.target_overrides`` (the CML's adjustment of a plan): a participating
+    physician listed there has that target instead ("target_set_by_cml"); a physician who
+    does not participate keeps target 0, and an id of no physician is ignored.
+
     ``need = max(0, target - registered)``; ``units_before = other_units + registered /
     patients_per_unit`` (5.3.3). Tiers (the solver's precedence): 0 for group 1a, 1 for
     group 1b under the full workload, 2 for the rest of group 1b, 3 for group 2.
@@ -143,6 +147,14 @@ def targets(physicians: Physicians, params: Params, run_date: datetime.date) -> 
         np.maximum(params.group2_target, (registered // stratum + 1) * stratum),
     ).astype(np.int64)
     target[~taking_part] = 0
+    set_by_cml = np.zeros(len(physicians), dtype=bool)
+    if params.target_overrides:
+        # The CML's adjustment of a plan (re-solved): their target replaces the rule's.
+        ids = np.asarray(list(params.target_overrides), dtype=object)
+        chosen = np.asarray(list(params.target_overrides.values()), dtype=np.int64)
+        index = _index_of(physicians.physician_id, ids)
+        set_by_cml = taking_part & (index >= 0)
+        target[set_by_cml] = chosen[index[set_by_cml]]
     need = np.maximum(0, target - registered)
     capacity = need.copy()
 
@@ -183,6 +195,7 @@ def targets(physicians: Physicians, params: Params, run_date: datetime.date) -> 
         (~taking_part & spared, "shortage_spared"),
         (taking_part & in_1b & ~at_full, "under_full_workload"),
         (taking_part & in_1b & at_full, "full_workload_reached"),
+        (set_by_cml, "target_set_by_cml"),
         (taking_part & (need == 0), "target_reached"),
         (shortage_capped, "shortage_capped"),
         (yearly_capped, "yearly_cap"),

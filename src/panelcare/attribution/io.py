@@ -14,7 +14,9 @@ contract's type (``date32`` dates, numbers, booleans) or text checked like a CSV
 
 Every row is checked and the **first** problem in file order (by row, then by column from
 left to right) is raised as :class:`AttributionInputError`, naming the file, the 1-based
-data row, the column and what was expected. Empty cells: ``amp_target`` becomes -1,
+data row, the column and what was expected. :class:`ContractTable` is the machinery: it
+also lists the first problems of a file rather than the first one, and reads a
+spreadsheet (XLSX) as well, for the web app's imports (:mod:`panelcare.attribution.tables`). Empty cells: ``amp_target`` becomes -1,
 ``previous_assiduity`` ``nan``, ``departing_on`` ``NaT``, ``category`` and
 ``previous_physician_id`` ``""``; every other column needs a value. A waiting-list
 ``rls_id`` or ``previous_physician_id`` that no physician has is not an error here
@@ -24,6 +26,8 @@ data row, the column and what was expected. Empty cells: ``amp_target`` becomes 
 from __future__ import annotations
 
 import csv
+import datetime
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +49,9 @@ __all__ = [
     "WAITLIST_COLUMNS",
     "AttributionInputError",
     "ContractColumn",
+    "ContractTable",
+    "check_physicians",
+    "check_waitlist",
     "read_inputs",
 ]
 
@@ -149,8 +156,10 @@ def read_inputs(data_dir: Path) -> tuple[Physicians, Orphans]:
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise AttributionInputError(f"{data_dir} is not a folder")
-    physicians = _read_physicians(_Table.open(_find(data_dir, "physicians"), PHYSICIAN_COLUMNS))
-    waitlist = _read_waitlist(_Table.open(_find(data_dir, "waitlist"), WAITLIST_COLUMNS))
+    physicians = _read_physicians(
+        ContractTable.open(_find(data_dir, "physicians"), PHYSICIAN_COLUMNS)
+    )
+    waitlist = _read_waitlist(ContractTable.open(_find(data_dir, "waitlist"), WAITLIST_COLUMNS))
     return physicians, waitlist
 
 
@@ -170,23 +179,15 @@ def _find(data_dir: Path, name: str) -> Path:
     return present[0]
 
 
-def _read_physicians(table: _Table) -> Physicians:
-    physician_id = table.text("physician_id")
-    name = table.text("name")
-    rls_id = table.text("rls_id")
-    site_id = table.text("site_id")
-    latitude = table.number("latitude")
-    longitude = table.number("longitude")
-    registered = table.number("registered")
-    vulnerable = table.number("vulnerable")
-    practice_start = table.date("practice_start")
-    birth_year = table.number("birth_year")
-    amp_target = table.number("amp_target")
-    other_units = table.number("other_units")
-    mode = _objects([*MODES, ""])[table.choice("mode")]  # -1 (wrong): the last, ""
-    previous_assiduity = table.number("previous_assiduity")
-    departing_on = table.date("departing_on")
+def check_physicians(table: ContractTable) -> dict[str, Any]:
+    """Check every cell of a physicians' roster and the rules between cells (vulnerable
+    at most registered, one row per physician_id), recording the problems in ``table``.
 
+    Returns:
+        Each contract column's cells as :meth:`ContractTable.cells` gives them.
+    """
+    cells = {column: table.cells(column) for column in PHYSICIAN_COLUMNS}
+    registered, vulnerable = cells["registered"], cells["vulnerable"]
     both = table.valid("registered") & table.valid("vulnerable")
     too_many = both & (vulnerable > registered)
     table.flag(
@@ -197,103 +198,147 @@ def _read_physicians(table: _Table) -> Physicians:
             "registered: vulnerable must be at most registered"
         ),
     )
-    table.unique("physician_id", physician_id)
+    table.unique("physician_id")
+    return cells
+
+
+def check_waitlist(table: ContractTable) -> dict[str, Any]:
+    """Check every cell of a waiting list and that no patient_id is there twice,
+    recording the problems in ``table``.
+
+    Returns:
+        Each contract column's cells as :meth:`ContractTable.cells` gives them.
+    """
+    cells = {column: table.cells(column) for column in WAITLIST_COLUMNS}
+    table.unique("patient_id")
+    return cells
+
+
+def _read_physicians(table: ContractTable) -> Physicians:
+    cells = check_physicians(table)
     table.raise_first_problem()
     return Physicians(
-        physician_id=physician_id,
-        name=name,
-        rls_id=rls_id,
-        site_id=site_id,
-        latitude=latitude,
-        longitude=longitude,
-        registered=registered.astype(np.int64),
-        vulnerable=vulnerable.astype(np.int64),
-        practice_start=practice_start,
-        birth_year=birth_year.astype(np.int64),
-        amp_target=np.where(table.valid("amp_target"), amp_target, -1).astype(np.int64),
-        other_units=other_units,
-        mode=mode,
-        previous_assiduity=previous_assiduity,  # nan when empty
-        departing_on=departing_on,  # NaT when empty
+        physician_id=table.strings("physician_id"),
+        name=table.strings("name"),
+        rls_id=table.strings("rls_id"),
+        site_id=table.strings("site_id"),
+        latitude=cells["latitude"],
+        longitude=cells["longitude"],
+        registered=cells["registered"].astype(np.int64),
+        vulnerable=cells["vulnerable"].astype(np.int64),
+        practice_start=cells["practice_start"],
+        birth_year=cells["birth_year"].astype(np.int64),
+        amp_target=np.where(table.valid("amp_target"), cells["amp_target"], -1).astype(np.int64),
+        other_units=cells["other_units"],
+        mode=_objects([*MODES, ""])[cells["mode"]],  # -1 (wrong): the last, ""
+        previous_assiduity=cells["previous_assiduity"],  # nan when empty
+        departing_on=cells["departing_on"],  # NaT when empty
     )
 
 
-def _read_waitlist(table: _Table) -> Orphans:
-    patient_id = table.text("patient_id")
-    rls_id = table.text("rls_id")
-    latitude = table.number("latitude")
-    longitude = table.number("longitude")
-    priority = table.choice("priority")
-    vulnerable = table.boolean("vulnerable")
-    requested_on = table.date("requested_on")
-    category = table.text("category")
-    previous_physician_id = table.text("previous_physician_id")
-    table.unique("patient_id", patient_id)
+def _read_waitlist(table: ContractTable) -> Orphans:
+    cells = check_waitlist(table)
     table.raise_first_problem()
     return Orphans(
-        patient_id=patient_id,
-        rls_id=rls_id,
-        latitude=latitude,
-        longitude=longitude,
-        priority=priority.astype(np.int8),
-        vulnerable=vulnerable,
-        requested_on=requested_on,
-        category=category,
-        previous_physician_id=previous_physician_id,
+        patient_id=table.strings("patient_id"),
+        rls_id=table.strings("rls_id"),
+        latitude=cells["latitude"],
+        longitude=cells["longitude"],
+        priority=cells["priority"].astype(np.int8),
+        vulnerable=cells["vulnerable"],
+        requested_on=cells["requested_on"],
+        category=table.strings("category"),
+        previous_physician_id=table.strings("previous_physician_id"),
     )
 
 
-class _Table:
-    """One file, read, with the first problem found so far.
+class ContractTable:
+    """One file of the contract, read, with the problems found so far.
 
     Each accessor converts a column to the model's dtype and records its wrong cells
-    (``flag``); :meth:`raise_first_problem` raises the earliest in file order. Checking a
-    whole column before the next costs nothing more than stopping early would: every
-    check is one vectorised expression.
+    (:meth:`flag`); :meth:`problems` lists the earliest in file order and
+    :meth:`raise_first_problem` raises the first. Checking a whole column before the next
+    costs nothing more than stopping early would: every check is one vectorised expression.
+
+    ``name`` is the file's name in the messages (the uploaded file's, when ``path`` is a
+    staged copy); ``lines`` the line (CSV) or sheet row (XLSX) of each data row when it is
+    not simply ``row + 1``.
     """
 
-    def __init__(self, path: Path, columns: dict[str, ContractColumn], table: pa.Table) -> None:
+    def __init__(
+        self,
+        path: Path,
+        columns: dict[str, ContractColumn],
+        table: pa.Table,
+        *,
+        name: str | None = None,
+        lines: npt.NDArray[np.int64] | None = None,
+    ) -> None:
         self.path = path
         self.columns = columns
         self.table = table
         self.n = table.num_rows
+        self.name = name or path.name
+        self.lines = lines
         # Position of each column in the file, to break ties between cells of one row.
         self.position = {name: i for i, name in enumerate(table.column_names)}
         self._valid: dict[str, Bools] = {}
         self._encoded: dict[str, pa.DictionaryArray] = {}
-        self._first: tuple[int, int, str, str] | None = None  # row, position, column, message
+        self._text: dict[str, pa.Array] = {}
+        # Every check that found something: column, wrong rows, message of a row.
+        self._flags: list[tuple[str, Bools, Callable[[int], str]]] = []
+        # Called with each column's name once its cells are checked (progress reports).
+        self.on_checked: Callable[[str], None] | None = None
 
     @property
     def file(self) -> str:
-        return self.path.name
+        return self.name
 
     @property
     def is_csv(self) -> bool:
-        return self.path.suffix == ".csv"
+        return self.path.suffix.lower() == ".csv"
 
     @classmethod
-    def open(cls, path: Path, columns: dict[str, ContractColumn]) -> _Table:
-        if path.suffix == ".csv":
-            header = _csv_header(path)
-            names = header
+    def open(
+        cls, path: Path, columns: dict[str, ContractColumn], *, name: str | None = None
+    ) -> ContractTable:
+        """Read the contract's ``columns`` of ``path``: CSV (every cell as text), Parquet, or
+        XLSX (the first sheet, header in row 1, every cell as the text a CSV would hold).
+
+        Raises:
+            AttributionInputError: the file cannot be read, its header is wrong or a
+                contract column is missing.
+        """
+        name = name or path.name
+        suffix = path.suffix.lower()
+        lines = None
+        if suffix == ".csv":
+            try:
+                names = _csv_header(path)
+            except AttributionInputError as error:
+                raise _renamed(error, name) from None
+        elif suffix == ".xlsx":
+            names, cells, lines = _read_xlsx(path, name)
         else:
             try:
                 names = pq.ParquetFile(path).schema_arrow.names
             except (OSError, pa.ArrowException) as error:
                 raise AttributionInputError(
-                    f"cannot read this Parquet file: {error}", file=path.name
+                    f"cannot read this Parquet file: {error}", file=name
                 ) from None
-        missing = [name for name in columns if name not in names]
+        missing = [column for column in columns if column not in names]
         if missing:
             raise AttributionInputError(
                 f"the file has no column {missing[0]} (its columns: {', '.join(names)}); "
                 f"the contract's columns are {', '.join(columns)}",
-                file=path.name,
+                file=name,
                 column=missing[0],
             )
-        wanted = [name for name in names if name in columns]  # file order
-        if path.suffix == ".csv":
-            table = _read_csv(path, wanted, len(header))
+        wanted = [column for column in names if column in columns]  # file order
+        if suffix == ".csv":
+            table = _read_csv(path, wanted, len(names), name)
+        elif suffix == ".xlsx":
+            table = pa.table({column: pa.array(cells[column], pa.string()) for column in wanted})
         else:
             try:
                 # ParquetFile rather than read_table, which imports pyarrow.dataset and
@@ -301,30 +346,62 @@ class _Table:
                 table = pq.ParquetFile(path).read(columns=wanted)
             except (OSError, pa.ArrowException) as error:
                 raise AttributionInputError(
-                    f"cannot read this Parquet file: {error}", file=path.name
+                    f"cannot read this Parquet file: {error}", file=name
                 ) from None
-        return cls(path, columns, table)
+        return cls(path, columns, table, name=name, lines=lines)
 
     # ----------------------------------------------------------------------- problems
 
+    def line(self, row: int) -> int | None:
+        """The line of CSV data row ``row`` (1-based), or its row in the sheet; None for
+        Parquet."""
+        if self.lines is not None:
+            return int(self.lines[row - 1])
+        return row + 1 if self.is_csv else None
+
     def error(self, message: str, row: int | None = None, column: str | None = None) -> Any:
-        line = row + 1 if row is not None and self.is_csv else None
+        line = self.line(row) if row is not None else None
         return AttributionInputError(message, file=self.file, row=row, column=column, line=line)
 
     def flag(self, column: str, bad: Bools, message: Callable[[int], str]) -> None:
-        """Record the first row of ``bad`` (0-based) as a problem in ``column``, if it comes
-        before the first problem found so far."""
-        if not bad.any():
-            return
-        row = int(np.argmax(bad))
-        key = (row, self.position[column])
-        if self._first is None or key < self._first[:2]:
-            self._first = (row, self.position[column], column, message(row))
+        """Record the rows of ``bad`` (0-based) as problems in ``column``; ``message``
+        says what is wrong with one of them. A cell flagged twice keeps its first problem."""
+        if bad.any():
+            self._flags.append((column, bad, message))
+
+    def problems(self, limit: int | None = None) -> list[AttributionInputError]:
+        """The problems found so far, earliest first in file order (by row, then by the
+        column's place in the file), one per cell, at most ``limit``."""
+        candidates: list[tuple[int, int, int]] = []
+        for order, (column, bad, _) in enumerate(self._flags):
+            rows = np.flatnonzero(bad)
+            if limit is not None:
+                rows = rows[:limit]
+            candidates.extend((int(row), self.position[column], order) for row in rows)
+        candidates.sort()
+        found: list[AttributionInputError] = []
+        seen: set[tuple[int, int]] = set()
+        for row, position, order in candidates:
+            if (row, position) in seen:
+                continue
+            seen.add((row, position))
+            column, _, message = self._flags[order]
+            found.append(self.error(message(row), row=row + 1, column=column))
+            if limit is not None and len(found) == limit:
+                break
+        return found
+
+    def count_problems(self) -> int:
+        """How many cells have a problem (however many :meth:`problems` lists)."""
+        by_column: dict[str, Bools] = {}
+        for column, bad, _ in self._flags:
+            by_column[column] = by_column[column] | bad if column in by_column else bad
+        return int(sum(int(bad.sum()) for bad in by_column.values()))
 
     def raise_first_problem(self) -> None:
-        if self._first is not None:
-            row, _, column, message = self._first
-            raise self.error(message, row=row + 1, column=column)
+        found = self.problems(1)
+        if found:
+            raise found[0]
 
     def valid(self, column: str) -> Bools:
         """Rows whose cell in ``column`` holds a correct value (not empty, not wrong)."""
@@ -341,6 +418,8 @@ class _Table:
 
         self.flag(column, wrong, got)
         self._valid[column] = ~empty & ~wrong
+        if self.on_checked is not None:
+            self.on_checked(column)
 
     def _type_error(self, column: str, kinds: str) -> AttributionInputError:
         arrow_type = self.table.column(column).type
@@ -351,8 +430,23 @@ class _Table:
 
     # ----------------------------------------------------------------------- columns
 
-    def text(self, column: str) -> npt.NDArray[np.object_]:
-        """An object array of ``str`` (``""`` for an empty cell)."""
+    def cells(self, column: str) -> Any:
+        """``column`` checked and converted by its contract kind: text as
+        :meth:`text_cells`, numbers as :meth:`number`, dates as :meth:`date`, booleans as
+        :meth:`boolean`, choices as :meth:`choice`."""
+        kind = self.columns[column].kind
+        if kind == "text":
+            return self.text_cells(column)
+        if kind in ("float", "int"):
+            return self.number(column)
+        if kind == "date":
+            return self.date(column)
+        if kind == "bool":
+            return self.boolean(column)
+        return self.choice(column)
+
+    def text_cells(self, column: str) -> pa.Array:
+        """A string array without nulls (``""`` for an empty cell)."""
         values = _as_text(self.table.column(column))
         if values is None:
             # A number has already lost an id's leading zeros: text only.
@@ -361,7 +455,22 @@ class _Table:
         empty = _numpy_bool(pc.equal(filled, ""))
         self._check(column, empty, np.zeros(self.n, dtype=bool))
         self._encoded[column] = pc.dictionary_encode(filled)
-        return _strings(filled, self._encoded[column])
+        self._text[column] = filled
+        return filled
+
+    def strings(self, column: str) -> npt.NDArray[np.object_]:
+        """The cells of a text column (after :meth:`text_cells`) as an object array of
+        ``str``."""
+        return _strings(self._text[column], self._encoded[column])
+
+    def text(self, column: str) -> npt.NDArray[np.object_]:
+        """An object array of ``str`` (``""`` for an empty cell)."""
+        self.text_cells(column)
+        return self.strings(column)
+
+    def codes(self, column: str) -> npt.NDArray[np.int64]:
+        """One whole number per distinct cell of a text column (after :meth:`text_cells`)."""
+        return _numpy_int(self._encoded[column].indices)
 
     def number(self, column: str) -> npt.NDArray[np.float64]:
         """A float array, ``nan`` where the cell is empty or wrong; an ``int`` column is
@@ -457,20 +566,47 @@ class _Table:
         self._check(column, empty, wrong)
         return _numpy_int(pc.fill_null(index, -1))
 
-    def unique(self, column: str, values: npt.NDArray[np.object_]) -> None:
-        """Flag the first row repeating an earlier row's value (empty cells aside)."""
-        encoded = self._encoded[column]  # after text(column)
-        if len(encoded.dictionary) == self.n:
+    def unique(self, column: str) -> None:
+        """Flag every row repeating an earlier row's value in text ``column`` (after
+        :meth:`text_cells`; empty cells aside), naming the earlier row."""
+        if len(self._encoded[column].dictionary) == self.n:
             return
-        codes = _numpy_int(encoded.indices)
-        _, first_row = np.unique(codes, return_index=True)  # codes are 0..k-1, sorted
-        earlier = first_row[codes]
-        repeated = (earlier != np.arange(self.n)) & self._valid[column]
+        values = self._text[column]
+        self.unique_rows(
+            [column], [self.codes(column)], lambda row: f"duplicate {column} {values[row].as_py()}"
+        )
+
+    def unique_rows(
+        self,
+        columns: list[str],
+        codes: list[npt.NDArray[np.int64]],
+        describe: Callable[[int], str],
+    ) -> None:
+        """Flag every row whose cells in ``columns`` together repeat an earlier row's (rows
+        with a wrong or empty cell among them aside), in the first of ``columns``.
+
+        Args:
+            columns: the key's columns, already checked.
+            codes: for each column, one whole number per row, equal for equal cells (a
+                text column's :meth:`codes`, a date column's days).
+            describe: the start of a row's message ("duplicate patient_id 0001").
+        """
+        if self.n == 0:
+            return
+        _, key = np.unique(codes[0], return_inverse=True)
+        for more in codes[1:]:
+            _, more_key = np.unique(more, return_inverse=True)
+            # Both below n: the product fits in int64 for any file that fits in memory.
+            _, key = np.unique(key * (int(more_key.max()) + 1) + more_key, return_inverse=True)
+        _, first_row = np.unique(key, return_index=True)  # keys are 0..k-1, sorted
+        earlier = first_row[key]
+        valid = np.logical_and.reduce([self._valid[column] for column in columns])
+        repeated = (earlier != np.arange(self.n)) & valid
 
         def message(row: int) -> str:
-            return f"duplicate {column} {values[row]}: also on row {int(earlier[row]) + 1}"
+            return f"{describe(row)}: also on row {int(earlier[row]) + 1}"
 
-        self.flag(column, repeated, message)
+        self.flag(columns[0], repeated, message)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -480,7 +616,14 @@ def _csv_header(path: Path) -> list[str]:
     return csv_header(path, AttributionInputError)
 
 
-def _read_csv(path: Path, columns: list[str], width: int) -> pa.Table:
+def _renamed(error: AttributionInputError, name: str) -> AttributionInputError:
+    """``error`` naming the file ``name``."""
+    return AttributionInputError(
+        error.message, file=name, row=error.row, column=error.column, line=error.line
+    )
+
+
+def _read_csv(path: Path, columns: list[str], width: int, name: str) -> pa.Table:
     # Every column as text, empty cells as "" (strings_can_be_null=False): the checks see
     # the cells as written. The dialect is the contract's: comma, double quotes, a header.
     try:
@@ -498,11 +641,11 @@ def _read_csv(path: Path, columns: list[str], width: int) -> pa.Table:
         if row is not None:
             raise AttributionInputError(
                 f"cannot read this CSV file: the row has {row[1]} cells, the header {width}",
-                file=path.name,
+                file=name,
                 row=row[0],
                 line=row[0] + 1,
             ) from None
-        raise AttributionInputError(f"cannot read this CSV file: {error}", file=path.name) from None
+        raise AttributionInputError(f"cannot read this CSV file: {error}", file=name) from None
 
 
 def _first_ragged_row(path: Path, width: int) -> tuple[int, int] | None:
@@ -518,6 +661,74 @@ def _first_ragged_row(path: Path, width: int) -> tuple[int, int] | None:
     except (OSError, UnicodeDecodeError, csv.Error):
         return None
     return None
+
+
+def _read_xlsx(
+    path: Path, name: str
+) -> tuple[list[str], dict[str, list[str]], npt.NDArray[np.int64]]:
+    """The header, the cells (as text, by column) and the sheet row of each data row of
+    the first sheet of the spreadsheet ``path``.
+
+    A cell is the text a CSV file would hold (:func:`_xlsx_text`). Rows with no value are
+    skipped (as empty lines of a CSV file are), cells right of the header ignored.
+    """
+    import openpyxl  # only for spreadsheets: a quarter of a second to import
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, InvalidFileException) as error:
+        raise AttributionInputError(
+            f"cannot read this spreadsheet: {error or type(error).__name__}", file=name
+        ) from None
+    try:
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        first = next(rows, None)
+        header = [_xlsx_text(value) for value in first or ()]
+        while header and header[-1] == "":
+            header.pop()
+        if not header:
+            raise AttributionInputError(
+                "the file is empty: expected a header row with the column names", file=name
+            )
+        named = [column for column in header if column]
+        duplicates = sorted({column for column in named if named.count(column) > 1})
+        if duplicates:
+            raise AttributionInputError(
+                f"the header names column {duplicates[0]} twice", file=name, line=1
+            )
+        width = len(header)
+        cells: list[list[str]] = [[] for _ in header]
+        lines: list[int] = []
+        for line, values in enumerate(rows, start=2):
+            texts = [_xlsx_text(value) for value in values[:width]]
+            if not any(texts):
+                continue
+            texts.extend([""] * (width - len(texts)))
+            for column, text in zip(cells, texts, strict=True):
+                column.append(text)
+            lines.append(line)
+    finally:
+        workbook.close()
+    by_name = {column: cells[i] for i, column in enumerate(header) if column}
+    return header, by_name, np.asarray(lines, dtype=np.int64)
+
+
+def _xlsx_text(value: Any) -> str:
+    """A spreadsheet cell as a CSV file would write it: a date (or a date and time, as
+    Excel keeps dates) as yyyy-mm-dd, a boolean as true or false, a whole number without
+    decimals (Excel keeps every number as a float), nothing as an empty cell."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return str(int(value))
+    return str(value)
 
 
 def _as_text(column: pa.ChunkedArray) -> pa.Array | None:

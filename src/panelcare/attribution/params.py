@@ -6,6 +6,9 @@ in ``default_params.toml`` beside this module (packaged; read with ``importlib.r
 of the keys, which are the field names of :class:`Params`. ``category_weights`` is a table
 (``[category_weights]`` / ``home_care = 2.0``) and replaces the default one as a whole;
 ``exclude_below`` and ``yearly_cap_after_4_years`` are off (``None``) unless set.
+``target_overrides`` is a table too (``[target_overrides]`` / ``D0042 = 400``): the targets
+the CML set by hand for some physicians (an adjustment of a plan, re-solved), replacing the
+default table (empty) as a whole.
 
     params = load_params()                         # the spec's defaults
     params = load_params(Path("bas-st-laurent.toml"))
@@ -61,6 +64,8 @@ class Params:
     le304_min_block: int = 50  # LE 304: a block of at least this many patients
     le304_min_assiduity: float = 0.75  # LE 304: previous-year assiduity at least this
     candidates_per_patient: int = 8  # nearest eligible physicians offered to each orphan
+    # physician_id -> the target the CML set (an adjustment of the plan), whole patients
+    target_overrides: Mapping[str, int] = field(default_factory=dict)
 
 
 class AttributionParamsError(SettingsError):
@@ -106,12 +111,13 @@ def dump_params(params: Params) -> str:
     """``params`` as the text of a TOML file that :func:`load_params` reads back equal.
 
     Every field, in :class:`Params`' order; a field that is ``None`` (off) is written as a
-    comment. The weights table comes last, as TOML wants tables after plain keys. Written
-    by hand: the standard library reads TOML but does not write it.
+    comment. The two tables (weights, then target overrides) come last, as TOML wants
+    tables after plain keys. Written by hand: the standard library reads TOML but does
+    not write it.
     """
     lines = ["# Parameters of an attribution run (panelcare; see docs/attribution-rules.md)."]
     for spec in fields(Params):
-        if spec.name == "category_weights":
+        if spec.name in _TABLES:
             continue
         value = getattr(params, spec.name)
         if value is None:
@@ -122,6 +128,10 @@ def dump_params(params: Params) -> str:
     lines.append("[category_weights]")
     for category, weight in params.category_weights.items():
         lines.append(f"{_toml_key(category)} = {_toml_value(float(weight))}")
+    lines.append("")
+    lines.append("[target_overrides]")
+    for physician_id, target in params.target_overrides.items():
+        lines.append(f"{_toml_key(physician_id)} = {_toml_value(int(target))}")
     return "\n".join(lines) + "\n"
 
 
@@ -216,6 +226,22 @@ def _weights(key: str, value: Any, fail: _Fail) -> Mapping[str, float]:
     return weights
 
 
+def _targets(key: str, value: Any, fail: _Fail) -> Mapping[str, int]:
+    if not isinstance(value, dict):
+        raise fail(key, "must be a table of physician_id = target, e.g. { D0042 = 400 }")
+    targets = {}
+    for physician_id, target in value.items():
+        if not physician_id.strip():
+            raise fail(f"{key}.{_toml_key(physician_id)}", "a physician_id must not be empty")
+        if isinstance(target, bool) or not isinstance(target, int) or target < 0:
+            raise fail(
+                f"{key}.{_toml_key(physician_id)}",
+                f"must be a whole number of at least 0, got {target!r}",
+            )
+        targets[physician_id] = int(target)
+    return targets
+
+
 # One checker per field of Params, in its order (a test holds them equal); the ranges are
 # docs/attribution-rules.md's. Checks that involve two keys are in _check_together.
 _CHECKERS: dict[str, _Checker] = {
@@ -236,7 +262,11 @@ _CHECKERS: dict[str, _Checker] = {
     "le304_min_block": _whole(1),
     "le304_min_assiduity": _number(0, 1),
     "candidates_per_patient": _whole(1, 100),
+    "target_overrides": _targets,
 }
+
+# The fields written as TOML tables, after the plain keys (dump_params).
+_TABLES = ("category_weights", "target_overrides")
 
 
 def _check_together(values: dict[str, Any], file: str) -> None:

@@ -61,14 +61,30 @@ def screenshot_dir() -> Path:
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _panelcare_test_settings(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Every test writes imported tables, plans and letters under a temporary folder, and
-    runs background tasks at once, inside the request that enqueues them."""
-    try:
-        from django.conf import settings
-    except ImportError:  # pragma: no cover - Django is always installed here
-        return
+def _panelcare_test_tasks() -> None:
+    """Background tasks run at once, inside the request that enqueues them."""
+    from django.conf import settings
+
     if not settings.configured:
         return
-    settings.PANELCARE_DATA_DIR = tmp_path_factory.mktemp("panelcare-data")
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    # django-tasks caches its backends (a module defining a task may already have been
+    # imported by the collection); the signal it listens to makes it read TASKS again.
+    from django.core.signals import setting_changed
+
+    setting_changed.send(sender=type(settings), setting="TASKS", value=settings.TASKS, enter=True)
+
+
+@pytest.fixture(autouse=True)
+def _panelcare_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Each test writes imported tables, plans and letters in a folder of its own: the
+    database is rolled back after a test, and files named after primary keys must go too."""
+    from django.conf import settings
+
+    if not settings.configured:
+        yield
+        return
+    before = getattr(settings, "PANELCARE_DATA_DIR", None)
+    settings.PANELCARE_DATA_DIR = tmp_path_factory.mktemp("panelcare-data")
+    yield
+    settings.PANELCARE_DATA_DIR = before

@@ -20,14 +20,16 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from web.accounts.access import User, profile_for
 from web.accounts.models import Role
-from web.attribution.models import Letter, Run, RunStatus
+from web.attribution.models import ImportJob, Letter, Run, RunStatus
 from web.regions.models import Physician, Rls
 
 __all__ = [
+    "access_import",
     "access_letter",
     "access_run",
     "attribution_rls",
@@ -36,6 +38,7 @@ __all__ = [
     "check_can_work",
     "own_physician",
     "scope_codes",
+    "visible_imports",
     "visible_letters",
     "visible_runs",
 ]
@@ -70,12 +73,46 @@ def can_work_on_region(user: User) -> bool:
 
 
 def scope_codes(user: User) -> list[str]:
-    """The RLS codes an import or a decision of ``user`` may touch; an empty list means
-    the whole region (the DRMG). Raises PermissionDenied for other roles."""
+    """The RLS codes whose rows an import of ``user`` replaces, an export holds or a
+    decision may touch; an empty list means the whole region (the DRMG).
+
+    Raises:
+        PermissionDenied: a role that does not work on attribution, or a CML without an
+            RLS (whose empty list must not read as the whole region).
+    """
     check_can_work(user)
     if can_work_on_region(user):
         return []
-    return sorted(attribution_rls(user).values_list("code", flat=True))
+    codes = sorted(attribution_rls(user).values_list("code", flat=True))
+    if not codes:
+        raise PermissionDenied
+    return codes
+
+
+def visible_imports(user: User) -> list[ImportJob]:
+    """The latest imports ``user`` may open, newest first: the region's for the DRMG,
+    those of a CML's RLS (a scope within theirs) for a CML; PermissionDenied for others."""
+    codes = set(scope_codes(user))
+    region_id = profile_for(user).region_id
+    jobs = ImportJob.objects.filter(region_id=region_id).select_related("created_by", "dataset")
+    if not codes:  # the DRMG
+        return list(jobs[:50])
+    # JSON lists cannot be filtered as sets on SQLite: the last few hundred are enough.
+    return [job for job in jobs[:500] if job.scope and set(job.scope) <= codes][:50]
+
+
+def access_import(user: User, pk: int) -> ImportJob:
+    """The import ``pk`` if ``user`` may open it: PermissionDenied for a role without
+    imports, 404 for another region's or an RLS outside a CML's."""
+    codes = set(scope_codes(user))
+    job = (
+        ImportJob.objects.filter(region_id=profile_for(user).region_id, pk=pk)
+        .select_related("region", "created_by", "dataset")
+        .first()
+    )
+    if job is None or (codes and not (job.scope and set(job.scope) <= codes)):
+        raise Http404
+    return job
 
 
 def can_edit_letter_templates(user: User) -> bool:

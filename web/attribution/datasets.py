@@ -1,8 +1,9 @@
 """The region's imported tables as versioned Parquet files (see :class:`Dataset`).
 
-Every version is written in the canonical shape below (the contract's columns, in its
-order, with Arrow types), so that the engine reads any version as it reads a data folder,
-and two versions compare column by column.
+Every version is written in the engine's canonical shape
+(:func:`panelcare.attribution.tables.canonical`: the contract's columns, in its order,
+with Arrow types), so that the engine reads any version as it reads a data folder, and
+two versions compare column by column.
 
     dataset = store_dataset(region, "waitlist", table, source_name="gamf.csv", user=cml)
     table = read_dataset(dataset)
@@ -21,8 +22,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from django.db import transaction
 
-from panelcare.attribution.io import PHYSICIAN_COLUMNS, WAITLIST_COLUMNS, ContractColumn
-from web.attribution.models import Dataset, DatasetKind
+from panelcare.attribution.tables import KEYS, SCHEMAS, canonical
+from web.attribution.models import Dataset
 from web.regions.models import Region
 
 __all__ = [
@@ -32,54 +33,6 @@ __all__ = [
     "read_dataset",
     "store_dataset",
 ]
-
-_ARROW_TYPES = {
-    "text": pa.string(),
-    "choice": pa.string(),
-    "float": pa.float64(),
-    "int": pa.int64(),
-    "date": pa.date32(),
-    "bool": pa.bool_(),
-}
-
-# The assiduity contract's registrations (spec/assiduity.md), which the follow-up reads.
-REGISTRATION_COLUMNS: dict[str, ContractColumn] = {
-    "patient_id": ContractColumn("text"),
-    "physician_id": ContractColumn("text"),
-    "site_id": ContractColumn("text"),
-    "start_date": ContractColumn("date"),
-    "end_date": ContractColumn("date", optional=True),
-}
-
-COLUMNS: dict[str, dict[str, ContractColumn]] = {
-    DatasetKind.PHYSICIANS: PHYSICIAN_COLUMNS,
-    DatasetKind.WAITLIST: WAITLIST_COLUMNS,
-    DatasetKind.REGISTRATIONS: REGISTRATION_COLUMNS,
-}
-
-SCHEMAS: dict[str, pa.Schema] = {
-    kind: pa.schema([pa.field(name, _ARROW_TYPES[column.kind]) for name, column in columns.items()])
-    for kind, columns in COLUMNS.items()
-}
-
-# The columns that identify a row, to tell added, removed and changed rows apart.
-KEYS: dict[str, tuple[str, ...]] = {
-    DatasetKind.PHYSICIANS: ("physician_id",),
-    DatasetKind.WAITLIST: ("patient_id",),
-    DatasetKind.REGISTRATIONS: ("patient_id", "physician_id", "start_date"),
-}
-
-
-def canonical(kind: str, table: pa.Table) -> pa.Table:
-    """``table``'s contract columns, in the contract's order and types (others dropped).
-
-    Raises:
-        KeyError: a contract column is missing.
-        pyarrow.ArrowInvalid: a column does not cast to the contract's type.
-    """
-    schema = SCHEMAS[kind]
-    columns = [table.column(field.name).cast(field.type) for field in schema]
-    return pa.Table.from_arrays(columns, schema=schema)
 
 
 def read_dataset(dataset: Dataset, columns: list[str] | None = None) -> pa.Table:

@@ -1,5 +1,163 @@
-"""Views of the attribution workflow: reports (being built)."""
+"""Views of the attribution workflow: the follow-up of a run and the quarterly tables.
 
-from django.urls import URLPattern
+==========  =========================================  ===================================
+page        who                                        refused
+==========  =========================================  ===================================
+followup    DRMG, CML of the run's RLS                 other roles 403, other RLS 404
+quarterly   DRMG (region or any RLS), CML (their RLS)  other roles 403, another RLS 404
+==========  =========================================  ===================================
 
-urlpatterns: list[URLPattern] = []
+Both show counts only: no patient's identity.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import URLPattern, path
+from django.utils import timezone
+
+from web.accounts.access import profile_for
+from web.attribution import access, followup, quarterly
+
+FORMATS = ("html", "csv", "xlsx", "pdf")
+
+
+@login_required
+def followup_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """A run's follow-up: registrations against each physician's pace, the RLS's list."""
+    access.check_can_work(request.user)
+    run = access.access_run(request.user, pk)
+    context: dict[str, Any] = {"run": run, "behind_percent": round(followup.BEHIND_RATIO * 100)}
+    if run.status in followup.FOLLOWED_STATUSES:
+        report = followup.follow_up(run)
+        context.update({"report": report, "chart": _followup_chart(report)})
+    return render(request, "attribution/reports/followup.html", context)
+
+
+def _followup_chart(report: followup.FollowUp) -> dict[str, Any]:
+    """Registrations per month against the pace of the run's physicians (Vega-Lite)."""
+    import altair as alt
+    from django.utils.formats import date_format
+    from django.utils.translation import gettext as _
+
+    pace = sum(row.monthly_pace for row in report.physicians)
+    values = [
+        {
+            "month": date_format(month, "YEAR_MONTH_FORMAT"),
+            "order": index,
+            "registrations": sum(row.by_month[index] for row in report.rls),
+        }
+        for index, month in enumerate(report.months)
+    ]
+    bars = (
+        alt.Chart(alt.Data(values=values))
+        .mark_bar(color="#0b5a8c")
+        .encode(
+            x=alt.X(
+                "month:N",
+                title=None,
+                sort=alt.EncodingSortField("order"),
+                axis=alt.Axis(labelAngle=0),
+            ),
+            y=alt.Y("registrations:Q", title=_("Registrations")),
+            tooltip=[
+                alt.Tooltip("month:N", title=_("Month")),
+                alt.Tooltip("registrations:Q", title=_("Registrations")),
+            ],
+        )
+    )
+    rule = (
+        alt.Chart(alt.Data(values=[{"pace": pace}]))
+        .mark_rule(color="#1d2733", strokeDash=[4, 3])
+        .encode(y="pace:Q")
+    )
+    return alt.layer(bars, rule).properties(width="container", height=220).to_dict()
+
+
+@login_required
+def quarterly_view(request: HttpRequest) -> HttpResponse:
+    """The quarterly tables of the region (DRMG) or of an RLS, as a page, CSV, XLSX or PDF."""
+    profile = profile_for(request.user)
+    access.check_can_work(request.user)
+    fmt = request.GET.get("format", "html")
+    if fmt not in FORMATS:
+        raise Http404
+    allowed = access.attribution_rls(request.user)
+    code = request.GET.get("rls", "")
+    if code:
+        if not allowed.filter(code=code).exists():
+            raise Http404
+        codes: list[str] | None = [code]
+    elif access.can_work_on_region(request.user):
+        codes = None
+    else:
+        codes = sorted(allowed.values_list("code", flat=True))
+    if not codes and codes is not None:
+        raise PermissionDenied
+    report = quarterly.quarterly(profile.region, codes, today=timezone.localdate())
+    stem = f"tableaux-trimestriels-{report.quarter.isoformat()}" + (f"-{code}" if code else "")
+
+    if fmt == "csv":
+        table_name = request.GET.get("table", "")
+        if table_name:
+            if table_name not in report.tables:
+                raise Http404
+            return _download(
+                quarterly.to_csv(report.tables[table_name]),
+                "text/csv; charset=utf-8",
+                f"{stem}-{table_name}.csv",
+            )
+        return _download(quarterly.to_csv_zip(report), "application/zip", f"{stem}.zip")
+    if fmt == "xlsx":
+        return _download(
+            quarterly.to_xlsx(report),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            f"{stem}.xlsx",
+        )
+    context = {
+        "report": report,
+        "rls_code": code,
+        "rls_choices": list(allowed.order_by("name")),
+        "can_see_region": access.can_work_on_region(request.user),
+        "tables": list(report.tables.values()),
+        "strata_totals": _strata_totals(report),
+    }
+    if fmt == "pdf":
+        import weasyprint
+
+        html = render_to_string(
+            "attribution/reports/quarterly_pdf.html",
+            {**context, "charts": quarterly.svg_charts(report), "today": timezone.localdate()},
+            request=request,
+        )
+        return _download(
+            weasyprint.HTML(string=html, base_url=None).write_pdf(),
+            "application/pdf",
+            f"{stem}.pdf",
+        )
+    context["charts"] = quarterly.vega_charts(report)
+    return render(request, "attribution/reports/quarterly.html", context)
+
+
+def _strata_totals(report: quarterly.Quarterly) -> list[tuple[str, int]]:
+    """Each stratum's physicians over the report's RLS (and all of them, last)."""
+    table = report.tables["strata"]
+    return [(label, sum(row[key] for row in table.rows)) for key, label in table.columns[2:]]
+
+
+def _download(content: bytes, content_type: str, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+urlpatterns: list[URLPattern] = [
+    path("runs/<int:pk>/followup/", followup_view, name="followup"),
+    path("quarterly/", quarterly_view, name="quarterly"),
+]

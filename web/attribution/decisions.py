@@ -1,0 +1,300 @@
+"""The CML's decisions on physicians (DSP-PR-30042, 5.1 to 5.3 and 7), and how a run's
+roster applies them.
+
+    decision = do_set_decision(cml, region, "D00004", "0115", excluded=True)
+    roster, snapshot = applied_roster(physicians_table, decisions, run_date)
+
+What each decision does to the roster the engine reads (``docs/attribution-web-runs.md``,
+"Decisions"):
+
+==============================  ============================================================
+decision                        the roster's row
+==============================  ============================================================
+``excluded``                    ``mode`` = none (the physician takes no orphan)
+``amp_target_derogation``       ``amp_target`` = the lowered requirement (group 1a)
+``mode``                        ``mode`` = the chosen one (bloc, le304, none)
+``full_workload_demonstrated``  ``other_units`` raised so that ``other_units + registered /
+                                patients_per_unit`` reaches ``full_workload_units``
+``include_departure``           ``departing_on`` = 31 December of the run's year at the
+                                latest (set to it when empty): the departure counts and
+                                the physician's patients are distributed (5.2)
+==============================  ============================================================
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from panelcare.attribution.model import MODES
+from panelcare.attribution.params import Params
+from web.accounts.access import User, profile_for
+from web.attribution import access, events
+from web.attribution.datasets import read_dataset
+from web.attribution.models import Dataset, DatasetKind, EventAction, PhysicianDecision
+from web.regions.models import Region
+
+__all__ = [
+    "DECISION_FIELDS",
+    "DecisionForm",
+    "applied_roster",
+    "current_roster",
+    "decisions_in_force",
+    "do_set_decision",
+]
+
+# The fields a decision sets (the model's), in the form's order.
+DECISION_FIELDS = (
+    "excluded",
+    "amp_target_derogation",
+    "mode",
+    "full_workload_demonstrated",
+    "include_departure",
+    "note",
+)
+
+_MODE_CHOICES = [
+    ("", _("As in the roster")),
+    ("bloc", _("Block from the waiting list (bloc)")),
+    ("le304", _("Letter of agreement 304 (LE 304)")),
+    ("none", _("Not participating")),
+]
+
+
+class DecisionForm(forms.Form):
+    """A decision on one physician, as the physicians' page posts it."""
+
+    excluded = forms.BooleanField(
+        label=_("Exclude from the run (fewer than 25 patients)"), required=False
+    )
+    amp_target_derogation = forms.IntegerField(
+        label=_("AMP requirement after derogation"), required=False, min_value=0
+    )
+    mode = forms.ChoiceField(label=_("Mode chosen"), choices=_MODE_CHOICES, required=False)
+    full_workload_demonstrated = forms.BooleanField(
+        label=_("Demonstrated 3 work units"), required=False
+    )
+    include_departure = forms.BooleanField(label=_("Include this departure"), required=False)
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+def current_roster(region: Region) -> tuple[Dataset | None, pa.Table | None]:
+    """The current version of the region's physicians' roster and its rows (None, None
+    before the first import)."""
+    dataset = Dataset.current(region, DatasetKind.PHYSICIANS)
+    if dataset is None:
+        return None, None
+    return dataset, read_dataset(dataset)
+
+
+def decisions_in_force(region: Region, rls_codes: Iterable[str] | None = None) -> dict[str, Any]:
+    """The region's decisions by physician code (of ``rls_codes`` only when given)."""
+    decisions = PhysicianDecision.objects.filter(region=region).select_related("updated_by")
+    if rls_codes is not None:
+        decisions = decisions.filter(rls_code__in=list(rls_codes))
+    return {decision.physician_code: decision for decision in decisions}
+
+
+def do_set_decision(
+    user: User, region: Region, physician_code: str, rls_code: str, **fields: Any
+) -> PhysicianDecision:
+    """Record (create or replace) the decision of ``user`` on one physician.
+
+    Args:
+        user: the DRMG, or a CML of ``rls_code``.
+        region: the user's region.
+        physician_code: a physician of ``rls_code`` in the current physicians' roster.
+        rls_code: the physician's RLS.
+        **fields: any of :data:`DECISION_FIELDS`; those not given are reset to their
+            default (the decision is the whole form).
+
+    Returns:
+        The decision, saved with a history row naming ``user``; an event DECISION is
+        recorded.
+
+    Raises:
+        PermissionDenied: ``user`` is neither the DRMG nor a CML, or is of another region.
+        Http404: ``rls_code`` is not one of the user's, or the physician is not in that
+            RLS in the current roster.
+        ValueError: an unknown field, or a wrong value.
+    """
+    codes = access.scope_codes(user)  # PermissionDenied for other roles
+    if profile_for(user).region_id != region.pk:
+        raise PermissionDenied
+    if codes and rls_code not in codes:
+        raise Http404
+    unknown = set(fields) - set(DECISION_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown decision fields: {', '.join(sorted(unknown))}")
+    values = _checked(fields)
+    _, roster = current_roster(region)
+    if roster is None or not _in_rls(roster, physician_code, rls_code):
+        raise Http404
+
+    with transaction.atomic():
+        decision = (
+            PhysicianDecision.objects.select_for_update()
+            .filter(region=region, physician_code=physician_code)
+            .first()
+        ) or PhysicianDecision(region=region, physician_code=physician_code)
+        before = {name: getattr(decision, name) for name in DECISION_FIELDS}
+        decision.rls_code = rls_code
+        for name, value in values.items():
+            setattr(decision, name, value)
+        decision.updated_by = user
+        decision._history_user = user  # simple_history: the acting user, outside a request too
+        decision.save()
+        changed = {
+            name: [before[name], values[name]]
+            for name in DECISION_FIELDS
+            if before[name] != values[name] and name != "note"
+        }
+        events.record(
+            EventAction.DECISION,
+            region=region,
+            actor=user,
+            rls_code=rls_code,
+            physician_code=physician_code,
+            decision={name: values[name] for name in DECISION_FIELDS if name != "note"},
+            changed=changed,
+        )
+    return decision
+
+
+def applied_roster(
+    physicians: pa.Table,
+    decisions: Iterable[PhysicianDecision | Mapping[str, Any]],
+    run_date: datetime.date,
+    params: Params | None = None,
+) -> tuple[pa.Table, list[dict[str, Any]]]:
+    """The physicians' roster with the decisions applied (see the module's table).
+
+    Args:
+        physicians: the contract's ``physicians`` table (a Dataset version's rows).
+        decisions: :class:`PhysicianDecision` rows, or their snapshot dicts (a run's
+            ``decisions``), in any order; those of physicians absent from the table are
+            ignored.
+        run_date: the run's date (a departure to include is moved to 31 December of its
+            year at the latest).
+        params: the run's parameters, for the full workload and the patients per unit
+            (the defaults when None).
+
+    Returns:
+        The table (same schema, same rows, same order) and the snapshot: one dict per
+        decision applied, in physician order, with the decision's fields, ``rls_code``,
+        ``updated_by`` and ``updated_at`` and ``changes`` ({column: [before, after]}).
+    """
+    params = params or Params()
+    ids = physicians.column("physician_id").to_pylist()
+    row_of = {physician_id: row for row, physician_id in enumerate(ids)}
+    columns = {
+        name: physicians.column(name).to_pylist()
+        for name in ("mode", "amp_target", "other_units", "departing_on", "registered")
+    }
+    year_end = datetime.date(run_date.year, 12, 31)
+    snapshot = []
+    for decision in sorted(
+        (_as_dict(d) for d in decisions), key=lambda d: row_of.get(d["physician_code"], -1)
+    ):
+        row = row_of.get(decision["physician_code"])
+        if row is None:
+            continue
+        changes: dict[str, list[Any]] = {}
+
+        def change(column: str, value: Any, row: int = row, changes: dict = changes) -> None:
+            old = columns[column][row]
+            if old != value:
+                changes[column] = [_json(old), _json(value)]
+                columns[column][row] = value
+
+        if decision["amp_target_derogation"] is not None:
+            change("amp_target", int(decision["amp_target_derogation"]))
+        if decision["mode"]:
+            change("mode", decision["mode"])
+        if decision["excluded"]:
+            change("mode", "none")
+        if decision["full_workload_demonstrated"]:
+            registered = columns["registered"][row] or 0
+            missing = params.full_workload_units - registered / params.patients_per_unit
+            # Rounded up to a thousandth, so that the units reach the full workload.
+            needed = math.ceil(missing * 1000 - 1e-9) / 1000
+            current = columns["other_units"][row] or 0.0
+            if needed > current:
+                change("other_units", needed)
+        if decision["include_departure"]:
+            departing_on = columns["departing_on"][row]
+            if departing_on is None or departing_on > year_end:
+                change("departing_on", year_end)
+        snapshot.append({**decision, "changes": changes})
+
+    table = physicians
+    for name in ("mode", "amp_target", "other_units", "departing_on"):
+        index = physicians.schema.get_field_index(name)
+        field = physicians.schema.field(index)
+        table = table.set_column(index, field, pa.array(columns[name], type=field.type))
+    return table, snapshot
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _checked(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Every decision field, with its default when not given, checked."""
+    values = {
+        "excluded": bool(fields.get("excluded", False)),
+        "amp_target_derogation": fields.get("amp_target_derogation"),
+        "mode": fields.get("mode") or "",
+        "full_workload_demonstrated": bool(fields.get("full_workload_demonstrated", False)),
+        "include_departure": bool(fields.get("include_departure", False)),
+        "note": str(fields.get("note") or ""),
+    }
+    derogation = values["amp_target_derogation"]
+    if derogation is not None and (
+        isinstance(derogation, bool) or not isinstance(derogation, int) or derogation < 0
+    ):
+        raise ValueError(f"amp_target_derogation must be a whole number >= 0, got {derogation!r}")
+    if values["mode"] not in ("", *MODES):
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, got {values['mode']!r}")
+    return values
+
+
+def _in_rls(roster: pa.Table, physician_code: str, rls_code: str) -> bool:
+    mask = pc.and_(
+        pc.equal(roster.column("physician_id"), physician_code),
+        pc.equal(roster.column("rls_id"), rls_code),
+    )
+    return bool(pc.any(mask).as_py())
+
+
+def _as_dict(decision: PhysicianDecision | Mapping[str, Any]) -> dict[str, Any]:
+    if isinstance(decision, Mapping):
+        return {
+            "physician_code": decision["physician_code"],
+            "rls_code": decision.get("rls_code", ""),
+            **{name: decision.get(name) for name in DECISION_FIELDS},
+            "updated_by": decision.get("updated_by"),
+            "updated_at": decision.get("updated_at"),
+        }
+    return {
+        "physician_code": decision.physician_code,
+        "rls_code": decision.rls_code,
+        **{name: getattr(decision, name) for name in DECISION_FIELDS},
+        "updated_by": decision.updated_by.get_username() if decision.updated_by_id else None,
+        "updated_at": decision.updated_at.isoformat() if decision.updated_at else None,
+    }
+
+
+def _json(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime.date) else value

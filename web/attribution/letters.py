@@ -1,0 +1,1011 @@
+"""The letters of an approved run (DSP-PR-30042, 7): a general letter to every physician of
+the run's roster, a personalised letter to each targeted physician, as PDF files.
+
+A letter is two templates: the DRMG's text (``subject`` and ``body``, a
+:class:`~web.attribution.models.LetterTemplate`, or the shipped default
+``attribution/letters/default_<kind>.html``), rendered with the facts of the run and of
+the physician, then set in the fixed page ``attribution/letters/page.html`` (letterhead
+of the region's DRMG, date, recipient, subject, body, signature block, print CSS), which
+WeasyPrint turns into a PDF.
+
+    template_for(region, "personal")                       # saved or default
+    do_save_template(drmg, region, "personal", subject, body)   # LetterTemplateError if broken
+    write_letters(user, run)                               # LetterError unless approved
+
+The letters are French content, not message ids: they are rendered in French whatever
+the language of the page that asks for them. The DRMG's text is rendered by a restricted
+template engine (Django's built-in tags and filters only, no loader: no ``{% include %}``,
+``{% extends %}`` nor ``{% load %}``), on facts that hold no patient.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+import math
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.template import Context, Engine, TemplateSyntaxError
+from django.template.loader import render_to_string
+from django.utils import dateformat, timezone, translation
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from panelcare.attribution import outputs, store
+from web.accounts.models import Profile, Role
+from web.attribution import access, events
+from web.attribution.models import (
+    EventAction,
+    Letter,
+    LetterKind,
+    LetterTemplate,
+    Run,
+    RunStatus,
+)
+from web.regions.models import Region, Rls
+
+__all__ = [
+    "GROUP_SENTENCES",
+    "MODE_SENTENCES",
+    "REASON_SENTENCES",
+    "LetterError",
+    "LetterTemplateError",
+    "RegionFacts",
+    "TemplateText",
+    "do_save_template",
+    "general_facts",
+    "letters_status",
+    "merged_path",
+    "personal_facts",
+    "plan_letters",
+    "render_pdf",
+    "request_letters",
+    "sample_facts",
+    "template_for",
+    "write_letters",
+    "write_letters_task",
+]
+
+logger = logging.getLogger(__name__)
+
+# The language of the letters (section 7 asks for French letters).
+LETTER_LANGUAGE = "fr"
+MERGED_FILE = "merged.pdf"
+LAYOUT = "attribution/letters/page.html"
+DEFAULT_TEMPLATES = {
+    LetterKind.GENERAL: "attribution/letters/default_general.html",
+    LetterKind.PERSONAL: "attribution/letters/default_personal.html",
+}
+DEFAULT_SUBJECTS = {
+    LetterKind.GENERAL: "Attribution des patients orphelins du GAMF — {{ territory }}",
+    LetterKind.PERSONAL: (
+        "Votre participation à l'attribution des patients orphelins — {{ physician_name }}"
+    ),
+}
+
+# Each physician's group, in French (5.1); formatted with the letter's facts.
+GROUP_SENTENCES = {
+    "1a": (
+        "Groupe 1a : vous êtes un nouveau médecin soumis à l'exigence d'inscription des "
+        "activités médicales particulières (AMP). Vous recevez un bloc de patients pour "
+        "atteindre {target} inscriptions durant votre première année de pratique."
+    ),
+    "1b": (
+        "Groupe 1b : vous êtes en pratique et comptez moins de {threshold} patients "
+        "inscrits. Vous recevez des patients pour atteindre {threshold} inscriptions, après "
+        "les médecins du groupe 1a."
+    ),
+    "2": (
+        "Groupe 2 : vous comptez {threshold} patients inscrits ou plus. Comme il reste des "
+        "patients orphelins après le groupe 1, vous êtes invité à atteindre {target} "
+        "inscriptions, la cible fixée pour cet exercice."
+    ),
+    "none": "Vous ne recevez pas de patients lors de cet exercice.",
+}
+
+# The modes of section 7, in French.
+MODE_SENTENCES = {
+    "bloc": "attribution particulière : un bloc de patients de la liste d'attente du GAMF",
+    "le304": (
+        "lettre d'entente 304 : transfert en bloc d'au moins {le304_min_block} patients d'un "
+        "collègue qui quitte, sans première visite obligatoire"
+    ),
+    "none": "ne participe pas à l'attribution",
+}
+
+# Every reason code of the engine (docs/attribution-rules.md, "Reason codes", and
+# outputs.PLAN_REASONS), as a sentence addressed to the physician.
+REASON_SENTENCES = {
+    "group_1a": (
+        "Votre cible est l'exigence d'inscription AMP de votre avis de conformité : "
+        "{target} patients."
+    ),
+    "group_1b": (
+        "Vous comptez moins de {threshold} patients inscrits : votre cible est de "
+        "{threshold} inscriptions."
+    ),
+    "group_2": (
+        "Vous comptez {threshold} patients inscrits ou plus : votre cible pour cet exercice "
+        "est de {target} inscriptions."
+    ),
+    "not_participating": "Vous ne recevez aucun patient lors de cet exercice.",
+    "declined": "Vous avez choisi de ne pas participer à l'attribution.",
+    "departing": "Vous avez annoncé votre départ du territoire.",
+    "below_exclusion_threshold": (
+        "Vous comptez moins de {exclude_below} patients inscrits : le CML vous a exclu de "
+        "cet exercice."
+    ),
+    "shortage_spared": (
+        "En situation de pénurie, les médecins qui ont déjà une pleine charge de travail "
+        "({full_units} unités) sont épargnés."
+    ),
+    "under_full_workload": (
+        "Votre charge de travail est inférieure à {full_units} unités : vous êtes servi en "
+        "priorité parmi les médecins du groupe 1b."
+    ),
+    "full_workload_reached": (
+        "Votre charge de travail atteint déjà {full_units} unités : vous êtes servi après "
+        "les médecins du groupe 1b qui ne l'atteignent pas."
+    ),
+    "target_set_by_cml": (
+        "Votre cible de {target} inscriptions a été fixée par le coordonnateur médical local "
+        "(CML) lors de la révision du plan."
+    ),
+    "target_reached": "Vous avez déjà atteint votre cible d'inscriptions.",
+    "shortage_capped": (
+        "En situation de pénurie, le nombre de patients qui vous sont attribués est limité "
+        "pour ne pas dépasser une pleine charge de travail ({full_units} unités)."
+    ),
+    "yearly_cap": (
+        "Après quatre ans de pratique, le nombre de patients de la liste d'attente que vous "
+        "recevez est plafonné à {yearly_cap} par année."
+    ),
+    "above_vulnerable_cap": (
+        "Votre clientèle compte déjà plus de {vulnerable_cap} de patients vulnérables : "
+        "aucun patient vulnérable ne vous est attribué."
+    ),
+    "le304_eligible": (
+        "Vous avez choisi la lettre d'entente 304 et votre taux d'assiduité de l'an dernier "
+        "atteint {le304_min_assiduity} : vous recevez des patients en bloc d'un collègue "
+        "qui quitte."
+    ),
+    "le304_ineligible_assiduity": (
+        "Vous avez choisi la lettre d'entente 304, mais votre taux d'assiduité de l'an "
+        "dernier est inconnu ou inférieur à {le304_min_assiduity} : vous recevez des "
+        "patients un à un, comme en attribution particulière."
+    ),
+    "need_filled": "Les patients qui vous sont attribués permettent d'atteindre votre cible.",
+    "candidates_exhausted": (
+        "Vous recevez moins de patients que votre besoin : les patients orphelins à une "
+        "distance raisonnable de votre lieu de pratique sont tous attribués, certains à des "
+        "médecins prioritaires."
+    ),
+    "no_candidate": (
+        "Aucun patient ne vous est attribué : aucun patient orphelin à une distance "
+        "raisonnable de votre lieu de pratique ne restait pour vous."
+    ),
+    "le304_block": (
+        "Vous recevez un bloc de patients d'un collègue qui quitte (lettre d'entente 304)."
+    ),
+}
+
+
+class LetterError(Exception):
+    """Letters cannot be written for this run (not approved, no plan, no physician)."""
+
+
+class LetterTemplateError(Exception):
+    """A letter template does not compile or does not render; ``str()`` says why."""
+
+
+@dataclass(frozen=True)
+class TemplateText:
+    """The subject and body of one kind of letter, and whether it is the shipped default."""
+
+    kind: str
+    subject: str
+    body: str
+    is_default: bool
+    updated_by: str = ""
+    updated_at: datetime.datetime | None = None
+
+
+# --------------------------------------------------------------------------- templates
+
+
+# The DRMG's text runs in this engine: the built-in tags and filters, nothing to load.
+_ENGINE = Engine(loaders=[], autoescape=True)
+# The same, marking unknown variables so that a misspelt one is refused when saved.
+_UNKNOWN = "\x00unknown:%s\x00"
+_STRICT_ENGINE = Engine(loaders=[], autoescape=True, string_if_invalid=_UNKNOWN)
+_UNKNOWN_RE = re.compile("\x00unknown:(.*?)\x00")
+# {% debug %} prints the context and the server's modules: never in a letter.
+_DEBUG_TAG = re.compile(r"{%-?\s*debug\b")
+
+
+def default_template(kind: str) -> TemplateText:
+    """The shipped text of ``kind`` (the source of the default template file)."""
+    path = _default_template_path(kind)
+    return TemplateText(
+        kind=kind,
+        subject=DEFAULT_SUBJECTS[kind],
+        body=path.read_text(encoding="utf-8"),
+        is_default=True,
+    )
+
+
+def _default_template_path(kind: str) -> Path:
+    return Path(__file__).parent / "templates" / DEFAULT_TEMPLATES[LetterKind(kind)]
+
+
+def template_for(region: Region, kind: str) -> TemplateText:
+    """The DRMG's saved template of ``kind`` for ``region``, or the shipped default."""
+    saved = (
+        LetterTemplate.objects.filter(region=region, kind=kind).select_related("updated_by").first()
+    )
+    if saved is None:
+        return default_template(kind)
+    return TemplateText(
+        kind=kind,
+        subject=saved.subject,
+        body=saved.body,
+        is_default=False,
+        updated_by=saved.updated_by.get_full_name() or saved.updated_by.get_username(),
+        updated_at=saved.updated_at,
+    )
+
+
+def check_template(kind: str, subject: str, body: str) -> None:
+    """Compile and render ``subject`` and ``body`` on the sample facts of ``kind``, and
+    lay out the page as a PDF.
+
+    Raises:
+        LetterTemplateError: empty, does not compile, does not render, names a variable
+            the letters do not have, or the page cannot be laid out.
+    """
+    messages = {
+        "subject": {
+            "empty": _("The subject is empty."),
+            "compile": _("The subject does not compile: %(error)s"),
+            "render": _("The subject does not render: %(error)s"),
+            "unknown": _("The subject uses a variable the letters do not have: %(names)s"),
+            "debug": _("The subject uses the debug tag, which would print the server's state."),
+        },
+        "body": {
+            "empty": _("The body is empty."),
+            "compile": _("The body does not compile: %(error)s"),
+            "render": _("The body does not render: %(error)s"),
+            "unknown": _("The body uses a variable the letters do not have: %(names)s"),
+            "debug": _("The body uses the debug tag, which would print the server's state."),
+        },
+    }
+    facts = sample_facts(kind)
+    for part, text in (("subject", subject), ("body", body)):
+        say = messages[part]
+        if not text.strip():
+            raise LetterTemplateError(say["empty"])
+        if _DEBUG_TAG.search(text):
+            raise LetterTemplateError(say["debug"])
+        try:
+            rendered = _STRICT_ENGINE.from_string(text).render(Context(facts))
+        except TemplateSyntaxError as error:
+            raise LetterTemplateError(say["compile"] % {"error": error}) from None
+        except Exception as error:  # any error of a template tag or filter at render time
+            raise LetterTemplateError(say["render"] % {"error": error}) from None
+        unknown = sorted(set(_UNKNOWN_RE.findall(rendered)))
+        if unknown:
+            raise LetterTemplateError(say["unknown"] % {"names": ", ".join(unknown)})
+    try:
+        render_pdf(TemplateText(kind, subject, body, is_default=False), facts)
+    except Exception as error:
+        raise LetterTemplateError(
+            _("The letter cannot be laid out as a PDF: %(error)s") % {"error": error}
+        ) from None
+
+
+def do_save_template(
+    user: Any, region: Region, kind: str, subject: str, body: str
+) -> LetterTemplate:
+    """Save the DRMG's template of ``kind`` for ``region`` and record it (TEMPLATE_EDITED).
+
+    Raises:
+        PermissionDenied: ``user`` is not the DRMG of ``region``.
+        LetterTemplateError: the template is refused (:func:`check_template`); nothing is
+            saved.
+    """
+    if not access.can_edit_letter_templates(user) or user.profile.region_id != region.pk:
+        raise PermissionDenied
+    kind = LetterKind(kind)
+    subject, body = subject.strip(), body.strip() + "\n"
+    check_template(kind, subject, body)
+    with transaction.atomic():
+        template, created = LetterTemplate.objects.update_or_create(
+            region=region,
+            kind=kind,
+            defaults={"subject": subject, "body": body, "updated_by": user},
+        )
+        events.record(
+            EventAction.TEMPLATE_EDITED,
+            region=region,
+            actor=user,
+            kind=str(kind),
+            created=created,
+        )
+    return template
+
+
+def do_reset_template(user: Any, region: Region, kind: str) -> None:
+    """Go back to the shipped default of ``kind`` (the saved template is deleted; its
+    history stays) and record it (TEMPLATE_EDITED, ``reset``).
+
+    Raises:
+        PermissionDenied: ``user`` is not the DRMG of ``region``.
+    """
+    if not access.can_edit_letter_templates(user) or user.profile.region_id != region.pk:
+        raise PermissionDenied
+    kind = LetterKind(kind)
+    with transaction.atomic():
+        deleted, _rows = LetterTemplate.objects.filter(region=region, kind=kind).delete()
+        if deleted:
+            events.record(
+                EventAction.TEMPLATE_EDITED, region=region, actor=user, kind=str(kind), reset=True
+            )
+
+
+def render_html(template: TemplateText, facts: Mapping[str, Any]) -> str:
+    """The letter's page as HTML: the template's subject and body rendered with ``facts``,
+    set in the page layout."""
+    with translation.override(LETTER_LANGUAGE):
+        context = Context(dict(facts))
+        subject = _ENGINE.from_string(template.subject).render(context)
+        body = _ENGINE.from_string(template.body).render(context)
+        return render_to_string(
+            LAYOUT,
+            {
+                **facts,
+                # One line: a subject template with a line break stays a title.
+                # Escaped by the template engine already.
+                "subject": mark_safe(" ".join(subject.split())),
+                "body": SafeString(body),
+                "kind": template.kind,
+            },
+        )
+
+
+def render_pdf(template: TemplateText, facts: Mapping[str, Any]) -> bytes:
+    """The letter as a PDF file's bytes (WeasyPrint)."""
+    import weasyprint
+
+    html = render_html(template, facts)
+    return weasyprint.HTML(string=html, base_url=None).write_pdf()
+
+
+# --------------------------------------------------------------------------- facts
+
+
+def _int(value: int | None) -> str:
+    """A whole number the French way: grouped by a non-breaking space from 10 000 on (a
+    four-digit number stays whole, as the OQLF allows, so that it reads as typed)."""
+    if value is None:
+        return ""
+    text = str(int(value))
+    if abs(int(value)) < 10_000:
+        return text
+    sign, digits = ("-", text[1:]) if text.startswith("-") else ("", text)
+    groups = []
+    while digits:
+        groups.insert(0, digits[-3:])
+        digits = digits[:-3]
+    return sign + "\u00a0".join(groups)
+
+
+def _pct(ratio: float | None, decimals: int = 1) -> str:
+    """0.4464 -> "44,6 %" (French decimal comma, non-breaking space before %)."""
+    if ratio is None or (isinstance(ratio, float) and math.isnan(ratio)):
+        return "—"
+    text = f"{ratio * 100:.{decimals}f}".replace(".", ",")
+    if decimals and text.endswith("," + "0" * decimals):
+        text = text.split(",")[0]
+    return f"{text}\u00a0%"
+
+
+def _day(day: datetime.date) -> str:
+    """A date in French: 1er janvier 2027, 23 novembre 2026."""
+    with translation.override(LETTER_LANGUAGE):
+        text = dateformat.format(day, "j F Y")
+    return ("1er" + text[1:]) if text.startswith("1 ") else text
+
+
+def _month_name(day: datetime.date) -> str:
+    with translation.override(LETTER_LANGUAGE):
+        return dateformat.format(day, "F Y")
+
+
+def month_of_period(start: datetime.date, month: int) -> datetime.date:
+    """The first day of the ``month``-th month of a period starting on ``start``'s month
+    (month 1 is the run date's month)."""
+    index = start.year * 12 + start.month - 1 + (month - 1)
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def _params_words(params: Mapping[str, Any]) -> dict[str, str]:
+    """The parameters the sentences name, formatted."""
+    yearly = params.get("yearly_cap_after_4_years")
+    exclude = params.get("exclude_below")
+    return {
+        "threshold": _int(params.get("group1_threshold", 500)),
+        "group2_target": _int(params.get("group2_target", 750)),
+        "vulnerable_cap": _pct(params.get("vulnerable_cap", 0.45), 0),
+        "full_units": f"{params.get('full_workload_units', 3.0):g}".replace(".", ","),
+        "le304_min_assiduity": _pct(params.get("le304_min_assiduity", 0.75), 0),
+        "le304_min_block": _int(params.get("le304_min_block", 50)),
+        "exclude_below": _int(exclude) if exclude is not None else "",
+        "yearly_cap": _int(yearly) if yearly is not None else "",
+    }
+
+
+def _sentence(template: str, words: Mapping[str, str]) -> str:
+    return template.format_map(_Words(words))
+
+
+class _Words(dict):
+    # A sentence naming a word the facts lack keeps the placeholder rather than failing.
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def reason_sentences(codes: Iterable[str], words: Mapping[str, str]) -> list[str]:
+    """The French sentences of ``codes`` (an unknown code is kept as is)."""
+    return [_sentence(REASON_SENTENCES.get(code, code), words) for code in codes]
+
+
+def cml_contacts(region: Region) -> dict[str, list[dict[str, str]]]:
+    """The CMLs of each RLS code of ``region``: name (full name, else user name) and
+    e-mail address (may be empty)."""
+    contacts: dict[str, list[dict[str, str]]] = {}
+    profiles = (
+        Profile.objects.filter(region=region, role=Role.CML)
+        .select_related("user")
+        .prefetch_related("rls")
+        .order_by("user__last_name", "user__username")
+    )
+    for profile in profiles:
+        user = profile.user
+        person = {"name": user.get_full_name() or user.get_username(), "email": user.email}
+        for rls in profile.rls.all():
+            contacts.setdefault(rls.code, []).append(person)
+    return contacts
+
+
+def _contact_words(people: list[dict[str, str]]) -> str:
+    if not people:
+        return "le Département régional de médecine générale (DRMG)"
+    parts = [f"{p['name']} ({p['email']})" if p["email"] else p["name"] for p in people]
+    return ", ".join(parts)
+
+
+def plan_summary(run: Run) -> dict[str, Any]:
+    """The summary of ``run``'s plan (``summary.json``, :func:`outputs.summary`); empty
+    when the plan cannot be read."""
+    try:
+        return json.loads((plan_folder(run) / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return dict(run.summary or {})
+
+
+@dataclass(frozen=True)
+class RegionFacts:
+    """What every letter of a region names: RLS names, CMLs, the signatory (read once
+    for a batch of letters)."""
+
+    rls_names: dict[str, str]
+    contacts: dict[str, list[dict[str, str]]]
+    signatory: str
+
+    @classmethod
+    def of(cls, region: Region) -> RegionFacts:
+        return cls(_rls_names(region), cml_contacts(region), signatory(region))
+
+
+def _common_facts(
+    run: Run, summary: Mapping[str, Any], today: datetime.date, region_facts: RegionFacts
+) -> dict[str, Any]:
+    region = run.region
+    params = summary.get("params") or {}
+    return {
+        "region": region.name,
+        "drmg": f"Département régional de médecine générale (DRMG) — {region.name}",
+        "signatory": region_facts.signatory,
+        "date": _day(today),
+        "run_title": run.title or f"#{run.pk}",
+        "run_reference": run.pk,
+        "run_date": _day(run.run_date),
+        "period_months": _int(params.get("period_months", 12)),
+        **_params_words(params),
+    }
+
+
+def signatory(region: Region) -> str:
+    """The name signing the letters: the first DRMG user of ``region`` with a full name
+    (empty when none has one: the block then signs for the department)."""
+    for profile in (
+        Profile.objects.filter(region=region, role=Role.DRMG)
+        .select_related("user")
+        .order_by("user__pk")
+    ):
+        if profile.user.get_full_name():
+            return profile.user.get_full_name()
+    return ""
+
+
+def _rls_names(region: Region) -> dict[str, str]:
+    return dict(Rls.objects.filter(region=region).values_list("code", "name"))
+
+
+def general_facts(
+    run: Run,
+    physician: Mapping[str, str],
+    *,
+    summary: Mapping[str, Any] | None = None,
+    today: datetime.date | None = None,
+    region_facts: RegionFacts | None = None,
+) -> dict[str, Any]:
+    """The facts of the general letter to ``physician`` (``physician_id``, ``name``,
+    ``rls_id``) from the summary of ``run``'s plan: the territory's orphans, assigned,
+    pace, the vulnerable cap, how to reach the CML. Variables:
+    docs/attribution-web-letters.md."""
+    today = today or timezone.localdate()
+    summary = plan_summary(run) if summary is None else summary
+    region_facts = region_facts or RegionFacts.of(run.region)
+    facts = _common_facts(run, summary, today, region_facts)
+    names = region_facts.rls_names
+    by_rls = summary.get("by_rls") or {}
+    if run.rls is not None:
+        territory = run.rls.name
+        figures = by_rls.get(run.rls.code, {})
+        orphans = figures.get("orphans", summary.get("orphans", 0))
+        assigned = figures.get("assigned", summary.get("assigned", 0))
+        pace = figures.get("monthly_pace", 0.0)
+    else:
+        territory = run.region.name
+        orphans = summary.get("orphans", 0)
+        assigned = summary.get("assigned", 0)
+        pace = sum(row.get("monthly_pace", 0.0) for row in by_rls.values())
+    contacts = region_facts.contacts.get(str(physician.get("rls_id", "")), [])
+    facts.update(
+        {
+            "physician_name": physician["name"],
+            "physician_code": physician["physician_id"],
+            "rls": names.get(str(physician.get("rls_id", "")), str(physician.get("rls_id", ""))),
+            "territory": territory,
+            "orphans": _int(orphans),
+            "assigned": _int(assigned),
+            "unassigned": _int(orphans - assigned),
+            "monthly_pace": _int(math.ceil(pace)),
+            "physicians_participating": _int(
+                sum(row.get("physicians_participating", 0) for row in by_rls.values())
+                if run.rls is None
+                else by_rls.get(run.rls.code, {}).get("physicians_participating", 0)
+            ),
+            "cml_contacts": contacts,
+            "cml_contact": _contact_words(contacts),
+        }
+    )
+    return facts
+
+
+def personal_facts(
+    run: Run,
+    letter: Mapping[str, Any],
+    *,
+    summary: Mapping[str, Any] | None = None,
+    today: datetime.date | None = None,
+    region_facts: RegionFacts | None = None,
+) -> dict[str, Any]:
+    """The facts of a targeted physician's personalised letter, from one item of
+    :func:`panelcare.attribution.outputs.letters` and the parameters of ``run``'s plan.
+    Variables: docs/attribution-web-letters.md."""
+    today = today or timezone.localdate()
+    summary = plan_summary(run) if summary is None else summary
+    region_facts = region_facts or RegionFacts.of(run.region)
+    facts = _common_facts(run, summary, today, region_facts)
+    words = {**facts, "target": _int(letter["target"])}
+    months = letter.get("months")
+    first = month_of_period(run.run_date, months["first"]) if months else None
+    last = month_of_period(run.run_date, months["last"]) if months else None
+    contacts = region_facts.contacts.get(str(letter["rls_id"]), [])
+    group = str(letter["group"])
+    mode = str(letter["mode"])
+    facts.update(
+        {
+            "physician_name": letter["name"],
+            "physician_code": letter["physician_id"],
+            "rls": region_facts.rls_names.get(str(letter["rls_id"]), str(letter["rls_id"])),
+            "group": group,
+            "group_label": _sentence(GROUP_SENTENCES.get(group, group), words),
+            "target": _int(letter["target"]),
+            "registered": _int(letter["registered"]),
+            "need": _int(max(0, int(letter["target"]) - int(letter["registered"]))),
+            "expected": _int(letter["expected"]),
+            "monthly_pace": _int(letter["monthly_pace"]),
+            "mode": mode,
+            "mode_label": _sentence(MODE_SENTENCES.get(mode, mode), words),
+            "reasons": reason_sentences(letter.get("reasons") or [], words),
+            "first_month": _month_name(first) if first else "",
+            "last_month": _month_name(last) if last else "",
+            "first_month_number": months["first"] if months else "",
+            "last_month_number": months["last"] if months else "",
+            "vulnerable_share_after": _pct(letter.get("vulnerable_share_after")),
+            "rls_vulnerable_share_mean": _pct(letter.get("rls_vulnerable_share_mean")),
+            "cml_contacts": contacts,
+            "cml_contact": _contact_words(contacts),
+        }
+    )
+    return facts
+
+
+def sample_facts(kind: str) -> dict[str, Any]:
+    """Facts of an imaginary physician and run, to check and preview a template."""
+    today = timezone.localdate()
+    contacts = [{"name": "Dre Josée Exemple", "email": "cml@example.org"}]
+    facts: dict[str, Any] = {
+        "region": "Bas-Saint-Laurent",
+        "drmg": "Département régional de médecine générale (DRMG) — Bas-Saint-Laurent",
+        "signatory": "Dre Marie Exemple",
+        "date": _day(today),
+        "run_title": "Exercice d'exemple",
+        "run_reference": 0,
+        "run_date": _day(today),
+        "period_months": "12",
+        **_params_words({}),
+        "physician_name": "Dr Jean Exemple",
+        "physician_code": "D00000",
+        "rls": "Rimouski-Neigette",
+        "cml_contacts": contacts,
+        "cml_contact": _contact_words(contacts),
+    }
+    if kind == LetterKind.GENERAL:
+        facts.update(
+            {
+                "territory": "Rimouski-Neigette",
+                "orphans": "2840",
+                "assigned": "2790",
+                "unassigned": "50",
+                "monthly_pace": "237",
+                "physicians_participating": "22",
+            }
+        )
+        return facts
+    words = {**facts, "target": "500"}
+    first = month_of_period(today, 1)
+    last = month_of_period(today, 11)
+    facts.update(
+        {
+            "group": "1b",
+            "group_label": _sentence(GROUP_SENTENCES["1b"], words),
+            "target": "500",
+            "registered": "412",
+            "need": "88",
+            "expected": "88",
+            "monthly_pace": "8",
+            "mode": "bloc",
+            "mode_label": _sentence(MODE_SENTENCES["bloc"], words),
+            "reasons": reason_sentences(["group_1b", "under_full_workload", "need_filled"], words),
+            "first_month": _month_name(first),
+            "last_month": _month_name(last),
+            "first_month_number": 1,
+            "last_month_number": 11,
+            "vulnerable_share_after": _pct(0.3821),
+            "rls_vulnerable_share_mean": _pct(0.4065),
+        }
+    )
+    return facts
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def plan_folder(run: Run) -> Path:
+    return run.folder / "plan"
+
+
+def roster(run: Run) -> list[dict[str, str]]:
+    """The physicians of ``run``'s roster who get the general letter: the run's RLS, or
+    the whole region for a region run, by name then id."""
+    path = plan_folder(run) / "inputs" / "physicians.parquet"
+    try:
+        table = pq.read_table(path, columns=["physician_id", "name", "rls_id"])
+    except OSError as error:
+        raise LetterError(
+            _("The run's plan cannot be read: %(error)s") % {"error": error}
+        ) from None
+    if run.rls is not None:
+        table = table.filter(pc.equal(table.column("rls_id"), run.rls.code))
+    rows = [
+        {key: "" if value is None else str(value) for key, value in row.items()}
+        for row in table.to_pylist()
+    ]
+    return sorted(rows, key=lambda row: (row["name"], row["physician_id"]))
+
+
+def plan_letters(run: Run) -> list[dict[str, Any]]:
+    """The facts of each targeted physician's letter (``letters.json`` of the run's plan,
+    written by the engine with :func:`panelcare.attribution.outputs.letters`), the run's
+    RLS only for an RLS run."""
+    path = plan_folder(run) / "letters.json"
+    try:
+        items = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise LetterError(
+            _("The run's plan cannot be read: %(error)s") % {"error": error}
+        ) from None
+    if run.rls is not None:
+        items = [item for item in items if item["rls_id"] == run.rls.code or item["expected"] > 0]
+    return items
+
+
+def _safe_code(code: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "_", code) or "_"
+
+
+def letter_file_name(physician_code: str, kind: str) -> str:
+    return f"{_safe_code(physician_code)}-{kind}.pdf"
+
+
+def merged_path(run: Run) -> Path:
+    """The merged file of ``run``'s letters (it may not exist)."""
+    return run.folder / "letters" / MERGED_FILE
+
+
+def write_letters(
+    user: Any,
+    run: Run,
+    *,
+    today: datetime.date | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Letter]:
+    """Write the letters of the approved ``run``: the general letter to every physician of
+    its roster (:func:`roster`), a personalised letter to each targeted physician
+    (``outputs.letters`` of the plan), one PDF per physician and kind and one merged PDF
+    (a physician's letters together, by name), in ``run.folder / "letters"``; replace the
+    previous ones; record LETTERS_WRITTEN.
+
+    All or nothing: the files are written in a staging folder renamed into place at the
+    end, in the transaction that replaces the :class:`Letter` rows. ``progress(done,
+    total)`` is called as letters are written. Pages call :func:`request_letters`, which
+    runs this in the background (a region's 450 letters take about a minute).
+
+    Raises:
+        LetterError: the run is not approved, or its plan cannot be read.
+    """
+    from pypdf import PdfWriter
+
+    if run.status != RunStatus.APPROVED:
+        raise LetterError(_("Letters are written from an approved run only."))
+    plan_path = plan_folder(run)
+    if not (plan_path / "summary.json").is_file():
+        raise LetterError(_("The run has no plan."))
+    try:
+        # The letters' facts come from the plan itself (outputs.letters).
+        plan = store.read_plan(plan_path)
+    except Exception as error:
+        raise LetterError(
+            _("The run's plan cannot be read: %(error)s") % {"error": error}
+        ) from None
+    summary = outputs.summary(plan)
+    # Every targeted physician (a neighbour who receives patients across the RLS border
+    # too); for an RLS run, a neighbour without patients of this run gets no letter.
+    personal = [
+        item
+        for item in outputs.letters(plan)
+        if run.rls is None or item["rls_id"] == run.rls.code or item["expected"] > 0
+    ]
+    physicians = roster(run)
+    if not physicians:
+        raise LetterError(_("The run's roster has no physician."))
+
+    today = today or timezone.localdate()
+    general_text = template_for(run.region, LetterKind.GENERAL)
+    personal_text = template_for(run.region, LetterKind.PERSONAL)
+    personal_by_code = {item["physician_id"]: item for item in personal}
+    # Targeted physicians are in the roster; keep any that is not, so nobody is forgotten.
+    codes = [p["physician_id"] for p in physicians]
+    for item in personal:
+        if item["physician_id"] not in codes:
+            physicians.append(
+                {
+                    "physician_id": item["physician_id"],
+                    "name": item["name"],
+                    "rls_id": item["rls_id"],
+                }
+            )
+
+    region_facts = RegionFacts.of(run.region)
+    total = len(physicians) + len(personal_by_code)
+    report = progress or (lambda done, total: None)
+    report(0, total)
+    run.folder.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".letters.", suffix=".tmp", dir=run.folder))
+    try:
+        rows: list[Letter] = []
+        writer = PdfWriter()
+        for physician in physicians:
+            code = physician["physician_id"]
+            facts = general_facts(
+                run, physician, summary=summary, today=today, region_facts=region_facts
+            )
+            parts = [(LetterKind.GENERAL, general_text, facts)]
+            if code in personal_by_code:
+                facts = personal_facts(
+                    run,
+                    personal_by_code[code],
+                    summary=summary,
+                    today=today,
+                    region_facts=region_facts,
+                )
+                parts.append((LetterKind.PERSONAL, personal_text, facts))
+            for kind, text, facts in parts:
+                name = letter_file_name(code, kind)
+                (staging / name).write_bytes(render_pdf(text, facts))
+                writer.append(str(staging / name))
+                rows.append(
+                    Letter(
+                        run=run,
+                        kind=kind,
+                        physician_code=code,
+                        physician_name=physician["name"][:200],
+                        file_name=name,
+                    )
+                )
+                report(len(rows), total)
+        pages = len(writer.pages)
+        with (staging / MERGED_FILE).open("wb") as file:
+            writer.write(file)
+        writer.close()
+        staging.chmod(0o755)
+        with transaction.atomic():
+            Run.objects.select_for_update().filter(pk=run.pk).exists()
+            Letter.objects.filter(run=run).delete()
+            created = Letter.objects.bulk_create(rows)
+            events.record(
+                EventAction.LETTERS_WRITTEN,
+                region=run.region,
+                actor=user,
+                rls_code=run.rls.code if run.rls else "",
+                run=run,
+                general=sum(1 for row in rows if row.kind == LetterKind.GENERAL),
+                personal=sum(1 for row in rows if row.kind == LetterKind.PERSONAL),
+                pages=pages,
+                general_template="default" if general_text.is_default else "region",
+                personal_template="default" if personal_text.is_default else "region",
+            )
+            _move_into_place(staging, run.folder / "letters")
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return created
+
+
+def _move_into_place(staging: Path, target: Path) -> None:
+    """Rename ``staging`` to ``target``, the previous letters set aside and deleted after
+    (put back if the rename fails)."""
+    if not target.exists():
+        os.rename(staging, target)
+        return
+    aside = Path(tempfile.mkdtemp(prefix=".letters.", suffix=".old", dir=target.parent))
+    os.rename(target, aside / "letters")
+    try:
+        os.rename(staging, target)
+    except BaseException:
+        os.rename(aside / "letters", target)
+        shutil.rmtree(aside, ignore_errors=True)
+        raise
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+def letters_written(run: Run) -> bool:
+    return merged_path(run).is_file()
+
+
+# --------------------------------------------------------------------------- in the background
+
+STATUS_FILE = "letters-status.json"
+# A job whose status has not moved for this long is taken as dead (its worker stopped):
+# the letters may be asked for again.
+STALE_AFTER = datetime.timedelta(minutes=10)
+
+
+def letters_status(run: Run) -> dict[str, Any] | None:
+    """The state of the latest writing of ``run``'s letters: ``state`` (queued, running,
+    done, failed), ``done`` and ``total`` letters, ``error``, ``updated_at`` (ISO); None
+    before the first. A queued or running job that has not moved for
+    :data:`STALE_AFTER` reads as failed."""
+    try:
+        status = json.loads((run.folder / STATUS_FILE).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    if status.get("state") in ("queued", "running"):
+        updated = datetime.datetime.fromisoformat(status["updated_at"])
+        if timezone.now() - updated > STALE_AFTER:
+            status.update(state="failed", error=_("The writing of the letters stopped."))
+    return status
+
+
+def _write_status(run: Run, **fields: Any) -> None:
+    """Replace the status file atomically (a page may read it at any moment)."""
+    run.folder.mkdir(parents=True, exist_ok=True)
+    status = {**fields, "updated_at": timezone.now().isoformat()}
+    partial = run.folder / (STATUS_FILE + ".partial")
+    partial.write_text(json.dumps(status), encoding="utf-8")
+    os.replace(partial, run.folder / STATUS_FILE)
+
+
+def letters_in_progress(run: Run) -> bool:
+    status = letters_status(run)
+    return status is not None and status["state"] in ("queued", "running")
+
+
+def request_letters(user: Any, run: Run) -> dict[str, Any]:
+    """Queue the writing of ``run``'s letters by ``user`` (:func:`write_letters` in a
+    background task; with the immediate backend, the tests', it runs here and now) and
+    return the status after queuing.
+
+    Raises:
+        LetterError: the run is not approved, has no plan, or its letters are being
+            written already.
+    """
+    if run.status != RunStatus.APPROVED:
+        raise LetterError(_("Letters are written from an approved run only."))
+    if not (plan_folder(run) / "summary.json").is_file():
+        raise LetterError(_("The run has no plan."))
+    if letters_in_progress(run):
+        raise LetterError(_("The letters of this run are being written."))
+    _write_status(run, state="queued", done=0, total=0, error="")
+    write_letters_task.enqueue(run.pk, user.pk)
+    return letters_status(run) or {}
+
+
+@task()
+def write_letters_task(run_id: int, user_id: int) -> None:
+    """Write the letters of run ``run_id`` for user ``user_id`` (a background task),
+    keeping the status file up to date; a failure is written there, not raised."""
+    from django.contrib.auth import get_user_model
+
+    run = Run.objects.select_related("region", "rls").get(pk=run_id)
+    user = get_user_model().objects.get(pk=user_id)
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        # A few writes a second at most.
+        now = time.monotonic()
+        if done in (0, total) or now - last[0] > 0.5:
+            last[0] = now
+            _write_status(run, state="running", done=done, total=total, error="")
+
+    try:
+        written = write_letters(user, run, progress=progress)
+    except Exception as error:
+        logger.exception("letters of run %s failed", run_id)
+        message = (
+            str(error)
+            if isinstance(error, LetterError)
+            else _("The letters could not be written: %(error)s")
+            % {"error": str(error) or type(error).__name__}
+        )
+        _write_status(run, state="failed", done=0, total=0, error=message)
+        return
+    _write_status(run, state="done", done=len(written), total=len(written), error="")

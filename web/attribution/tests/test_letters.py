@@ -1,0 +1,456 @@
+"""Letters of an approved run: who gets which letter, the PDF's content, the merged file,
+the DRMG's templates, who may download what, and the history."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import re
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from panelcare.attribution import outputs, store
+from panelcare.attribution.outputs import PLAN_REASONS
+from web.accounts.models import Role
+from web.attribution import letters
+from web.attribution.models import (
+    Event,
+    EventAction,
+    Letter,
+    LetterKind,
+    LetterTemplate,
+    RunStatus,
+)
+from web.attribution.tests.plans import approved_run
+from web.regions.models import Physician, Rls
+from web.regions.testing import load_tiny_demo, make_user
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture
+def demo(db):
+    return load_tiny_demo()
+
+
+@pytest.fixture
+def rimouski(demo) -> Rls:
+    # cml.rimouski's RLS in the tiny demo (the first RLS by code).
+    return Rls.objects.order_by("code").first()
+
+
+@pytest.fixture
+def run(rimouski):
+    return approved_run(rls=rimouski)
+
+
+def user(name: str) -> User:
+    return User.objects.get(username=name)
+
+
+def pdf_text(path_or_bytes) -> str:
+    data = path_or_bytes if isinstance(path_or_bytes, bytes) else Path(path_or_bytes).read_bytes()
+    reader = PdfReader(io.BytesIO(data))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def pages(path: Path) -> int:
+    return len(PdfReader(str(path)).pages)
+
+
+def targeted(run) -> list[dict]:
+    plan = store.read_plan(run.folder / "plan")
+    return [item for item in outputs.letters(plan) if item["rls_id"] == run.rls.code]
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def test_it_refuses_letters_for_a_run_not_approved(client, rimouski):
+    run = approved_run(rls=rimouski, status=RunStatus.DONE)
+    with pytest.raises(letters.LetterError, match="approved run only"):
+        letters.write_letters(user("drmg"), run)
+    client.force_login(user("cml.rimouski"))
+    response = client.post(reverse("attribution:letters", args=[run.pk]), follow=True)
+    assert response.status_code == 200
+    assert "approved run only" in response.content.decode()
+    assert not Letter.objects.filter(run=run).exists()
+    assert not (run.folder / "letters").exists()
+    assert not Event.objects.filter(action=EventAction.LETTERS_WRITTEN).exists()
+
+
+def test_it_writes_a_general_letter_per_physician_and_a_personal_letter_per_target(run):
+    written = letters.write_letters(user("cml.rimouski"), run)
+    roster = set(Physician.objects.filter(rls=run.rls).values_list("code", flat=True))
+    general = {row.physician_code for row in written if row.kind == LetterKind.GENERAL}
+    personal = {row.physician_code for row in written if row.kind == LetterKind.PERSONAL}
+    assert general == roster
+    assert personal == {item["physician_id"] for item in targeted(run)}
+    assert 0 < len(personal) < len(general)
+    assert Letter.objects.filter(run=run).count() == len(general) + len(personal)
+    for letter in written:
+        assert letter.path.is_file()
+        assert letter.path.read_bytes().startswith(b"%PDF")
+
+
+def test_it_merges_every_letter_in_one_file_with_as_many_pages_as_the_parts(run):
+    written = letters.write_letters(user("drmg"), run)
+    merged = letters.merged_path(run)
+    assert merged.is_file()
+    assert pages(merged) == sum(pages(letter.path) for letter in written)
+    # No staging folder is left beside the letters.
+    assert [p.name for p in run.folder.iterdir() if p.name.startswith(".letters")] == []
+
+
+def test_it_writes_the_expected_number_of_the_plan_in_the_personal_letter(run):
+    letters.write_letters(user("drmg"), run)
+    item = max(targeted(run), key=lambda item: item["expected"])
+    assert item["expected"] > 0
+    letter = Letter.objects.get(
+        run=run, kind=LetterKind.PERSONAL, physician_code=item["physician_id"]
+    )
+    text = pdf_text(letter.path)
+    assert re.search(rf"Nombre de patients attendus\s*{item['expected']}\b", text), text
+    assert re.search(rf"Rythme mensuel \(patients par mois\)\s*{item['monthly_pace']}\b", text)
+    assert item["name"] in text
+    assert "Groupe " + item["group"] in text
+
+
+def test_it_explains_the_reasons_in_french(run):
+    letters.write_letters(user("drmg"), run)
+    item = targeted(run)[0]
+    text = " ".join(
+        pdf_text(
+            Letter.objects.get(run=run, kind="personal", physician_code=item["physician_id"]).path
+        ).split()
+    )
+    for code in item["reasons"]:
+        sentence = letters.REASON_SENTENCES[code].split("{")[0].strip()
+        assert " ".join(sentence.split()) in text
+    assert not any(code in text for code in item["reasons"])
+
+
+def test_it_writes_the_general_letter_with_the_territory_figures(run):
+    letters.write_letters(user("drmg"), run)
+    summary = run.summary["by_rls"][run.rls.code]
+    letter = Letter.objects.filter(run=run, kind=LetterKind.GENERAL).first()
+    text = pdf_text(letter.path)
+    assert re.search(rf"Patients orphelins à attribuer\s*{summary['orphans']}\b", text)
+    assert re.search(rf"Patients attribués à un médecin\s*{summary['assigned']}\b", text)
+    assert "45 %" in text.replace("\u00a0", " ")
+    assert "cml.rimouski" in text  # how to reach the CML (the demo user has no full name)
+
+
+def test_it_writes_the_general_letter_to_every_physician_of_the_region_for_a_region_run(demo):
+    run = approved_run()
+    written = letters.write_letters(user("drmg"), run)
+    general = {row.physician_code for row in written if row.kind == LetterKind.GENERAL}
+    assert general == set(Physician.objects.values_list("code", flat=True))
+
+
+def test_it_replaces_the_previous_letters_when_written_again(run):
+    first = letters.write_letters(user("drmg"), run)
+    second = letters.write_letters(user("drmg"), run)
+    assert len(second) == len(first)
+    assert Letter.objects.filter(run=run).count() == len(second)
+    assert all(letter.path.is_file() for letter in second)
+
+
+def test_it_writes_nothing_when_a_letter_fails(run, monkeypatch):
+    letters.write_letters(user("drmg"), run)
+    before = sorted(p.name for p in (run.folder / "letters").iterdir())
+    calls = {"n": 0}
+    real = letters.render_pdf
+
+    def failing(template, facts):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("disk full")
+        return real(template, facts)
+
+    monkeypatch.setattr(letters, "render_pdf", failing)
+    with pytest.raises(RuntimeError):
+        letters.write_letters(user("drmg"), run)
+    assert sorted(p.name for p in (run.folder / "letters").iterdir()) == before
+    assert [p.name for p in run.folder.iterdir() if p.name.startswith(".letters")] == []
+    assert Event.objects.filter(action=EventAction.LETTERS_WRITTEN).count() == 1
+
+
+def test_it_maps_every_reason_code_of_the_engine_to_french():
+    source = (ROOT / "src/panelcare/attribution/groups.py").read_text(encoding="utf-8")
+    block = source[source.index("reasons = np.select(") : source.index("return Targets(")]
+    codes = set(re.findall(r'"([a-z0-9_]+)"', block)) | set(PLAN_REASONS)
+    docs = (ROOT / "docs/attribution-rules.md").read_text(encoding="utf-8")
+    # The physicians' table only: the next one is about waiting-list rows.
+    table = docs[docs.index("## Reason codes") :].split("`Selection.reason`")[0]
+    codes |= set(re.findall(r"^\| `([a-z0-9_]+)` \|", table, flags=re.MULTILINE))
+    assert "group_1a" in codes and "need_filled" in codes
+    assert codes <= set(letters.REASON_SENTENCES), codes - set(letters.REASON_SENTENCES)
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def test_it_lists_the_letters_with_stable_test_ids(client, run):
+    letters.write_letters(user("drmg"), run)
+    client.force_login(user("cml.rimouski"))
+    body = client.get(reverse("attribution:letters", args=[run.pk])).content.decode()
+    item = targeted(run)[0]
+    assert 'data-testid="letters-generate"' in body
+    assert 'data-testid="letters-merged"' in body
+    assert f'data-testid="letter-{item["physician_id"]}-personal"' in body
+    assert f'data-testid="letter-{item["physician_id"]}-general"' in body
+
+
+def test_it_writes_the_letters_from_the_page(client, run):
+    client.force_login(user("cml.rimouski"))
+    response = client.post(reverse("attribution:letters", args=[run.pk]))
+    assert response.status_code == 302
+    assert Letter.objects.filter(run=run).exists()
+    response = client.get(reverse("attribution:letters-merged", args=[run.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+def test_it_lets_a_physician_download_their_own_letter_and_not_a_colleagues(client, run):
+    letters.write_letters(user("drmg"), run)
+    own, colleague = targeted(run)[:2]
+    physician = Physician.objects.get(code=own["physician_id"])
+    client.force_login(make_user(Role.PHYSICIAN, physician=physician))
+    mine = Letter.objects.get(run=run, kind="personal", physician_code=physician.code)
+    response = client.get(reverse("attribution:letter-download", args=[mine.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert str(own["expected"]) in pdf_text(b"".join(response.streaming_content))
+    theirs = Letter.objects.get(run=run, kind="personal", physician_code=colleague["physician_id"])
+    assert client.get(reverse("attribution:letter-download", args=[theirs.pk])).status_code == 404
+    # A physician does not see the run's list, nor the merged file.
+    assert client.get(reverse("attribution:letters", args=[run.pk])).status_code == 403
+    assert client.get(reverse("attribution:letters-merged", args=[run.pk])).status_code == 403
+
+
+def test_it_hides_the_letters_of_a_run_not_approved_from_its_physician(client, rimouski):
+    run = approved_run(rls=rimouski)
+    letters.write_letters(user("drmg"), run)
+    run.status = RunStatus.DONE  # as if un-approved: a physician only sees approved runs
+    run.save(update_fields=["status"])
+    item = targeted(run)[0]
+    client.force_login(
+        make_user(Role.PHYSICIAN, physician=Physician.objects.get(code=item["physician_id"]))
+    )
+    letter = Letter.objects.get(run=run, kind="personal", physician_code=item["physician_id"])
+    assert client.get(reverse("attribution:letter-download", args=[letter.pk])).status_code == 404
+
+
+def test_it_answers_404_to_the_cml_of_another_rls(client, run):
+    letters.write_letters(user("drmg"), run)
+    letter = Letter.objects.filter(run=run).first()
+    client.force_login(user("cml.kamouraska"))
+    assert client.get(reverse("attribution:letters", args=[run.pk])).status_code == 404
+    assert client.post(reverse("attribution:letters", args=[run.pk])).status_code == 404
+    assert client.get(reverse("attribution:letters-merged", args=[run.pk])).status_code == 404
+    assert client.get(reverse("attribution:letter-download", args=[letter.pk])).status_code == 404
+
+
+def test_it_refuses_the_letters_to_roles_without_the_right(client, run):
+    letters.write_letters(user("drmg"), run)
+    letter = Letter.objects.filter(run=run).first()
+    for name in ("gestion.gmf", "ciusss", "coach"):
+        client.force_login(user(name))
+        assert client.get(reverse("attribution:letters", args=[run.pk])).status_code == 403
+        assert client.get(reverse("attribution:letters-merged", args=[run.pk])).status_code == 403
+        assert (
+            client.get(reverse("attribution:letter-download", args=[letter.pk])).status_code == 403
+        )
+        assert client.get(reverse("attribution:letter-templates")).status_code == 403
+        assert client.get(reverse("attribution:my-letters")).status_code == 403
+
+
+def test_it_records_letters_written_and_downloaded(client, run):
+    letters.write_letters(user("cml.rimouski"), run)
+    written = Event.objects.get(action=EventAction.LETTERS_WRITTEN)
+    assert written.run == run
+    assert written.actor == user("cml.rimouski")
+    assert written.rls_code == run.rls.code
+    assert written.details["general"] == Letter.objects.filter(run=run, kind="general").count()
+    assert written.details["personal"] == len(targeted(run))
+    assert written.details["pages"] == pages(letters.merged_path(run))
+    client.force_login(user("drmg"))
+    letter = Letter.objects.filter(run=run, kind="personal").first()
+    client.get(reverse("attribution:letter-download", args=[letter.pk]))
+    client.get(reverse("attribution:letters-merged", args=[run.pk]))
+    downloads = Event.objects.filter(action=EventAction.LETTER_DOWNLOADED).order_by("pk")
+    assert [event.details for event in downloads] == [
+        {"physician_code": letter.physician_code, "kind": "personal"},
+        {"merged": True},
+    ]
+    assert all(event.actor == user("drmg") for event in downloads)
+
+
+def test_it_shows_a_physician_their_letters_and_pace_without_patients(client, run):
+    letters.write_letters(user("drmg"), run)
+    item = max(targeted(run), key=lambda item: item["expected"])
+    physician = Physician.objects.get(code=item["physician_id"])
+    client.force_login(make_user(Role.PHYSICIAN, physician=physician))
+    response = client.get(reverse("attribution:my-letters"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert re.search(rf'data-testid="my-expected">{item["expected"]}<', body)
+    assert re.search(rf'data-testid="my-pace">{item["monthly_pace"]}<', body)
+    assert f'data-testid="letter-{physician.code}-personal"' in body
+    assert 'data-testid="my-progress"' in body
+    assert not re.search(r"P\d{8}", body)  # no patient id
+    for name in ("drmg", "cml.rimouski"):
+        client.force_login(user(name))
+        assert client.get(reverse("attribution:my-letters")).status_code == 403
+
+
+# --------------------------------------------------------------------------- templates
+
+
+def test_it_uses_the_drmg_template_in_the_next_letters(client, run):
+    client.force_login(user("drmg"))
+    response = client.post(
+        reverse("attribution:letter-templates"),
+        {
+            "kind": "personal",
+            "action": "save",
+            "subject": "Votre cible — {{ physician_name }}",
+            "body": "<p>Texte revu par le DRMG : {{ expected }} patients attendus.</p>",
+        },
+    )
+    assert response.status_code == 302
+    saved = LetterTemplate.objects.get(kind="personal")
+    assert saved.updated_by == user("drmg")
+    assert letters.template_for(run.region, "personal").body.startswith("<p>Texte revu")
+    assert letters.template_for(run.region, "general").is_default
+    letters.write_letters(user("drmg"), run)
+    item = max(targeted(run), key=lambda item: item["expected"])
+    letter = Letter.objects.get(run=run, kind="personal", physician_code=item["physician_id"])
+    text = pdf_text(letter.path)
+    assert f"Texte revu par le DRMG : {item['expected']} patients attendus." in text
+    assert "Votre cible — " + item["name"] in text
+    event = Event.objects.get(action=EventAction.TEMPLATE_EDITED)
+    assert event.actor == user("drmg")
+    assert event.details == {"kind": "personal", "created": True}
+
+
+def test_it_refuses_template_edits_to_a_cml(client, demo):
+    client.force_login(user("cml.rimouski"))
+    response = client.post(
+        reverse("attribution:letter-templates"),
+        {"kind": "general", "action": "save", "subject": "x", "body": "<p>y</p>"},
+    )
+    assert response.status_code == 403
+    assert client.get(reverse("attribution:letter-templates")).status_code == 403
+    assert not LetterTemplate.objects.exists()
+    assert not Event.objects.filter(action=EventAction.TEMPLATE_EDITED).exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("<p>{% if %}</p>", "does not compile"),
+        ("<p>{% for x in %}</p>", "does not compile"),
+        ("<p>{{ expectd }}</p>", "expectd"),
+        ('<p>{% include "base.html" %}</p>', "does not render"),
+        ("<p>{% debug %}</p>", "debug tag"),
+        ("   ", "empty"),
+    ],
+)
+def test_it_refuses_a_broken_template_and_saves_nothing(client, demo, body, message):
+    client.force_login(user("drmg"))
+    response = client.post(
+        reverse("attribution:letter-templates"),
+        {"kind": "personal", "action": "save", "subject": "Objet", "body": body},
+    )
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert 'data-testid="template-personal-error"' in content
+    assert message in content
+    assert not LetterTemplate.objects.exists()
+    assert not Event.objects.filter(action=EventAction.TEMPLATE_EDITED).exists()
+
+
+def test_it_previews_a_template_as_pdf_without_saving_it(client, demo):
+    client.force_login(user("drmg"))
+    response = client.post(
+        reverse("attribution:letter-templates"),
+        {
+            "kind": "general",
+            "action": "preview",
+            "subject": "Aperçu",
+            "body": "<p>Bonjour {{ physician_name }}, {{ orphans }} orphelins.</p>",
+        },
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert "Bonjour Dr Jean Exemple, 2840 orphelins." in pdf_text(response.content)
+    assert not LetterTemplate.objects.exists()
+
+
+def test_it_goes_back_to_the_default_template(client, demo):
+    client.force_login(user("drmg"))
+    url = reverse("attribution:letter-templates")
+    client.post(url, {"kind": "general", "action": "save", "subject": "S", "body": "<p>B</p>"})
+    assert not letters.template_for(Rls.objects.first().region, "general").is_default
+    client.post(url, {"kind": "general", "action": "reset"})
+    assert letters.template_for(Rls.objects.first().region, "general").is_default
+    assert Event.objects.filter(action=EventAction.TEMPLATE_EDITED).count() == 2
+    assert 'data-testid="template-general-default"' in client.get(url).content.decode()
+
+
+def test_it_checks_the_shipped_templates_on_sample_facts():
+    for kind in LetterKind.values:
+        text = letters.default_template(kind)
+        letters.check_template(kind, text.subject, text.body)  # raises if broken
+
+
+# --------------------------------------------------------------------------- background
+
+
+def test_it_shows_on_the_page_that_the_writing_failed(client, run, monkeypatch):
+    def failing(template, facts):
+        raise RuntimeError("no more paper")
+
+    monkeypatch.setattr(letters, "render_pdf", failing)
+    client.force_login(user("drmg"))
+    response = client.post(reverse("attribution:letters", args=[run.pk]), follow=True)
+    body = response.content.decode()
+    assert 'data-testid="letters-failed"' in body
+    assert "no more paper" in body
+    assert not Letter.objects.filter(run=run).exists()
+    assert letters.letters_status(run)["state"] == "failed"
+
+
+def test_it_does_not_queue_the_letters_twice(client, run):
+    letters._write_status(run, state="running", done=3, total=10, error="")
+    with pytest.raises(letters.LetterError, match="being written"):
+        letters.request_letters(user("drmg"), run)
+    client.force_login(user("drmg"))
+    body = client.get(reverse("attribution:letters", args=[run.pk])).content.decode()
+    assert 'data-testid="letters-progress"' in body
+    assert 'http-equiv="refresh"' in body
+
+
+def test_it_takes_a_writing_that_stopped_moving_as_failed(run, monkeypatch):
+    letters._write_status(run, state="running", done=3, total=10, error="")
+    later = timezone.now() + letters.STALE_AFTER + datetime.timedelta(seconds=1)
+    monkeypatch.setattr(letters.timezone, "now", lambda: later)
+    assert letters.letters_status(run)["state"] == "failed"
+    assert not letters.letters_in_progress(run)
+
+
+def test_it_reports_the_progress_of_the_writing(run):
+    seen = []
+    written = letters.write_letters(user("drmg"), run, progress=lambda d, t: seen.append((d, t)))
+    assert seen[0] == (0, len(written))
+    assert seen[-1] == (len(written), len(written))

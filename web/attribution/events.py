@@ -28,3 +28,15 @@ def record(
         dataset=dataset,
         details=details,
     )
+
+
+def record_run(action: str, run: Run, *, actor: Any, **details: Any) -> Event:
+    """:func:`record` for something done to ``run`` (its region and RLS)."""
+    return record(
+        action,
+        region=run.region,
+        actor=actor,
+        rls_code=run.rls.code if run.rls_id else "",
+        run=run,
+        **details,
+    )

@@ -881,12 +881,10 @@ def write_letters(
             Run.objects.select_for_update().filter(pk=run.pk).exists()
             Letter.objects.filter(run=run).delete()
             created = Letter.objects.bulk_create(rows)
-            events.record(
+            events.record_run(
                 EventAction.LETTERS_WRITTEN,
-                region=run.region,
+                run,
                 actor=user,
-                rls_code=run.rls.code if run.rls else "",
-                run=run,
                 general=sum(1 for row in rows if row.kind == LetterKind.GENERAL),
                 personal=sum(1 for row in rows if row.kind == LetterKind.PERSONAL),
                 pages=pages,

@@ -373,12 +373,10 @@ def retry_run(user: User, run: Run) -> Run:
         Run.objects.filter(pk=run.pk).update(
             status=RunStatus.QUEUED, error="", phase="", done=0, total=0, summary={}
         )
-        events.record(
+        events.record_run(
             EventAction.RUN_STARTED,
-            region=run.region,
+            run,
             actor=user,
-            rls_code=run.rls.code if run.rls else "",
-            run=run,
             retry=True,
         )
     enqueue_run(run.pk)
@@ -419,12 +417,10 @@ def execute_run(run_id: int) -> None:
         Run.objects.filter(pk=run_id).update(
             status=RunStatus.FAILED, error=message, finished_at=timezone.now()
         )
-        events.record(
+        events.record_run(
             EventAction.RUN_FAILED,
-            region=run.region,
+            run,
             actor=run.created_by,
-            rls_code=run.rls.code if run.rls else "",
-            run=run,
             error=message,
         )
 
@@ -496,12 +492,10 @@ def _compute(run: Run) -> None:
     Run.objects.filter(pk=run.pk).update(
         status=RunStatus.DONE, summary=summary, finished_at=timezone.now(), error=""
     )
-    events.record(
+    events.record_run(
         EventAction.RUN_FINISHED,
-        region=run.region,
+        run,
         actor=run.created_by,
-        rls_code=run.rls.code if run.rls else "",
-        run=run,
         orphans=summary["orphans"],
         assigned=summary["assigned"],
         seconds=summary["pages"]["timings"]["total"],
@@ -1041,12 +1035,10 @@ def _save_adjusted(run: Run, plan: solve.Plan) -> None:
 def _record_adjustment(
     user: User, run: Run, adjustment: RunAdjustment, consequences: dict[str, Any]
 ) -> None:
-    events.record(
+    events.record_run(
         EventAction.ADJUSTED,
-        region=run.region,
+        run,
         actor=user,
-        rls_code=run.rls.code if run.rls else "",
-        run=run,
         adjustment=adjustment.pk,
         **consequences,
     )

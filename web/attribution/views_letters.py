@@ -21,6 +21,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from web.accounts.access import profile_for
@@ -44,8 +45,11 @@ def run_letters(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, str(error))
         else:
             if status.get("state") == "done":
+                count = status["done"]
                 messages.success(
-                    request, _("%(count)s letters written.") % {"count": status["done"]}
+                    request,
+                    ngettext("%(count)s letter written.", "%(count)s letters written.", count)
+                    % {"count": count},
                 )
             elif status.get("state") == "failed":
                 messages.error(request, status.get("error", ""))
@@ -84,12 +88,10 @@ def letter_download(request: HttpRequest, pk: int) -> FileResponse:
     if not letter.path.is_file():
         raise Http404
     run = letter.run
-    events.record(
+    events.record_run(
         EventAction.LETTER_DOWNLOADED,
-        region=run.region,
+        run,
         actor=request.user,
-        rls_code=run.rls.code if run.rls_id else "",
-        run=run,
         physician_code=letter.physician_code,
         kind=letter.kind,
     )
@@ -107,12 +109,10 @@ def letters_merged(request: HttpRequest, pk: int) -> FileResponse:
     path = letters.merged_path(run)
     if not path.is_file() or not run.letters.exists():
         raise Http404
-    events.record(
+    events.record_run(
         EventAction.LETTER_DOWNLOADED,
-        region=run.region,
+        run,
         actor=request.user,
-        rls_code=run.rls.code if run.rls_id else "",
-        run=run,
         merged=True,
     )
     return FileResponse(

@@ -291,11 +291,21 @@ def run_new(request: HttpRequest) -> HttpResponse:
     )
 
 
+# The phases a run reports (runs.execute_run and the engine's plan()), as users read them.
+PHASES = {
+    "inputs": gettext_lazy("Reading the tables"),
+    "candidates": gettext_lazy("Finding each patient's nearest physicians"),
+    "solving": gettext_lazy("Solving, network by network"),
+    "writing": gettext_lazy("Writing the plan"),
+}
+
+
 def _progress_context(run: Run) -> dict[str, Any]:
     percent = int(100 * run.done / run.total) if run.total else 0
     return {
         "run": run,
         "percent": percent,
+        "phase": PHASES.get(run.phase, run.phase),
         "in_progress": run.status in (RunStatus.QUEUED, RunStatus.RUNNING),
     }
 

@@ -81,3 +81,10 @@ def approved_run(
         run.approved_at = approved_at or timezone.now()
     run.save()
     return run
+
+
+def login(client: Any, username: str) -> User:
+    """Log ``client`` in as the demo user ``username`` (no password check: fast)."""
+    user = User.objects.get(username=username)
+    client.force_login(user)
+    return user

@@ -14,7 +14,6 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
-from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
@@ -31,6 +30,7 @@ from web.attribution.models import (
     ImportStatus,
     data_dir,
 )
+from web.attribution.tests.plans import login
 from web.regions.models import Region, Rls
 from web.regions.testing import load_tiny_demo, make_user
 
@@ -51,12 +51,6 @@ def immediate_tasks(settings) -> None:
 def region(db) -> Region:
     load_tiny_demo()
     return Region.objects.get()
-
-
-def login(client, username: str) -> User:
-    user = User.objects.get(username=username)
-    client.force_login(user)
-    return user
 
 
 def current(region: Region, kind: str = DatasetKind.WAITLIST) -> Dataset:

@@ -14,6 +14,7 @@ from django.urls import reverse
 from web.attribution.decisions import applied_roster, do_set_decision
 from web.attribution.models import Event, EventAction, PhysicianDecision
 from web.attribution.physicians import rls_physicians
+from web.attribution.tests.plans import login
 from web.regions.models import Region
 from web.regions.testing import load_tiny_demo
 
@@ -26,12 +27,6 @@ RUN_DATE = datetime.date(2026, 11, 23)
 def demo(db):
     load_tiny_demo()
     return Region.objects.get()
-
-
-def login(client, username: str) -> User:
-    user = User.objects.get(username=username)
-    client.force_login(user)
-    return user
 
 
 def rows_of(html: str) -> list[str]:

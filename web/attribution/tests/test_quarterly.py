@@ -9,7 +9,6 @@ import io
 import zipfile
 
 import pytest
-from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -19,6 +18,7 @@ from web.accounts.models import Role
 from web.attribution import quarterly, svgcharts
 from web.attribution.datasets import read_dataset
 from web.attribution.models import Dataset, DatasetKind
+from web.attribution.tests.plans import login
 from web.regions.models import Physician, Region, Rls
 from web.regions.testing import load_tiny_demo, make_user
 
@@ -37,10 +37,6 @@ def region(demo) -> Region:
 
 def roster(region) -> list[dict]:
     return read_dataset(Dataset.current(region, DatasetKind.PHYSICIANS)).to_pylist()
-
-
-def login(client, name: str) -> None:
-    client.force_login(User.objects.get(username=name))
 
 
 @pytest.mark.parametrize(

@@ -125,9 +125,11 @@ def do_set_decision(
         recorded.
 
     Raises:
-        PermissionDenied: ``user`` is neither the DRMG nor a CML, or is of another region.
+        PermissionDenied: ``user`` is neither the DRMG nor a CML, or is of another region;
+            or the physician's decision was recorded for another RLS, which ``user`` may
+            not work on (the DRMG, or a CML of that RLS, moves it).
         Http404: ``rls_code`` is not one of the user's, or the physician is not in that
-            RLS in the current roster.
+            RLS in the current roster, or is in it and in an RLS that is not the user's.
         ValueError: an unknown field, or a wrong value.
     """
     codes = access.scope_codes(user)  # PermissionDenied for other roles
@@ -140,7 +142,11 @@ def do_set_decision(
         raise ValueError(f"unknown decision fields: {', '.join(sorted(unknown))}")
     values = _checked(fields)
     _, roster = current_roster(region)
-    if roster is None or not _in_rls(roster, physician_code, rls_code):
+    # The physician's RLS is the roster's, not the page's. A code the roster holds in two
+    # RLS (a copy imported before imports refused another RLS's keys) is decided on only
+    # by someone who works on both.
+    home = _rls_of(roster, physician_code) if roster is not None else set()
+    if rls_code not in home or (codes and not home <= set(codes)):
         raise Http404
 
     with transaction.atomic():
@@ -149,6 +155,10 @@ def do_set_decision(
             .filter(region=region, physician_code=physician_code)
             .first()
         ) or PhysicianDecision(region=region, physician_code=physician_code)
+        # A decision recorded for another RLS (the physician has moved in the roster)
+        # belongs to whoever works there until it is moved: not to a CML of the new one.
+        if decision.pk and codes and decision.rls_code not in codes:
+            raise PermissionDenied
         before = {name: getattr(decision, name) for name in DECISION_FIELDS}
         decision.rls_code = rls_code
         for name, value in values.items():
@@ -270,12 +280,11 @@ def _checked(fields: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _in_rls(roster: pa.Table, physician_code: str, rls_code: str) -> bool:
-    mask = pc.and_(
-        pc.equal(roster.column("physician_id"), physician_code),
-        pc.equal(roster.column("rls_id"), rls_code),
-    )
-    return bool(pc.any(mask).as_py())
+def _rls_of(roster: pa.Table, physician_code: str) -> set[str]:
+    """The RLS of ``physician_code`` in ``roster`` (none when absent; one unless the roster
+    holds the code twice)."""
+    rows = roster.filter(pc.equal(roster.column("physician_id"), physician_code))
+    return set(rows.column("rls_id").to_pylist())
 
 
 def _as_dict(decision: PhysicianDecision | Mapping[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,9 @@
 A file replaces the rows of the importer's scope (:func:`import_scope`: a CML's RLS, or
 the whole region for the DRMG) and nothing else: the new version is the
 previous version's rows outside the scope plus the file's rows. It is all or nothing: one
-wrong cell, or one row outside the scope, refuses the whole file and nothing is written. A
+wrong cell, one row outside the scope, or one row whose key (:data:`KEYS`: physician_id,
+patient_id, a registration's patient, physician and start date) is a row's kept outside
+the scope (another RLS's), refuses the whole file and nothing is written. A
 file that changes nothing (the same rows, in any order) is UNCHANGED and writes no
 version. Large files are checked and applied by background tasks (``django_tasks``), with
 their progress in the job's ``phase``, ``done`` and ``total``; every step is vectorised
@@ -23,11 +25,12 @@ import io
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -39,6 +42,7 @@ from django_tasks import task
 
 from panelcare.attribution.tables import (
     FORMATS,
+    KEYS,
     Changes,
     Problem,
     Restriction,
@@ -66,6 +70,7 @@ __all__ = [
     "EXPORT_FORMATS",
     "Checked",
     "ImportNotReady",
+    "KeysTaken",
     "StalePreview",
     "UploadRefused",
     "apply_import",
@@ -107,6 +112,20 @@ class ImportNotReady(AttributionError):
 class StalePreview(AttributionError):
     """The table changed since the file was checked: applying it would undo that change
     without the preview having shown it. Nothing was written."""
+
+
+class KeysTaken(StalePreview):
+    """Rows to write have the key of a row kept outside the import's scope (another RLS's
+    physician, patient or registration): the version would hold that key twice. Found
+    under the lock by :func:`write_version`, when the rows were not checked against the
+    version in force; ``problems`` names the first rows. A :class:`StalePreview`, so
+    that whoever handles one (the apply task, the ``import_attribution`` command)
+    refuses this the same way: check the file again. Nothing was written."""
+
+    def __init__(self, problems: list[Problem], count: int) -> None:
+        super().__init__(str(problems[0]))
+        self.problems = problems
+        self.count = count
 
 
 # --------------------------------------------------------------------------- checking
@@ -154,7 +173,9 @@ def check_file(
 
     Every row must belong to the scope: its ``rls_id`` one of the scope's RLS (of the
     region's, for the whole region) or, for registrations imported for some RLS, its
-    ``physician_id`` one of their physicians in the current roster.
+    ``physician_id`` one of their physicians in the current roster. And no row's key may
+    be a row's outside the scope, which the next version keeps: a CML cannot take another
+    RLS's physician or patient by importing a copy of their row under their own RLS.
     """
     report = progress or _ignore
     checked = Checked()
@@ -176,12 +197,22 @@ def check_file(
         checked.problem_count = problems.count
         checked.seconds["checking"] = time.perf_counter() - started
         return checked
+    current, inside = _current_rows(region, kind, scope, physician_ids)
+    if current is not None and inside is not None:
+        is_csv = path.suffix.lower() == ".csv"
+        taken, count = _keys_taken(
+            region, kind, table, current.filter(pc.invert(inside)), source_name or path.name, is_csv
+        )
+        if taken:
+            checked.problems, checked.problem_count = taken, count
+            checked.seconds["checking"] = time.perf_counter() - started
+            return checked
     checked.seconds["checking"] = time.perf_counter() - started
     started = time.perf_counter()
     report("comparing", 0, table.num_rows)
-    current = _scope_rows(region, kind, scope, physician_ids)
-    checked.scope_rows = 0 if current is None else current.num_rows
-    checked.changes = compare_tables(kind, current, table, examples=EXAMPLES)
+    scope_rows = None if current is None else current.filter(inside)
+    checked.scope_rows = 0 if scope_rows is None else scope_rows.num_rows
+    checked.changes = compare_tables(kind, scope_rows, table, examples=EXAMPLES)
     checked.table = table
     report("comparing", table.num_rows, table.num_rows)
     checked.seconds["comparing"] = time.perf_counter() - started
@@ -225,15 +256,76 @@ def _physicians_of(region: Region, scope: list[str]) -> frozenset[str]:
     return frozenset(table.column("physician_id").filter(chosen).to_pylist())
 
 
-def _scope_rows(
-    region: Region, kind: str, scope: list[str], physician_ids: frozenset[str]
-) -> pa.Table | None:
-    """The rows of the scope in the current version (None before the first)."""
+def _current_rows(
+    region: Region, kind: str, scope: list[str], physician_ids: Collection[str]
+) -> tuple[pa.Table | None, pa.Array | pa.ChunkedArray | None]:
+    """The current version's rows (canonical) and which of them are the scope's (None,
+    None before the first version)."""
     current = Dataset.current(region, kind)
     if current is None:
-        return None
+        return None, None
     table = canonical(kind, read_dataset(current))
-    return table.filter(in_scope(kind, table, scope, physician_ids))
+    return table, in_scope(kind, table, scope, physician_ids)
+
+
+# The column a problem points at when a row's key is another RLS's: what places the row
+# there (a registration is its physician's).
+_OWNER_COLUMN = {
+    DatasetKind.PHYSICIANS: "physician_id",
+    DatasetKind.WAITLIST: "patient_id",
+    DatasetKind.REGISTRATIONS: "physician_id",
+}
+
+
+def _keys_taken(
+    region: Region, kind: str, rows: pa.Table, outside: pa.Table, file: str, is_csv: bool
+) -> tuple[list[Problem], int]:
+    """The rows of ``rows`` (canonical) whose key (:data:`KEYS`) is the key of a row of
+    ``outside`` (the rows outside the scope, which the next version keeps): up to
+    MAX_PROBLEMS problems in file order, each naming the RLS the key belongs to, and how
+    many rows in all. Merged, such a version would hold one physician or patient twice,
+    under two RLS: the CML of one could then decide on, export and break the other's."""
+    keys = list(KEYS[kind])
+    if rows.num_rows == 0 or outside.num_rows == 0:
+        return [], 0
+    owners = outside.select(keys)
+    if kind == DatasetKind.REGISTRATIONS:
+        # A registration's RLS is its physician's, in the roster.
+        roster = Dataset.current(region, DatasetKind.PHYSICIANS)
+        rls_of = (
+            read_dataset(roster, columns=["physician_id", "rls_id"])
+            if roster is not None
+            else pa.table(
+                {"physician_id": pa.array([], pa.string()), "rls_id": pa.array([], pa.string())}
+            )
+        )
+        owners = owners.join(rls_of, keys="physician_id", join_type="left outer")
+    else:
+        owners = owners.append_column("rls_id", outside.column("rls_id"))
+    numbered = rows.select(keys).append_column(
+        "_row", pa.array(np.arange(rows.num_rows, dtype=np.int64))
+    )
+    joined = numbered.join(owners.rename_columns([*keys, "_rls"]), keys=keys, join_type="inner")
+    if joined.num_rows == 0:
+        return [], 0
+    # One problem per row of the file, even when the key is held twice outside already.
+    first = joined.group_by("_row").aggregate([("_rls", "min")]).sort_by("_row")
+    column = _OWNER_COLUMN[kind]
+    problems = []
+    for taken in first.slice(0, MAX_PROBLEMS).to_pylist():
+        row = int(taken["_row"])
+        value = " / ".join(str(rows.column(key)[row].as_py()) for key in keys)
+        words = {"key": ", ".join(keys), "value": value, "rls": taken["_rls_min"]}
+        message = (
+            _("%(key)s %(value)s already belongs to RLS %(rls)s")
+            if taken["_rls_min"]
+            else _("%(key)s %(value)s already belongs to another RLS")
+        ) % words
+        # The line as ContractTable counts it: a CSV's header is line 1; a spreadsheet's
+        # lines (blank rows skipped) are not kept once the file is read.
+        line = row + 2 if is_csv else None
+        problems.append(Problem(file, row + 1, column, line, message))
+    return problems, first.num_rows
 
 
 # --------------------------------------------------------------------------- writing
@@ -256,12 +348,16 @@ def write_version(
     Raises:
         StalePreview: the table (or, for registrations, the roster that decides their
             scope) is no longer at the versions of ``base``; nothing was written.
+        KeysTaken: a row's key is a row's kept outside ``scope`` (another RLS's), checked
+            again here because the rows may not have been checked against this version;
+            nothing was written.
     """
     counts = changes.as_dict() if isinstance(changes, Changes) else dict(changes)
     counts = {key: counts[key] for key in ("added", "removed", "changed", "unchanged")}
     with transaction.atomic():
         # One import of a table at a time: the check below and the write see the same
-        # versions (on PostgreSQL; SQLite serialises writers anyway).
+        # versions (on PostgreSQL; on SQLite, every transaction starts IMMEDIATE: see
+        # DATABASES in the settings).
         Region.objects.select_for_update().filter(pk=region.pk).exists()
         now = _base_versions(region, kind)
         if now != base:
@@ -280,14 +376,17 @@ def write_version(
                 }
             )
         merged = rows
-        current = Dataset.current(region, kind)
-        if scope and current is not None:
-            previous = canonical(kind, read_dataset(current))
+        if scope:
             physician_ids = (
                 _physicians_of(region, scope) if kind == DatasetKind.REGISTRATIONS else ()
             )
-            inside = in_scope(kind, previous, scope, physician_ids)
-            merged = pa.concat_tables([previous.filter(pc.invert(inside)), rows])
+            previous, inside = _current_rows(region, kind, scope, physician_ids)
+            if previous is not None:
+                outside = previous.filter(pc.invert(inside))
+                taken, count = _keys_taken(region, kind, rows, outside, source_name, False)
+                if taken:
+                    raise KeysTaken(taken, count)
+                merged = pa.concat_tables([outside, rows])
         dataset = store_dataset(
             region, kind, merged, source_name=source_name, scope=scope, changes=counts, user=user
         )
@@ -295,13 +394,12 @@ def write_version(
             EventAction.IMPORT_APPLIED,
             region=region,
             actor=user,
-            rls_code=_rls_code(scope),
+            scope=scope,
             dataset=dataset,
             kind=kind,
             source_name=source_name,
             version=dataset.version,
             rows=dataset.rows,
-            scope=scope,
             **counts,
         )
     return dataset
@@ -417,7 +515,7 @@ def _finish_check(job: ImportJob, checked: Checked) -> str:
             EventAction.IMPORT_REFUSED,
             region=job.region,
             actor=job.created_by,
-            rls_code=_rls_code(job.scope),
+            scope=job.scope,
             kind=job.kind,
             source_name=job.source_name,
             problems=checked.problem_count,
@@ -473,16 +571,17 @@ def apply_import_task(job_id: int, user_id: int) -> str:
                 user=user,
             )
         except StalePreview as stale:
-            _fail(job, str(stale))
+            taken = isinstance(stale, KeysTaken)
+            _fail(job, str(stale), problems=stale.problems if taken else None)
             _discard_staged(job)
             events.record(
                 EventAction.IMPORT_REFUSED,
                 region=job.region,
                 actor=user,
-                rls_code=_rls_code(job.scope),
+                scope=job.scope,
                 kind=job.kind,
                 source_name=job.source_name,
-                reason="stale_preview",
+                reason="keys_taken" if taken else "stale_preview",
                 import_id=job.pk,
             )
             return ImportStatus.FAILED
@@ -523,7 +622,7 @@ def cancel_import(user: User, job: ImportJob) -> ImportJob:
         EventAction.IMPORT_REFUSED,
         region=job.region,
         actor=user,
-        rls_code=_rls_code(job.scope),
+        scope=job.scope,
         kind=job.kind,
         source_name=job.source_name,
         reason="cancelled",
@@ -550,6 +649,10 @@ def export_dataset(
     """
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
+    # Exports are not in the history yet: its actions are the fixed list EventAction,
+    # frozen with the models for now, and none of them is an export; recording one under
+    # another action would misname it. Recording who exported what needs a new action
+    # (and its migration).
     table = canonical(dataset.kind, read_dataset(dataset))
     if scope_codes:
         physician_ids = (
@@ -621,14 +724,16 @@ def _progress_of(job: ImportJob) -> Progress:
     return report
 
 
-def _fail(job: ImportJob, message: str) -> None:
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportStatus.FAILED,
-        phase="",
-        errors=[
+def _fail(job: ImportJob, message: str, problems: list[Problem] | None = None) -> None:
+    errors = (
+        [problem._asdict() for problem in problems]
+        if problems
+        else [
             {"file": job.source_name, "row": None, "column": None, "line": None, "message": message}
-        ],
-        finished_at=timezone.now(),
+        ]
+    )
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.FAILED, phase="", errors=errors, finished_at=timezone.now()
     )
 
 
@@ -641,10 +746,6 @@ def _checked_path(job: ImportJob) -> Path:
 def _discard_staged(job: ImportJob) -> None:
     Path(job.staged_file).unlink(missing_ok=True)
     _checked_path(job).unlink(missing_ok=True)
-
-
-def _rls_code(scope: list[str]) -> str:
-    return scope[0] if len(scope) == 1 else ""
 
 
 def _ignore(phase: str, done: int, total: int) -> None:

@@ -980,7 +980,8 @@ def request_letters(user: Any, run: Run) -> dict[str, Any]:
 @task()
 def write_letters_task(run_id: int, user_id: int) -> None:
     """Write the letters of run ``run_id`` for user ``user_id`` (a background task),
-    keeping the status file up to date; a failure is written there, not raised."""
+    keeping the status file up to date; a failure is written there and in the history
+    (LETTERS_WRITTEN with ``failed`` and ``error``), not raised."""
     from django.contrib.auth import get_user_model
 
     run = Run.objects.select_related("region", "rls").get(pk=run_id)
@@ -1005,5 +1006,12 @@ def write_letters_task(run_id: int, user_id: int) -> None:
             % {"error": str(error) or type(error).__name__}
         )
         _write_status(run, state="failed", done=0, total=0, error=message)
+        # In the history as letters written, failed: there is no action of its own.
+        try:
+            events.record_run(
+                EventAction.LETTERS_WRITTEN, run, actor=user, failed=True, error=message
+            )
+        except Exception:  # the database may be why it failed: the status file says it
+            logger.exception("recording the failed letters of run %s failed", run_id)
         return
     _write_status(run, state="done", done=len(written), total=len(written), error="")

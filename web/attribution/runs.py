@@ -11,8 +11,8 @@ A run's folder (:attr:`Run.folder`)::
     inputs/physicians.parquet   the roster it read, restricted to its RLS, decisions applied
     inputs/waitlist.parquet     the waiting list it read, restricted to its RLS
     inputs/params.toml          its parameters (the engine's dump_params)
-    plan/                       the engine's plan folder (store.write_plan), rewritten by
-                                every adjustment
+    plan/                       the engine's plan folder (store.write_plan), replaced by
+                                every adjustment in the transaction that records it
 
 Every write records an :class:`~web.attribution.models.Event`; the flow is described in
 ``docs/attribution-web-runs.md``.
@@ -20,14 +20,16 @@ Every write records an :class:`~web.attribution.models.Event`; the flow is descr
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
 import json
 import logging
+import os
 import shutil
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -734,8 +736,7 @@ def adjust_move(
             who takes no patient in this run, or the patient is already there.
     """
     _check_can_change(user, run)
-    with transaction.atomic():
-        locked = _locked_for_change(run)
+    with _changing_plan(run) as (locked, change):
         before = store.read_plan(locked.folder / "plan")
         i = _patient_index(before, patient_code)
         j = _physician_index(before, physician_code) if physician_code else -1
@@ -755,7 +756,7 @@ def adjust_move(
                 "to": physician_code or None,
             }
         )
-        _save_adjusted(locked, after)
+        change.stage(after)
         adjustment = RunAdjustment.objects.create(
             run=locked,
             kind=AdjustmentKind.MOVE,
@@ -787,8 +788,7 @@ def adjust_target(
     _check_can_change(user, run)
     if isinstance(target, bool) or not isinstance(target, int) or target < 0:
         raise AdjustmentRefused(_("A target is a whole number of patients, 0 or more."))
-    with transaction.atomic():
-        locked = _locked_for_change(run)
+    with _changing_plan(run) as (locked, change):
         before = store.read_plan(locked.folder / "plan")
         _physician_index(before, physician_code)
         overrides = {**before.params.target_overrides, physician_code: target}
@@ -807,7 +807,7 @@ def adjust_target(
                 "target": target,
             }
         )
-        _save_adjusted(locked, after)
+        change.stage(after)
         adjustment = RunAdjustment.objects.create(
             run=locked,
             kind=AdjustmentKind.TARGET,
@@ -866,7 +866,8 @@ def _check_can_change(user: User, run: Run) -> None:
 
 def _locked_for_change(run: Run) -> Run:
     locked = (
-        Run.objects.select_for_update()
+        # Only the run's row: PostgreSQL cannot lock the nullable side (rls) of the join.
+        Run.objects.select_for_update(of=("self",))
         .select_related("region", "rls", "physicians", "waitlist")
         .get(pk=run.pk)
     )
@@ -1021,15 +1022,81 @@ def _consequences(
     }
 
 
-def _save_adjusted(run: Run, plan: solve.Plan) -> None:
-    """Rewrite the plan folder (all or nothing) and the run's summary."""
-    population = _population(run)
-    store.write_plan(plan, run.folder / "plan", population)
-    summary = run_summary(plan, population)
-    summary["pages"]["timings"] = run.summary.get("pages", {}).get("timings", {})
-    summary["pages"]["adjusted"] = True
-    run.summary = summary
-    run.save(update_fields=["summary"])
+@contextlib.contextmanager
+def _changing_plan(run: Run) -> Iterator[tuple[Run, _PlanChange]]:
+    """Lock ``run`` for a change of its plan (RunFrozen, RunNotReady as
+    :func:`_locked_for_change`) and make the change all or nothing: the block stages the
+    new plan (:meth:`_PlanChange.stage`) and writes its records; the staged folder
+    replaces ``plan/`` as the transaction's last step, and the previous folder comes back
+    if anything fails, the commit included.
+
+    Why not swap on ``transaction.on_commit``: the run's row stays locked until the
+    commit, so the next adjustment, which reads ``plan/`` under that lock, always reads
+    this one's plan. After the commit the lock is gone: a swap there could be overtaken
+    by the next adjustment (which would then undo this one), and a swap that failed could
+    no longer undo the committed records. The views call this outside any transaction;
+    inside one (a test's), a later rollback of the outer transaction is not seen.
+    """
+    change = _PlanChange()
+    try:
+        with transaction.atomic():
+            change.run = _locked_for_change(run)
+            yield change.run, change
+            change.swap()
+    except BaseException:
+        change.undo()
+        raise
+    change.forget_previous()
+
+
+class _PlanChange:
+    """A new plan folder for a run: staged beside ``plan/``, swapped in, put back."""
+
+    def __init__(self) -> None:
+        self.run: Run | None = None
+        self.staged: Path | None = None
+        self.previous: Path | None = None
+
+    def stage(self, plan: solve.Plan) -> None:
+        """Write ``plan``'s folder beside the run's ``plan/``, and the run's summary (in
+        the transaction)."""
+        run = self.run
+        assert run is not None
+        population = _population(run)
+        self.staged = Path(tempfile.mkdtemp(prefix=".plan.", suffix=".new", dir=run.folder))
+        store.write_plan(plan, self.staged, population)
+        summary = run_summary(plan, population)
+        summary["pages"]["timings"] = run.summary.get("pages", {}).get("timings", {})
+        summary["pages"]["adjusted"] = True
+        run.summary = summary
+        run.save(update_fields=["summary"])
+
+    def swap(self) -> None:
+        """The staged folder as ``plan/``, the previous one set aside."""
+        if self.run is None or self.staged is None:
+            return
+        plan = self.run.folder / "plan"
+        self.previous = Path(tempfile.mkdtemp(prefix=".plan.", suffix=".old", dir=self.run.folder))
+        os.rename(plan, self.previous / "plan")
+        os.rename(self.staged, plan)
+        self.staged = None
+
+    def undo(self) -> None:
+        """Put the previous folder back (when it was set aside) and drop the staged one."""
+        if self.staged is not None:
+            shutil.rmtree(self.staged, ignore_errors=True)
+        if self.run is not None and self.previous is not None:
+            aside = self.previous / "plan"
+            if aside.is_dir():
+                plan = self.run.folder / "plan"
+                shutil.rmtree(plan, ignore_errors=True)
+                os.rename(aside, plan)
+            shutil.rmtree(self.previous, ignore_errors=True)
+
+    def forget_previous(self) -> None:
+        """Delete the previous folder, once the new one is committed."""
+        if self.previous is not None:
+            shutil.rmtree(self.previous, ignore_errors=True)
 
 
 def _record_adjustment(

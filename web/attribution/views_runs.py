@@ -14,7 +14,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
@@ -28,12 +27,12 @@ from panelcare.attribution import explain, store
 from panelcare.attribution.model import MODES
 from panelcare.errors import PanelcareError, SettingsError
 from web.accounts.access import profile_for
-from web.attribution import access, charts
+from web.attribution import access, charts, events
 from web.attribution import physicians as roster
 from web.attribution import runs as run_service
 from web.attribution.decisions import DecisionForm, do_set_decision
 from web.attribution.errors import AttributionError
-from web.attribution.models import Dataset, DatasetKind, Event, Run, RunStatus
+from web.attribution.models import Dataset, DatasetKind, Run, RunStatus
 from web.regions.models import Rls
 
 PATIENTS_PER_PAGE = 50
@@ -569,16 +568,8 @@ def _pages(run: Run) -> dict[str, Any]:
 @login_required
 def history(request: HttpRequest) -> HttpResponse:
     """Every recorded action of the user's scope (the DRMG: the region; a CML: their RLS
-    and its runs), newest first."""
-    access.check_can_work(request.user)
-    profile = profile_for(request.user)
-    entries = Event.objects.filter(region_id=profile.region_id)
-    codes = access.scope_codes(request.user)
-    if codes:
-        entries = entries.filter(
-            Q(rls_code__in=codes) | Q(run__in=access.visible_runs(request.user))
-        )
-    entries = entries.select_related("actor", "run", "dataset")
+    and its runs; :func:`events.visible_events`), newest first."""
+    entries = events.visible_events(request.user).select_related("actor", "run", "dataset")
     page = Paginator(entries, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "attribution/runs/history.html", {"page": page})
 

@@ -7,6 +7,7 @@ text, the way a CSV holds it) with the few changes the test is about.
 from __future__ import annotations
 
 import io
+import re
 
 import openpyxl
 import pyarrow as pa
@@ -18,6 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from panelcare.attribution.tables import canonical
 from web.accounts.models import Role
 from web.attribution import imports
 from web.attribution.datasets import read_dataset
@@ -307,6 +309,119 @@ def test_it_refuses_a_cml_the_registrations_of_another_rls_physician(client, reg
     job = last_job()
     assert job.status == ImportStatus.REFUSED
     assert {error["column"] for error in job.errors} == {"physician_id"}
+
+
+def with_other_rls_row(region: Region, kind: str) -> tuple[pa.Table, str]:
+    """cml.kamouraska's rows of ``kind`` plus a copy of Rimouski's first row moved under
+    Kamouraska, and the key it copies."""
+    own = text_rows(region, kind, rls=OTHER_RLS)
+    copy = text_rows(region, kind, rls=OWN_RLS).slice(0, 1)
+    copy = with_cell(copy, 0, "rls_id", OTHER_RLS)
+    key = "physician_id" if kind == DatasetKind.PHYSICIANS else "patient_id"
+    return pa.concat_tables([own, copy]), copy.column(key)[0].as_py()
+
+
+@pytest.mark.parametrize(
+    ("kind", "column"),
+    [(DatasetKind.PHYSICIANS, "physician_id"), (DatasetKind.WAITLIST, "patient_id")],
+)
+def test_it_refuses_a_cml_a_key_of_another_rls_under_their_own(client, region, kind, column):
+    # A copy of a Rimouski physician (or patient) under Kamouraska would give
+    # cml.kamouraska their decision and registrations, and the region two of them.
+    login(client, "cml.kamouraska")
+    versions, files = Dataset.objects.count(), table_files(region)
+    rows, key = with_other_rls_row(region, kind)
+    upload(client, kind, rows, name="copy.csv")
+    job = last_job()
+    assert job.status == ImportStatus.REFUSED
+    problem = job.errors[0]
+    assert (problem["file"], problem["row"], problem["column"], problem["line"]) == (
+        "copy.csv",
+        rows.num_rows,
+        column,
+        rows.num_rows + 1,
+    )
+    assert problem["message"] == f"{column} {key} already belongs to RLS {OWN_RLS}"
+    assert job.preview["problem_count"] == 1
+    assert (Dataset.objects.count(), table_files(region)) == (versions, files)
+    assert staged_files(region) == []
+
+
+def test_it_checks_the_keys_again_when_applying(client, region, monkeypatch):
+    # A file checked without the key rule (by a check made before it existed) is still
+    # refused by write_version, under the lock.
+    login(client, "cml.kamouraska")
+    rows, key = with_other_rls_row(region, DatasetKind.PHYSICIANS)
+    monkeypatch.setattr(imports, "_keys_taken", lambda *args: ([], 0))
+    upload(client, DatasetKind.PHYSICIANS, rows, name="copy.csv")
+    job = last_job()
+    assert job.status == ImportStatus.READY
+    monkeypatch.undo()
+    client.post(reverse("attribution:import-apply", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == ImportStatus.FAILED
+    assert (job.errors[0]["row"], job.errors[0]["column"]) == (rows.num_rows, "physician_id")
+    assert f"{key} already belongs to RLS {OWN_RLS}" in job.errors[0]["message"]
+    assert current(region, DatasetKind.PHYSICIANS).version == 1
+    refusal = Event.objects.get(action=EventAction.IMPORT_REFUSED)
+    assert refusal.details["reason"] == "keys_taken"
+
+
+def test_it_refuses_under_the_lock_a_registration_of_another_rls(region):
+    # The registrations' key holds the physician: one of another RLS, kept outside the
+    # scope, is refused with that physician's RLS in the roster.
+    physicians = read_dataset(current(region, DatasetKind.PHYSICIANS))
+    theirs = {row["physician_id"] for row in physicians.to_pylist() if row["rls_id"] == OWN_RLS}
+    registrations = canonical(
+        DatasetKind.REGISTRATIONS, read_dataset(current(region, DatasetKind.REGISTRATIONS))
+    )
+    taken = registrations.filter(
+        pc.is_in(registrations.column("physician_id"), pa.array(sorted(theirs)))
+    )
+    files = table_files(region)
+    with pytest.raises(imports.KeysTaken) as refused:
+        imports.write_version(
+            region,
+            DatasetKind.REGISTRATIONS,
+            [OTHER_RLS],
+            taken.slice(0, 3),
+            base={"version": 1, "physicians_version": 1},
+            changes={"added": 3, "removed": 0, "changed": 0, "unchanged": 0},
+            source_name="copy.csv",
+            user=None,
+        )
+    assert refused.value.count == 3
+    assert refused.value.problems[0].row == 1
+    assert f"already belongs to RLS {OWN_RLS}" in refused.value.problems[0].message
+    assert current(region, DatasetKind.REGISTRATIONS).version == 1
+    assert table_files(region) == files
+
+
+def test_it_shows_an_import_of_several_rls_in_the_history_of_their_cml_only(client, region):
+    both = make_user(Role.CML, rls=Rls.objects.filter(code__in=[OWN_RLS, OTHER_RLS]))
+    client.force_login(both)
+    upload(client, DatasetKind.WAITLIST, text_rows(region).slice(1))
+    client.post(reverse("attribution:import-apply", args=[last_job().pk]))
+    event = Event.objects.get(action=EventAction.IMPORT_APPLIED)
+    assert event.details["scope"] == [OWN_RLS, OTHER_RLS] and event.rls_code == OWN_RLS
+    # One recorded before the scope was: rls_code empty, the scope in its details.
+    Event.objects.create(
+        region=region,
+        action=EventAction.IMPORT_REFUSED,
+        details={"scope": [OWN_RLS, OTHER_RLS], "reason": "cancelled"},
+    )
+    history = reverse("attribution:history")
+
+    def shown(username=None) -> set[str]:
+        if username:
+            login(client, username)
+        html = client.get(history).content.decode()
+        return set(re.findall(r'data-action="(\w+)"', html))
+
+    assert shown() == {EventAction.IMPORT_APPLIED, EventAction.IMPORT_REFUSED}
+    assert shown("drmg") == {EventAction.IMPORT_APPLIED, EventAction.IMPORT_REFUSED}
+    assert shown("cml.rimouski") == set()  # 0115 only: not theirs alone
+    assert shown("cml.kamouraska") == set()
 
 
 # --------------------------------------------------------------------------- access

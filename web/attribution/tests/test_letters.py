@@ -431,6 +431,18 @@ def test_it_shows_on_the_page_that_the_writing_failed(client, run, monkeypatch):
     assert letters.letters_status(run)["state"] == "failed"
 
 
+def test_it_records_a_failed_writing_in_the_history(run, monkeypatch):
+    def failing(template, facts):
+        raise RuntimeError("no more paper")
+
+    monkeypatch.setattr(letters, "render_pdf", failing)
+    letters.request_letters(user("drmg"), run)
+    event = Event.objects.get(action=EventAction.LETTERS_WRITTEN)
+    assert (event.run, event.actor, event.rls_code) == (run, user("drmg"), run.rls.code)
+    assert event.details["failed"] is True
+    assert "no more paper" in event.details["error"]
+
+
 def test_it_does_not_queue_the_letters_twice(client, run):
     letters._write_status(run, state="running", done=3, total=10, error="")
     with pytest.raises(letters.LetterError, match="being written"):

@@ -9,9 +9,12 @@ import re
 import pyarrow as pa
 import pytest
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.urls import reverse
 
-from web.attribution.decisions import applied_roster, do_set_decision
+from web.attribution.datasets import store_dataset
+from web.attribution.decisions import applied_roster, current_roster, do_set_decision
 from web.attribution.models import Event, EventAction, PhysicianDecision
 from web.attribution.physicians import rls_physicians
 from web.attribution.tests.plans import login
@@ -136,6 +139,54 @@ def test_it_refuses_a_decision_outside_the_cml_rls(client, demo):
     assert page.status_code == 404
     assert not PhysicianDecision.objects.exists()
     assert not Event.objects.filter(action=EventAction.DECISION).exists()
+
+
+def store_roster(demo, change) -> None:
+    """A new roster version: the current one's rows through ``change`` (rows as dicts),
+    stored as the DRMG's import would (or as an import before keys were checked across
+    RLS did)."""
+    _, table = current_roster(demo)
+    rows = change(table.to_pylist())
+    store_dataset(demo, "physicians", pa.Table.from_pylist(rows, schema=table.schema))
+
+
+def test_it_refuses_a_cml_a_physician_the_roster_also_holds_in_another_rls(client, demo):
+    rimouski = User.objects.get(username="cml.rimouski")
+    do_set_decision(rimouski, demo, "D00001", "0115", excluded=True)
+    # A copy of D00001 under Kamouraska, imported before imports refused it.
+    store_roster(demo, lambda rows: [*rows, {**rows[0], "rls_id": "0116"}])
+    login(client, "cml.kamouraska")
+    url = reverse("attribution:decision", args=["0116", "D00001"])
+    assert client.post(url, {"mode": "none"}).status_code == 404
+    decision = PhysicianDecision.objects.get(physician_code="D00001")
+    assert (decision.rls_code, decision.excluded, decision.updated_by) == ("0115", True, rimouski)
+    # Which row is the physician's is not the CMLs' to say: the DRMG decides.
+    with pytest.raises(Http404):
+        do_set_decision(rimouski, demo, "D00001", "0115", excluded=False)
+    do_set_decision(User.objects.get(username="drmg"), demo, "D00001", "0115", note="copy")
+    assert Event.objects.filter(action=EventAction.DECISION).count() == 2
+
+
+def test_it_refuses_a_cml_to_move_the_decision_of_another_rls(demo):
+    rimouski = User.objects.get(username="cml.rimouski")
+    do_set_decision(rimouski, demo, "D00001", "0115", excluded=True)
+    # D00001 moves to Kamouraska in the next roster: their decision is Rimouski's until
+    # the DRMG (or Rimouski's CML) moves it.
+    store_roster(
+        demo,
+        lambda rows: [
+            {**row, "rls_id": "0116"} if row["physician_id"] == "D00001" else row for row in rows
+        ],
+    )
+    kamouraska = User.objects.get(username="cml.kamouraska")
+    with pytest.raises(PermissionDenied):
+        do_set_decision(kamouraska, demo, "D00001", "0116", mode="none")
+    assert PhysicianDecision.objects.get(physician_code="D00001").rls_code == "0115"
+    drmg = User.objects.get(username="drmg")
+    moved = do_set_decision(drmg, demo, "D00001", "0116", excluded=True)
+    assert moved.rls_code == "0116"
+    do_set_decision(kamouraska, demo, "D00001", "0116", mode="none")
+    assert PhysicianDecision.objects.get(physician_code="D00001").mode == "none"
 
 
 @pytest.mark.parametrize("username", ["medecin", "gestion.gmf", "ciusss", "coach"])

@@ -11,10 +11,11 @@ import re
 import pyarrow.parquet as pq
 import pytest
 from django.contrib.auth.models import User
+from django.db import OperationalError, connection
 from django.urls import reverse
 
 from panelcare.attribution import store
-from web.attribution import charts, runs
+from web.attribution import charts, events, runs
 from web.attribution.decisions import do_set_decision
 from web.attribution.errors import AdjustmentRefused, RunFrozen, RunNotReady
 from web.attribution.models import (
@@ -403,6 +404,38 @@ def test_it_refuses_a_target_below_zero(cml, run):
     with pytest.raises(AdjustmentRefused):
         runs.adjust_target(cml, run, "D00004", -1)
     assert not RunAdjustment.objects.exists()
+
+
+@pytest.mark.parametrize("adjust", ["move", "target"])
+def test_it_leaves_the_plan_and_the_records_as_they_were_when_an_adjustment_fails(
+    cml, run, monkeypatch, adjust
+):
+    run.refresh_from_db()
+    plan_before, summary_before, events_before = plan_bytes(run), run.summary, Event.objects.count()
+
+    def failing(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    # The last write of an adjustment, after the new plan is written.
+    monkeypatch.setattr(events, "record_run", failing)
+    with pytest.raises(OperationalError):
+        if adjust == "move":
+            runs.adjust_move(cml, run, patient_of(run, "D00001"), "D00004")
+        else:
+            runs.adjust_target(cml, run, "D00004", 50)
+    assert plan_bytes(run) == plan_before
+    assert not RunAdjustment.objects.exists() and Event.objects.count() == events_before
+    run.refresh_from_db()
+    assert run.summary == summary_before
+    assert [path.name for path in run.folder.iterdir() if path.name.startswith(".")] == []
+
+
+def test_it_serialises_writers_on_sqlite():
+    # select_for_update does nothing on SQLite: transactions take the write lock as they
+    # begin instead.
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL locks the rows")
+    assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
 
 
 # --------------------------------------------------------------------------- approving

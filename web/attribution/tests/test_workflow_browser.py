@@ -144,7 +144,8 @@ def test_it_takes_a_cml_from_the_import_to_the_letters(live_server, page, screen
         page.click(f"[data-testid=letter-{physician}-personal]")
     pdf = PdfReader(io.BytesIO(download_info.value.path().read_bytes()))
     text = " ".join(page_.extract_text() for page_ in pdf.pages)
-    assert re.search(rf"\b{expected}\b", text), text
+    assert re.search(rf"Nombre de patients attendus\s+{expected}\b", text), text
+    assert re.search(rf"vous dirigera {expected} patients", text), text
     assert str(plan.physicians.name[assigned.argmax()]) in text
 
     # The follow-up and the quarterly tables, for the screenshots.

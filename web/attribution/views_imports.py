@@ -129,7 +129,7 @@ def dataset_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     dataset = get_object_or_404(
         Dataset.objects.select_related("region"), pk=pk, region=profile_for(request.user).region
     )
-    content, content_type, filename = imports.export_dataset(dataset, fmt, scope)
+    content, content_type, filename = imports.export_dataset(dataset, fmt, scope, user=request.user)
     response: HttpResponse | StreamingHttpResponse
     if isinstance(content, bytes):
         response = HttpResponse(content, content_type=content_type)

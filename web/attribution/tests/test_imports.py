@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
@@ -579,13 +580,21 @@ def test_it_exports_only_the_rows_of_the_users_scope(client, region, fmt):
     expected = text_rows(region, rls=OWN_RLS)
     assert set(exported.column("rls_id").to_pylist()) == {OWN_RLS}
     assert exported.num_rows == expected.num_rows
+    # Who exported which version, and how many rows, is in the history.
+    event = Event.objects.get(action=EventAction.TABLE_EXPORTED)
+    assert (event.actor.username, event.dataset, event.rls_code) == (
+        "cml.rimouski",
+        dataset,
+        OWN_RLS,
+    )
+    assert (event.details["format"], event.details["rows"]) == (fmt, expected.num_rows)
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_it_reimports_its_own_export_unchanged(client, region, fmt):
-    login(client, "drmg")
+    drmg = login(client, "drmg")
     for kind in DatasetKind.values:
-        content, _, filename = imports.export_dataset(current(region, kind), fmt, [])
+        content, _, filename = imports.export_dataset(current(region, kind), fmt, [], user=drmg)
         data = content if isinstance(content, bytes) else b"".join(content)
         client.post(
             reverse("attribution:imports"),
@@ -598,8 +607,9 @@ def test_it_reimports_its_own_export_unchanged(client, region, fmt):
 def test_it_exports_a_cmls_registrations_by_their_physicians(region):
     physicians = read_dataset(current(region, DatasetKind.PHYSICIANS))
     ours = {row["physician_id"] for row in physicians.to_pylist() if row["rls_id"] == OWN_RLS}
+    cml = User.objects.get(profile__rls__code=OWN_RLS, profile__role="cml")
     content, _, _ = imports.export_dataset(
-        current(region, DatasetKind.REGISTRATIONS), "parquet", [OWN_RLS]
+        current(region, DatasetKind.REGISTRATIONS), "parquet", [OWN_RLS], user=cml
     )
     exported = pq.read_table(io.BytesIO(content))
     assert set(exported.column("physician_id").to_pylist()) <= ours

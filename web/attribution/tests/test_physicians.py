@@ -101,7 +101,7 @@ def test_it_records_a_decision_with_its_history_and_an_event(client, demo):
     assert event.details["changed"] == {"excluded": [False, True]}
     page = client.get(reverse("attribution:physicians", args=["0115"])).content.decode()
     assert 'data-testid="mode-D00004">none' in page  # excluded: not participating
-    assert 'data-testid="group-D00004">none<' in page
+    assert 'data-testid="group-D00004">out<' in page
     assert 'data-testid="decision-D00004"' in page
 
 

@@ -87,8 +87,8 @@ def baseline_child(data: Path, year: int, memory_limit: str) -> int:
 def profile(data: Path, year: int, memory_limit: str, top: int = 12) -> None:
     """Run the rates query once with DuckDB's profiler and print its costliest operators.
 
-    The query is ``ibis.to_sql(physician_rates(...))``, as the CLI runs it (without the
-    checks); operators are summed over threads, so they add up to more than the wall time.
+    The query is ``ibis.to_sql(physician_rates(...))``, as the CLI runs it (the checks
+    run first, untimed); operators are summed over threads, so they add up to more than the wall time.
     """
     import json
 
@@ -96,7 +96,8 @@ def profile(data: Path, year: int, memory_limit: str, top: int = 12) -> None:
     from panelcare.assiduity.io import connect, open_tables
 
     con = connect(memory_limit)
-    tables = open_tables(data, con, validate=False)
+    # Checked, as the command reads them: the rules then know each column's vocabulary.
+    tables = open_tables(data, con)
     expr = physician_rates(tables, year, load_rules())
     with tempfile.TemporaryDirectory() as folder:
         output = Path(folder) / "profile.json"

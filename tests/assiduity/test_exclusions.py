@@ -371,3 +371,23 @@ def test_it_excludes_a_visit_from_both_sides_of_the_rate():
     case.visit("p1", "D", site="S1", setting="cabinet", code="15264")
     row = case.rate("D")
     assert (row["counted_visits"], row["assiduous_visits"]) == (1, 1)
+
+
+def test_it_tests_the_shorter_complement_of_a_checked_vocabulary():
+    # After the input checks, "one of the ten eligible settings" is "not other": the same
+    # answer for every word of the vocabulary, and a null stays null.
+    import ibis
+
+    from panelcare.assiduity.compute import _one_of
+    from panelcare.assiduity.io import SETTINGS
+
+    eligible = frozenset(SETTINGS) - {"other"}
+    table = ibis.memtable({"setting": [*SETTINGS, None]})
+    short = _one_of(table.setting, eligible, SETTINGS)
+    long = _one_of(table.setting, eligible)
+    assert "other" in str(ibis.to_sql(table.select(short=short))) and "cabinet" not in str(
+        ibis.to_sql(table.select(short=short))
+    )
+    answers = table.select(short=short, long=long).to_pyarrow().to_pylist()
+    assert all(row["short"] == row["long"] for row in answers)
+    assert answers[-1] == {"short": None, "long": None}

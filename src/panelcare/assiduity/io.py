@@ -280,7 +280,12 @@ def open_tables(
     for name in SCHEMAS:
         if name not in opened:
             opened[name] = _empty_view(name, con)
-    return AssiduityTables(**opened)
+    checked = (
+        {column: words for (table, column), words in vocabularies.items() if table == "visits"}
+        if validate
+        else {}
+    )
+    return AssiduityTables(**opened, checked_vocabularies=checked)
 
 
 def _empty_view(name: str, con: Any) -> Any:

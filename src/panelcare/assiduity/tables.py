@@ -7,7 +7,8 @@ their types. The engine only ever sees an :class:`AssiduityTables`; how the tabl
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import ibis
@@ -99,6 +100,10 @@ class AssiduityTables:
     service_agreements: ir.Table
     drmg_notices: ir.Table
     gmf_r_coverage: ir.Table
+    # The words each visit column was checked to hold, row by row ({"setting": (...)}),
+    # when the tables come from a checked folder (io.open_tables): the rules may then test
+    # the shorter of a list and its complement. Empty: nothing is known of the values.
+    checked_vocabularies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def from_mapping(cls, tables: dict[str, Any]) -> AssiduityTables:
@@ -130,7 +135,8 @@ class AssiduityTables:
         return replace(self, **changes)
 
     def names(self) -> list[str]:
-        return [f.name for f in fields(self)]
+        """The tables' names (not the vocabularies)."""
+        return [f.name for f in fields(self) if f.name in SCHEMAS]
 
 
 def conform(name: str, table: ir.Table) -> ir.Table:

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 
 from web.accounts.access import User, profile_for
 from web.attribution import access
-from web.attribution.models import Dataset, Event, Run
+from web.attribution.models import Dataset, Event, ImportJob, Run
 from web.regions.models import Region
 
 
@@ -73,14 +73,30 @@ def visible_events(user: User) -> QuerySet[Event]:
     codes = set(access.scope_codes(user))
     if not codes:
         return entries
-    # Entries written before the scope was recorded have rls_code "" for several RLS,
-    # hence the second term. Entries with a scope are imports: a few per RLS and quarter,
-    # checked here one by one (JSON lists do not compare as sets in SQL on SQLite).
-    candidates = entries.filter(Q(rls_code__in=codes) | Q(rls_code="", details__has_key="scope"))
-    scoped = candidates.filter(details__has_key="scope").values_list("pk", "details__scope")
+    # Entries with a scope (imports, exports: a few per RLS and quarter; rls_code is the
+    # scope's first code) are checked here one by one: JSON lists do not compare as sets
+    # in SQL on SQLite.
+    scoped = entries.filter(rls_code__in=codes, details__has_key="scope").values_list(
+        "pk", "details__scope"
+    )
     shown = [pk for pk, scope in scoped if scope and set(scope) <= codes]
     return entries.filter(
         (Q(rls_code__in=codes) & ~Q(details__has_key="scope"))
         | Q(pk__in=shown)
         | Q(run__in=access.visible_runs(user))
+    )
+
+
+def record_import(action: str, job: ImportJob, *, actor: Any, **details: Any) -> Event:
+    """:func:`record` for something done to the import ``job`` (its region, RLS, table and
+    file)."""
+    return record(
+        action,
+        region=job.region,
+        actor=actor,
+        scope=job.scope,
+        kind=job.kind,
+        source_name=job.source_name,
+        import_id=job.pk,
+        **details,
     )

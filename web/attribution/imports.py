@@ -511,16 +511,12 @@ def _finish_check(job: ImportJob, checked: Checked) -> str:
         _discard_staged(job)
     if updated and status == ImportStatus.REFUSED:
         first = checked.problems[0]
-        events.record(
+        events.record_import(
             EventAction.IMPORT_REFUSED,
-            region=job.region,
+            job,
             actor=job.created_by,
-            scope=job.scope,
-            kind=job.kind,
-            source_name=job.source_name,
             problems=checked.problem_count,
             first_problem={"row": first.row, "column": first.column},
-            import_id=job.pk,
         )
     return status
 
@@ -574,15 +570,11 @@ def apply_import_task(job_id: int, user_id: int) -> str:
             taken = isinstance(stale, KeysTaken)
             _fail(job, str(stale), problems=stale.problems if taken else None)
             _discard_staged(job)
-            events.record(
+            events.record_import(
                 EventAction.IMPORT_REFUSED,
-                region=job.region,
+                job,
                 actor=user,
-                scope=job.scope,
-                kind=job.kind,
-                source_name=job.source_name,
                 reason="keys_taken" if taken else "stale_preview",
-                import_id=job.pk,
             )
             return ImportStatus.FAILED
         seconds = {**job.preview.get("seconds", {}), "applying": time.perf_counter() - started}
@@ -616,17 +608,10 @@ def cancel_import(user: User, job: ImportJob) -> ImportJob:
     if not updated:
         raise ImportNotReady(_("This import cannot be cancelled any more."))
     _discard_staged(job)
-    # There is no "cancelled" action in the history: a cancellation is the importer
-    # refusing the file.
-    events.record(
-        EventAction.IMPORT_REFUSED,
-        region=job.region,
+    events.record_import(
+        EventAction.IMPORT_CANCELLED,
+        job,
         actor=user,
-        scope=job.scope,
-        kind=job.kind,
-        source_name=job.source_name,
-        reason="cancelled",
-        import_id=job.pk,
     )
     job.refresh_from_db()
     return job

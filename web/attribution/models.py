@@ -362,6 +362,7 @@ class Letter(models.Model):
 class EventAction(models.TextChoices):
     IMPORT_APPLIED = "import_applied", _("Table imported")
     IMPORT_REFUSED = "import_refused", _("Import refused")
+    IMPORT_CANCELLED = "import_cancelled", _("Import cancelled")
     TABLE_EXPORTED = "table_exported", _("Table exported")
     DECISION = "decision", _("Decision on a physician")
     RUN_STARTED = "run_started", _("Run started")

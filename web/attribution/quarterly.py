@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from panelcare.attribution.params import Params
 from web.attribution.datasets import read_dataset
 from web.attribution.models import Dataset, DatasetKind
+from web.dashboard.charts import rate_against_goal_chart
 from web.dashboard.figures import STRATA
 from web.regions.models import Region, Rls
 
@@ -617,30 +618,7 @@ def vega_charts(report: Quarterly) -> dict[str, dict[str, Any]]:
     import altair as alt
 
     data = chart_data(report)
-    rate_values = [{"rls": name, "rate": rate or 0.0} for name, rate in data["rate"]]
-    rate = alt.layer(
-        alt.Chart(alt.Data(values=rate_values))
-        .mark_bar()
-        .encode(
-            x=alt.X(
-                "rate:Q",
-                title=_("Registration rate"),
-                axis=alt.Axis(format="%"),
-                scale=alt.Scale(domain=[0, 1]),
-            ),
-            y=alt.Y("rls:N", title=None),
-            color=alt.condition(
-                alt.datum.rate > report.goal, alt.value("#1b7a3a"), alt.value("#a14a00")
-            ),
-            tooltip=[
-                alt.Tooltip("rls:N", title=_("RLS")),
-                alt.Tooltip("rate:Q", title=_("Registration rate"), format=".1%"),
-            ],
-        ),
-        alt.Chart(alt.Data(values=[{"goal": report.goal}]))
-        .mark_rule(color="#1d2733", strokeDash=[4, 3])
-        .encode(x="goal:Q"),
-    ).properties(width="container", height=alt.Step(28))
+    rate = rate_against_goal_chart(list(data["rate"]), report.goal)
 
     def stacked(rows: list, series: list[str], title: str) -> dict[str, Any]:
         values = [
@@ -695,7 +673,7 @@ def vega_charts(report: Quarterly) -> dict[str, dict[str, Any]]:
         .encode(x="cap:Q"),
     ).properties(width="container", height=alt.Step(28))
     return {
-        "rate": rate.to_dict(),
+        "rate": rate,
         "strata": stacked(data["strata"], data["strata_series"], _("Registered patients")),
         "vulnerable": vulnerable.to_dict(),
         "seniority": stacked(data["seniority"], data["seniority_series"], _("Group")),

@@ -20,8 +20,15 @@ def _spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
 
 
 def registration_rate_chart(rows: list[RlsRegistration]) -> dict[str, Any]:
-    data = [{"rls": row.name, "rate": round(row.rate or 0.0, 4), "goal": row.goal} for row in rows]
     goal = rows[0].goal if rows else 0.85
+    return rate_against_goal_chart([(row.name, row.rate) for row in rows], goal)
+
+
+def rate_against_goal_chart(rates: list[tuple[str, float | None]], goal: float) -> dict[str, Any]:
+    """Registration rate per territory ``(name, rate)``, green above ``goal`` (the region's
+    goal is "over 85 %", strictly), with the goal drawn as a rule; shared with the
+    attribution's quarterly tables."""
+    data = [{"rls": name, "rate": round(rate or 0.0, 4)} for name, rate in rates]
     bars = (
         alt.Chart(alt.Data(values=data))
         .mark_bar()

@@ -1,34 +1,26 @@
-"""A test helper: an approved run of the tiny demo, made without the runs' service.
+"""Test helpers: an approved run of the tiny demo, and logging a client in.
 
 The letters, the follow-up and the quarterly tables read an approved run's plan folder;
-their tests build one here, straight from the engine, so they do not depend on the runs'
-pages and tasks:
+their tests make one through the runs' services, as the pages do:
 
     load_tiny_demo()
-    run = approved_run(rls=Rls.objects.get(code="0111"))
+    run = approved_run(rls=Rls.objects.get(code="0115"))
     plan = store.read_plan(run.folder / "plan")
 """
 
 from __future__ import annotations
 
 import datetime
-import shutil
-import tempfile
-from pathlib import Path
 from typing import Any
 
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from panelcare.attribution import io, outputs, solve, store
-from panelcare.attribution.params import load_params
-from web.attribution.datasets import read_dataset
+from web.attribution import runs
 from web.attribution.models import Dataset, DatasetKind, Run, RunStatus
 from web.regions.models import Region, Rls
 
-__all__ = ["approved_run"]
+__all__ = ["approved_run", "login"]
 
 
 def approved_run(
@@ -40,46 +32,24 @@ def approved_run(
     approved_at: datetime.datetime | None = None,
     user: Any = None,
 ) -> Run:
-    """A run of ``rls`` (the whole region when None) on the current physicians and
-    waiting-list versions, planned with the default parameters, its plan folder written
-    at ``run.folder / "plan"`` and its summary filled; ``status`` APPROVED (by the DRMG)
-    unless told otherwise."""
+    """A run of ``rls`` (the whole region when None) made by the services the pages use
+    (``runs.start_run``, its task run at once, then ``runs.approve_run``) with the default
+    parameters on the current versions; ``status`` APPROVED (by the DRMG) unless told
+    otherwise (DONE: not approved), ``approved_at`` set afterwards when given."""
     region = region or (rls.region if rls else Region.objects.get())
-    physicians = Dataset.current(region, DatasetKind.PHYSICIANS)
-    waitlist = Dataset.current(region, DatasetKind.WAITLIST)
-    assert physicians is not None and waitlist is not None, "load_tiny_demo() first"
+    assert Dataset.current(region, DatasetKind.WAITLIST) is not None, "load_tiny_demo() first"
     user = user or User.objects.get(username="drmg")
-    run_date = run_date or timezone.localdate()
-    run = Run.objects.create(
-        region=region,
-        rls=rls,
-        title=f"Test run {rls.code if rls else region.code}",
-        run_date=run_date,
-        physicians=physicians,
-        waitlist=waitlist,
-        status=RunStatus.RUNNING,
-        created_by=user,
-    )
-    # The test database rolls back, the data folder does not: a pk may come back.
-    shutil.rmtree(run.folder, ignore_errors=True)
-    run.folder.mkdir(parents=True)
-    with tempfile.TemporaryDirectory() as folder:
-        inputs = Path(folder)
-        for kind, dataset in ((DatasetKind.PHYSICIANS, physicians), ("waitlist", waitlist)):
-            table = read_dataset(dataset)
-            if rls is not None:
-                table = table.filter(pc.equal(table.column("rls_id"), rls.code))
-            pq.write_table(table, inputs / f"{kind}.parquet")
-        doctors, orphans = io.read_inputs(inputs)
-    plan = solve.plan(doctors, orphans, load_params(None), run_date, workers=1)
-    store.write_plan(plan, run.folder / "plan")
-    run.summary = outputs.summary(plan)
-    run.status = status
-    run.finished_at = timezone.now()
+    run = runs.start_run(user, rls, {}, run_date or timezone.localdate())
+    run.refresh_from_db()
+    assert run.status == RunStatus.DONE, run.error
     if status == RunStatus.APPROVED:
-        run.approved_by = user
-        run.approved_at = approved_at or timezone.now()
-    run.save()
+        run = runs.approve_run(user, run)
+        if approved_at is not None:
+            Run.objects.filter(pk=run.pk).update(approved_at=approved_at)
+            run.refresh_from_db()
+    elif status != RunStatus.DONE:
+        Run.objects.filter(pk=run.pk).update(status=status)
+        run.refresh_from_db()
     return run
 
 

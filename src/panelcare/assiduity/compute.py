@@ -19,20 +19,24 @@ agreement row is in force on day ``d`` when ``start_date <= d`` and (``end_date`
 The shape of the computation (each choice measured on the province's 50 M visits):
 
 * visits are filtered to the year first (a date range, which Parquet statistics prune);
-* two joins touch the visits: the registration in force (on the patient; registrations
-  are first cut where their physician's GMF membership changes, so the row also tells
-  whether the physician is a member that day) and the provider's *link* to that physician
-  (:class:`Link`: a small table of who counts for whom, when and where, built from the
-  memberships, sites, partnerships, practice groups and agreements, with overlapping
-  periods merged so that at most one row ever matches and no visit is counted twice);
+* two joins touch the visits: the registration in force (on the patient) and the
+  provider's *link* to that physician (:class:`Link`: a small table of who counts for
+  whom, when and where, built from the memberships, sites, partnerships, practice groups
+  and agreements, with overlapping periods merged so that at most one row ever matches
+  and no visit is counted twice); the link also tells whether a physician's own visit
+  was made as a GMF member (SELF, at the GMF's sites) or not (SELF_NON_MEMBER), so the
+  counts need no membership column on the registrations (the explanations cut the
+  registrations where the physician's membership changes, to name the GMF);
 * the reasons are small integers (the position in :data:`REASONS`), so that "counted"
   and "assiduous" are comparisons; names are only attached for :func:`visit_outcomes`;
-* :func:`physician_rates` aggregates the classified visits once, by the one physician each
-  visit can count for (the registering physician, or the physician who made a pregnancy
-  follow-up of another's patient);
-* for the rates, the visits excluded by the visit alone are filtered out before the joins;
-  short lists of names are chains of equalities (DuckDB turns an IN list into a join), the
-  excluded billing codes, long, one IN list of every way they may be written.
+* :func:`physician_rates` aggregates the visits once, by the one physician each visit
+  can count for (the registering physician, or the physician who made a pregnancy
+  follow-up of another's patient), each visit's outcome given by one case expression;
+* for the rates, the visits excluded by the visit alone are filtered out before the joins,
+  by a case expression (DuckDB then tests the billing codes and emergency flags only on
+  the visits that reach them); short lists of names are chains of equalities (DuckDB turns
+  an IN list into a join), the excluded billing codes, long, one IN list of every way they
+  may be written.
 """
 
 from __future__ import annotations
@@ -163,17 +167,12 @@ def rates_of(
     scale = rules.scale_for(year)
     counts = _visit_counts(_joined(tables, year, rules, physician_id=physician_id, counting=True))
 
-    # Each use of the registrations reads the file with its own columns: a shared
-    # subquery would be materialised by DuckDB (millions of rows) instead of streamed.
-    registrations = clip(
-        tables.registrations.select("patient_id", "physician_id", "start_date", "end_date"), span
-    )
+    registered = _registered(tables, span)
     if physician_id is not None:
-        registrations = registrations.filter(registrations.physician_id == physician_id)
-    registered = registrations.group_by("physician_id").aggregate(
-        registered_patients=registrations.patient_id.nunique()
+        registered = registered.filter(registered.physician_id == physician_id)
+    registered = registered.select(
+        reg_physician=registered.physician_id, registered_patients=registered.registered_patients
     )
-    registered = registered.rename(reg_physician="physician_id")
 
     joined = registered.outer_join(counts, registered.reg_physician == counts.physician_id)
     rows = joined.select(
@@ -181,17 +180,21 @@ def rates_of(
         registered_patients=joined.registered_patients.fill_null(0),
         counted_visits=joined.counted_visits.fill_null(0),
         assiduous_visits=joined.assiduous_visits.fill_null(0),
-        pregnancy_credits=joined.pregnancy_credits.fill_null(0),
     )
-    # A physician with no registration is listed for the pregnancy follow-ups credited to
-    # them; one whose pregnancy visits were all excluded is not.
-    rows = rows.filter((rows.registered_patients > 0) | (rows.pregnancy_credits > 0))
+    # Every row is a physician with a registration during the year or one credited with a
+    # pregnancy follow-up: the counts only hold the visits that pass the exclusions of the
+    # visit alone, so a physician who appears there without registrations (as the maker of
+    # a follow-up, always counted) has a counted visit, and one whose follow-ups were all
+    # excluded does not appear.
     if physician_id is not None:
         rows = rows.filter(rows.physician_id == physician_id)
 
     deemed = _drmg_deemed(tables, span)
+    # A view, so that Ibis joins the combined rows (their physician_id is computed) rather
+    # than adding the notices to the join above.
+    rows = rows.view()
     rows = rows.left_join(deemed, rows.physician_id == deemed.deemed_physician).select(
-        *(column for column in rows.columns if column != "pregnancy_credits"),
+        *rows.columns,
         drmg_deemed=deemed.deemed_physician.notnull(),
     )
 
@@ -294,7 +297,7 @@ def _joined(
         # A visit excluded by the visit alone counts for nobody (the pregnancy row of its
         # maker is subject to the same exclusions), so the rates never need it: dropping
         # it before the joins spares them about a tenth of the year's visits.
-        visits = visits.filter(visit_rules.none().fill_null(False))
+        visits = visits.filter(visit_rules.passes())
         exclusion = ibis.null("int8")
     else:
         exclusion = visit_rules.first()
@@ -311,10 +314,16 @@ def _joined(
     )
 
     # The one large join: the registration in force on the visit date (at most one per
-    # patient and day), already cut by the physician's GMF membership periods.
-    pieces = _registration_pieces(registrations, timeline).rename(
-        reg_patient="patient_id", reg_start="start_date", reg_end="end_date"
-    )
+    # patient and day). For the explanations it is cut by the physician's GMF membership
+    # periods, to tell the physician's GMF that day; the counts read that from the link
+    # (SELF or SELF_NON_MEMBER), which spares the large join a column and a cut.
+    if counting:
+        pieces = registrations.select(
+            "patient_id", "physician_id", "start_date", "end_date", registration_site="site_id"
+        )
+    else:
+        pieces = _registration_pieces(registrations, timeline)
+    pieces = pieces.rename(reg_patient="patient_id", reg_start="start_date", reg_end="end_date")
     joined = visits.join(
         pieces,
         [
@@ -323,10 +332,14 @@ def _joined(
             visits.visit_date < pieces.reg_end,
         ],
         how="inner" if counting else "left",
-    ).select(*visits.columns, "physician_id", "registration_site", "gmf_id")
+    ).select(
+        *visits.columns, "physician_id", "registration_site", *([] if counting else ["gmf_id"])
+    )
 
     # The provider's link to that physician on that day (and at that place, for the links
-    # that only hold at the sites of the physician's GMF): at most one row matches.
+    # that only hold at the sites of the physician's GMF): at most one row matches. The
+    # place is tested as a case, not "no site or the same site": DuckDB evaluates this
+    # condition on every candidate row of every visit, and the case is the cheaper form.
     links = _links(tables, span, rules, memberships, timeline).rename(
         link_physician="physician_id",
         link_provider="provider_id",
@@ -339,7 +352,7 @@ def _joined(
             joined.physician_id == links.link_physician,
             joined.provider_id == links.link_provider,
             joined.provider_kind == links.link_kind,
-            links.link_site.isnull() | (links.link_site == joined.site_id),
+            ibis.ifelse(links.link_site.isnull(), True, links.link_site == joined.site_id),
             links.start_date <= joined.visit_date,
             joined.visit_date < links.end_date,
         ],
@@ -418,6 +431,7 @@ class Link(IntEnum):
     SMALL_GMF_R = 5  # a member of a small GMF-R with an agreement with D's GMF, at a site of it
     PEER_COLLEAGUE = 6  # non-member D: a physician of D's practice group, anywhere
     PEER_IPS = 7  # non-member D: an IPS partnered with D, anywhere
+    SELF_NON_MEMBER = 8  # non-member D, anywhere (counts at the registration site)
 
 
 def _code(reason: str) -> ir.IntegerValue:
@@ -525,6 +539,30 @@ def _gmf_r_ids(tables: AssiduityTables) -> ir.Table:
     return sites.filter(sites.kind == GMF_R).select(gmf_r_id="gmf_id").distinct()
 
 
+def _registered(tables: AssiduityTables, span: Span) -> ir.Table:
+    """Per physician with a registration in force during the year: ``physician_id``,
+    ``registered_patients`` (the patients registered with them on some day of the year)
+    and ``last_day_patients`` (on 31 December).
+
+    One pass over the registrations for the rates, the GMF-R rule and the links; the
+    result is small (a row per physician), so DuckDB keeps it once for all three.
+    """
+    registrations = clip(
+        tables.registrations.select("patient_id", "physician_id", "start_date", "end_date"), span
+    )
+    last = ibis.literal(span.last)
+    on_last_day = (registrations.start_date <= last) & (last < registrations.end_date)
+    # A patient registered twice with one physician during the year is one patient (and is
+    # registered with them at most once on 31 December).
+    pairs = registrations.group_by(["physician_id", "patient_id"]).aggregate(
+        on_last_day=on_last_day.cast("int64").max()
+    )
+    return pairs.group_by("physician_id").aggregate(
+        registered_patients=pairs.patient_id.count(),
+        last_day_patients=pairs.on_last_day.sum(),
+    )
+
+
 def _small_gmf_r(
     tables: AssiduityTables, span: Span, rules: Rules, memberships: ir.Table
 ) -> ir.Table:
@@ -540,14 +578,9 @@ def _small_gmf_r(
     def on_last_day(table: ir.Table) -> ir.BooleanValue:
         return (table.start_date <= last) & (last < table.end_date)
 
-    registrations = tables.registrations.select("physician_id", "start_date", "end_date")
-    registrations = registrations.filter(
-        (registrations.start_date <= last)
-        & (registrations.end_date.isnull() | (last < registrations.end_date))
-    )
-    # Per physician first: a patient has one registration a day, so the sums are exact and
-    # no distinct runs over the registrations.
-    per_physician = registrations.group_by("physician_id").aggregate(patients=ibis._.count())
+    # Per physician first: a patient has one registration a day, so the sums are exact.
+    registered = _registered(tables, span)
+    per_physician = registered.select("physician_id", patients=registered.last_day_patients)
     members = memberships.filter(on_last_day(memberships)).select(
         member="physician_id", member_gmf="gmf_id"
     )
@@ -728,7 +761,9 @@ def _links(
 def _peer_links(tables: AssiduityTables, span: Span, timeline: ir.Table) -> ir.Table:
     """Links of a non-member physician D, while D is not a GMF member: physician_id,
     provider_id, provider_kind, start_date, end_date, link (PEER_COLLEAGUE: a physician of
-    D's practice group, EP 40 6.02 C or 11.03 E; PEER_IPS: an IPS partnered with D)."""
+    D's practice group, EP 40 6.02 C or 11.03 E; PEER_IPS: an IPS partnered with D;
+    SELF_NON_MEMBER: D themself, for each physician with a registration in the year, so
+    that the counts tell a non-member's own visit from a member's without the GMF)."""
     groups = clip(tables.practice_groups, span)
     other = groups.rename(
         o_physician="physician_id", o_group="group_id", o_start="start_date", o_end="end_date"
@@ -755,8 +790,19 @@ def _peer_links(tables: AssiduityTables, span: Span, timeline: ir.Table) -> ir.T
         .rename(provider_id="ips_id")
         .mutate(provider_kind=ibis.literal(IPS), link=ibis.literal(int(Link.PEER_IPS), "int8"))
     )
+    registered = _registered(tables, span)
+    themselves = registered.select(
+        "physician_id",
+        provider_id=registered.physician_id,
+        provider_kind=ibis.literal(PHYSICIAN),
+        start_date=ibis.literal(span.first),
+        end_date=ibis.literal(span.after),
+        link=ibis.literal(int(Link.SELF_NON_MEMBER), "int8"),
+    )
     columns = ["physician_id", "provider_id", "provider_kind", "start_date", "end_date", "link"]
-    peers = ibis.union(colleagues.select(*columns), partners.select(*columns))
+    peers = ibis.union(
+        colleagues.select(*columns), partners.select(*columns), themselves.select(*columns)
+    )
     # Keep the days D is not a member: all of them for a physician with no membership, the
     # segments without a GMF for the others.
     segments = timeline.rename(
@@ -948,17 +994,26 @@ class _VisitRules:
             else_=ibis.null("int8"),
         )
 
-    def none(self) -> ir.BooleanValue:
-        """True when no exclusion applies (null when the provider kind or the setting is
-        missing: excluded too): the conditions of :meth:`first` as one expression."""
-        er_excluded = self.er & (
-            self.priority | self.admitted | self.repeat | self.referred | self.death
-        )
-        return (
-            self.eligible_provider
-            & self.eligible_setting
-            & ~self.excluded_billing_code
-            & ~er_excluded
+    def passes(self) -> ir.BooleanValue:
+        """True when no exclusion applies, false otherwise (also when the provider kind or
+        the setting is missing): the conditions of :meth:`first` as one expression.
+
+        Written as a case rather than one conjunction: DuckDB evaluates each branch on
+        the rows that reach it, so the billing codes and the emergency flags are only
+        looked at for the visits of eligible providers and settings (the flags, for the
+        emergency visits alone), where a conjunction computes every term on every visit.
+        """
+        er_excluded = self.priority | self.admitted | self.repeat | self.referred | self.death
+        return ibis.cases(
+            (
+                self.eligible_provider & self.eligible_setting,
+                ibis.cases(
+                    (self.excluded_billing_code, False),
+                    (self.er, ~er_excluded),
+                    else_=True,
+                ),
+            ),
+            else_=False,
         )
 
 
@@ -1002,39 +1057,54 @@ def _with_reasons(t: ir.Table) -> ir.Table:
 
 
 def _visit_counts(joined: ir.Table) -> ir.Table:
-    """counted_visits, assiduous_visits and pregnancy_credits per physician, in one pass
+    """counted_visits and assiduous_visits per physician, in one pass
     over the visits of :func:`_joined` with ``counting``.
 
     The reasons of :func:`_with_reasons`, reduced to what a count needs (the visits it
-    reads are registered and pass the exclusions of the visit alone): two conditions
-    instead of a thirteen-way case on 40 million rows. A visit counts for one physician
-    at most: the registering physician, or, for a pregnancy follow-up of another
-    physician's patient, the physician who made it (the registering physician's row is
-    then excluded). So one grouping key suffices.
+    reads are registered and pass the exclusions of the visit alone): one case giving
+    each visit's outcome (0 not counted, 1 counted, 2 assiduous) instead of a
+    thirteen-way case on 40 million rows; as one case, DuckDB tests each condition only
+    on the visits the earlier ones left, and compares no string twice. A visit counts
+    for one physician at most: the registering physician, or the physician who made a
+    pregnancy follow-up (the registering physician's row is then excluded when that is
+    someone else). So one grouping key suffices.
     """
     t = joined
     own = (t.provider_kind == PHYSICIAN) & (t.provider_id == t.physician_id)
-    at_registration_site = (t.site_id == t.registration_site).fill_null(False)
-    link = t.link.fill_null(0)
-    # A member's own visit counts at the sites of their GMF (a SELF link there), a
-    # non-member's at the patient's registration site; another provider's unless an
-    # agreement link excludes it. Every pregnancy follow-up counts, for its maker.
-    own_counts = ibis.ifelse(t.gmf_id.notnull(), link == Link.SELF, at_registration_site)
-    agreement = (link == Link.SERVICE_AGREEMENT) | (link == Link.SMALL_GMF_R)
-    counted = t.pregnancy | ibis.ifelse(own, own_counts, ~agreement)
-    group = (link == Link.GMF_COLLEAGUE) | (link == Link.GMF_IPS)
-    peer = (link == Link.PEER_COLLEAGUE) | (link == Link.PEER_IPS)
-    assiduous = t.pregnancy | ibis.ifelse(own, own_counts, group | (peer & at_registration_site))
+    at_registration_site = t.site_id == t.registration_site
+    link = t.link
+    excluded, counted, assiduous = 0, 1, 2
+    outcome = ibis.cases(
+        # Every pregnancy follow-up counts, for its maker.
+        (t.pregnancy, assiduous),
+        # A member's own visit counts at the sites of their GMF (a SELF link there), a
+        # non-member's (a SELF_NON_MEMBER link) at the patient's registration site.
+        (
+            own,
+            ibis.cases(
+                (link == Link.SELF, assiduous),
+                ((link == Link.SELF_NON_MEMBER) & at_registration_site, assiduous),
+                else_=excluded,
+            ),
+        ),
+        # Another provider's visit counts unless an agreement link excludes it.
+        (link.isnull(), counted),
+        ((link == Link.SERVICE_AGREEMENT) | (link == Link.SMALL_GMF_R), excluded),
+        ((link == Link.GMF_COLLEAGUE) | (link == Link.GMF_IPS), assiduous),
+        (
+            ((link == Link.PEER_COLLEAGUE) | (link == Link.PEER_IPS)) & at_registration_site,
+            assiduous,
+        ),
+        else_=counted,
+    )
     rows = t.select(
-        physician_id=ibis.ifelse(t.pregnancy & ~own, t.provider_id, t.physician_id),
-        counted=counted.cast("int64"),
-        assiduous=assiduous.cast("int64"),
-        pregnancy=t.pregnancy.cast("int64"),
+        # The maker of a pregnancy follow-up is the registering physician or gets the credit.
+        physician_id=ibis.ifelse(t.pregnancy, t.provider_id, t.physician_id),
+        outcome=outcome,
     )
     return rows.group_by("physician_id").aggregate(
-        counted_visits=rows.counted.sum(),
-        assiduous_visits=rows.assiduous.sum(),
-        pregnancy_credits=rows.pregnancy.sum(),
+        counted_visits=(rows.outcome >= counted).cast("int64").sum(),
+        assiduous_visits=(rows.outcome == assiduous).cast("int64").sum(),
     )
 
 

@@ -321,6 +321,21 @@ def test_it_counts_the_gmf_r_coverage_on_31_december(tmp_path):
     assert reasons[visit] == "gmf_r_small_agreements"
 
 
+def test_it_counts_a_patient_registered_part_of_the_year_once_on_31_december(tmp_path):
+    # Threshold 3: M's patient and D's p1 are registered all year; "back" left M in March
+    # and came back in October, so is M's on 31 December once: 3 patients, not small.
+    rules = small_threshold(tmp_path, 3)
+    case = gmf_r_case(2)
+    case.register("back", "M", start="2016-01-01", end=f"{YEAR}-03-01")
+    case.register("back", "M", start=f"{YEAR}-10-01")
+    visit = case.visit("p1", "F", site="S1", setting="gmf")
+    reasons = {
+        r["visit_id"]: r["reason"] for r in case.outcomes(rules=rules) if r["physician_id"] == "D"
+    }
+    assert reasons[visit] == "other_provider"
+    assert case.rate("M", rules=rules)["registered_patients"] == 2
+
+
 ORDER = [
     # (a visit to which two or more exclusions apply, the first in the rules' order)
     ({"kind": "other", "setting": "other"}, "ineligible_provider"),

@@ -194,7 +194,10 @@ def test_it_counts_the_patients_whose_registration_overlaps_the_year():
     case.register("twice", "D", start="2016-01-01", end=f"{YEAR}-03-01")
     case.register("twice", "D", start=f"{YEAR}-06-01")
     case.register("elsewhere", "E")
-    assert case.rate("D")["registered_patients"] == 3
+    # In force all year: counted by physician alone, next to the distinct others.
+    case.register("all_year", "D", start="2016-01-01")
+    case.register("all_year_too", "D", start=f"{YEAR}-01-01", end=f"{YEAR + 1}-01-01")
+    assert case.rate("D")["registered_patients"] == 5
 
 
 def test_it_counts_visits_of_the_year_only():

@@ -550,16 +550,21 @@ def _registered(tables: AssiduityTables, span: Span) -> ir.Table:
     registrations = clip(
         tables.registrations.select("patient_id", "physician_id", "start_date", "end_date"), span
     )
-    last = ibis.literal(span.last)
+    first, after, last = (ibis.literal(day) for day in (span.first, span.after, span.last))
+    # A patient registered twice with one physician during the year is one patient, so the
+    # patients are counted by (physician, patient); but a registration in force all year is
+    # the patient's only one that year (a patient has one registration a day, the
+    # contract), so those rows, most of them, are counted by physician alone: a few
+    # hundred thousand groups instead of millions, about a second less on a province.
+    all_year = (registrations.start_date == first) & (registrations.end_date == after)
     on_last_day = (registrations.start_date <= last) & (last < registrations.end_date)
-    # A patient registered twice with one physician during the year is one patient (and is
-    # registered with them at most once on 31 December).
-    pairs = registrations.group_by(["physician_id", "patient_id"]).aggregate(
-        on_last_day=on_last_day.cast("int64").max()
-    )
-    return pairs.group_by("physician_id").aggregate(
-        registered_patients=pairs.patient_id.count(),
-        last_day_patients=pairs.on_last_day.sum(),
+    groups = registrations.group_by(
+        "physician_id", patient=ibis.ifelse(all_year, ibis.null("string"), registrations.patient_id)
+    ).aggregate(rows=ibis._.count(), on_last_day=ibis._.count(where=on_last_day))
+    return groups.group_by("physician_id").aggregate(
+        registered_patients=ibis.ifelse(groups.patient.isnull(), groups.rows, 1).sum(),
+        # At most one registration of a patient is in force on 31 December.
+        last_day_patients=groups.on_last_day.sum(),
     )
 
 
@@ -1102,9 +1107,12 @@ def _visit_counts(joined: ir.Table) -> ir.Table:
         physician_id=ibis.ifelse(t.pregnancy, t.provider_id, t.physician_id),
         outcome=outcome,
     )
-    return rows.group_by("physician_id").aggregate(
-        counted_visits=(rows.outcome >= counted).cast("int64").sum(),
-        assiduous_visits=(rows.outcome == assiduous).cast("int64").sum(),
+    # Counted by (physician, outcome) first: a count per group is cheaper on 40 million
+    # rows than two sums of conditions, and leaves three rows per physician to add up.
+    per_outcome = rows.group_by(["physician_id", "outcome"]).aggregate(visits=ibis._.count())
+    return per_outcome.group_by("physician_id").aggregate(
+        counted_visits=per_outcome.visits.sum(where=per_outcome.outcome >= counted),
+        assiduous_visits=per_outcome.visits.sum(where=per_outcome.outcome == assiduous),
     )
 
 

@@ -18,7 +18,7 @@ The checks (:func:`open_tables` with ``validate=True``) run before any result is
 and stop at the first problem, which :class:`AssiduityInputError` names by file, row and
 column. Each table costs one aggregate query over its file (on Parquet, the columns'
 statistics and distinct values spare most of it), plus one window over the registrations
-and the GMF memberships for the overlap rules: about 1.5 s for a province on 2 cores.
+and the GMF memberships for the overlap rules: about 0.9 s for a province on 2 cores.
 """
 
 from __future__ import annotations

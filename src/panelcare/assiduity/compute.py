@@ -555,7 +555,7 @@ def _registered(tables: AssiduityTables, span: Span) -> ir.Table:
     # patients are counted by (physician, patient); but a registration in force all year is
     # the patient's only one that year (a patient has one registration a day, the
     # contract), so those rows, most of them, are counted by physician alone: a few
-    # hundred thousand groups instead of millions, about a second less on a province.
+    # hundred thousand groups instead of millions (0.3 s less on a province).
     all_year = (registrations.start_date == first) & (registrations.end_date == after)
     on_last_day = (registrations.start_date <= last) & (last < registrations.end_date)
     groups = registrations.group_by(

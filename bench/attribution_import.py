@@ -94,11 +94,11 @@ def child(path: Path, work: Path) -> int:
 
     from panelcare.attribution.tables import canonical
     from web.accounts.models import Role
-    from web.attribution import imports
-    from web.attribution.datasets import store_dataset
-    from web.attribution.models import ImportStatus
     from web.regions.models import Region, Rls
     from web.regions.testing import make_user
+    from web.tables import services
+    from web.tables.models import ImportStatus
+    from web.tables.store import store_dataset
 
     call_command("migrate", verbosity=0)
     region = Region.objects.create(code="99", name="Bench")
@@ -112,11 +112,17 @@ def child(path: Path, work: Path) -> int:
 
     started = time.perf_counter()
     with path.open("rb") as handle:
-        job = imports.stage_upload(drmg, "waitlist", File(handle, name=f"gamf{path.suffix}"))
+        job = services.do_stage_upload(
+            "waitlist",
+            File(handle, name=f"gamf{path.suffix}"),
+            region=region,
+            scope=[],
+            acting_user=drmg,
+        )
     staged = time.perf_counter()
     if job.status != ImportStatus.READY:
         sys.exit(f"the import is {job.status}: {job.errors[:3]}")
-    imports.apply_import(drmg, job)
+    services.do_apply_import(job, acting_user=drmg)
     finished = time.perf_counter()
     job.refresh_from_db()
     if job.status != ImportStatus.APPLIED:

@@ -78,6 +78,7 @@ def test_it_writes_the_rates_in_the_spec_columns(data_dir, tmp_path):
     assert "3 physicians written" in result.stdout
 
 
+@pytest.mark.slow  # the synthetic tiny region, written as CSV and Parquet
 def test_it_gives_the_same_rates_from_parquet_as_from_csv(tiny, tmp_path):
     from_csv, from_parquet = tmp_path / "csv.csv", tmp_path / "parquet.csv"
     assert compute(tiny["csv"], from_csv, year=2025).exit_code == 0
@@ -102,6 +103,7 @@ def test_it_explains_a_physician_visit_by_visit(data_dir, tmp_path):
     assert "2 visits written" in result.stdout
 
 
+@pytest.mark.slow  # the synthetic tiny region, written as CSV and Parquet
 def test_it_explains_a_physician_of_the_synthetic_region(tiny, tmp_path):
     rates, visits = tmp_path / "rates.csv", tmp_path / "visits.csv"
     assert compute(tiny["parquet"], rates, year=2025).exit_code == 0

@@ -263,12 +263,15 @@ def test_it_names_an_unknown_setting(tmp_path):
 
 
 def test_it_accepts_the_setting_other(tmp_path):
-    open_tables(folder(tmp_path, visits({"setting": "other"})))
+    tables = open_tables(folder(tmp_path, visits({"setting": "other"})))
+    assert tables.visits.to_pyarrow()["setting"].to_pylist() == ["other"]
 
 
 def test_it_accepts_a_setting_the_caller_adds(tmp_path):
     data_dir = folder(tmp_path, visits({"setting": "telemedicine"}))
-    open_tables(data_dir, settings=["gmf", "other", "telemedicine"])
+    assert refused(data_dir).column == "setting"
+    tables = open_tables(data_dir, settings=["gmf", "other", "telemedicine"])
+    assert tables.visits.to_pyarrow()["setting"].to_pylist() == ["telemedicine"]
 
 
 def test_it_names_an_unknown_provider_kind(tmp_path):
@@ -412,7 +415,9 @@ def test_it_names_the_later_row_in_the_file_even_when_it_starts_first(tmp_path):
 def test_it_accepts_a_registration_starting_the_day_the_previous_one_ends(tmp_path):
     # Half-open periods: the first is out of force on 2018-06-01, the second starts then.
     rows = [registration("0111", "2017-01-01", "2018-06-01"), registration("0111", "2018-06-01")]
-    open_tables(folder(tmp_path, registration_rows=rows))
+    tables = open_tables(folder(tmp_path, registration_rows=rows))
+    starts = tables.registrations.to_pyarrow()["start_date"].to_pylist()
+    assert starts == [datetime.date(2017, 1, 1), datetime.date(2018, 6, 1)]
 
 
 def test_it_names_the_row_where_the_first_overlap_appears(tmp_path):
@@ -431,7 +436,8 @@ def test_it_names_the_row_where_the_first_overlap_appears(tmp_path):
 def test_it_accepts_a_patient_with_many_registrations_in_a_row(tmp_path):
     starts = [f"{year}-0{month}-01" for year in range(2010, 2018) for month in (1, 5)]
     rows = [registration("0111", start, end) for start, end in itertools.pairwise(starts)]
-    open_tables(folder(tmp_path, registration_rows=list(reversed(rows))))
+    tables = open_tables(folder(tmp_path, registration_rows=list(reversed(rows))))
+    assert tables.registrations.count().execute() == len(starts) - 1 == 15
 
 
 def test_it_refuses_two_gmf_memberships_on_one_day(tmp_path):
@@ -446,7 +452,8 @@ def test_it_refuses_two_gmf_memberships_on_one_day(tmp_path):
 
 def test_it_accepts_a_membership_written_twice(tmp_path):
     membership = {"physician_id": "D1", "gmf_id": "G1", "start_date": "2017-01-01"}
-    open_tables(folder(tmp_path, gmf_memberships=[membership, membership]))
+    tables = open_tables(folder(tmp_path, gmf_memberships=[membership, membership]))
+    assert tables.gmf_memberships.to_pyarrow()["gmf_id"].to_pylist() == ["G1", "G1"]
 
 
 def test_it_finds_overlapping_registrations_in_parquet(tmp_path):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from cases import YEAR, Case, Runner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -32,6 +33,9 @@ DAYS = (
 SETTINGS = ("cabinet", "gmf", "gmf_r", "clsc", "domicile", "urgence_ch", "urgence_clsc", "other")
 CODES = ("00010", "09900", "98005", "15101", "9900", None)
 EXAMPLES = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# The @given functions are inside the tests (the queries are compiled once per test), so
+# hypothesis's plugin cannot see them: the module says it is hypothesis itself. About 35 s.
+pytestmark = [pytest.mark.hypothesis, pytest.mark.slow]
 
 
 def period(draw: Any) -> tuple[str, str | None]:

@@ -26,7 +26,8 @@ from panelcare.assiduity import (
     visit_outcomes,
 )
 
-pytestmark = pytest.mark.spark
+# A JVM and a Spark session: about a minute.
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ not about the rule under test is valid, so the error named is the one the test p
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,9 @@ from panelcare.attribution.io import (
     PHYSICIAN_COLUMNS,
     WAITLIST_COLUMNS,
     AttributionInputError,
+    inputs_from_arrow,
+    orphans_from_arrow,
+    physicians_from_arrow,
     read_inputs,
 )
 from panelcare.errors import InputError
@@ -535,3 +539,104 @@ def test_it_reads_a_province_and_finds_a_duplicate_in_its_last_row(tmp_path):
     error = refused(tmp_path)
     assert (error.row, error.column) == (n_patients, "patient_id")
     assert "duplicate patient_id P00000007: also on row 8" in str(error)
+
+
+# --------------------------------------------------------------------------- in memory
+
+
+def text_table(rows: list[dict[str, str]], columns) -> pa.Table:
+    """``rows`` as an Arrow table of text cells, as a CSV file would hold them."""
+    return pa.table(
+        {column: pa.array([row[column] for row in rows], pa.string()) for column in columns}
+    )
+
+
+def test_it_reads_tables_in_memory_as_it_reads_the_same_files(tmp_path):
+    doctors = physician_rows({}, {"amp_target": "250", "departing_on": "2026-12-15"})
+    patients = patient_rows({}, {"priority": "A", "previous_physician_id": "D001"})
+    from_files = read_inputs(folder(tmp_path, doctors, patients))
+    from_memory = inputs_from_arrow(
+        text_table(doctors, PHYSICIAN_COLUMNS), text_table(patients, WAITLIST_COLUMNS)
+    )
+    for file_table, memory_table in zip(from_files, from_memory, strict=True):
+        for name, values in vars(file_table).items():
+            assert values.dtype == getattr(memory_table, name).dtype, name
+            np.testing.assert_array_equal(values, getattr(memory_table, name), err_msg=name)
+    assert from_memory[0].amp_target.tolist() == [-1, 250]
+
+
+def test_it_reads_a_roster_with_the_contract_types_in_memory():
+    roster = pa.table(
+        {
+            "gmf_id": ["G1"],  # outside the contract: ignored
+            "physician_id": ["D001"],
+            "name": ["Dre Anne Caron"],
+            "rls_id": ["0111"],
+            "site_id": ["S001"],
+            "latitude": [48.449],
+            "longitude": [-68.523],
+            "registered": pa.array([400], pa.int64()),
+            "vulnerable": pa.array([120], pa.int64()),
+            "practice_start": pa.array([datetime.date(2015, 9, 1)], pa.date32()),
+            "birth_year": pa.array([1980], pa.int64()),
+            "amp_target": pa.array([None], pa.int64()),
+            "other_units": [0.5],
+            "mode": ["le304"],
+            "previous_assiduity": pa.array([None], pa.float64()),
+            "departing_on": pa.array([None], pa.date32()),
+        }
+    )
+    doctors = physicians_from_arrow(roster)
+    assert doctors.physician_id.tolist() == ["D001"] and doctors.mode.tolist() == ["le304"]
+    assert doctors.amp_target.tolist() == [-1] and np.isnan(doctors.previous_assiduity[0])
+    assert doctors.practice_start[0] == np.datetime64("2015-09-01")
+
+
+def test_it_names_the_table_row_and_column_of_a_wrong_cell_in_memory():
+    rows = patient_rows({}, {}, {"priority": "Z"})
+    with pytest.raises(AttributionInputError) as caught:
+        orphans_from_arrow(text_table(rows, WAITLIST_COLUMNS))
+    error = caught.value
+    assert (error.file, error.row, error.column, error.line) == ("waitlist", 3, "priority", None)
+    assert error.message == "expected one of A, B, C, D or E, got 'Z'"
+
+
+def test_it_refuses_a_duplicate_physician_in_memory_with_the_files_message(tmp_path):
+    rows = physician_rows({}, {"physician_id": "D001"})
+    with pytest.raises(AttributionInputError) as in_memory:
+        physicians_from_arrow(text_table(rows, PHYSICIAN_COLUMNS), name="roster v3")
+    from_file = refused(folder(tmp_path, rows))
+    assert (
+        in_memory.value.message == from_file.message == "duplicate physician_id D001: also on row 1"
+    )
+    assert str(in_memory.value).startswith("roster v3, row 2, column physician_id: ")
+
+
+def test_it_names_a_column_missing_from_a_table_in_memory():
+    table = text_table(physician_rows({}), [c for c in PHYSICIAN_COLUMNS if c != "mode"])
+    with pytest.raises(AttributionInputError) as caught:
+        physicians_from_arrow(table)
+    assert caught.value.column == "mode" and caught.value.file == "physicians"
+    assert caught.value.message.startswith("the table has no column mode (its columns: ")
+
+
+def test_it_refuses_numeric_ids_in_memory():
+    table = text_table(patient_rows({}), WAITLIST_COLUMNS)
+    table = table.set_column(0, "patient_id", pa.array([1], pa.int64()))
+    with pytest.raises(AttributionInputError) as caught:
+        orphans_from_arrow(table)
+    assert caught.value.column == "patient_id"
+    assert "a column of type int64: expected text" in caught.value.message
+
+
+def test_it_reads_a_table_in_several_chunks_as_one():
+    rows = patient_rows({}, {"priority": "A"}, {"vulnerable": "true"})
+    whole = orphans_from_arrow(text_table(rows, WAITLIST_COLUMNS))
+    chunked = pa.concat_tables(
+        [text_table(rows[:1], WAITLIST_COLUMNS), text_table(rows[1:], WAITLIST_COLUMNS)]
+    )
+    assert chunked.column("priority").num_chunks == 2
+    pieces = orphans_from_arrow(chunked)
+    for name, values in vars(whole).items():
+        np.testing.assert_array_equal(values, getattr(pieces, name), err_msg=name)
+    assert pieces.priority.tolist() == [2, 0, 2]

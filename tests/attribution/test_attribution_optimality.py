@@ -14,6 +14,7 @@ import datetime
 
 import highspy
 import numpy as np
+import pytest
 from builders import orphans, physicians
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -137,6 +138,8 @@ def in_flow_placed(result: Plan) -> np.ndarray:
 
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# 150 examples per property, each solved twice (the planner and the LP): about 7 s in all.
+pytestmark = pytest.mark.slow
 
 
 @SETTINGS

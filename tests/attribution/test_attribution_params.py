@@ -1,5 +1,6 @@
-"""Run parameters (panelcare.attribution.params): the packaged defaults, a user's file over
-them, every value checked with the file and key named, and the dump read back equal."""
+"""Run parameters (panelcare.attribution.params): the packaged defaults, a user's file or a
+mapping over them, every value checked with the file and key named, and the dump read back
+equal."""
 
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ import pytest
 
 from panelcare.attribution import params as params_module
 from panelcare.attribution.params import (
+    MAPPING_SOURCE,
     AttributionParamsError,
     Params,
     dump_params,
     load_params,
+    params_as_dict,
+    params_from_mapping,
 )
 from panelcare.errors import PanelcareError
 
@@ -195,3 +199,78 @@ def test_it_dumps_every_field():
     for spec in dataclasses.fields(Params):
         assert spec.name in text
     assert tomllib.loads(text)["category_weights"] == {}
+
+
+# --------------------------------------------------------------------------- in memory
+
+
+def test_it_reads_a_mapping_over_the_defaults():
+    loaded = params_from_mapping({"shortage": True, "group2_target": 1000})
+    assert (loaded.shortage, loaded.group2_target) == (True, 1000)
+    assert dataclasses.replace(loaded, shortage=False, group2_target=750) == Params()
+    assert params_from_mapping({}) == load_params()
+
+
+def test_it_keeps_the_default_of_a_key_set_to_none():
+    loaded = params_from_mapping({"exclude_below": None, "group1_threshold": None})
+    assert loaded.exclude_below is None and loaded.group1_threshold == 500
+
+
+def test_it_reads_tables_from_any_mapping():
+    loaded = params_from_mapping(
+        {"category_weights": {"home_care": 2}, "target_overrides": {"D0042": 400}}
+    )
+    assert dict(loaded.category_weights) == {"home_care": 2.0}
+    assert isinstance(loaded.category_weights["home_care"], float)
+    assert dict(loaded.target_overrides) == {"D0042": 400}
+
+
+@pytest.mark.parametrize(
+    ("line", "values"),
+    [
+        ("group2_targets = 1000", {"group2_targets": 1000}),
+        ('group1_threshold = "500"', {"group1_threshold": "500"}),
+        ("group2_target = 800", {"group2_target": 800}),
+        ("vulnerable_cap = 1.0", {"vulnerable_cap": 1.0}),
+        ("shortage = 1", {"shortage": 1}),
+        ("category_weights = 2", {"category_weights": 2}),
+        (
+            'category_weights = { "soins à domicile" = "2" }',
+            {"category_weights": {"soins à domicile": "2"}},
+        ),
+        ("target_overrides = { D0042 = -1 }", {"target_overrides": {"D0042": -1}}),
+        ("exclude_below = 500", {"exclude_below": 500}),
+    ],
+)
+def test_it_refuses_a_mapping_as_it_refuses_the_same_file(tmp_path, line, values):
+    from_file = refused(tmp_path, line + "\n")
+    with pytest.raises(AttributionParamsError) as caught:
+        params_from_mapping(values)
+    assert caught.value.file == MAPPING_SOURCE == "parameters"
+    assert (caught.value.key, caught.value.message) == (from_file.key, from_file.message)
+
+
+def test_it_names_the_source_it_is_given():
+    with pytest.raises(AttributionParamsError) as caught:
+        params_from_mapping({"stratum": 0}, source="run 42")
+    assert str(caught.value).startswith("run 42: stratum: must be a positive whole number")
+
+
+def test_it_refuses_a_table_key_that_is_not_text():
+    with pytest.raises(AttributionParamsError) as caught:
+        params_from_mapping({"target_overrides": {42: 400}})
+    assert caught.value.key == "target_overrides.42"
+
+
+def test_it_refuses_values_that_are_not_a_mapping():
+    with pytest.raises(AttributionParamsError, match="expected a mapping"):
+        params_from_mapping([("stratum", 250)])  # type: ignore[arg-type]
+
+
+def test_it_turns_parameters_into_json_ready_data_and_back():
+    params = Params(exclude_below=25, category_weights={"home_care": 2.0}, shortage=True)
+    values = params_as_dict(params)
+    assert list(values) == [spec.name for spec in dataclasses.fields(Params)]
+    assert values["yearly_cap_after_4_years"] is None
+    assert type(values["category_weights"]) is dict
+    assert params_from_mapping(values) == params

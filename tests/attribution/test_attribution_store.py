@@ -15,7 +15,7 @@ from panelcare.attribution import store
 from panelcare.attribution.io import read_inputs
 from panelcare.attribution.params import Params
 from panelcare.attribution.solve import plan as solve_plan
-from panelcare.attribution.store import PLAN_FILES, read_plan, write_plan
+from panelcare.attribution.store import PLAN_FILES, read_plan, read_plan_patients, write_plan
 from panelcare.errors import PanelcareError
 
 
@@ -180,3 +180,30 @@ def test_it_refuses_to_read_a_plan_whose_files_disagree(tmp_path):
     assignments.write_text(assignments.read_text().replace('"008"', '"018"'))
     with pytest.raises(PanelcareError, match="does not match the saved inputs"):
         read_plan(out)
+
+
+# --------------------------------------------------------------------------- patients
+
+
+def test_it_reads_the_plans_patients_in_waiting_list_order(tmp_path):
+    # 008 is priority A; 007 and 009 are C, 009 asked first (2024 before 2025).
+    write_plan(awkward_plan(), tmp_path / "plan")
+    table = read_plan_patients(tmp_path / "plan")
+    assert table.column("patient_id").to_pylist() == ["008", "009", "007"]
+    assert table.column("priority").to_pylist() == ["A", "C", "C"]
+    assert table.column("physician_id").to_pylist() == ["0044", None, "0042"]
+    assert table.column("le304").to_pylist() == [True, False, False]
+    assert table.column("month").to_pylist()[1] is None
+
+
+def test_it_reads_one_physicians_patients_or_the_unassigned_ones(tmp_path):
+    write_plan(awkward_plan(), tmp_path / "plan")
+    mine = read_plan_patients(tmp_path / "plan", physician_id="0042")
+    assert mine.column("patient_id").to_pylist() == ["007"]
+    unassigned = read_plan_patients(tmp_path / "plan", unassigned=True)
+    assert unassigned.column("patient_id").to_pylist() == ["009"]
+
+
+def test_it_names_a_plan_folder_without_its_patients(tmp_path):
+    with pytest.raises(PanelcareError, match=r"orphans\.parquet: cannot read it"):
+        read_plan_patients(tmp_path)

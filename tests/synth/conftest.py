@@ -19,9 +19,10 @@ def tiny() -> dict[str, pa.Table]:
     return synth.tiny_region_tables(seed=synth.DEFAULT_SEED, as_of=AS_OF)
 
 
-@pytest.fixture(scope="session", params=["tiny", "region"])
+@pytest.fixture(scope="session", params=["tiny", pytest.param("region", marks=pytest.mark.slow)])
 def dataset(request: pytest.FixtureRequest) -> dict[str, pa.Table]:
-    """Both scales, for the rules every dataset must keep."""
+    """Both scales, for the rules every dataset must keep (the region's are ``slow``: about
+    10 s with the region's generation; the tiny region keeps every rule in the inner loop)."""
     return request.getfixturevalue(request.param)
 
 

@@ -12,8 +12,12 @@ import datetime
 
 import numpy as np
 import pyarrow.compute as pc
+import pytest
 
 from panelcare.geo import haversine_km
+
+# The whole region (200,000 residents) is generated once for these: about 4 s.
+pytestmark = pytest.mark.slow
 
 AS_OF = datetime.date(2026, 11, 1)
 NEXT_JANUARY = datetime.date(2027, 1, 1)

@@ -1,55 +1,111 @@
-"""Who sees what: the one place that turns a user's role and territory into querysets.
+"""Who sees what, for which purpose: the one place that turns a user's role and territory
+into querysets and checked objects.
 
-Views and templates never filter territory or patients themselves: they start from a
-``visible_*`` queryset or fetch one object through an ``access_*`` function, which answers
-404 for an object outside the user's territory so that its existence is not revealed.
+Views and templates never filter territory or patients themselves, and services never
+check them: a view starts from a ``visible_*`` queryset or fetches one object through an
+``access_*`` function, once, and passes the checked objects down. An object outside the
+user's territory answers 404 (Http404), so that its existence is not revealed; a role the
+page is not for answers 403 (PermissionDenied), as does a user without a profile.
 
-The rules, by role (a user without a profile sees nothing and gets PermissionDenied):
+The same territory is not open to every role for every :class:`Purpose`:
 
-==============  ===================  =====================  ======================  =========
-role            RLS                  physicians             patients                waitlist
-==============  ===================  =====================  ======================  =========
-drmg            region               region                 region                  region
-ciusss_manager  region               region                 none                    none
-qi_coach        region               region                 none                    none
-cml             their RLS            of their RLS           living in their RLS     their RLS
-gmf_manager     RLS of their GMF     members of their GMF   registered with one of  none
-                                     today                  them today
-physician       their RLS            themself               registered with them    none
-                                                            today
-==============  ===================  =====================  ======================  =========
+* ``VIEW`` (the dashboard, RLS, physician and patient pages: counts and records):
+
+  ==============  ===================  =====================  ======================  =========
+  role            RLS                  physicians             patients                waitlist
+  ==============  ===================  =====================  ======================  =========
+  drmg            region               region                 region                  region
+  ciusss_manager  region               region                 none                    none
+  qi_coach        region               region                 none                    none
+  cml             their RLS            of their RLS           living in their RLS     their RLS
+  gmf_manager     RLS of their GMF     members of their GMF   registered with one of  none
+                                       today                  them today
+  physician       their RLS            themself               registered with them    none
+                                                              today
+  ==============  ===================  =====================  ======================  =========
+
+* ``ATTRIBUTION`` (imports, decisions, runs and plans, letters, the history): the DRMG on
+  the whole region and every RLS of it, a CML on their RLS; every other role is refused
+  (403), except that a physician downloads their own letters of the region's approved runs.
 
 The full health insurance number is shown to the DRMG, to the CML of the patient's RLS and
-to the patient's own physician; everybody else sees the masked number.
+to the patient's own physician; everybody else sees the masked number. ``docs/access.md``
+holds the same rules for every page.
 """
 
 from __future__ import annotations
 
 import datetime
+import enum
+from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from web.accounts.models import Profile, Role
-from web.regions.models import GmfMembership, Patient, Physician, Registration, Rls, WaitlistEntry
+from web.attribution.models import Letter, Run, RunStatus
+from web.audit.models import AuditEvent, subjects_filter
+from web.regions.models import (
+    GmfMembership,
+    Patient,
+    Physician,
+    Region,
+    Registration,
+    Rls,
+    WaitlistEntry,
+)
+from web.tables.models import Dataset, ImportJob
 
 __all__ = [
+    "Purpose",
+    "access_dataset",
+    "access_import",
+    "access_letter",
+    "access_letter_templates",
+    "access_own_physician",
     "access_patient",
     "access_physician",
+    "access_region",
     "access_rls",
+    "access_run",
+    "access_territory",
+    "access_waitlist",
+    "allows",
+    "can_edit_letter_templates",
     "can_list_waitlist",
+    "can_read_own_letters",
     "can_see_full_hin",
+    "can_work_on_region",
+    "check_purpose",
+    "check_works_on",
+    "own_physician",
     "profile_for",
+    "region_cmls",
+    "region_drmgs",
+    "scope_codes",
     "scope_label",
+    "visible_audit_events",
+    "visible_imports",
+    "visible_letters",
     "visible_patients",
     "visible_physicians",
     "visible_rls",
+    "visible_runs",
     "visible_waitlist",
 ]
+
+
+class Purpose(enum.StrEnum):
+    """Why a user asks for a territory: it is not open to the same roles for every purpose."""
+
+    VIEW = "view"  # the dashboard, RLS, physician and patient pages
+    ATTRIBUTION = "attribution"  # imports, decisions, runs, letters, the history
+
 
 # Roles that look at the whole region, but not all of them at patients.
 REGIONAL_ROLES = frozenset({Role.DRMG, Role.CIUSSS_MANAGER, Role.QI_COACH})
@@ -57,6 +113,11 @@ REGIONAL_ROLES = frozenset({Role.DRMG, Role.CIUSSS_MANAGER, Role.QI_COACH})
 WAITLIST_ROLES = frozenset({Role.DRMG, Role.CML})
 # Roles allowed to read the full health insurance number of a patient they can see.
 FULL_HIN_ROLES = frozenset({Role.DRMG, Role.CML, Role.PHYSICIAN})
+# The roles each purpose is open to.
+PURPOSE_ROLES: dict[Purpose, frozenset[str]] = {
+    Purpose.VIEW: frozenset(Role.values),
+    Purpose.ATTRIBUTION: frozenset({Role.DRMG, Role.CML}),
+}
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -80,10 +141,48 @@ def profile_for(user: User) -> Profile:
         raise PermissionDenied from None
 
 
-def visible_rls(user: User) -> QuerySet[Rls]:
-    """The RLS whose figures ``user`` may see."""
+def check_purpose(user: User, purpose: Purpose) -> Profile:
+    """The profile of ``user`` if ``purpose`` is open to their role.
+
+    Raises:
+        PermissionDenied: no profile, or a role ``purpose`` is not open to.
+    """
     profile = profile_for(user)
+    if profile.role not in PURPOSE_ROLES[purpose]:
+        raise PermissionDenied
+    return profile
+
+
+def allows(user: User, purpose: Purpose) -> bool:
+    """Whether ``purpose`` is open to ``user``'s role (False without a profile): for the
+    links of a page; the page itself asks :func:`check_purpose` or an ``access_*``."""
+    try:
+        check_purpose(user, purpose)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def access_region(user: User, purpose: Purpose = Purpose.VIEW) -> Region:
+    """The region ``user`` works in, for ``purpose``.
+
+    Raises:
+        PermissionDenied: see :func:`check_purpose`.
+    """
+    return check_purpose(user, purpose).region
+
+
+def visible_rls(user: User, purpose: Purpose = Purpose.VIEW) -> QuerySet[Rls]:
+    """The RLS whose figures ``user`` may see (``VIEW``) or works on (``ATTRIBUTION``: the
+    DRMG every RLS of the region, a CML theirs).
+
+    Raises:
+        PermissionDenied: see :func:`check_purpose`.
+    """
+    profile = check_purpose(user, purpose)
     in_region = Rls.objects.filter(region_id=profile.region_id)
+    if purpose == Purpose.ATTRIBUTION:
+        return in_region if profile.role == Role.DRMG else in_region.filter(profiles=profile)
     if profile.role in REGIONAL_ROLES:
         return in_region
     if profile.role == Role.CML:
@@ -142,6 +241,19 @@ def visible_waitlist(user: User) -> QuerySet[WaitlistEntry]:
     return WaitlistEntry.objects.none()
 
 
+def access_waitlist(user: User, code: str) -> tuple[Rls, QuerySet[WaitlistEntry]]:
+    """The RLS ``code`` and its waiting-list entries, if ``user`` may list them by name.
+
+    Raises:
+        Http404: no such RLS, or not in the user's territory.
+        PermissionDenied: a role that sees the waiting list as counts only.
+    """
+    rls = access_rls(user, code)
+    if not can_list_waitlist(user):
+        raise PermissionDenied
+    return rls, visible_waitlist(user).filter(rls=rls)
+
+
 def can_list_waitlist(user: User) -> bool:
     """Whether ``user``'s role may list waiting patients by name (DRMG and CML).
 
@@ -170,13 +282,14 @@ def can_see_full_hin(user: User, patient: Patient) -> bool:
     return visible_patients(user).filter(pk=patient.pk).exists()
 
 
-def access_rls(user: User, code: str) -> Rls:
-    """The RLS ``code`` if ``user`` may see it.
+def access_rls(user: User, code: str, purpose: Purpose = Purpose.VIEW) -> Rls:
+    """The RLS ``code`` if ``user`` may see it (or work on it, for ``ATTRIBUTION``).
 
     Raises:
         Http404: no such RLS, or not in the user's territory (indistinguishable on purpose).
+        PermissionDenied: see :func:`check_purpose`.
     """
-    return get_object_or_404(visible_rls(user), code=code)
+    return get_object_or_404(visible_rls(user, purpose).select_related("region"), code=code)
 
 
 def access_physician(user: User, code: str) -> Physician:
@@ -209,3 +322,242 @@ def scope_label(user: User) -> str:
     if profile.role == Role.PHYSICIAN and profile.physician is not None:
         return _("Panel of %(name)s") % {"name": profile.physician.name}
     return _("Region %(name)s") % {"name": profile.region.name}
+
+
+# --------------------------------------------------------------------------- who holds a role
+
+
+def region_cmls(region: Region) -> QuerySet[Profile]:
+    """The profiles of the CMLs of ``region`` (each with their RLS: the letters' contacts)."""
+    return Profile.objects.filter(region=region, role=Role.CML)
+
+
+def region_drmgs(region: Region) -> QuerySet[Profile]:
+    """The profiles of the DRMG of ``region`` (who signs the letters)."""
+    return Profile.objects.filter(region=region, role=Role.DRMG)
+
+
+# --------------------------------------------------------------------------- attribution
+
+
+def can_work_on_region(user: User) -> bool:
+    """Whether ``user`` works on the whole region at once (imports, runs, quarterly
+    tables of the region): the DRMG only."""
+    try:
+        return check_purpose(user, Purpose.ATTRIBUTION).role == Role.DRMG
+    except PermissionDenied:
+        return False
+
+
+def scope_codes(user: User) -> list[str]:
+    """The RLS codes whose rows an import of ``user`` replaces, an export holds or a
+    decision may touch; an empty list means the whole region (the DRMG).
+
+    Raises:
+        PermissionDenied: a role that does not work on attribution, or a CML without an
+            RLS (whose empty list must not read as the whole region).
+    """
+    if can_work_on_region(user):
+        return []
+    codes = sorted(visible_rls(user, Purpose.ATTRIBUTION).values_list("code", flat=True))
+    if not codes:
+        raise PermissionDenied
+    return codes
+
+
+def access_territory(user: User, rls_code: str) -> Rls | None:
+    """What a run or a quarterly report of ``user`` covers: the RLS ``rls_code`` if they
+    work on it, or the whole region (None) for an empty code.
+
+    Raises:
+        Http404: an RLS the user does not work on.
+        PermissionDenied: a role that does not work on attribution, or the whole region
+            asked by anybody but the DRMG.
+    """
+    if rls_code:
+        return access_rls(user, rls_code, Purpose.ATTRIBUTION)
+    check_purpose(user, Purpose.ATTRIBUTION)
+    if not can_work_on_region(user):
+        raise PermissionDenied
+    return None
+
+
+def check_works_on(user: User, rls_codes: Iterable[str], *, reveal: bool = False) -> None:
+    """Check that ``user`` works on every RLS of ``rls_codes`` (the DRMG: any), for a
+    check that only the data can tell: the RLS a roster holds a physician in, the RLS a
+    locked decision was recorded for.
+
+    Raises:
+        Http404: one of the RLS is not the user's (PermissionDenied with ``reveal``: for
+            an object the user sees already, whose existence is no secret).
+        PermissionDenied: a role that does not work on attribution.
+    """
+    codes = set(scope_codes(user))
+    if codes and not set(rls_codes) <= codes:
+        raise PermissionDenied if reveal else Http404
+
+
+def visible_imports(user: User) -> list[ImportJob]:
+    """The latest imports ``user`` may open, newest first: the region's for the DRMG,
+    those of a CML's RLS (a scope within theirs) for a CML; PermissionDenied for others."""
+    codes = set(scope_codes(user))
+    jobs = ImportJob.objects.filter(region_id=profile_for(user).region_id).select_related(
+        "created_by", "dataset"
+    )
+    if not codes:  # the DRMG
+        return list(jobs[:50])
+    # JSON lists cannot be filtered as sets on SQLite: the last few hundred are enough.
+    return [job for job in jobs[:500] if job.scope and set(job.scope) <= codes][:50]
+
+
+def access_import(user: User, pk: int) -> ImportJob:
+    """The import ``pk`` if ``user`` may open it: PermissionDenied for a role without
+    imports, 404 for another region's or an RLS outside a CML's."""
+    codes = set(scope_codes(user))
+    job = (
+        ImportJob.objects.filter(region_id=profile_for(user).region_id, pk=pk)
+        .select_related("region", "created_by", "dataset")
+        .first()
+    )
+    if job is None or (codes and not (job.scope and set(job.scope) <= codes)):
+        raise Http404
+    return job
+
+
+def access_dataset(user: User, pk: int) -> Dataset:
+    """The table version ``pk`` of the user's region, for an import or an export (whose
+    rows the caller restricts to :func:`scope_codes`).
+
+    Raises:
+        Http404: no such version in the user's region.
+        PermissionDenied: a role that does not work on attribution.
+    """
+    scope_codes(user)  # PermissionDenied for a role (or a CML) without imports
+    region = profile_for(user).region_id
+    return get_object_or_404(Dataset.objects.select_related("region"), pk=pk, region_id=region)
+
+
+def visible_runs(user: User) -> QuerySet[Run]:
+    """The runs ``user`` may open: the DRMG's region, the CML's RLS.
+
+    Raises:
+        PermissionDenied: a role that does not work on attribution.
+    """
+    profile = check_purpose(user, Purpose.ATTRIBUTION)
+    in_region = Run.objects.filter(region_id=profile.region_id)
+    if profile.role == Role.DRMG:
+        return in_region
+    return in_region.filter(rls__in=visible_rls(user, Purpose.ATTRIBUTION))
+
+
+def access_run(user: User, pk: int) -> Run:
+    """The run ``pk`` if ``user`` may open it.
+
+    Raises:
+        Http404: no such run, or not in the user's territory.
+        PermissionDenied: a role that does not work on attribution.
+    """
+    return get_object_or_404(visible_runs(user).select_related("region", "rls"), pk=pk)
+
+
+def own_physician(user: User) -> Physician | None:
+    """The physician record of a physician user, None for other roles."""
+    profile = profile_for(user)
+    if profile.role == Role.PHYSICIAN:
+        return profile.physician
+    return None
+
+
+def can_read_own_letters(user: User) -> bool:
+    """Whether ``user`` is a physician with their record (their letters and pace)."""
+    try:
+        return own_physician(user) is not None
+    except PermissionDenied:
+        return False
+
+
+def access_own_physician(user: User) -> Physician:
+    """The physician record of a physician user (their own letters and pace).
+
+    Raises:
+        PermissionDenied: any other role, or a physician's profile without its record.
+    """
+    physician = own_physician(user)
+    if physician is None:
+        raise PermissionDenied
+    return physician
+
+
+def visible_letters(user: User) -> QuerySet[Letter]:
+    """Letters ``user`` may download: of the runs they see, or a physician's own letters
+    of approved runs of their region.
+
+    Raises:
+        PermissionDenied: a role that neither works on attribution nor is a physician.
+    """
+    physician = own_physician(user)
+    if physician is not None:
+        return Letter.objects.filter(
+            run__region_id=physician.rls.region_id,
+            run__status=RunStatus.APPROVED,
+            physician_code=physician.code,
+        )
+    return Letter.objects.filter(Q(run__in=visible_runs(user)))
+
+
+def access_letter(user: User, pk: int) -> Letter:
+    """The letter ``pk`` if ``user`` may download it.
+
+    Raises:
+        Http404: no such letter, or not one of the user's.
+        PermissionDenied: see :func:`visible_letters`.
+    """
+    return get_object_or_404(visible_letters(user).select_related("run", "run__region"), pk=pk)
+
+
+def can_edit_letter_templates(user: User) -> bool:
+    """The DRMG edits the letters' templates."""
+    return can_work_on_region(user)
+
+
+def access_letter_templates(user: User) -> Region:
+    """The region whose letter templates ``user`` edits.
+
+    Raises:
+        PermissionDenied: anybody but the DRMG.
+    """
+    if not can_edit_letter_templates(user):
+        raise PermissionDenied
+    return profile_for(user).region
+
+
+# --------------------------------------------------------------------------- audit
+
+
+def visible_audit_events(user: User) -> QuerySet[AuditEvent]:
+    """The audit trail ``user`` may read, newest first: the region's for the DRMG; for a
+    CML, the entries of their RLS and of the runs they see. An entry of several RLS (an
+    import by a CML of several, ``details["scope"]``) is a CML's only when every one of
+    them is theirs, as their imports are (:func:`visible_imports`); an entry of the whole
+    region (no RLS) is the DRMG's.
+
+    Raises:
+        PermissionDenied: a role that does not work on attribution.
+    """
+    profile = check_purpose(user, Purpose.ATTRIBUTION)
+    entries = AuditEvent.objects.filter(region_id=profile.region_id)
+    codes = set(scope_codes(user))
+    if not codes:
+        return entries
+    # Entries with a scope (imports, exports: a few per RLS and quarter; rls_code is the
+    # scope's first code) are checked here one by one: JSON lists do not compare as sets
+    # in SQL on SQLite.
+    scoped = entries.filter(rls_code__in=codes, details__has_key="scope").values_list(
+        "pk", "details__scope"
+    )
+    shown = [pk for pk, scope in scoped if scope and set(scope) <= codes]
+    return entries.filter(
+        (Q(rls_code__in=codes) & ~Q(details__has_key="scope"))
+        | Q(pk__in=shown)
+        | subjects_filter(visible_runs(user))
+    )

@@ -1,5 +1,5 @@
 """Vega-Lite specifications of a run's pages, built with Altair on the server from the
-run's summary (:func:`web.attribution.runs.run_summary`).
+run's summary (:func:`panelcare.attribution.figures.plan_figures`).
 
 Drawn by the vendored vega-embed, as the dashboard's charts are. The map is a Vega-Lite
 projection of latitudes and longitudes: no tile server, no URL of any kind in a spec (the

@@ -1,7 +1,7 @@
 """The CML's decisions on physicians (DSP-PR-30042, 5.1 to 5.3 and 7), and how a run's
 roster applies them.
 
-    decision = do_set_decision(cml, region, "D00004", "0115", excluded=True)
+    decision = do_set_decision(region, "D00004", "0115", acting_user=cml, excluded=True)
     roster, snapshot = applied_roster(physicians_table, decisions, run_date)
 
 What each decision does to the roster the engine reads (``docs/attribution-web-runs.md``,
@@ -31,18 +31,22 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from panelcare.attribution.model import MODES
 from panelcare.attribution.params import Params
-from web.accounts.access import User, profile_for
-from web.attribution import access, events
-from web.attribution.datasets import read_dataset
-from web.attribution.models import Dataset, DatasetKind, EventAction, PhysicianDecision
+from web.accounts import access
+from web.accounts.access import User
+from web.attribution.models import AttributionAction, PhysicianDecision
+from web.audit.services import record
 from web.regions.models import Region
+from web.tables.kinds import DatasetKind
+from web.tables.models import Dataset
+from web.tables.queries import with_registered_counts
+from web.tables.store import read_dataset
 
 __all__ = [
     "DECISION_FIELDS",
@@ -92,11 +96,14 @@ class DecisionForm(forms.Form):
 
 def current_roster(region: Region) -> tuple[Dataset | None, pa.Table | None]:
     """The current version of the region's physicians' roster and its rows (None, None
-    before the first import)."""
+    before the first import), each physician's registered and vulnerable patients counted
+    today from the registrations in force, as the dashboard and the next run count them."""
     dataset = Dataset.current(region, DatasetKind.PHYSICIANS)
     if dataset is None:
         return None, None
-    return dataset, read_dataset(dataset)
+    registrations = Dataset.current(region, DatasetKind.REGISTRATIONS)
+    roster = read_dataset(dataset)
+    return dataset, with_registered_counts(roster, registrations, timezone.localdate())
 
 
 def decisions_in_force(region: Region, rls_codes: Iterable[str] | None = None) -> dict[str, Any]:
@@ -108,35 +115,33 @@ def decisions_in_force(region: Region, rls_codes: Iterable[str] | None = None) -
 
 
 def do_set_decision(
-    user: User, region: Region, physician_code: str, rls_code: str, **fields: Any
+    region: Region, physician_code: str, rls_code: str, *, acting_user: User, **fields: Any
 ) -> PhysicianDecision:
-    """Record (create or replace) the decision of ``user`` on one physician.
+    """Record (create or replace) the decision of ``acting_user`` on one physician.
+
+    The caller has checked that ``acting_user`` works on ``rls_code`` of ``region``
+    (``web.accounts.access.access_rls``); what only the data can tell is checked here,
+    through :func:`web.accounts.access.check_works_on`.
 
     Args:
-        user: the DRMG, or a CML of ``rls_code``.
-        region: the user's region.
+        region: the region of ``rls_code``.
         physician_code: a physician of ``rls_code`` in the current physicians' roster.
         rls_code: the physician's RLS.
+        acting_user: the DRMG, or a CML of ``rls_code``.
         **fields: any of :data:`DECISION_FIELDS`; those not given are reset to their
             default (the decision is the whole form).
 
     Returns:
-        The decision, saved with a history row naming ``user``; an event DECISION is
-        recorded.
+        The decision; an audit entry DECISION (who, the decision, what changed, the note)
+        is recorded.
 
     Raises:
-        PermissionDenied: ``user`` is neither the DRMG nor a CML, or is of another region;
-            or the physician's decision was recorded for another RLS, which ``user`` may
-            not work on (the DRMG, or a CML of that RLS, moves it).
-        Http404: ``rls_code`` is not one of the user's, or the physician is not in that
-            RLS in the current roster, or is in it and in an RLS that is not the user's.
+        PermissionDenied: the physician's decision was recorded for another RLS, which
+            ``acting_user`` may not work on (the DRMG, or a CML of that RLS, moves it).
+        Http404: the physician is not in ``rls_code`` in the current roster, or is in it
+            and in an RLS that is not the user's.
         ValueError: an unknown field, or a wrong value.
     """
-    codes = access.scope_codes(user)  # PermissionDenied for other roles
-    if profile_for(user).region_id != region.pk:
-        raise PermissionDenied
-    if codes and rls_code not in codes:
-        raise Http404
     unknown = set(fields) - set(DECISION_FIELDS)
     if unknown:
         raise ValueError(f"unknown decision fields: {', '.join(sorted(unknown))}")
@@ -146,8 +151,9 @@ def do_set_decision(
     # RLS (a copy imported before imports refused another RLS's keys) is decided on only
     # by someone who works on both.
     home = _rls_of(roster, physician_code) if roster is not None else set()
-    if rls_code not in home or (codes and not home <= set(codes)):
+    if rls_code not in home:
         raise Http404
+    access.check_works_on(acting_user, home)
 
     with transaction.atomic():
         decision = (
@@ -157,28 +163,29 @@ def do_set_decision(
         ) or PhysicianDecision(region=region, physician_code=physician_code)
         # A decision recorded for another RLS (the physician has moved in the roster)
         # belongs to whoever works there until it is moved: not to a CML of the new one.
-        if decision.pk and codes and decision.rls_code not in codes:
-            raise PermissionDenied
+        if decision.pk:
+            access.check_works_on(acting_user, [decision.rls_code], reveal=True)
         before = {name: getattr(decision, name) for name in DECISION_FIELDS}
         decision.rls_code = rls_code
         for name, value in values.items():
             setattr(decision, name, value)
-        decision.updated_by = user
-        decision._history_user = user  # simple_history: the acting user, outside a request too
+        decision.updated_by = acting_user
         decision.save()
         changed = {
             name: [before[name], values[name]]
             for name in DECISION_FIELDS
             if before[name] != values[name] and name != "note"
         }
-        events.record(
-            EventAction.DECISION,
+        record(
+            AttributionAction.DECISION,
             region=region,
-            actor=user,
+            acting_user=acting_user,
+            subject=decision,
             rls_code=rls_code,
             physician_code=physician_code,
             decision={name: values[name] for name in DECISION_FIELDS if name != "note"},
             changed=changed,
+            note=values["note"],
         )
     return decision
 

@@ -41,9 +41,11 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from django.utils import timezone
 
-from web.attribution.datasets import read_dataset
-from web.attribution.models import Dataset, DatasetKind, Run, RunStatus
+from web.attribution.models import Run, RunStatus
 from web.regions.models import Rls
+from web.tables.kinds import DatasetKind
+from web.tables.models import Dataset
+from web.tables.store import read_dataset
 
 __all__ = [
     "BEHIND_RATIO",

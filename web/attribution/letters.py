@@ -9,7 +9,7 @@ of the region's DRMG, date, recipient, subject, body, signature block, print CSS
 WeasyPrint turns into a PDF.
 
     template_for(region, "personal")                       # saved or default
-    do_save_template(drmg, region, "personal", subject, body)   # LetterTemplateError if broken
+    do_save_template(region, "personal", subject, body, acting_user=drmg)  # or LetterTemplateError
     write_letters(user, run)                               # LetterError unless approved
 
 The letters are French content, not message ids: they are rendered in French whatever
@@ -36,7 +36,6 @@ from typing import Any
 
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.template import Context, Engine, TemplateSyntaxError
 from django.template.loader import render_to_string
@@ -46,16 +45,16 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from panelcare.attribution import outputs, store
-from web.accounts.models import Profile, Role
-from web.attribution import access, events
+from web.accounts.access import region_cmls, region_drmgs
 from web.attribution.models import (
-    EventAction,
+    AttributionAction,
     Letter,
     LetterKind,
     LetterTemplate,
     Run,
     RunStatus,
 )
+from web.audit.services import record, record_on
 from web.regions.models import Region, Rls
 
 __all__ = [
@@ -66,6 +65,7 @@ __all__ = [
     "LetterTemplateError",
     "RegionFacts",
     "TemplateText",
+    "do_reset_template",
     "do_save_template",
     "general_facts",
     "letters_status",
@@ -318,17 +318,16 @@ def check_template(kind: str, subject: str, body: str) -> None:
 
 
 def do_save_template(
-    user: Any, region: Region, kind: str, subject: str, body: str
+    region: Region, kind: str, subject: str, body: str, *, acting_user: Any
 ) -> LetterTemplate:
-    """Save the DRMG's template of ``kind`` for ``region`` and record it (TEMPLATE_EDITED).
+    """Save the DRMG's template of ``kind`` for ``region`` and record it, text included,
+    in the audit trail (TEMPLATE_EDITED). The caller has checked that ``acting_user`` edits
+    the templates of ``region`` (``web.accounts.access.access_letter_templates``).
 
     Raises:
-        PermissionDenied: ``user`` is not the DRMG of ``region``.
         LetterTemplateError: the template is refused (:func:`check_template`); nothing is
             saved.
     """
-    if not access.can_edit_letter_templates(user) or user.profile.region_id != region.pk:
-        raise PermissionDenied
     kind = LetterKind(kind)
     subject, body = subject.strip(), body.strip() + "\n"
     check_template(kind, subject, body)
@@ -336,33 +335,34 @@ def do_save_template(
         template, created = LetterTemplate.objects.update_or_create(
             region=region,
             kind=kind,
-            defaults={"subject": subject, "body": body, "updated_by": user},
+            defaults={"subject": subject, "body": body, "updated_by": acting_user},
         )
-        events.record(
-            EventAction.TEMPLATE_EDITED,
+        record(
+            AttributionAction.TEMPLATE_EDITED,
             region=region,
-            actor=user,
+            acting_user=acting_user,
+            subject=template,
             kind=str(kind),
             created=created,
+            text={"subject": subject, "body": body},
         )
     return template
 
 
-def do_reset_template(user: Any, region: Region, kind: str) -> None:
+def do_reset_template(region: Region, kind: str, *, acting_user: Any) -> None:
     """Go back to the shipped default of ``kind`` (the saved template is deleted; its
-    history stays) and record it (TEMPLATE_EDITED, ``reset``).
-
-    Raises:
-        PermissionDenied: ``user`` is not the DRMG of ``region``.
-    """
-    if not access.can_edit_letter_templates(user) or user.profile.region_id != region.pk:
-        raise PermissionDenied
+    texts stay in the audit trail) and record it (TEMPLATE_EDITED, ``reset``). The caller
+    has checked that ``acting_user`` edits the templates of ``region``."""
     kind = LetterKind(kind)
     with transaction.atomic():
         deleted, _rows = LetterTemplate.objects.filter(region=region, kind=kind).delete()
         if deleted:
-            events.record(
-                EventAction.TEMPLATE_EDITED, region=region, actor=user, kind=str(kind), reset=True
+            record(
+                AttributionAction.TEMPLATE_EDITED,
+                region=region,
+                acting_user=acting_user,
+                kind=str(kind),
+                reset=True,
             )
 
 
@@ -478,7 +478,7 @@ def cml_contacts(region: Region) -> dict[str, list[dict[str, str]]]:
     e-mail address (may be empty)."""
     contacts: dict[str, list[dict[str, str]]] = {}
     profiles = (
-        Profile.objects.filter(region=region, role=Role.CML)
+        region_cmls(region)
         .select_related("user")
         .prefetch_related("rls")
         .order_by("user__last_name", "user__username")
@@ -542,11 +542,7 @@ def _common_facts(
 def signatory(region: Region) -> str:
     """The name signing the letters: the first DRMG user of ``region`` with a full name
     (empty when none has one: the block then signs for the department)."""
-    for profile in (
-        Profile.objects.filter(region=region, role=Role.DRMG)
-        .select_related("user")
-        .order_by("user__pk")
-    ):
+    for profile in region_drmgs(region).select_related("user").order_by("user__pk"):
         if profile.user.get_full_name():
             return profile.user.get_full_name()
     return ""
@@ -881,10 +877,10 @@ def write_letters(
             Run.objects.select_for_update().filter(pk=run.pk).exists()
             Letter.objects.filter(run=run).delete()
             created = Letter.objects.bulk_create(rows)
-            events.record_run(
-                EventAction.LETTERS_WRITTEN,
+            record_on(
+                AttributionAction.LETTERS_WRITTEN,
                 run,
-                actor=user,
+                acting_user=user,
                 general=sum(1 for row in rows if row.kind == LetterKind.GENERAL),
                 personal=sum(1 for row in rows if row.kind == LetterKind.PERSONAL),
                 pages=pages,
@@ -1008,8 +1004,8 @@ def write_letters_task(run_id: int, user_id: int) -> None:
         _write_status(run, state="failed", done=0, total=0, error=message)
         # In the history as letters written, failed: there is no action of its own.
         try:
-            events.record_run(
-                EventAction.LETTERS_WRITTEN, run, actor=user, failed=True, error=message
+            record_on(
+                AttributionAction.LETTERS_WRITTEN, run, acting_user=user, failed=True, error=message
             )
         except Exception:  # the database may be why it failed: the status file says it
             logger.exception("recording the failed letters of run %s failed", run_id)

@@ -1,11 +1,11 @@
-"""The attribution workflow's records: versions of the imported tables, the CML's decisions
-on physicians, runs with their adjustments and approval, letters, and the history of it all.
+"""The attribution workflow's records: the CML's decisions on physicians, runs with their
+adjustments and approval, letters, and the actions they record in the audit trail
+(:mod:`web.audit`).
 
-The tables themselves (physicians' roster, waiting list, registrations) are not rows of the
-database: each imported version is one Parquet file in the contract's shape, under
-``settings.PANELCARE_DATA_DIR``, described by a :class:`Dataset` row (see
-``docs/attribution-web.md``, "Where the data lives"). A run's plan is a plan folder of the
-engine (:func:`panelcare.attribution.store.write_plan`) beside them.
+The tables a run reads (physicians' roster, waiting list) are versions of the region's
+tables (:class:`web.tables.models.Dataset`): a run records the versions it read. A run's
+plan is a plan folder of the engine (:func:`panelcare.attribution.store.write_plan`)
+beside them, under ``settings.PANELCARE_DATA_DIR``.
 """
 
 from __future__ import annotations
@@ -15,138 +15,10 @@ from pathlib import Path
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from web.audit.actions import register_actions
 from web.regions.models import Region, Rls
-
-
-def data_dir() -> Path:
-    """The folder of every region's tables, plans and letters."""
-    return Path(settings.PANELCARE_DATA_DIR)
-
-
-class DatasetKind(models.TextChoices):
-    PHYSICIANS = "physicians", _("Physicians' roster")
-    WAITLIST = "waitlist", _("Waiting list (GAMF)")
-    REGISTRATIONS = "registrations", _("Registrations")
-
-
-class Dataset(models.Model):
-    """One version of one of a region's tables, stored as a Parquet file.
-
-    Versions are numbered from 1 per region and kind; the highest is the current one. A
-    version is never changed once written: a run records the versions it read.
-    ``scope`` lists the RLS codes whose rows the import replaced (empty: the whole
-    region); ``changes`` counts the rows added, removed and changed against the previous
-    version.
-    """
-
-    region = models.ForeignKey(
-        Region, models.PROTECT, related_name="datasets", verbose_name=_("region")
-    )
-    kind = models.CharField(_("table"), max_length=16, choices=DatasetKind.choices)
-    version = models.PositiveIntegerField(_("version"))
-    digest = models.CharField(_("SHA-256 of the file"), max_length=64)
-    rows = models.PositiveIntegerField(_("rows"))
-    source_name = models.CharField(_("imported file"), max_length=255, blank=True)
-    scope = models.JSONField(_("RLS replaced"), default=list, blank=True)
-    changes = models.JSONField(_("changes"), default=dict, blank=True)
-    imported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("imported by"),
-    )
-    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
-
-    class Meta:
-        ordering = ["region", "kind", "-version"]
-        verbose_name = _("imported table version")
-        verbose_name_plural = _("imported table versions")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["region", "kind", "version"], name="dataset_one_version_number"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} v{self.version}"
-
-    @property
-    def path(self) -> Path:
-        """The version's Parquet file."""
-        return (
-            data_dir()
-            / self.region.code
-            / "tables"
-            / self.kind
-            / f"v{self.version:04d}-{self.digest[:12]}.parquet"
-        )
-
-    @classmethod
-    def current(cls, region: Region, kind: str) -> Dataset | None:
-        """The newest version of ``kind`` in ``region``, or None before the first import."""
-        return cls.objects.filter(region=region, kind=kind).order_by("-version").first()
-
-
-class ImportStatus(models.TextChoices):
-    CHECKING = "checking", _("Checking")
-    REFUSED = "refused", _("Refused")
-    READY = "ready", _("Ready to apply")
-    UNCHANGED = "unchanged", _("Nothing to change")
-    APPLYING = "applying", _("Applying")
-    APPLIED = "applied", _("Applied")
-    CANCELLED = "cancelled", _("Cancelled")
-    FAILED = "failed", _("Failed")
-
-
-class ImportJob(models.Model):
-    """An uploaded file on its way to becoming a :class:`Dataset`: checked (in the
-    background for large files), previewed, then applied or cancelled.
-
-    ``errors`` lists the problems found (file, row, column, message); ``preview`` the
-    counts and examples of what would change. Progress is ``done`` out of ``total`` in
-    ``phase``.
-    """
-
-    region = models.ForeignKey(
-        Region, models.PROTECT, related_name="import_jobs", verbose_name=_("region")
-    )
-    kind = models.CharField(_("table"), max_length=16, choices=DatasetKind.choices)
-    scope = models.JSONField(_("RLS replaced"), default=list, blank=True)
-    source_name = models.CharField(_("file name"), max_length=255)
-    staged_file = models.CharField(_("staged file"), max_length=500)
-    status = models.CharField(
-        _("status"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.CHECKING
-    )
-    phase = models.CharField(_("phase"), max_length=32, blank=True)
-    done = models.PositiveIntegerField(default=0)
-    total = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(_("errors"), default=list, blank=True)
-    preview = models.JSONField(_("preview"), default=dict, blank=True)
-    dataset = models.ForeignKey(
-        Dataset,
-        models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("version written"),
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("by")
-    )
-    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        verbose_name = _("import")
-        verbose_name_plural = _("imports")
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} – {self.source_name}"
+from web.tables.models import Dataset, data_dir
 
 
 class PhysicianDecision(models.Model):
@@ -176,8 +48,6 @@ class PhysicianDecision(models.Model):
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    history = HistoricalRecords()
-
     class Meta:
         ordering = ["physician_code"]
         verbose_name = _("decision on a physician")
@@ -203,8 +73,8 @@ class RunStatus(models.TextChoices):
 class Run(models.Model):
     """One attribution run of an RLS (or of the whole region, by the DRMG).
 
-    Records what it read (``physicians``, ``waitlist`` versions and the ``decisions`` in
-    force, as a snapshot), its ``params`` (the TOML keys of the engine) and ``run_date``.
+    Records what it read (``physicians``, ``waitlist`` and ``registrations`` versions and
+    the ``decisions`` in force, as a snapshot), its ``params`` (the TOML keys of the engine) and ``run_date``.
     Once ``APPROVED`` it is frozen: no adjustment, no new computation.
     """
 
@@ -226,6 +96,17 @@ class Run(models.Model):
     )
     waitlist = models.ForeignKey(
         Dataset, models.PROTECT, related_name="+", verbose_name=_("waiting list")
+    )
+    # The physicians' registered and vulnerable counts come from this version, on the day
+    # the run was started (web.tables.queries.with_registered_counts); empty: the
+    # roster's own columns.
+    registrations = models.ForeignKey(
+        Dataset,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("registrations"),
     )
     decisions = models.JSONField(_("decisions applied"), default=list, blank=True)
     status = models.CharField(
@@ -317,8 +198,6 @@ class LetterTemplate(models.Model):
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    history = HistoricalRecords()
-
     class Meta:
         verbose_name = _("letter template")
         verbose_name_plural = _("letter templates")
@@ -359,11 +238,10 @@ class Letter(models.Model):
         return self.run.folder / "letters" / self.file_name
 
 
-class EventAction(models.TextChoices):
-    IMPORT_APPLIED = "import_applied", _("Table imported")
-    IMPORT_REFUSED = "import_refused", _("Import refused")
-    IMPORT_CANCELLED = "import_cancelled", _("Import cancelled")
-    TABLE_EXPORTED = "table_exported", _("Table exported")
+@register_actions
+class AttributionAction(models.TextChoices):
+    """What the attribution records in the audit trail (:mod:`web.audit`)."""
+
     DECISION = "decision", _("Decision on a physician")
     RUN_STARTED = "run_started", _("Run started")
     RUN_FINISHED = "run_finished", _("Run finished")
@@ -373,36 +251,3 @@ class EventAction(models.TextChoices):
     LETTERS_WRITTEN = "letters_written", _("Letters written")
     LETTER_DOWNLOADED = "letter_downloaded", _("Letter downloaded")
     TEMPLATE_EDITED = "template_edited", _("Letter template edited")
-
-
-class Event(models.Model):
-    """The attribution's history: who did what, when, on which run or table. Written by
-    :func:`web.attribution.events.record`, from the service function of each write."""
-
-    region = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("region"))
-    rls_code = models.CharField(_("RLS"), max_length=32, blank=True)
-    action = models.CharField(_("action"), max_length=20, choices=EventAction.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
-    at = models.DateTimeField(_("at"), auto_now_add=True)
-    run = models.ForeignKey(
-        Run, models.SET_NULL, null=True, blank=True, related_name="events", verbose_name=_("run")
-    )
-    dataset = models.ForeignKey(
-        Dataset, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("table")
-    )
-    details = models.JSONField(_("details"), default=dict, blank=True)
-
-    class Meta:
-        ordering = ["-at", "-pk"]
-        verbose_name = _("history entry")
-        verbose_name_plural = _("history")
-
-    def __str__(self) -> str:
-        return f"{self.get_action_display()} ({self.at:%Y-%m-%d %H:%M})"

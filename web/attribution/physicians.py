@@ -8,32 +8,26 @@ with the CML's decisions applied, as the engine's default parameters see it.
 from __future__ import annotations
 
 import datetime
-import tempfile
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import numpy as np
-import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from panelcare.attribution import groups, io
-from panelcare.attribution.model import Physicians
 from panelcare.attribution.params import Params, load_params
-from web.attribution.datasets import SCHEMAS
 from web.attribution.decisions import applied_roster, current_roster, decisions_in_force
-from web.attribution.models import Dataset, DatasetKind, PhysicianDecision
+from web.attribution.models import PhysicianDecision
 from web.regions.models import Region
+from web.tables.models import Dataset
 
 __all__ = [
     "SORT_KEYS",
     "PhysicianRow",
     "RlsFigures",
-    "engine_physicians",
     "filter_rows",
     "query_string",
     "rls_physicians",
@@ -96,20 +90,6 @@ SORT_KEYS = (
 )
 
 
-def engine_physicians(table: pa.Table) -> Physicians:
-    """The contract's ``physicians`` table as the engine's :class:`Physicians`, read and
-    checked by the engine's own reader (:func:`panelcare.attribution.io.read_inputs`, the
-    one public way in: a temporary folder with an empty waiting list; a few milliseconds
-    for a region)."""
-    with tempfile.TemporaryDirectory(prefix="panelcare-roster-") as folder:
-        pq.write_table(table, Path(folder) / "physicians.parquet")
-        pq.write_table(
-            SCHEMAS[DatasetKind.WAITLIST].empty_table(), Path(folder) / "waitlist.parquet"
-        )
-        physicians, _ = io.read_inputs(Path(folder))
-    return physicians
-
-
 def rls_physicians(
     region: Region, rls_code: str, today: datetime.date, params: Params | None = None
 ) -> tuple[list[PhysicianRow], RlsFigures]:
@@ -125,7 +105,8 @@ def rls_physicians(
     changes = {entry["physician_code"]: entry["changes"] for entry in snapshot}
     if table.num_rows == 0:
         return [], RlsFigures(dataset, 0, 0, None, None)
-    doctors = engine_physicians(table)
+    # Checked by the engine's own rules, in memory (a few milliseconds for a region).
+    doctors = io.physicians_from_arrow(table)
     goals = groups.targets(doctors, params, today)
     units = goals.units_before
     today64 = np.datetime64(today, "D")

@@ -11,8 +11,11 @@ Decisions where the spec is silent (docs/attribution-web-letters.md, "Quarterly 
 the quarter is the latest of 1 January, April, July and October on or before today; ages
 are counted in years reached during the quarter's year (``year - birth_year``), "over 65"
 means 65 or more, so that the two groups split the physicians at 65; years of practice are
-counted from ``practice_start`` to the quarter's first day, "more than 30" strictly; the
-registration rate counts each physician's registered patients in the physician's RLS.
+counted from ``practice_start`` to the quarter's first day, "more than 30" strictly. The
+registrations per physician and the registration rate are counted on ``today`` from the
+registrations in force, with the dashboard's functions (:mod:`web.dashboard.figures`:
+residents of each RLS registered on the day, over its residents), so that the two pages
+never disagree (``docs/decisions.md``, "One copy of each fact").
 """
 
 from __future__ import annotations
@@ -30,11 +33,13 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from panelcare.attribution.params import Params
-from web.attribution.datasets import read_dataset
-from web.attribution.models import Dataset, DatasetKind
+from web.dashboard import figures
 from web.dashboard.charts import rate_against_goal_chart
 from web.dashboard.figures import STRATA
 from web.regions.models import Region, Rls
+from web.tables.kinds import DatasetKind
+from web.tables.models import Dataset
+from web.tables.store import read_dataset
 
 __all__ = [
     "SENIOR_AGE",
@@ -185,6 +190,12 @@ def quarterly(
             ).to_pylist()
             if row["rls_id"] in rls_by_code
         ]
+    if Dataset.current(region, DatasetKind.REGISTRATIONS) is not None:
+        # The registrations in force on the day, as the dashboard counts them: one copy of
+        # the fact (the roster's own columns hold the counts of its extract's day).
+        counts = figures.registrations_by_physician(region, today)
+        for row in physicians:
+            row["registered"], row["vulnerable"] = counts.get(row["physician_id"], (0, 0))
     order = {rls.code: index for index, rls in enumerate(rls_list)}
     physicians.sort(key=lambda row: (order[row["rls_id"]], row["name"], row["physician_id"]))
     for row in physicians:
@@ -201,7 +212,8 @@ def quarterly(
         goal=goal,
         vulnerable_cap=Params().vulnerable_cap,
     )
-    rate = _registration_rate(region, rls_list, physicians, goal, whole_region=rls_codes is None)
+    residents = figures.registration_by_rls(rls_qs, today)
+    rate = _registration_rate(region, residents, goal, whole_region=rls_codes is None)
     report.tables.update(
         {
             "physicians": _physicians_table(rls_list, physicians),
@@ -212,8 +224,8 @@ def quarterly(
             "registration_rate": rate,
         }
     )
-    report.registered = sum(int(row["registered"]) for row in physicians)
-    report.population = sum(rls.population for rls in rls_list)
+    report.registered = sum(row.registered for row in residents)
+    report.population = sum(row.residents for row in residents)
     return report
 
 
@@ -403,15 +415,13 @@ def _amp_table(physicians: list[dict[str, Any]]) -> Table:
 
 def _registration_rate(
     region: Region,
-    rls_list: list[Rls],
-    physicians: list[dict[str, Any]],
+    residents: list[figures.RlsRegistration],
     goal: float,
     *,
     whole_region: bool,
 ) -> Table:
-    registered = {rls.code: 0 for rls in rls_list}
-    for row in physicians:
-        registered[row["rls_id"]] += int(row["registered"])
+    """The dashboard's registration rate (``figures.registration_by_rls``: residents of
+    each RLS registered on the day, over its residents), per RLS and for the region."""
 
     def line(level: str, code: str, name: str, population: int, count: int) -> dict[str, Any]:
         rate = _share(count, population)
@@ -426,17 +436,15 @@ def _registration_rate(
             "meets_goal": rate is not None and rate > goal,
         }
 
-    rows = [
-        line("rls", rls.code, rls.name, rls.population, registered[rls.code]) for rls in rls_list
-    ]
+    rows = [line("rls", row.code, row.name, row.residents, row.registered) for row in residents]
     if whole_region:
         rows.append(
             line(
                 "region",
                 region.code,
                 region.name,
-                sum(rls.population for rls in rls_list),
-                sum(registered.values()),
+                sum(row.residents for row in residents),
+                sum(row.registered for row in residents),
             )
         )
     return Table(

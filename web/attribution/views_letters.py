@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
@@ -24,9 +23,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from web.accounts.access import profile_for
-from web.attribution import access, events, followup, letters
-from web.attribution.models import EventAction, Letter, LetterKind, Run, RunStatus
+from web.accounts import access
+from web.attribution import followup, letters
+from web.attribution.models import AttributionAction, Letter, LetterKind, Run, RunStatus
+from web.audit.services import record_on
 
 # The names a downloaded file gets (French: the letters are).
 _DOWNLOAD_KIND = {LetterKind.GENERAL: "generale", LetterKind.PERSONAL: "personnalisee"}
@@ -36,7 +36,6 @@ _DOWNLOAD_KIND = {LetterKind.GENERAL: "generale", LetterKind.PERSONAL: "personna
 @require_http_methods(["GET", "POST"])
 def run_letters(request: HttpRequest, pk: int) -> HttpResponse:
     """The run's letters (GET), or write them (POST)."""
-    access.check_can_work(request.user)
     run = access.access_run(request.user, pk)
     if request.method == "POST":
         try:
@@ -70,6 +69,7 @@ def run_letters(request: HttpRequest, pk: int) -> HttpResponse:
         "in_progress": status is not None and status["state"] in ("queued", "running"),
         "rows": list(rows.values()),
         "approved": run.status == RunStatus.APPROVED,
+        "can_edit_templates": access.can_edit_letter_templates(request.user),
         "merged": letters.letters_written(run) and bool(rows),
         "written_at": max((letter.generated_at for letter in run.letters.all()), default=None),
         "counts": {
@@ -82,16 +82,14 @@ def run_letters(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def letter_download(request: HttpRequest, pk: int) -> FileResponse:
     """One letter as a PDF (recorded: LETTER_DOWNLOADED)."""
-    if access.own_physician(request.user) is None:
-        access.check_can_work(request.user)
     letter = access.access_letter(request.user, pk)
     if not letter.path.is_file():
         raise Http404
     run = letter.run
-    events.record_run(
-        EventAction.LETTER_DOWNLOADED,
+    record_on(
+        AttributionAction.LETTER_DOWNLOADED,
         run,
-        actor=request.user,
+        acting_user=request.user,
         physician_code=letter.physician_code,
         kind=letter.kind,
     )
@@ -104,17 +102,11 @@ def letter_download(request: HttpRequest, pk: int) -> FileResponse:
 @login_required
 def letters_merged(request: HttpRequest, pk: int) -> FileResponse:
     """Every letter of the run in one PDF (recorded: LETTER_DOWNLOADED, ``merged``)."""
-    access.check_can_work(request.user)
     run = access.access_run(request.user, pk)
     path = letters.merged_path(run)
     if not path.is_file() or not run.letters.exists():
         raise Http404
-    events.record_run(
-        EventAction.LETTER_DOWNLOADED,
-        run,
-        actor=request.user,
-        merged=True,
-    )
+    record_on(AttributionAction.LETTER_DOWNLOADED, run, acting_user=request.user, merged=True)
     return FileResponse(
         path.open("rb"),
         as_attachment=True,
@@ -127,10 +119,7 @@ def letters_merged(request: HttpRequest, pk: int) -> FileResponse:
 @require_http_methods(["GET", "POST"])
 def letter_templates(request: HttpRequest) -> HttpResponse:
     """The DRMG edits the subject and body of each kind of letter; preview as PDF."""
-    profile = profile_for(request.user)
-    if not access.can_edit_letter_templates(request.user):
-        raise PermissionDenied
-    region = profile.region
+    region = access.access_letter_templates(request.user)
     texts = {kind: letters.template_for(region, kind) for kind in LetterKind.values}
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -141,7 +130,7 @@ def letter_templates(request: HttpRequest) -> HttpResponse:
         subject = request.POST.get("subject", "")
         body = request.POST.get("body", "")
         if action == "reset":
-            letters.do_reset_template(request.user, region, kind)
+            letters.do_reset_template(region, kind, acting_user=request.user)
             messages.success(request, _("The default text is back."))
             return redirect("attribution:letter-templates")
         try:
@@ -152,7 +141,7 @@ def letter_templates(request: HttpRequest) -> HttpResponse:
                 response = HttpResponse(pdf, content_type="application/pdf")
                 response["Content-Disposition"] = f'inline; filename="apercu-{kind}.pdf"'
                 return response
-            letters.do_save_template(request.user, region, kind, subject, body)
+            letters.do_save_template(region, kind, subject, body, acting_user=request.user)
         except letters.LetterTemplateError as error:
             errors[kind] = str(error)
             texts[kind] = letters.TemplateText(kind, subject, body, is_default=False)
@@ -181,9 +170,7 @@ def letter_templates(request: HttpRequest) -> HttpResponse:
 def my_letters(request: HttpRequest) -> HttpResponse:
     """A physician's own letters, expected patients, pace and follow-up, from the approved
     runs of their region (counts only: no patient)."""
-    physician = access.own_physician(request.user)
-    if physician is None:
-        raise PermissionDenied
+    physician = access.access_own_physician(request.user)
     own = access.visible_letters(request.user).select_related("run")
     by_run: dict[int, list[Letter]] = {}
     for letter in own:

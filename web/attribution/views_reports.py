@@ -15,15 +15,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import URLPattern, path
 from django.utils import timezone
 
-from web.accounts.access import profile_for
-from web.attribution import access, followup, quarterly
+from web.accounts import access
+from web.accounts.access import Purpose
+from web.attribution import followup, quarterly
 
 FORMATS = ("html", "csv", "xlsx", "pdf")
 
@@ -31,7 +31,6 @@ FORMATS = ("html", "csv", "xlsx", "pdf")
 @login_required
 def followup_view(request: HttpRequest, pk: int) -> HttpResponse:
     """A run's follow-up: registrations against each physician's pace, the RLS's list."""
-    access.check_can_work(request.user)
     run = access.access_run(request.user, pk)
     context: dict[str, Any] = {"run": run, "behind_percent": round(followup.BEHIND_RATIO * 100)}
     if run.status in followup.FOLLOWED_STATUSES:
@@ -83,24 +82,17 @@ def _followup_chart(report: followup.FollowUp) -> dict[str, Any]:
 @login_required
 def quarterly_view(request: HttpRequest) -> HttpResponse:
     """The quarterly tables of the region (DRMG) or of an RLS, as a page, CSV, XLSX or PDF."""
-    profile = profile_for(request.user)
-    access.check_can_work(request.user)
+    region = access.access_region(request.user, Purpose.ATTRIBUTION)
     fmt = request.GET.get("format", "html")
     if fmt not in FORMATS:
         raise Http404
-    allowed = access.attribution_rls(request.user)
     code = request.GET.get("rls", "")
     if code:
-        if not allowed.filter(code=code).exists():
-            raise Http404
-        codes: list[str] | None = [code]
-    elif access.can_work_on_region(request.user):
-        codes = None
+        codes: list[str] | None = [access.access_rls(request.user, code, Purpose.ATTRIBUTION).code]
     else:
-        codes = sorted(allowed.values_list("code", flat=True))
-    if not codes and codes is not None:
-        raise PermissionDenied
-    report = quarterly.quarterly(profile.region, codes, today=timezone.localdate())
+        # The whole region for the DRMG (an empty list), a CML's RLS (403 without any).
+        codes = access.scope_codes(request.user) or None
+    report = quarterly.quarterly(region, codes, today=timezone.localdate())
     stem = f"tableaux-trimestriels-{report.quarter.isoformat()}" + (f"-{code}" if code else "")
 
     if fmt == "csv":
@@ -123,7 +115,7 @@ def quarterly_view(request: HttpRequest) -> HttpResponse:
     context = {
         "report": report,
         "rls_code": code,
-        "rls_choices": list(allowed.order_by("name")),
+        "rls_choices": list(access.visible_rls(request.user, Purpose.ATTRIBUTION).order_by("name")),
         "can_see_region": access.can_work_on_region(request.user),
         "tables": list(report.tables.values()),
         "strata_totals": _strata_totals(report),

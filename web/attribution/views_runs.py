@@ -1,8 +1,8 @@
 """Views of the attribution workflow: home, physicians' table and decisions, runs (start,
 progress, plan, explanations, adjustments, approval, comparison) and the history.
 
-Thin views: access first (:mod:`web.attribution.access`: 403 for a role without the right,
-404 outside the territory), then one service call (:mod:`web.attribution.decisions`,
+Thin views: access first, once (:mod:`web.accounts.access`, purpose ``ATTRIBUTION``: 403 for
+a role without the right, 404 outside the territory), then one service call (:mod:`web.attribution.decisions`,
 :mod:`web.attribution.runs`) per write, then a redirect with a message.
 """
 
@@ -12,10 +12,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -26,14 +25,18 @@ from django.views.decorators.http import require_POST
 from panelcare.attribution import explain, store
 from panelcare.attribution.model import MODES
 from panelcare.errors import PanelcareError, SettingsError
-from web.accounts.access import profile_for
-from web.attribution import access, charts, events
+from web.accounts import access
+from web.accounts.access import Purpose
+from web.attribution import charts
 from web.attribution import physicians as roster
 from web.attribution import runs as run_service
 from web.attribution.decisions import DecisionForm, do_set_decision
 from web.attribution.errors import AttributionError
-from web.attribution.models import Dataset, DatasetKind, Run, RunStatus
-from web.regions.models import Rls
+from web.attribution.models import AttributionAction, Run, RunStatus
+from web.audit.models import AuditEvent, subject_type_of
+from web.audit.services import attach_subjects
+from web.tables import kinds as table_kinds
+from web.tables.models import Dataset
 
 PATIENTS_PER_PAGE = 50
 EVENTS_PER_PAGE = 50
@@ -108,17 +111,6 @@ def _reasons(codes: list[str]) -> list[str]:
     return [str(REASONS.get(code, code)) for code in codes]
 
 
-def _access_rls(request: HttpRequest, code: str) -> Rls:
-    """The RLS ``code`` if the user works on it (403 for other roles, 404 outside)."""
-    access.check_can_work(request.user)
-    return get_object_or_404(access.attribution_rls(request.user), code=code)
-
-
-def _access_run(request: HttpRequest, pk: int) -> Run:
-    access.check_can_work(request.user)
-    return access.access_run(request.user, pk)
-
-
 # --------------------------------------------------------------------------- home
 
 
@@ -128,12 +120,11 @@ def home(request: HttpRequest) -> HttpResponse:
     physician goes to their own letters."""
     if access.own_physician(request.user) is not None:
         return redirect("attribution:my-letters")
-    access.check_can_work(request.user)
-    region = profile_for(request.user).region
-    tables = [(kind, label, Dataset.current(region, kind)) for kind, label in DatasetKind.choices]
+    region = access.access_region(request.user, Purpose.ATTRIBUTION)
+    tables = [(kind, label, Dataset.current(region, kind)) for kind, label in table_kinds.choices()]
     context = {
         "region": region,
-        "rls_list": access.attribution_rls(request.user),
+        "rls_list": access.visible_rls(request.user, Purpose.ATTRIBUTION),
         "tables": tables,
         "recent_runs": access.visible_runs(request.user).select_related("rls", "created_by")[:5],
         "can_run_region": access.can_work_on_region(request.user),
@@ -147,7 +138,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def physicians(request: HttpRequest, rls_code: str) -> HttpResponse:
     """The physicians of one RLS with the decisions in force, sortable and filterable."""
-    rls = _access_rls(request, rls_code)
+    rls = access.access_rls(request.user, rls_code, Purpose.ATTRIBUTION)
     today = timezone.localdate()
     rows, figures = roster.rls_physicians(rls.region, rls.code, today)
     group = request.GET.get("group", "")
@@ -211,7 +202,7 @@ def physicians(request: HttpRequest, rls_code: str) -> HttpResponse:
 @require_POST
 def decision(request: HttpRequest, rls_code: str, physician_code: str) -> HttpResponse:
     """Record the decision on one physician (the form of the physicians' page)."""
-    rls = _access_rls(request, rls_code)
+    rls = access.access_rls(request.user, rls_code, Purpose.ATTRIBUTION)
     form = DecisionForm(request.POST)
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
@@ -219,7 +210,9 @@ def decision(request: HttpRequest, rls_code: str, physician_code: str) -> HttpRe
     if not form.is_valid():
         messages.error(request, _("The decision was not recorded: check the values."))
         return redirect(back)
-    do_set_decision(request.user, rls.region, physician_code, rls.code, **form.cleaned_data)
+    do_set_decision(
+        rls.region, physician_code, rls.code, acting_user=request.user, **form.cleaned_data
+    )
     messages.success(request, _("Decision on %(code)s recorded.") % {"code": physician_code})
     return redirect(back)
 
@@ -229,7 +222,6 @@ def decision(request: HttpRequest, rls_code: str, physician_code: str) -> HttpRe
 
 @login_required
 def runs(request: HttpRequest) -> HttpResponse:
-    access.check_can_work(request.user)
     visible = access.visible_runs(request.user).select_related(
         "rls", "created_by", "approved_by", "physicians", "waitlist"
     )
@@ -240,7 +232,7 @@ def runs(request: HttpRequest) -> HttpResponse:
 @login_required
 def run_new(request: HttpRequest) -> HttpResponse:
     """The run form; POST starts the run (a background task) and opens its page."""
-    access.check_can_work(request.user)
+    access.check_purpose(request.user, Purpose.ATTRIBUTION)
     initial = {}
     source = request.GET.get("from")
     if source and source.isdigit():
@@ -260,12 +252,7 @@ def run_new(request: HttpRequest) -> HttpResponse:
     if request.GET.get("rls"):
         initial["rls"] = request.GET["rls"]
     if request.method == "POST":
-        rls_code = request.POST.get("rls", "")
-        rls = None
-        if rls_code:
-            rls = get_object_or_404(access.attribution_rls(request.user), code=rls_code)
-        elif not access.can_work_on_region(request.user):
-            raise PermissionDenied
+        rls = access.access_territory(request.user, request.POST.get("rls", ""))
         form = run_service.RunForm(request.user, request.POST)
         if form.is_valid():
             try:
@@ -313,7 +300,7 @@ def _progress_context(run: Run) -> dict[str, Any]:
 def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The status and progress bar (htmx polls it every second while the run works); once
     the run has ended, an htmx request reloads the whole page."""
-    run = _access_run(request, pk)
+    run = access.access_run(request.user, pk)
     response = render(request, "attribution/runs/_progress.html", _progress_context(run))
     if request.headers.get("HX-Request") and run.status not in (
         RunStatus.QUEUED,
@@ -325,11 +312,13 @@ def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    run = _access_run(request, pk)
+    run = access.access_run(request.user, pk)
     context: dict[str, Any] = {
         **_progress_context(run),
         "params": sorted(run.params.items()),
-        "events": run.events.select_related("actor").order_by("at", "pk"),
+        "events": AuditEvent.objects.about(run)
+        .select_related("actor")
+        .order_by("created_at", "pk"),
         "can_approve": run.status == RunStatus.DONE,
         "frozen": run.is_frozen,
         "decisions": run.decisions,
@@ -354,7 +343,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         adjustments = []
         details = {
             event.details.get("adjustment"): event.details
-            for event in run.events.filter(action="adjusted")
+            for event in AuditEvent.objects.about(run).filter(action=AttributionAction.ADJUSTED)
         }
         for adjustment in run.adjustments.select_related("made_by"):
             adjustments.append(
@@ -414,7 +403,7 @@ def _plan(run: Run) -> Any:
 @login_required
 def run_patient(request: HttpRequest, pk: int, patient_code: str) -> HttpResponse:
     """Why a patient of the plan goes where they go (the engine's explain_patient)."""
-    run = _access_run(request, pk)
+    run = access.access_run(request.user, pk)
     plan = _plan(run)
     try:
         explanation = explain.explain_patient(plan, patient_code)
@@ -431,7 +420,7 @@ def run_patient(request: HttpRequest, pk: int, patient_code: str) -> HttpRespons
 @login_required
 def run_physician(request: HttpRequest, pk: int, physician_code: str) -> HttpResponse:
     """What a physician was asked and given, and what limited it (explain_physician)."""
-    run = _access_run(request, pk)
+    run = access.access_run(request.user, pk)
     plan = _plan(run)
     try:
         explanation = explain.explain_physician(plan, physician_code)
@@ -450,7 +439,7 @@ def run_physician(request: HttpRequest, pk: int, physician_code: str) -> HttpRes
 @require_POST
 def run_adjust(request: HttpRequest, pk: int) -> HttpResponse:
     """Move a patient (``kind=move``) or change a target (``kind=target``)."""
-    run = _access_run(request, pk)
+    run = access.access_run(request.user, pk)
     kind = request.POST.get("kind")
     note = request.POST.get("note", "")[:1000]
     try:
@@ -482,7 +471,7 @@ def run_adjust(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def run_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    run = _access_run(request, pk)
+    run = access.access_run(request.user, pk)
     try:
         run_service.approve_run(request.user, run)
     except AttributionError as error:
@@ -495,7 +484,7 @@ def run_approve(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def run_retry(request: HttpRequest, pk: int) -> HttpResponse:
-    run = _access_run(request, pk)
+    run = access.access_run(request.user, pk)
     try:
         run_service.retry_run(request.user, run)
     except AttributionError as error:
@@ -506,7 +495,6 @@ def run_retry(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def run_compare(request: HttpRequest) -> HttpResponse:
     """Two runs side by side: per physician in both, and the totals."""
-    access.check_can_work(request.user)
     choices = (
         access.visible_runs(request.user)
         .filter(status__in=[RunStatus.DONE, RunStatus.APPROVED])
@@ -568,10 +556,15 @@ def _pages(run: Run) -> dict[str, Any]:
 @login_required
 def history(request: HttpRequest) -> HttpResponse:
     """Every recorded action of the user's scope (the DRMG: the region; a CML: their RLS
-    and its runs; :func:`events.visible_events`), newest first."""
-    entries = events.visible_events(request.user).select_related("actor", "run", "dataset")
+    and its runs; :func:`access.visible_audit_events`), newest first."""
+    entries = access.visible_audit_events(request.user).select_related("actor")
     page = Paginator(entries, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "attribution/runs/history.html", {"page": page})
+    page.object_list = attach_subjects(page.object_list, Dataset)  # an import's version
+    return render(
+        request,
+        "attribution/runs/history.html",
+        {"page": page, "run_type": subject_type_of(Run)},
+    )
 
 
 urlpatterns: list[URLPattern] = [

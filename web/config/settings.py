@@ -51,7 +51,11 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 PRODUCTION = env_bool("PANELCARE_PRODUCTION", False)
+# DEBUG shows Django's debug pages (settings, code, a traceback) instead of the 404 and 500
+# pages of web/templates/: for a developer's machine (`make run`), never for users.
 DEBUG = env_bool("DEBUG", False)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG must be off in production")
 
 _DEV_SECRET = "django-insecure-panelcare-local-development-only"
 SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET)
@@ -69,11 +73,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
-    "simple_history",
     "web.accounts",
     "web.regions",
     "web.dashboard",
     "web.attribution",
+    "web.tables",
+    "web.audit",
     "django_tasks",
     "django_tasks_db",
 ]
@@ -87,7 +92,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "simple_history.middleware.HistoryRequestMiddleware",
     # AxesMiddleware must stay last: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -109,6 +113,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "web.accounts.context_processors.navigation",
             ],
         },
     },
@@ -209,9 +214,23 @@ TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_task_backend], "QUEUES": ["defau
 # is about 60 MB as CSV).
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# A form refused by the CSRF check gets the site's 403 page, in the user's language.
+CSRF_FAILURE_VIEW = "web.config.views.csrf_failure"
+
+# Everything at LOG_LEVEL and above goes to the console (the service's journal). A request
+# refused with a 4xx (a 403 from the access checks, a 404) logs one line on django.request,
+# without the traceback Django attaches to it; server errors (5xx) keep theirs.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        "no_traceback_for_client_errors": {
+            "()": "web.config.log_filters.NoTracebackForClientErrors",
+        },
+    },
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        "django.request": {"filters": ["no_traceback_for_client_errors"]},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }

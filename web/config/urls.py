@@ -1,12 +1,20 @@
-"""URL routes of the panelcare web application."""
+"""URL routes of the panelcare web application.
+
+Errors: Django's default handlers render ``web/templates/{400,403,404,500}.html``.
+"""
 
 from django.contrib import admin
 from django.urls import include, path
 
+from web.config import views
+
 urlpatterns = [
+    path("favicon.ico", views.favicon, name="favicon"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("comptes/", include("web.accounts.urls")),
+    # The imports keep the paths they had under the attribution (wave 2 renames them).
+    path("attribution/", include("web.tables.urls")),
     path("attribution/", include("web.attribution.urls")),
     path("", include("web.dashboard.urls")),
 ]

@@ -1,6 +1,11 @@
 """The dashboard's figures, computed from querysets the access module has already narrowed.
 
 Nothing here decides who sees what: callers pass ``visible_rls(user)`` and friends.
+
+The registrations and the waiting list read here are the database projection of the
+versions in force (:mod:`web.tables.projections`); the quarterly tables
+(:mod:`web.attribution.quarterly`) count with these same functions, so that the two pages
+always show the same registration figures for the same day.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from datetime import date
 
 from django.db.models import Count, Q, QuerySet
 
-from web.regions.models import Patient, Physician, Registration, Rls, WaitlistEntry
+from web.regions.models import Patient, Physician, Region, Registration, Rls, WaitlistEntry
 
 PRIORITIES = ("A", "B", "C", "D", "E")
 
@@ -52,6 +57,20 @@ class RlsRegistration:
 
 def active_registrations(day: date) -> QuerySet[Registration]:
     return Registration.objects.active_on(day)
+
+
+def registrations_by_physician(region: Region, day: date) -> dict[str, tuple[int, int]]:
+    """Each physician's registrations in force on ``day`` and how many of those patients
+    are vulnerable, by physician code (a physician of the version unknown to the
+    territory included; a patient unknown to the region never counts as vulnerable)."""
+    rows = (
+        active_registrations(day)
+        .filter(region=region)
+        .values("physician_code")
+        .annotate(n=Count("id"), vulnerable=Count("id", filter=Q(patient__vulnerable=True)))
+        .values_list("physician_code", "n", "vulnerable")
+    )
+    return {code: (n, vulnerable) for code, n, vulnerable in rows}
 
 
 def registration_by_rls(rls_qs: QuerySet[Rls], day: date) -> list[RlsRegistration]:

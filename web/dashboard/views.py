@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -72,12 +71,9 @@ def rls_detail(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def rls_waitlist(request: HttpRequest, code: str) -> HttpResponse:
     """The waiting patients of one RLS (identities: DRMG and that RLS's CML only)."""
-    rls = access.access_rls(request.user, code)
-    if not access.can_list_waitlist(request.user):
-        raise PermissionDenied
+    rls, waitlist = access.access_waitlist(request.user, code)
     entries = (
-        access.visible_waitlist(request.user)
-        .filter(rls=rls, status=WaitlistEntry.Status.WAITING)
+        waitlist.filter(status=WaitlistEntry.Status.WAITING)
         .select_related("patient", "previous_physician")
         .order_by("priority", "requested_on", "id")
     )

@@ -12,8 +12,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
+from web.audit.history import AuditHistoryMixin
 from web.regions.models import (
     Gmf,
     GmfMembership,
@@ -60,8 +60,8 @@ class SuperuserOnlyAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
     pass
 
 
-class SuperuserOnlyHistoryAdmin(SuperuserOnlyMixin, SimpleHistoryAdmin):
-    pass
+class SuperuserOnlyHistoryAdmin(AuditHistoryMixin, SuperuserOnlyMixin, admin.ModelAdmin):
+    """The history page lists the object's audit entries (:mod:`web.audit`)."""
 
 
 class SuperuserOnlyTabularInline(SuperuserOnlyMixin, admin.TabularInline):

@@ -5,11 +5,16 @@ contracts (``docs/data-contract.md``); visits are not loaded. The
 whole load is one transaction: it either completes or leaves the database as it was. It is
 idempotent: when the region is already in the database, nothing is written.
 
+The territory and the people (regions, RLS, GMFs, sites, physicians, IPS-SPL, patients,
+memberships, groups, partnerships, agreements) are written here; the extract tables the
+region imports (physicians' roster, waiting list, registrations: every kind of
+:mod:`web.tables.kinds`) go in as their version 1 through the import's own path
+(:func:`web.tables.demo.write_first_versions`), which projects them into the database as
+every later import does.
+
 Speed: the region scale (about 200,000 patients and 174,000 registrations) goes through
 ``bulk_create`` in batches, with primary keys read back from the inserts to link the next
-tables, so the number of queries does not grow with the number of rows per object. History
-rows (django-simple-history) are not written for the import: the history of a demo row
-starts with its first change.
+tables, so the number of queries does not grow with the number of rows per object.
 """
 
 from __future__ import annotations
@@ -45,11 +50,9 @@ from web.regions.models import (
     PracticeGroup,
     PracticeGroupMembership,
     Region,
-    Registration,
     Rls,
     ServiceAgreement,
     Site,
-    WaitlistEntry,
 )
 
 # The one password of every demo account; printed by `manage.py load_demo`.
@@ -133,11 +136,12 @@ def load_demo(
             )
         counts = load_tables(tables)
         region = Region.objects.get(code=region_code)
-        counts["User"] = create_demo_users(region, scale=scale, on=as_of)
-        # The attribution workflow reads versioned copies of the contract tables.
-        from web.attribution.demo import seed_datasets
+        # The extract tables (roster, waiting list, registrations) go in as version 1,
+        # through the import's own path, which projects them into the database.
+        from web.tables.demo import write_first_versions
 
-        counts.update(seed_datasets(region, tables))
+        counts.update(write_first_versions(region, tables))
+        counts["User"] = create_demo_users(region, scale=scale, on=as_of)
     return LoadReport(
         scale=scale,
         seed=seed,
@@ -405,92 +409,50 @@ def load_tables(tables: Tables) -> dict[str, int]:
             ),
         )
     )
-    patients = _ids(
-        insert(
-            Patient,
-            (
-                Patient(
-                    code=code,
-                    health_insurance_number=hin,
-                    first_name=first_name,
-                    last_name=last_name,
-                    birth_year=birth_year,
-                    sex=sex,
-                    postal_code=postal_code,
-                    latitude=lat,
-                    longitude=lon,
-                    rls_id=rls[rls_code],
-                    vulnerable=vulnerable,
-                    categories=categories,
-                )
-                for (
-                    code,
-                    hin,
-                    first_name,
-                    last_name,
-                    birth_year,
-                    sex,
-                    postal_code,
-                    lat,
-                    lon,
-                    rls_code,
-                    vulnerable,
-                    categories,
-                ) in _rows(
-                    tables["patients"],
-                    patient_id=str,
-                    health_insurance_number=str,
-                    first_name=str,
-                    last_name=str,
-                    birth_year=int,
-                    sex=str,
-                    postal_code=_str,
-                    latitude=float,
-                    longitude=float,
-                    rls_id=str,
-                    vulnerable=_bool,
-                    category=_categories,
-                )
-            ),
-        )
-    )
     insert(
-        Registration,
+        Patient,
         (
-            Registration(
-                patient_id=patients[patient],
-                physician_id=physicians[physician],
-                site_id=sites[site],
-                start_date=start_date,
-                end_date=end_date,
-            )
-            for patient, physician, site, start_date, end_date in _rows(
-                tables["registrations"],
-                patient_id=str,
-                physician_id=str,
-                site_id=str,
-                start_date=_date,
-                end_date=_date,
-            )
-        ),
-    )
-    insert(
-        WaitlistEntry,
-        (
-            WaitlistEntry(
-                patient_id=patients[patient],
+            Patient(
+                code=code,
+                health_insurance_number=hin,
+                first_name=first_name,
+                last_name=last_name,
+                birth_year=birth_year,
+                sex=sex,
+                postal_code=postal_code,
+                latitude=lat,
+                longitude=lon,
                 rls_id=rls[rls_code],
-                priority=priority,
-                requested_on=requested_on,
-                previous_physician_id=physicians[previous] if previous else None,
+                vulnerable=vulnerable,
+                categories=categories,
             )
-            for patient, rls_code, priority, requested_on, previous in _rows(
-                tables["waitlist"],
+            for (
+                code,
+                hin,
+                first_name,
+                last_name,
+                birth_year,
+                sex,
+                postal_code,
+                lat,
+                lon,
+                rls_code,
+                vulnerable,
+                categories,
+            ) in _rows(
+                tables["patients"],
                 patient_id=str,
+                health_insurance_number=str,
+                first_name=str,
+                last_name=str,
+                birth_year=int,
+                sex=str,
+                postal_code=_str,
+                latitude=float,
+                longitude=float,
                 rls_id=str,
-                priority=str,
-                requested_on=_date,
-                previous_physician_id=_opt_str,
+                vulnerable=_bool,
+                category=_categories,
             )
         ),
     )

@@ -7,9 +7,16 @@ memberships, practice groups, IPS partnerships, service agreements and the waiti
 export never exposes our primary keys. Date ranges are half-open: a row is in force from
 ``start_date`` included to ``end_date`` excluded, and an empty ``end_date`` means ongoing.
 
-Patients, registrations and waiting-list entries keep their history (django-simple-history):
-who changed what and when. Writes go through :mod:`web.regions.services`, which records the
-acting user.
+Registrations and waiting-list entries, and the roster columns of the physicians
+(``amp_target``, ``other_units``, ``attribution_mode``, ``previous_assiduity``,
+``departing_on``), are a *projection* of the current version of the imported tables
+(:mod:`web.tables`): rebuilt by the import, in its transaction, by the kind's projection
+(:mod:`web.tables.projections`), and written by nothing else. They are rows here because
+pages need SQL on them (counts per RLS, access scopes, pagination). The waiting-list
+``status`` is per-patient workflow state, kept across re-imports and written by
+:mod:`web.regions.services`, which records who changed what and when in the audit trail
+(:mod:`web.audit`, actions :class:`RegionsAction`). See ``docs/decisions.md``, "One copy
+of each fact".
 """
 
 from __future__ import annotations
@@ -21,7 +28,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from simple_history.models import HistoricalRecords
+
+from web.audit.actions import register_actions
 
 
 class PeriodQuerySet(models.QuerySet):
@@ -149,10 +157,17 @@ class AttributionMode(models.TextChoices):
 
 
 class Physician(models.Model):
-    """A family physician (médecin de famille) practising in the region."""
+    """A family physician (médecin de famille) practising in the region.
+
+    The roster's columns (name, RLS, site, ``amp_target`` ... ``departing_on``) are the
+    projection of the physicians' roster in force (:mod:`web.tables`); a physician of the
+    roster unknown here is created by the import, without a licence number.
+    """
 
     code = models.CharField(_("code"), max_length=32, unique=True)
-    licence_number = models.CharField(_("licence number"), max_length=16, unique=True)
+    licence_number = models.CharField(
+        _("licence number"), max_length=16, unique=True, null=True, blank=True
+    )
     name = models.CharField(_("name"), max_length=200)
     birth_year = models.PositiveSmallIntegerField(_("birth year"))
     practice_start = models.DateField(_("practice start"))
@@ -355,8 +370,6 @@ class Patient(models.Model):
         help_text=_("Weighted clientele categories (home care, detention, addiction...)."),
     )
 
-    history = HistoricalRecords()
-
     class Meta:
         ordering = ["last_name", "first_name"]
         verbose_name = _("patient")
@@ -373,26 +386,48 @@ class Patient(models.Model):
 
 
 class Registration(models.Model):
-    """A patient's registration (inscription) with a family physician at a site.
+    """A patient's registration (inscription) with a family physician at a site: one row
+    of the registrations version in force, projected (:func:`web.tables.projections.
+    project_registrations`).
 
-    A patient has at most one registration on any day; :func:`web.regions.services.
-    do_register_patient` enforces it (the database does not, so that bulk imports stay
-    fast).
+    The codes are the version's; the links are set when the patient, physician or site
+    is known here (None otherwise: a patient of the file whose identity and home the
+    region has not loaded is counted in their physician's panel, not in an RLS's
+    residents). A patient has at most one registration on any day: the registrations'
+    contract leaves overlaps to the assiduity checks.
     """
 
+    region = models.ForeignKey(Region, models.CASCADE, related_name="+", verbose_name=_("region"))
+    patient_code = models.CharField(_("patient"), max_length=32, db_index=True)
+    physician_code = models.CharField(_("physician"), max_length=32)
+    site_code = models.CharField(_("registration site"), max_length=32)
     patient = models.ForeignKey(
-        Patient, models.PROTECT, related_name="registrations", verbose_name=_("patient")
+        Patient,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="registrations",
+        verbose_name=_("patient"),
     )
     physician = models.ForeignKey(
-        Physician, models.PROTECT, related_name="registrations", verbose_name=_("physician")
+        Physician,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="registrations",
+        verbose_name=_("physician"),
     )
     site = models.ForeignKey(
-        Site, models.PROTECT, related_name="registrations", verbose_name=_("registration site")
+        Site,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="registrations",
+        verbose_name=_("registration site"),
     )
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"), null=True, blank=True)
 
-    history = HistoricalRecords()
     objects = PeriodQuerySet.as_manager()
 
     class Meta:
@@ -409,7 +444,7 @@ class Registration(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.patient} – {self.physician}"
+        return f"{self.patient_code} – {self.physician_code}"
 
 
 class WaitlistPriority(models.TextChoices):
@@ -430,13 +465,27 @@ class WaitlistStatus(models.TextChoices):
 
 
 class WaitlistEntry(models.Model):
-    """A patient on the waiting list of the guichet d'accès à un médecin de famille (GAMF)."""
+    """A patient on the waiting list of the guichet d'accès à un médecin de famille (GAMF):
+    one row of the waiting-list version in force, projected (:func:`web.tables.
+    projections.project_waitlist`), with the patient's ``status`` (waiting, assigned by
+    an approved run, ...) kept across re-imports.
+
+    ``patient`` is set when the patient is known here (None otherwise: the row counts in
+    its RLS's waiting patients, named by its code).
+    """
 
     Priority = WaitlistPriority
     Status = WaitlistStatus
 
+    region = models.ForeignKey(Region, models.CASCADE, related_name="+", verbose_name=_("region"))
+    patient_code = models.CharField(_("patient"), max_length=32, db_index=True)
     patient = models.ForeignKey(
-        Patient, models.PROTECT, related_name="waitlist_entries", verbose_name=_("patient")
+        Patient,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="waitlist_entries",
+        verbose_name=_("patient"),
     )
     rls = models.ForeignKey(
         Rls, models.PROTECT, related_name="waitlist_entries", verbose_name=_("RLS")
@@ -446,6 +495,7 @@ class WaitlistEntry(models.Model):
     status = models.CharField(
         _("status"), max_length=12, choices=WaitlistStatus.choices, default=WaitlistStatus.WAITING
     )
+    previous_physician_code = models.CharField(_("previous physician"), max_length=32, blank=True)
     previous_physician = models.ForeignKey(
         Physician,
         models.PROTECT,
@@ -455,8 +505,6 @@ class WaitlistEntry(models.Model):
         verbose_name=_("previous physician"),
         help_text=_("Set for the patients of a departing physician."),
     )
-
-    history = HistoricalRecords()
 
     class Meta:
         ordering = ["priority", "requested_on"]
@@ -470,4 +518,11 @@ class WaitlistEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.patient} ({self.priority})"
+        return f"{self.patient_code} ({self.priority})"
+
+
+@register_actions
+class RegionsAction(models.TextChoices):
+    """What :mod:`web.regions.services` records in the audit trail (:mod:`web.audit`)."""
+
+    WAITLIST_STATUS = "waitlist_status", _("Waiting-list status changed")

@@ -5,12 +5,18 @@ contract"), each as ``NAME.csv`` or ``NAME.parquet`` (exactly one of the two). O
 and other columns (the synthetic generator's ``licence_number``, ``gmf_id``) are ignored.
 
     physicians, waitlist = read_inputs(Path("data"))   # AttributionInputError if wrong
+    physicians, waitlist = inputs_from_arrow(roster, waiting)   # the same, from pa.Tables
+    physicians = physicians_from_arrow(roster)          # one table alone
 
 Everything is read with pyarrow and checked column by column with vectorised expressions:
 a province (10,000 physicians, a million waiting patients) is read and checked in about
 a second from Parquet. CSV cells are read as text and converted after the checks, so ids
 keep their leading zeros (``0111`` stays ``0111``). A Parquet column may hold the
 contract's type (``date32`` dates, numbers, booleans) or text checked like a CSV cell.
+
+The web app holds the tables in memory (imported versions, as Arrow): the ``*_from_arrow``
+functions check them by the same code as the files, cell for cell, with the same messages
+(a table is named ``physicians`` or ``waitlist`` in them, and has no CSV line).
 
 Every row is checked and the **first** problem in file order (by row, then by column from
 left to right) is raised as :class:`AttributionInputError`, naming the file, the 1-based
@@ -52,6 +58,9 @@ __all__ = [
     "ContractTable",
     "check_physicians",
     "check_waitlist",
+    "inputs_from_arrow",
+    "orphans_from_arrow",
+    "physicians_from_arrow",
     "read_inputs",
 ]
 
@@ -163,6 +172,47 @@ def read_inputs(data_dir: Path) -> tuple[Physicians, Orphans]:
     return physicians, waitlist
 
 
+def inputs_from_arrow(physicians: pa.Table, waitlist: pa.Table) -> tuple[Physicians, Orphans]:
+    """The physicians and the waiting list held in memory, checked as :func:`read_inputs`
+    checks the files (physicians first).
+
+    Args:
+        physicians: the contract's ``physicians`` columns (others are ignored), as text
+            or with the contract's Arrow types (an imported version's canonical shape).
+        waitlist: the contract's ``waitlist`` columns, likewise.
+
+    Returns:
+        The two tables as :class:`Physicians` and :class:`Orphans`, rows in table order.
+
+    Raises:
+        AttributionInputError: a column is missing or of the wrong type, or a cell is
+            wrong (the first problem by row, then column, naming ``physicians`` or
+            ``waitlist``, the row and the column).
+    """
+    return physicians_from_arrow(physicians), orphans_from_arrow(waitlist)
+
+
+def physicians_from_arrow(table: pa.Table, *, name: str = "physicians") -> Physicians:
+    """The physicians' roster ``table`` (in memory) as :class:`Physicians`, checked as
+    :func:`read_inputs` checks ``physicians.csv``; ``name`` names it in the errors.
+
+    Raises:
+        AttributionInputError: as :func:`inputs_from_arrow`.
+    """
+    return _read_physicians(ContractTable.from_arrow(table, PHYSICIAN_COLUMNS, name=name))
+
+
+def orphans_from_arrow(table: pa.Table, *, name: str = "waitlist") -> Orphans:
+    """The waiting list ``table`` (in memory) as :class:`Orphans` (every row; see
+    :func:`~panelcare.attribution.groups.select_orphans`), checked as :func:`read_inputs`
+    checks ``waitlist.csv``; ``name`` names it in the errors.
+
+    Raises:
+        AttributionInputError: as :func:`inputs_from_arrow`.
+    """
+    return _read_waitlist(ContractTable.from_arrow(table, WAITLIST_COLUMNS, name=name))
+
+
 def _find(data_dir: Path, name: str) -> Path:
     present = [
         path for path in (data_dir / f"{name}.csv", data_dir / f"{name}.parquet") if path.is_file()
@@ -262,12 +312,13 @@ class ContractTable:
 
     ``name`` is the file's name in the messages (the uploaded file's, when ``path`` is a
     staged copy); ``lines`` the line (CSV) or sheet row (XLSX) of each data row when it is
-    not simply ``row + 1``.
+    not simply ``row + 1``. ``path`` is ``None`` for a table held in memory
+    (:meth:`from_arrow`), which has no lines.
     """
 
     def __init__(
         self,
-        path: Path,
+        path: Path | None,
         columns: dict[str, ContractColumn],
         table: pa.Table,
         *,
@@ -278,7 +329,7 @@ class ContractTable:
         self.columns = columns
         self.table = table
         self.n = table.num_rows
-        self.name = name or path.name
+        self.name = name or (path.name if path is not None else "table")
         self.lines = lines
         # Position of each column in the file, to break ties between cells of one row.
         self.position = {name: i for i, name in enumerate(table.column_names)}
@@ -296,7 +347,21 @@ class ContractTable:
 
     @property
     def is_csv(self) -> bool:
-        return self.path.suffix.lower() == ".csv"
+        return self.path is not None and self.path.suffix.lower() == ".csv"
+
+    @classmethod
+    def from_arrow(
+        cls, table: pa.Table, columns: dict[str, ContractColumn], *, name: str
+    ) -> ContractTable:
+        """The contract's ``columns`` of ``table``, held in memory (no file), named
+        ``name`` in the messages; its cells are checked as a Parquet file's would be.
+
+        Raises:
+            AttributionInputError: a contract column is missing.
+        """
+        _check_header(table.column_names, columns, name, "table")
+        wanted = [column for column in table.column_names if column in columns]
+        return cls(None, columns, table.select(wanted), name=name)
 
     @classmethod
     def open(
@@ -326,14 +391,7 @@ class ContractTable:
                 raise AttributionInputError(
                     f"cannot read this Parquet file: {error}", file=name
                 ) from None
-        missing = [column for column in columns if column not in names]
-        if missing:
-            raise AttributionInputError(
-                f"the file has no column {missing[0]} (its columns: {', '.join(names)}); "
-                f"the contract's columns are {', '.join(columns)}",
-                file=name,
-                column=missing[0],
-            )
+        _check_header(names, columns, name, "file")
         wanted = [column for column in names if column in columns]  # file order
         if suffix == ".csv":
             table = _read_csv(path, wanted, len(names), name)
@@ -610,6 +668,21 @@ class ContractTable:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _check_header(
+    names: list[str], columns: dict[str, ContractColumn], name: str, what: str
+) -> None:
+    """Raise :class:`AttributionInputError` for the first contract column not in
+    ``names`` (the header of the file or table ``name``; ``what``: "file" or "table")."""
+    missing = [column for column in columns if column not in names]
+    if missing:
+        raise AttributionInputError(
+            f"the {what} has no column {missing[0]} (its columns: {', '.join(names)}); "
+            f"the contract's columns are {', '.join(columns)}",
+            file=name,
+            column=missing[0],
+        )
 
 
 def _csv_header(path: Path) -> list[str]:

@@ -1,4 +1,5 @@
-"""Run parameters of an attribution (DSP-PR-30042, 5.1 to 5.3 and 7), from a TOML file.
+"""Run parameters of an attribution (DSP-PR-30042, 5.1 to 5.3 and 7), from a TOML file or
+a mapping.
 
 Every number the procedure names is a parameter (spec, "Data contract"). The defaults live
 in ``default_params.toml`` beside this module (packaged; read with ``importlib.resources``);
@@ -12,10 +13,14 @@ default table (empty) as a whole.
 
     params = load_params()                         # the spec's defaults
     params = load_params(Path("bas-st-laurent.toml"))
+    params = params_from_mapping({"group2_target": 1000})   # in memory (the web app's form)
     Path("out/params.toml").write_text(dump_params(params))   # saved beside the outputs
+    params_from_mapping(params_as_dict(params)) == params    # JSON-ready and back
 
-Every value is checked; a wrong one raises :class:`AttributionParamsError` naming the file
-and the key (``run.toml: group2_target: must be a multiple of stratum (250), got 800``).
+Every value is checked, by the same code whether it comes from a file or a mapping
+(:func:`load_params` reads the TOML, then calls :func:`params_from_mapping`); a wrong one
+raises :class:`AttributionParamsError` naming the file (or ``parameters``) and the key
+(``run.toml: group2_target: must be a multiple of stratum (250), got 800``).
 """
 
 from __future__ import annotations
@@ -33,14 +38,19 @@ from panelcare.errors import SettingsError
 
 __all__ = [
     "DEFAULT_PARAMS_FILE",
+    "MAPPING_SOURCE",
     "AttributionParamsError",
     "Params",
     "dump_params",
     "load_params",
+    "params_as_dict",
+    "params_from_mapping",
 ]
 
 # The packaged defaults, as named in error messages.
 DEFAULT_PARAMS_FILE = "default_params.toml"
+# What the errors name as the file when the values come from a mapping, not a file.
+MAPPING_SOURCE = "parameters"
 
 
 @dataclass(frozen=True)
@@ -88,23 +98,61 @@ def load_params(path: str | Path | None = None) -> Params:
             or a value has the wrong type or is out of range; the message names the file
             and the key.
     """
-    defaults = (
-        resources.files("panelcare.attribution").joinpath(DEFAULT_PARAMS_FILE).read_text("utf-8")
-    )
-    values = _parse(_loads(defaults, DEFAULT_PARAMS_FILE), DEFAULT_PARAMS_FILE)
-    source = DEFAULT_PARAMS_FILE
-    if path is not None:
-        source = str(path)
-        try:
-            text = Path(path).read_text("utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            reason = error.strerror if isinstance(error, OSError) else str(error)
-            raise AttributionParamsError(
-                f"cannot read the parameters file: {reason or error}", file=source
-            ) from None
-        values.update(_parse(_loads(text, source), source))
-    _check_together(values, source)
-    return Params(**values)
+    if path is None:
+        return Params(**_defaults())
+    source = str(path)
+    try:
+        text = Path(path).read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else str(error)
+        raise AttributionParamsError(
+            f"cannot read the parameters file: {reason or error}", file=source
+        ) from None
+    return params_from_mapping(_loads(text, source), source=source)
+
+
+def params_from_mapping(values: Mapping[str, Any], *, source: str = MAPPING_SOURCE) -> Params:
+    """The run's parameters: the packaged defaults, then ``values`` over them, checked as
+    :func:`load_params` checks a file (it calls this function).
+
+    Args:
+        values: any subset of the keys (the field names of :class:`Params`), as TOML or
+            JSON would hold them: whole numbers, numbers, booleans, and mappings for
+            ``category_weights`` and ``target_overrides``. A key set to ``None`` keeps
+            its default (off, for ``exclude_below`` and ``yearly_cap_after_4_years``).
+        source: what the errors name as the file (``parameters`` by default).
+
+    Raises:
+        AttributionParamsError: a key is unknown, or a value has the wrong type or is out
+            of range; ``file`` is ``source``, ``key`` the key at fault (the messages are
+            the file's: ``group2_target: must be a multiple of stratum (250), got 800``).
+    """
+    if not isinstance(values, Mapping):
+        raise AttributionParamsError(
+            f"expected a mapping of key = value, got {type(values).__name__}", file=source
+        )
+    checked = _defaults()
+    checked.update(_parse({k: v for k, v in values.items() if v is not None}, source))
+    _check_together(checked, source)
+    return Params(**checked)
+
+
+def params_as_dict(params: Params) -> dict[str, Any]:
+    """``params`` as JSON-ready data, every field in :class:`Params`' order (``None`` when
+    off, a plain dict for each table); :func:`params_from_mapping` reads it back equal."""
+    values: dict[str, Any] = {}
+    for spec in fields(Params):
+        value = getattr(params, spec.name)
+        values[spec.name] = dict(value) if isinstance(value, Mapping) else value
+    return values
+
+
+def _defaults() -> dict[str, Any]:
+    """The packaged defaults, checked (a wrong one names ``default_params.toml``)."""
+    text = resources.files("panelcare.attribution").joinpath(DEFAULT_PARAMS_FILE).read_text("utf-8")
+    values = _parse(_loads(text, DEFAULT_PARAMS_FILE), DEFAULT_PARAMS_FILE)
+    _check_together(values, DEFAULT_PARAMS_FILE)
+    return values
 
 
 def dump_params(params: Params) -> str:
@@ -150,7 +198,7 @@ _Fail = Callable[[str, str], AttributionParamsError]
 _Checker = Callable[[str, Any, _Fail], Any]
 
 
-def _parse(raw: dict[str, Any], file: str) -> dict[str, Any]:
+def _parse(raw: Mapping[str, Any], file: str) -> dict[str, Any]:
     """The values ``raw`` sets, checked one by one and converted to the fields' types."""
 
     def fail(key: str, message: str) -> AttributionParamsError:
@@ -213,12 +261,12 @@ def _boolean(key: str, value: Any, fail: _Fail) -> bool:
 
 
 def _weights(key: str, value: Any, fail: _Fail) -> Mapping[str, float]:
-    if not isinstance(value, dict):
+    if not isinstance(value, Mapping):
         raise fail(key, "must be a table of category = weight, e.g. { home_care = 2.0 }")
     weights = {}
     for category, weight in value.items():
-        if not category.strip():
-            raise fail(f"{key}.{_toml_key(category)}", "a category name must not be empty")
+        if not isinstance(category, str) or not category.strip():
+            raise fail(f"{key}.{_toml_key(str(category))}", "a category name must not be empty")
         # A weight below 1 would let a physician take more patients than their need.
         if not _is_number(weight) or weight < 1:
             raise fail(f"{key}.{_toml_key(category)}", f"must be a number >= 1, got {weight!r}")
@@ -227,12 +275,12 @@ def _weights(key: str, value: Any, fail: _Fail) -> Mapping[str, float]:
 
 
 def _targets(key: str, value: Any, fail: _Fail) -> Mapping[str, int]:
-    if not isinstance(value, dict):
+    if not isinstance(value, Mapping):
         raise fail(key, "must be a table of physician_id = target, e.g. { D0042 = 400 }")
     targets = {}
     for physician_id, target in value.items():
-        if not physician_id.strip():
-            raise fail(f"{key}.{_toml_key(physician_id)}", "a physician_id must not be empty")
+        if not isinstance(physician_id, str) or not physician_id.strip():
+            raise fail(f"{key}.{_toml_key(str(physician_id))}", "a physician_id must not be empty")
         if isinstance(target, bool) or not isinstance(target, int) or target < 0:
             raise fail(
                 f"{key}.{_toml_key(physician_id)}",

@@ -3,6 +3,7 @@ read it back so that a plan can be explained from its folder alone.
 
     write_plan(plan, Path("out/plan-2026-01"))      # PanelcareError if the folder is taken
     plan = read_plan(Path("out/plan-2026-01"))      # the same plan, to explain
+    rows = read_plan_patients(Path("out/plan-2026-01"), physician_id="D0042")  # a table
 
 The folder holds::
 
@@ -40,12 +41,13 @@ import pyarrow.parquet as pq
 
 from panelcare.attribution import outputs
 from panelcare.attribution.model import PRIORITIES, Orphans, Physicians, assignment_km
+from panelcare.attribution.outputs import ASSIGNMENT_COLUMNS
 from panelcare.errors import PanelcareError
 
 if TYPE_CHECKING:
     from panelcare.attribution.solve import Plan
 
-__all__ = ["PLAN_FILES", "check_out_dir", "read_plan", "write_plan"]
+__all__ = ["PLAN_FILES", "check_out_dir", "read_plan", "read_plan_patients", "write_plan"]
 
 # The files of a plan's folder, as written (the marker of a plan folder first).
 PLAN_FILES = (
@@ -192,6 +194,50 @@ def read_plan(out_dir: Path) -> Plan:
 
 
 # --------------------------------------------------------------------------- writing
+
+
+def read_plan_patients(
+    out_dir: Path, *, physician_id: str | None = None, unassigned: bool = False
+) -> pa.Table:
+    """The plan's patients in waiting-list order (priority, request date, patient id),
+    read from two files of the plan's folder only (not the whole plan: a page of a
+    province's plan is read in a fraction of a second).
+
+    Args:
+        out_dir: a plan's folder (:func:`write_plan`).
+        physician_id: only this physician's patients, when given.
+        unassigned: only the patients without a physician.
+
+    Returns:
+        Columns ``patient_id``, ``priority`` (A to E), ``requested_on``,
+        ``physician_id`` (null when unassigned), ``distance_km``, ``month``, ``le304``.
+
+    Raises:
+        PanelcareError: a file is missing or unreadable.
+    """
+    out_dir = Path(out_dir)
+    path = out_dir / "inputs" / "orphans.parquet"
+    try:
+        orphans = pq.ParquetFile(path).read(columns=["patient_id", "priority", "requested_on"])
+    except (OSError, pa.ArrowException) as error:
+        raise PanelcareError(f"{path}: cannot read it: {error}") from None
+    # Both files are in the orphans' order (write_plan): row for row, no join.
+    assignments = _read_csv(out_dir / "assignments.csv", _ASSIGNMENT_TYPES)
+    table = pa.table(
+        {
+            "patient_id": assignments.column("patient_id"),
+            "priority": orphans.column("priority"),
+            "requested_on": orphans.column("requested_on"),
+            **{name: assignments.column(name) for name in ASSIGNMENT_COLUMNS[1:]},
+        }
+    )
+    if physician_id:
+        table = table.filter(pc.equal(table.column("physician_id"), physician_id))
+    if unassigned:
+        table = table.filter(pc.is_null(table.column("physician_id")))
+    return table.sort_by(
+        [("priority", "ascending"), ("requested_on", "ascending"), ("patient_id", "ascending")]
+    )
 
 
 def _move_into_place(staging: Path, out_dir: Path) -> None:

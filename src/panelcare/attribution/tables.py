@@ -45,17 +45,20 @@ from panelcare.attribution.io import (
 
 __all__ = [
     "COLUMNS",
+    "CONTRACTS",
     "FORMATS",
     "KEYS",
     "KINDS",
     "REGISTRATION_COLUMNS",
     "SCHEMAS",
     "Changes",
+    "Contract",
     "Problem",
     "Restriction",
     "TableProblems",
     "canonical",
     "compare_tables",
+    "contract",
     "in_scope",
     "read_contract_table",
 ]
@@ -98,6 +101,55 @@ KEYS: dict[str, tuple[str, ...]] = {
     "waitlist": ("patient_id",),
     "registrations": ("patient_id", "physician_id", "start_date"),
 }
+
+
+@dataclass(frozen=True)
+class Contract:
+    """One table's contract: its columns (in the contract's order), the columns that
+    identify a row (``keys``: no two rows share them) and the check between cells
+    (``check``: by default every cell, then the keys' uniqueness). The web app declares
+    its table kinds with one of these (the three below, or a new one)."""
+
+    name: str
+    columns: dict[str, ContractColumn]
+    keys: tuple[str, ...]
+    check: Callable[[ContractTable], dict[str, Any]] | None = None
+
+    @property
+    def schema(self) -> pa.Schema:
+        """The canonical Arrow schema: the contract's columns with their Arrow types."""
+        return pa.schema(
+            [pa.field(name, _ARROW_TYPES[column.kind]) for name, column in self.columns.items()]
+        )
+
+    def check_cells(self, table: ContractTable) -> dict[str, Any]:
+        """Check every cell of ``table`` and the rules between them (problems recorded in
+        ``table``); each column's cells as :meth:`ContractTable.cells` gives them."""
+        if self.check is not None:
+            return self.check(table)
+        cells = {column: table.cells(column) for column in self.columns}
+        if len(self.keys) == 1:
+            table.unique(self.keys[0])
+        else:
+            table.unique_rows(
+                list(self.keys),
+                [table.codes(key) for key in self.keys],
+                lambda row: f"duplicate row for {', '.join(self.keys)}",
+            )
+        return cells
+
+
+def contract(kind: str | Contract) -> Contract:
+    """The contract of ``kind``: one of :data:`KINDS` by name, or a :class:`Contract`.
+
+    Raises:
+        ValueError: an unknown name.
+    """
+    if isinstance(kind, Contract):
+        return kind
+    if kind not in CONTRACTS:
+        raise ValueError(f"unknown table {kind!r}: expected one of {', '.join(KINDS)}")
+    return CONTRACTS[kind]
 
 
 class Problem(NamedTuple):
@@ -179,7 +231,7 @@ Progress = Callable[[str, int, int], None]
 
 def read_contract_table(
     path: Path,
-    kind: str,
+    kind: str | Contract,
     *,
     name: str | None = None,
     max_problems: int = 50,
@@ -191,7 +243,7 @@ def read_contract_table(
     Args:
         path: a ``.csv``, ``.parquet`` or ``.xlsx`` file (by its suffix; any other suffix
             is read as Parquet, as ``read_inputs`` does).
-        kind: ``physicians``, ``waitlist`` or ``registrations``.
+        kind: ``physicians``, ``waitlist`` or ``registrations``, or a :class:`Contract`.
         name: the file's name in the problems (default: ``path``'s).
         max_problems: how many problems to list at most.
         restrictions: values a column may hold (a CML imports the rows of their RLS).
@@ -206,22 +258,22 @@ def read_contract_table(
         TableProblems: the file cannot be read, a column is missing, or cells are wrong.
         ValueError: ``kind`` is not one of :data:`KINDS`.
     """
-    if kind not in COLUMNS:
-        raise ValueError(f"unknown table {kind!r}: expected one of {', '.join(KINDS)}")
+    table_contract = contract(kind)
+    columns = table_contract.columns
     path = Path(path)
     report = progress or _ignore
     report("reading", 0, 0)
     try:
-        table = ContractTable.open(path, COLUMNS[kind], name=name)
+        table = ContractTable.open(path, columns, name=name)
         rows, checked = table.n, []
 
         def column_checked(column: str) -> None:
             checked.append(column)
-            report("checking", rows * len(checked) // len(COLUMNS[kind]), rows)
+            report("checking", rows * len(checked) // len(columns), rows)
 
         table.on_checked = column_checked
         report("checking", 0, rows)
-        cells = _CHECKS[kind](table)
+        cells = table_contract.check_cells(table)
         for restriction in restrictions:
             _restrict(table, cells, restriction)
     except TableProblems:
@@ -232,7 +284,7 @@ def read_contract_table(
     if found:
         raise TableProblems([Problem.of(error) for error in found], table.count_problems())
     report("checking", rows, rows)
-    return _from_cells(kind, table, cells)
+    return _from_cells(table_contract, table, cells)
 
 
 def in_scope(
@@ -257,7 +309,7 @@ def in_scope(
 
 
 def compare_tables(
-    kind: str, old: pa.Table | None, new: pa.Table, *, examples: int = 10
+    kind: str | Contract, old: pa.Table | None, new: pa.Table, *, examples: int = 10
 ) -> Changes:
     """What replacing the canonical table ``old`` (None: nothing yet) by ``new`` changes.
 
@@ -265,9 +317,10 @@ def compare_tables(
     cell differs (an empty cell and an empty text cell are the same). Row order does not
     matter: the same rows in another order change nothing.
     """
-    keys = list(KEYS[kind])
-    new = canonical(kind, new)
-    old = canonical(kind, old if old is not None else SCHEMAS[kind].empty_table())
+    table_contract = contract(kind)
+    keys = list(table_contract.keys)
+    new = canonical(table_contract, new)
+    old = canonical(table_contract, old if old is not None else table_contract.schema.empty_table())
     old_keys = old.select(keys).append_column("_old_row", _positions(old.num_rows))
     new_keys = new.select(keys).append_column("_new_row", _positions(new.num_rows))
     joined = new_keys.join(old_keys, keys=keys, join_type="full outer", coalesce_keys=True)
@@ -285,7 +338,7 @@ def compare_tables(
     pairs = pairs[:, np.argsort(pairs[0], kind="stable")]  # file order
     differs = np.zeros(pairs.shape[1], dtype=bool)
     changed_columns = {}
-    for column in SCHEMAS[kind].names:
+    for column in table_contract.schema.names:
         if column in keys:
             continue
         a = new.column(column).take(pairs[0])
@@ -311,7 +364,7 @@ def compare_tables(
     )
 
 
-def canonical(kind: str, table: pa.Table) -> pa.Table:
+def canonical(kind: str | Contract, table: pa.Table) -> pa.Table:
     """``table`` (a stored version, say) in the canonical shape: the contract's columns
     in its order and types, an empty optional text cell as null (a version written by
     other means may hold "" where an import holds null).
@@ -320,11 +373,12 @@ def canonical(kind: str, table: pa.Table) -> pa.Table:
         KeyError: a contract column is missing.
         pyarrow.ArrowInvalid: a column does not cast to the contract's type.
     """
-    schema = SCHEMAS[kind]
+    table_contract = contract(kind)
+    schema = table_contract.schema
     columns = []
     for field in schema:
         column = table.column(field.name).cast(field.type)
-        if pa.types.is_string(field.type) and COLUMNS[kind][field.name].optional:
+        if pa.types.is_string(field.type) and table_contract.columns[field.name].optional:
             column = pc.if_else(pc.equal(column, ""), None, column)
         columns.append(column)
     return pa.Table.from_arrays(columns, schema=schema)
@@ -362,10 +416,12 @@ def check_registrations(table: ContractTable) -> dict[str, Any]:
     return cells
 
 
-_CHECKS: dict[str, Callable[[ContractTable], dict[str, Any]]] = {
-    "physicians": check_physicians,
-    "waitlist": check_waitlist,
-    "registrations": check_registrations,
+CONTRACTS: dict[str, Contract] = {
+    "physicians": Contract("physicians", PHYSICIAN_COLUMNS, KEYS["physicians"], check_physicians),
+    "waitlist": Contract("waitlist", WAITLIST_COLUMNS, KEYS["waitlist"], check_waitlist),
+    "registrations": Contract(
+        "registrations", REGISTRATION_COLUMNS, KEYS["registrations"], check_registrations
+    ),
 }
 
 
@@ -387,10 +443,10 @@ def _restrict(table: ContractTable, checked: dict[str, Any], restriction: Restri
 # --------------------------------------------------------------------------- shapes
 
 
-def _from_cells(kind: str, table: ContractTable, cells: dict[str, Any]) -> pa.Table:
+def _from_cells(table_contract: Contract, table: ContractTable, cells: dict[str, Any]) -> pa.Table:
     """The checked ``cells`` as the canonical table (every cell valid or empty)."""
     arrays = []
-    for name, column in COLUMNS[kind].items():
+    for name, column in table_contract.columns.items():
         values = cells[name]
         empty = ~table.valid(name)
         mask = empty if empty.any() else None
@@ -406,7 +462,7 @@ def _from_cells(kind: str, table: ContractTable, cells: dict[str, Any]) -> pa.Ta
         else:  # float, bool
             array = pa.array(values, _ARROW_TYPES[column.kind], mask=mask)
         arrays.append(array)
-    return pa.Table.from_arrays(arrays, schema=SCHEMAS[kind])
+    return pa.Table.from_arrays(arrays, schema=table_contract.schema)
 
 
 def _positions(n: int) -> pa.Array:

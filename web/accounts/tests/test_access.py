@@ -13,6 +13,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from web.accounts import access
@@ -350,18 +351,209 @@ def test_it_names_every_rls_of_a_cml_with_several(territory):
     assert territory["other"].name in label
 
 
+# --- the attribution's purpose -------------------------------------------------------------
+
+WORKERS = {"drmg", "cml.rimouski", "cml.kamouraska"}
+
+
+@pytest.mark.parametrize("username", EVERY_ROLE)
+def test_it_opens_the_attribution_to_the_drmg_and_the_cmls_only(territory, username):
+    if username not in WORKERS:
+        with pytest.raises(PermissionDenied):
+            access.check_purpose(user(username), access.Purpose.ATTRIBUTION)
+        with pytest.raises(PermissionDenied):
+            access.visible_rls(user(username), access.Purpose.ATTRIBUTION)
+        with pytest.raises(PermissionDenied):
+            access.visible_runs(user(username))
+        with pytest.raises(PermissionDenied):
+            access.visible_audit_events(user(username))
+        assert access.can_work_on_region(user(username)) is False
+        return
+    profile = access.check_purpose(user(username), access.Purpose.ATTRIBUTION)
+    assert profile.user.username == username
+
+
+@pytest.mark.parametrize("username", EVERY_ROLE)
+def test_it_links_each_role_to_the_pages_it_may_open(client, territory, username):
+    client.force_login(user(username))
+    assert access.allows(user(username), access.Purpose.VIEW)
+    assert access.allows(user(username), access.Purpose.ATTRIBUTION) is (username in WORKERS)
+    assert access.can_read_own_letters(user(username)) is (username == "medecin")
+    body = client.get(reverse("dashboard")).content.decode()
+    assert ('data-testid="nav-attribution"' in body) is (username in WORKERS)
+    assert ('data-testid="nav-my-letters"' in body) is (username == "medecin")
+
+
+def test_it_links_nothing_for_a_user_without_a_profile(demo):
+    nobody = make_user_without_profile()
+    assert not access.allows(nobody, access.Purpose.VIEW)
+    assert not access.can_read_own_letters(nobody)
+
+
+def test_it_narrows_the_rls_worked_on_to_the_cmls_own(territory):
+    own, other = territory["own"], territory["other"]
+    worked = {
+        username: codes(access.visible_rls(user(username), access.Purpose.ATTRIBUTION))
+        for username in WORKERS
+    }
+    assert worked == {
+        "drmg": {own.code, other.code},
+        "cml.rimouski": {own.code},
+        "cml.kamouraska": {other.code},
+    }
+    # The GMF manager sees their RLS's figures, but does not work on it.
+    assert codes(access.visible_rls(user("gestion.gmf"))) == {own.code}
+
+
+def test_it_gives_the_scope_codes_of_each_worker(territory):
+    own, other = territory["own"], territory["other"]
+    assert access.scope_codes(user("drmg")) == []  # the whole region
+    assert access.scope_codes(user("cml.rimouski")) == [own.code]
+    assert access.scope_codes(user("cml.kamouraska")) == [other.code]
+    # A CML without an RLS must not read as the whole region.
+    with pytest.raises(PermissionDenied):
+        access.scope_codes(make_user(Role.CML, region=own.region))
+
+
+def test_it_lets_only_the_drmg_run_the_whole_region(territory):
+    own, other = territory["own"], territory["other"]
+    assert access.access_territory(user("drmg"), "") is None
+    assert access.access_territory(user("drmg"), other.code) == other
+    assert access.access_territory(user("cml.rimouski"), own.code) == own
+    with pytest.raises(PermissionDenied):
+        access.access_territory(user("cml.rimouski"), "")
+    with pytest.raises(Http404):
+        access.access_territory(user("cml.rimouski"), other.code)
+    with pytest.raises(PermissionDenied):
+        access.access_territory(user("gestion.gmf"), own.code)
+
+
+def test_it_checks_rls_only_the_data_can_tell(territory):
+    own, other = territory["own"].code, territory["other"].code
+    access.check_works_on(user("drmg"), [own, other])
+    access.check_works_on(user("cml.rimouski"), [own])
+    with pytest.raises(Http404):
+        access.check_works_on(user("cml.rimouski"), [own, other])
+    with pytest.raises(PermissionDenied):
+        access.check_works_on(user("cml.rimouski"), [other], reveal=True)
+    with pytest.raises(PermissionDenied):
+        access.check_works_on(user("medecin"), [own])
+
+
+def test_it_opens_the_letter_templates_to_the_drmg_only(territory):
+    assert access.access_letter_templates(user("drmg")) == territory["own"].region
+    for username in EVERY_ROLE[1:]:
+        with pytest.raises(PermissionDenied):
+            access.access_letter_templates(user(username))
+
+
+def test_it_gives_a_physician_their_own_record_only(territory):
+    assert access.access_own_physician(user("medecin")) == territory["physician"]
+    with pytest.raises(PermissionDenied):
+        access.access_own_physician(user("drmg"))
+
+
+def test_it_lists_the_people_holding_a_role_in_the_region(territory):
+    region = territory["own"].region
+    cmls = {profile.user.username for profile in access.region_cmls(region)}
+    assert cmls == {"cml.rimouski", "cml.kamouraska"}
+    assert {profile.user.username for profile in access.region_drmgs(region)} == {"drmg"}
+
+
+def test_it_lists_an_rls_waiting_list_to_the_roles_that_may_only(territory):
+    own, other = territory["own"], territory["other"]
+    rls, entries = access.access_waitlist(user("cml.rimouski"), own.code)
+    assert rls == own and entries.count() == WaitlistEntry.objects.filter(rls=own).count()
+    with pytest.raises(Http404):
+        access.access_waitlist(user("cml.rimouski"), other.code)
+    with pytest.raises(PermissionDenied):  # their RLS, counts only
+        access.access_waitlist(user("gestion.gmf"), own.code)
+    with pytest.raises(Http404):  # not their RLS: not even revealed
+        access.access_waitlist(user("gestion.gmf"), other.code)
+
+
+# --- the audit trail -----------------------------------------------------------------------
+
+
+def test_it_shows_each_worker_the_audit_entries_of_their_scope(territory):
+    from web.audit.services import record
+    from web.regions.models import Region, RegionsAction
+
+    region = territory["own"].region
+    own, other = territory["own"].code, territory["other"].code
+    drmg = user("drmg")
+
+    def entry(**kwargs):
+        return record(RegionsAction.WAITLIST_STATUS, region=region, acting_user=drmg, **kwargs)
+
+    entries = {
+        "own": entry(rls_code=own),
+        "other": entry(rls_code=other),
+        "region": entry(),
+        "import_own": entry(scope=[own]),
+        "import_both": entry(scope=[own, other]),
+        "import_region": entry(scope=[]),
+    }
+    elsewhere = Region.objects.create(code="99", name="Ailleurs")
+    foreign = record(
+        RegionsAction.WAITLIST_STATUS, region=elsewhere, acting_user=None, rls_code=own
+    )
+
+    def shown(username: str) -> set[str]:
+        pks = set(access.visible_audit_events(user(username)).values_list("pk", flat=True))
+        return {name for name, event in entries.items() if event.pk in pks}
+
+    assert shown("drmg") == set(entries)
+    assert not access.visible_audit_events(drmg).filter(pk=foreign.pk).exists()
+    assert not access.visible_audit_events(user("cml.rimouski")).filter(pk=foreign.pk).exists()
+    assert shown("cml.rimouski") == {"own", "import_own"}
+    assert shown("cml.kamouraska") == {"other"}
+    both = make_user(Role.CML, rls=[territory["own"], territory["other"]])
+    shown_to_both = set(access.visible_audit_events(both).values_list("pk", flat=True))
+    assert {name for name, event in entries.items() if event.pk in shown_to_both} == {
+        "own",
+        "other",
+        "import_own",
+        "import_both",
+    }
+
+
 def test_it_exports_exactly_the_access_api():
     assert sorted(access.__all__) == [
+        "Purpose",
+        "access_dataset",
+        "access_import",
+        "access_letter",
+        "access_letter_templates",
+        "access_own_physician",
         "access_patient",
         "access_physician",
+        "access_region",
         "access_rls",
+        "access_run",
+        "access_territory",
+        "access_waitlist",
+        "allows",
+        "can_edit_letter_templates",
         "can_list_waitlist",
+        "can_read_own_letters",
         "can_see_full_hin",
+        "can_work_on_region",
+        "check_purpose",
+        "check_works_on",
+        "own_physician",
         "profile_for",
+        "region_cmls",
+        "region_drmgs",
+        "scope_codes",
         "scope_label",
+        "visible_audit_events",
+        "visible_imports",
+        "visible_letters",
         "visible_patients",
         "visible_physicians",
         "visible_rls",
+        "visible_runs",
         "visible_waitlist",
     ]
     assert all(callable(getattr(access, name)) for name in access.__all__)

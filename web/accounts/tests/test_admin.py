@@ -65,32 +65,55 @@ def test_it_shows_the_superuser_the_masked_number_in_the_patient_list(client, t,
     assert t.patient.health_insurance_number not in body
 
 
+@pytest.fixture
+def superuser_client(client, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("admin", password="x"))
+    return client
+
+
 @pytest.mark.parametrize(
-    "url",
+    "model",
     [
-        "/admin/regions/region/",
-        "/admin/regions/rls/",
-        "/admin/regions/gmf/",
-        "/admin/regions/site/",
-        "/admin/regions/physician/",
-        "/admin/regions/ips/",
-        "/admin/regions/gmfmembership/",
-        "/admin/regions/practicegroup/",
-        "/admin/regions/practicegroupmembership/",
-        "/admin/regions/ipspartnership/",
-        "/admin/regions/serviceagreement/",
-        "/admin/regions/registration/",
-        "/admin/regions/waitlistentry/",
-        "/admin/accounts/profile/",
-        "/admin/auth/user/",
+        "regions.region",
+        "regions.rls",
+        "regions.gmf",
+        "regions.site",
+        "regions.physician",
+        "regions.ips",
+        "regions.gmfmembership",
+        "regions.practicegroup",
+        "regions.practicegroupmembership",
+        "regions.ipspartnership",
+        "regions.serviceagreement",
+        "regions.registration",
+        "regions.waitlistentry",
+        "accounts.profile",
+        "auth.user",
     ],
 )
-def test_it_lists_every_model_for_the_superuser(client, t, django_user_model, url):
-    client.force_login(django_user_model.objects.create_superuser("admin", password="x"))
-    assert client.get(url).status_code == 200
-    assert client.get(url + "add/").status_code == 200
+def test_it_lists_every_model_for_the_superuser(superuser_client, t, model):
+    app_label, model_name = model.split(".")
+    response = superuser_client.get(reverse(f"admin:{app_label}_{model_name}_changelist"))
+    assert response.status_code == 200
+    changelist = response.context["cl"]
+    assert changelist.model._meta.label_lower == model
+    # Every row is listed, each with the link to its change page.
+    rows = list(changelist.model._default_manager.all())
+    assert changelist.result_count == len(rows)
+    body = response.content.decode()
+    for row in rows:
+        assert reverse(f"admin:{app_label}_{model_name}_change", args=[row.pk]) in body
+
+    response = superuser_client.get(reverse(f"admin:{app_label}_{model_name}_add"))
+    assert response.status_code == 200
+    assert response.context["adminform"].form._meta.model is changelist.model
+    assert f'id="{model_name}_form"' in response.content.decode()
 
 
-def test_it_shows_a_patients_history(client, t, django_user_model):
-    client.force_login(django_user_model.objects.create_superuser("admin", password="x"))
-    assert client.get(f"{PATIENTS}{t.patient.pk}/history/").status_code == 200
+def test_it_shows_a_patients_history(superuser_client, t):
+    response = superuser_client.get(reverse("admin:regions_patient_history", args=[t.patient.pk]))
+    assert response.status_code == 200
+    assert response.context["object"] == t.patient
+    body = response.content.decode()
+    assert str(t.patient) in body
+    assert t.patient.health_insurance_number not in body

@@ -17,8 +17,10 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from web.attribution import runs
-from web.attribution.models import Dataset, DatasetKind, Run, RunStatus
+from web.attribution.models import Run, RunStatus
 from web.regions.models import Region, Rls
+from web.tables.kinds import DatasetKind
+from web.tables.models import Dataset
 
 __all__ = ["approved_run", "login"]
 

@@ -18,11 +18,13 @@ from django.utils import timezone
 
 from web.accounts.models import Role
 from web.attribution import followup
-from web.attribution.datasets import read_dataset, store_dataset
-from web.attribution.models import Dataset, DatasetKind, RunStatus
+from web.attribution.models import RunStatus
 from web.attribution.tests.plans import approved_run
 from web.regions.models import Physician, Rls
 from web.regions.testing import load_tiny_demo, make_user
+from web.tables.kinds import DatasetKind
+from web.tables.models import Dataset
+from web.tables.store import read_dataset, store_dataset
 
 pytestmark = pytest.mark.django_db
 

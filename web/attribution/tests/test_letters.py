@@ -19,14 +19,14 @@ from panelcare.attribution.outputs import PLAN_REASONS
 from web.accounts.models import Role
 from web.attribution import letters
 from web.attribution.models import (
-    Event,
-    EventAction,
+    AttributionAction,
     Letter,
     LetterKind,
     LetterTemplate,
     RunStatus,
 )
 from web.attribution.tests.plans import approved_run
+from web.audit.models import AuditEvent
 from web.regions.models import Physician, Rls
 from web.regions.testing import load_tiny_demo, make_user
 
@@ -83,7 +83,7 @@ def test_it_refuses_letters_for_a_run_not_approved(client, rimouski):
     assert "approved run only" in response.content.decode()
     assert not Letter.objects.filter(run=run).exists()
     assert not (run.folder / "letters").exists()
-    assert not Event.objects.filter(action=EventAction.LETTERS_WRITTEN).exists()
+    assert not AuditEvent.objects.filter(action=AttributionAction.LETTERS_WRITTEN).exists()
 
 
 def test_it_writes_a_general_letter_per_physician_and_a_personal_letter_per_target(run):
@@ -180,7 +180,7 @@ def test_it_writes_nothing_when_a_letter_fails(run, monkeypatch):
         letters.write_letters(user("drmg"), run)
     assert sorted(p.name for p in (run.folder / "letters").iterdir()) == before
     assert [p.name for p in run.folder.iterdir() if p.name.startswith(".letters")] == []
-    assert Event.objects.filter(action=EventAction.LETTERS_WRITTEN).count() == 1
+    assert AuditEvent.objects.filter(action=AttributionAction.LETTERS_WRITTEN).count() == 1
 
 
 def test_it_maps_every_reason_code_of_the_engine_to_french():
@@ -276,8 +276,7 @@ def test_it_refuses_the_letters_to_roles_without_the_right(client, run):
 
 def test_it_records_letters_written_and_downloaded(client, run):
     letters.write_letters(user("cml.rimouski"), run)
-    written = Event.objects.get(action=EventAction.LETTERS_WRITTEN)
-    assert written.run == run
+    written = AuditEvent.objects.about(run).get(action=AttributionAction.LETTERS_WRITTEN)
     assert written.actor == user("cml.rimouski")
     assert written.rls_code == run.rls.code
     assert written.details["general"] == Letter.objects.filter(run=run, kind="general").count()
@@ -287,12 +286,13 @@ def test_it_records_letters_written_and_downloaded(client, run):
     letter = Letter.objects.filter(run=run, kind="personal").first()
     client.get(reverse("attribution:letter-download", args=[letter.pk]))
     client.get(reverse("attribution:letters-merged", args=[run.pk]))
-    downloads = Event.objects.filter(action=EventAction.LETTER_DOWNLOADED).order_by("pk")
+    downloads = AuditEvent.objects.filter(action=AttributionAction.LETTER_DOWNLOADED).order_by("pk")
     assert [event.details for event in downloads] == [
         {"physician_code": letter.physician_code, "kind": "personal"},
         {"merged": True},
     ]
     assert all(event.actor == user("drmg") for event in downloads)
+    assert all(AuditEvent.objects.about(run).filter(pk=event.pk).exists() for event in downloads)
 
 
 def test_it_shows_a_physician_their_letters_and_pace_without_patients(client, run):
@@ -338,9 +338,13 @@ def test_it_uses_the_drmg_template_in_the_next_letters(client, run):
     text = pdf_text(letter.path)
     assert f"Texte revu par le DRMG : {item['expected']} patients attendus." in text
     assert "Votre cible — " + item["name"] in text
-    event = Event.objects.get(action=EventAction.TEMPLATE_EDITED)
-    assert event.actor == user("drmg")
-    assert event.details == {"kind": "personal", "created": True}
+    event = AuditEvent.objects.about(saved).get(action=AttributionAction.TEMPLATE_EDITED)
+    assert (event.actor, event.region, event.rls_code) == (user("drmg"), run.region, "")
+    assert event.details == {
+        "kind": "personal",
+        "created": True,
+        "text": {"subject": saved.subject, "body": saved.body},
+    }
 
 
 def test_it_refuses_template_edits_to_a_cml(client, demo):
@@ -352,7 +356,7 @@ def test_it_refuses_template_edits_to_a_cml(client, demo):
     assert response.status_code == 403
     assert client.get(reverse("attribution:letter-templates")).status_code == 403
     assert not LetterTemplate.objects.exists()
-    assert not Event.objects.filter(action=EventAction.TEMPLATE_EDITED).exists()
+    assert not AuditEvent.objects.filter(action=AttributionAction.TEMPLATE_EDITED).exists()
 
 
 @pytest.mark.parametrize(
@@ -377,7 +381,7 @@ def test_it_refuses_a_broken_template_and_saves_nothing(client, demo, body, mess
     assert 'data-testid="template-personal-error"' in content
     assert message in content
     assert not LetterTemplate.objects.exists()
-    assert not Event.objects.filter(action=EventAction.TEMPLATE_EDITED).exists()
+    assert not AuditEvent.objects.filter(action=AttributionAction.TEMPLATE_EDITED).exists()
 
 
 def test_it_previews_a_template_as_pdf_without_saving_it(client, demo):
@@ -404,7 +408,7 @@ def test_it_goes_back_to_the_default_template(client, demo):
     assert not letters.template_for(Rls.objects.first().region, "general").is_default
     client.post(url, {"kind": "general", "action": "reset"})
     assert letters.template_for(Rls.objects.first().region, "general").is_default
-    assert Event.objects.filter(action=EventAction.TEMPLATE_EDITED).count() == 2
+    assert AuditEvent.objects.filter(action=AttributionAction.TEMPLATE_EDITED).count() == 2
     assert 'data-testid="template-general-default"' in client.get(url).content.decode()
 
 
@@ -412,6 +416,9 @@ def test_it_checks_the_shipped_templates_on_sample_facts():
     for kind in LetterKind.values:
         text = letters.default_template(kind)
         letters.check_template(kind, text.subject, text.body)  # raises if broken
+        html = letters.render_html(text, letters.sample_facts(kind))
+        assert "Dr Jean Exemple" in html, kind
+        assert "{{" not in html and "{%" not in html, kind
 
 
 # --------------------------------------------------------------------------- background
@@ -437,8 +444,8 @@ def test_it_records_a_failed_writing_in_the_history(run, monkeypatch):
 
     monkeypatch.setattr(letters, "render_pdf", failing)
     letters.request_letters(user("drmg"), run)
-    event = Event.objects.get(action=EventAction.LETTERS_WRITTEN)
-    assert (event.run, event.actor, event.rls_code) == (run, user("drmg"), run.rls.code)
+    event = AuditEvent.objects.about(run).get(action=AttributionAction.LETTERS_WRITTEN)
+    assert (event.actor, event.rls_code) == (user("drmg"), run.rls.code)
     assert event.details["failed"] is True
     assert "no more paper" in event.details["error"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import tempfile
 
 import pyarrow as pa
 import pytest
@@ -12,14 +13,16 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 
-from web.attribution.datasets import store_dataset
 from web.attribution.decisions import applied_roster, current_roster, do_set_decision
-from web.attribution.models import Event, EventAction, PhysicianDecision
+from web.attribution.models import AttributionAction, PhysicianDecision
 from web.attribution.physicians import rls_physicians
 from web.attribution.tests.plans import login
+from web.audit.models import AuditEvent
 from web.regions.models import Region
 from web.regions.testing import load_tiny_demo
+from web.tables.store import store_dataset
 
 pytestmark = pytest.mark.django_db
 
@@ -63,6 +66,17 @@ def test_it_computes_groups_units_age_and_the_rls_average(demo):
     assert figures.vulnerable_share_mean == pytest.approx(sum(shares) / len(shares))
 
 
+def test_it_calls_the_engine_without_a_temporary_file(demo, monkeypatch):
+    # The roster is checked by the engine in memory (panelcare.attribution.io).
+    def refused(*args, **kwargs):
+        raise AssertionError("a temporary file or folder was made")
+
+    for name in ("TemporaryDirectory", "NamedTemporaryFile", "mkdtemp", "mkstemp"):
+        monkeypatch.setattr(tempfile, name, refused)
+    rows, figures = rls_physicians(demo, "0115", RUN_DATE)
+    assert figures.physicians == len(rows) == 7
+
+
 def test_it_sorts_by_a_column_both_ways(client, demo):
     login(client, "drmg")
     url = reverse("attribution:physicians", args=["0115"])
@@ -88,17 +102,20 @@ def test_it_filters_by_group_mode_and_name(client, demo):
     assert rows_of(client.get(url, {"q": "melanie"}).content.decode()) == ["D00003"]
 
 
-def test_it_records_a_decision_with_its_history_and_an_event(client, demo):
+def test_it_records_a_decision_with_its_audit_entry(client, demo):
     cml = login(client, "cml.rimouski")
     url = reverse("attribution:decision", args=["0115", "D00004"])
+    before = timezone.now()
     response = client.post(url, {"excluded": "on", "note": "moins de 25 patients"})
     assert response.status_code == 302
     decision = PhysicianDecision.objects.get(physician_code="D00004")
     assert decision.excluded and decision.rls_code == "0115" and decision.updated_by == cml
-    assert decision.history.get().history_user == cml
-    event = Event.objects.get(action=EventAction.DECISION)
-    assert event.actor == cml and event.rls_code == "0115"
+    event = AuditEvent.objects.about(decision).get()
+    assert (event.action, event.actor, event.rls_code) == (AttributionAction.DECISION, cml, "0115")
+    assert before <= event.created_at <= timezone.now()
+    assert event.details["physician_code"] == "D00004"
     assert event.details["changed"] == {"excluded": [False, True]}
+    assert event.details["note"] == "moins de 25 patients"
     page = client.get(reverse("attribution:physicians", args=["0115"])).content.decode()
     assert 'data-testid="mode-D00004">none' in page  # excluded: not participating
     assert 'data-testid="group-D00004">out<' in page
@@ -107,20 +124,26 @@ def test_it_records_a_decision_with_its_history_and_an_event(client, demo):
 
 def test_it_replaces_a_decision_and_keeps_the_history(demo):
     cml = User.objects.get(username="cml.rimouski")
-    do_set_decision(cml, demo, "D00004", "0115", mode="le304")
-    do_set_decision(cml, demo, "D00004", "0115", mode="bloc", amp_target_derogation=100)
+    do_set_decision(demo, "D00004", "0115", acting_user=cml, mode="le304")
+    do_set_decision(demo, "D00004", "0115", acting_user=cml, mode="bloc", amp_target_derogation=100)
     decision = PhysicianDecision.objects.get(physician_code="D00004")
     assert decision.mode == "bloc" and decision.amp_target_derogation == 100
-    assert decision.history.count() == 2
-    assert Event.objects.filter(action=EventAction.DECISION).count() == 2
+    first, second = AuditEvent.objects.about(decision).order_by("created_at", "pk")
+    assert first.actor == second.actor == cml
+    assert first.details["changed"] == {"mode": ["", "le304"]}
+    assert second.details["changed"] == {
+        "amp_target_derogation": [None, 100],
+        "mode": ["le304", "bloc"],
+    }
+    assert AuditEvent.objects.filter(action=AttributionAction.DECISION).count() == 2
 
 
 def test_it_refuses_a_wrong_decision_value(demo):
     cml = User.objects.get(username="cml.rimouski")
     with pytest.raises(ValueError):
-        do_set_decision(cml, demo, "D00004", "0115", mode="everything")
+        do_set_decision(demo, "D00004", "0115", acting_user=cml, mode="everything")
     with pytest.raises(ValueError):
-        do_set_decision(cml, demo, "D00004", "0115", amp_target_derogation=-5)
+        do_set_decision(demo, "D00004", "0115", acting_user=cml, amp_target_derogation=-5)
     assert not PhysicianDecision.objects.exists()
 
 
@@ -138,7 +161,7 @@ def test_it_refuses_a_decision_outside_the_cml_rls(client, demo):
     page = client.get(reverse("attribution:physicians", args=["0116"]))
     assert page.status_code == 404
     assert not PhysicianDecision.objects.exists()
-    assert not Event.objects.filter(action=EventAction.DECISION).exists()
+    assert not AuditEvent.objects.filter(action=AttributionAction.DECISION).exists()
 
 
 def store_roster(demo, change) -> None:
@@ -152,7 +175,7 @@ def store_roster(demo, change) -> None:
 
 def test_it_refuses_a_cml_a_physician_the_roster_also_holds_in_another_rls(client, demo):
     rimouski = User.objects.get(username="cml.rimouski")
-    do_set_decision(rimouski, demo, "D00001", "0115", excluded=True)
+    do_set_decision(demo, "D00001", "0115", acting_user=rimouski, excluded=True)
     # A copy of D00001 under Kamouraska, imported before imports refused it.
     store_roster(demo, lambda rows: [*rows, {**rows[0], "rls_id": "0116"}])
     login(client, "cml.kamouraska")
@@ -162,14 +185,16 @@ def test_it_refuses_a_cml_a_physician_the_roster_also_holds_in_another_rls(clien
     assert (decision.rls_code, decision.excluded, decision.updated_by) == ("0115", True, rimouski)
     # Which row is the physician's is not the CMLs' to say: the DRMG decides.
     with pytest.raises(Http404):
-        do_set_decision(rimouski, demo, "D00001", "0115", excluded=False)
-    do_set_decision(User.objects.get(username="drmg"), demo, "D00001", "0115", note="copy")
-    assert Event.objects.filter(action=EventAction.DECISION).count() == 2
+        do_set_decision(demo, "D00001", "0115", acting_user=rimouski, excluded=False)
+    do_set_decision(
+        demo, "D00001", "0115", acting_user=User.objects.get(username="drmg"), note="copy"
+    )
+    assert AuditEvent.objects.filter(action=AttributionAction.DECISION).count() == 2
 
 
 def test_it_refuses_a_cml_to_move_the_decision_of_another_rls(demo):
     rimouski = User.objects.get(username="cml.rimouski")
-    do_set_decision(rimouski, demo, "D00001", "0115", excluded=True)
+    do_set_decision(demo, "D00001", "0115", acting_user=rimouski, excluded=True)
     # D00001 moves to Kamouraska in the next roster: their decision is Rimouski's until
     # the DRMG (or Rimouski's CML) moves it.
     store_roster(
@@ -180,12 +205,12 @@ def test_it_refuses_a_cml_to_move_the_decision_of_another_rls(demo):
     )
     kamouraska = User.objects.get(username="cml.kamouraska")
     with pytest.raises(PermissionDenied):
-        do_set_decision(kamouraska, demo, "D00001", "0116", mode="none")
+        do_set_decision(demo, "D00001", "0116", acting_user=kamouraska, mode="none")
     assert PhysicianDecision.objects.get(physician_code="D00001").rls_code == "0115"
     drmg = User.objects.get(username="drmg")
-    moved = do_set_decision(drmg, demo, "D00001", "0116", excluded=True)
+    moved = do_set_decision(demo, "D00001", "0116", acting_user=drmg, excluded=True)
     assert moved.rls_code == "0116"
-    do_set_decision(kamouraska, demo, "D00001", "0116", mode="none")
+    do_set_decision(demo, "D00001", "0116", acting_user=kamouraska, mode="none")
     assert PhysicianDecision.objects.get(physician_code="D00001").mode == "none"
 
 
@@ -277,7 +302,7 @@ def test_it_shows_an_included_departure_on_the_table(client, demo):
     url = reverse("attribution:physicians", args=["0115"])
     before = client.get(url).content.decode()
     assert "31/12/2026" not in before and "2026-12-31" not in before
-    do_set_decision(cml, demo, "D00002", "0115", include_departure=True)
+    do_set_decision(demo, "D00002", "0115", acting_user=cml, include_departure=True)
     rows, _ = rls_physicians(demo, "0115", RUN_DATE)
     leaving = {row.code: row for row in rows}["D00002"]
     assert leaving.departing_on == datetime.date(2026, 12, 31)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import json
 import re
+import tempfile
 
 import pyarrow.parquet as pq
 import pytest
@@ -14,18 +15,19 @@ from django.contrib.auth.models import User
 from django.db import OperationalError, connection
 from django.urls import reverse
 
-from panelcare.attribution import store
-from web.attribution import charts, events, runs
+from panelcare.attribution import figures, store
+from panelcare.attribution.params import load_params, params_as_dict
+from web.attribution import charts, runs
 from web.attribution.decisions import do_set_decision
 from web.attribution.errors import AdjustmentRefused, RunFrozen, RunNotReady
 from web.attribution.models import (
     AdjustmentKind,
-    Event,
-    EventAction,
+    AttributionAction,
     Run,
     RunAdjustment,
     RunStatus,
 )
+from web.audit.models import AuditEvent
 from web.regions.models import Patient, Region, Rls
 from web.regions.testing import load_tiny_demo
 
@@ -85,15 +87,19 @@ def test_it_runs_from_queued_to_done_with_a_plan_folder_and_progress(cml, monkey
     run.refresh_from_db()
     assert run.status == RunStatus.DONE, run.error
     assert (run.folder / "plan" / "summary.json").is_file()
-    assert (run.folder / "inputs" / "physicians.parquet").is_file()
+    # The engine read the tables in memory: the run's folder holds the plan only.
+    assert sorted(path.name for path in run.folder.iterdir()) == ["plan"]
+    assert (run.folder / "plan" / "inputs" / "physicians.parquet").is_file()
     assert run.phase == "writing" and run.done == run.total == 1
     pages = run.summary["pages"]
     assert {"inputs", "candidates", "solving", "writing", "total"} <= set(pages["timings"])
     assert pages["progress_writes"] >= 4  # at least one write per phase
     assert run.summary["orphans"] == 303  # the waiting list of 0115
     assert run.summary["assigned"] == sum(row["assigned"] for row in pages["physicians"])
-    actions = list(run.events.order_by("at", "pk").values_list("action", flat=True))
-    assert actions == [EventAction.RUN_STARTED, EventAction.RUN_FINISHED]
+    actions = list(
+        AuditEvent.objects.about(run).order_by("created_at", "pk").values_list("action", flat=True)
+    )
+    assert actions == [AttributionAction.RUN_STARTED, AttributionAction.RUN_FINISHED]
 
 
 def test_it_leaves_a_run_that_is_not_queued_alone(run):
@@ -102,7 +108,7 @@ def test_it_leaves_a_run_that_is_not_queued_alone(run):
     run.refresh_from_db()
     assert run.status == RunStatus.DONE
     assert plan_bytes(run) == before
-    assert run.events.filter(action=EventAction.RUN_FINISHED).count() == 1
+    assert AuditEvent.objects.about(run).filter(action=AttributionAction.RUN_FINISHED).count() == 1
 
 
 def test_it_starts_a_run_from_the_form_and_shows_its_plan(client, cml):
@@ -140,7 +146,7 @@ def test_it_starts_a_run_from_the_form_and_shows_its_plan(client, cml):
 
 
 def _default_form_params() -> dict[str, str]:
-    defaults = runs.params_dict(runs.load_params())
+    defaults = params_as_dict(load_params())
     values = {}
     for key, value in defaults.items():
         if value is None or isinstance(value, dict):
@@ -176,6 +182,21 @@ def test_it_refuses_wrong_parameters_in_the_service(cml):
     assert not Run.objects.exists()
 
 
+def test_it_checks_the_parameters_in_memory_without_a_temporary_file(cml, monkeypatch):
+    def refused(*args, **kwargs):
+        raise AssertionError("a temporary file or folder was made")
+
+    for name in ("TemporaryDirectory", "NamedTemporaryFile", "mkdtemp", "mkstemp"):
+        monkeypatch.setattr(tempfile, name, refused)
+    data = {"rls": "0115", "run_date": "2026-11-23", **_default_form_params()}
+    wrong = runs.RunForm(cml, {**data, "group2_target": "800"})
+    assert not wrong.is_valid()
+    assert wrong.errors["group2_target"] == ["must be a multiple of stratum (250), got 800"]
+    right = runs.RunForm(cml, {**data, "category_weights": "home_care = 2"})
+    assert right.is_valid(), right.errors
+    assert right.cleaned_data["params"]["category_weights"] == {"home_care": 2.0}
+
+
 def test_it_records_a_failed_run_and_runs_it_again(client, cml, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("the solver broke")
@@ -184,7 +205,7 @@ def test_it_records_a_failed_run_and_runs_it_again(client, cml, monkeypatch):
     run = runs.start_run(cml, Rls.objects.get(code="0115"), {}, RUN_DATE)
     assert run.status == RunStatus.FAILED
     assert run.error == "the solver broke"
-    assert run.events.filter(action=EventAction.RUN_FAILED).exists()
+    assert AuditEvent.objects.about(run).filter(action=AttributionAction.RUN_FAILED).exists()
     client.force_login(cml)
     page = client.get(reverse("attribution:run-detail", args=[run.pk])).content.decode()
     assert 'data-testid="run-error">the solver broke<' in page
@@ -210,13 +231,15 @@ def test_it_lets_the_drmg_run_the_whole_region(demo):
 def test_it_applies_the_decisions_to_the_roster_the_run_reads(cml, demo):
     rls = Rls.objects.get(code="0115")
     first = runs.start_run(cml, rls, {}, RUN_DATE)
-    do_set_decision(cml, demo, "D00004", "0115", excluded=True)
-    do_set_decision(cml, demo, "D00002", "0115", include_departure=True)
+    do_set_decision(demo, "D00004", "0115", acting_user=cml, excluded=True)
+    do_set_decision(demo, "D00002", "0115", acting_user=cml, include_departure=True)
     second = runs.start_run(cml, rls, {}, RUN_DATE)
 
     roster = {
         row["physician_id"]: row
-        for row in pq.read_table(second.folder / "inputs" / "physicians.parquet").to_pylist()
+        for row in pq.read_table(
+            second.folder / "plan" / "inputs" / "physicians.parquet"
+        ).to_pylist()
     }
     assert roster["D00004"]["mode"] == "none"
     assert roster["D00002"]["departing_on"] == datetime.date(2026, 12, 31)
@@ -227,7 +250,9 @@ def test_it_applies_the_decisions_to_the_roster_the_run_reads(cml, demo):
     groups = {row["physician_id"]: row["group"] for row in second.summary["pages"]["physicians"]}
     assert groups["D00004"] == "none"
     # The first run keeps what it read.
-    first_roster = pq.read_table(first.folder / "inputs" / "physicians.parquet").to_pylist()
+    first_roster = pq.read_table(
+        first.folder / "plan" / "inputs" / "physicians.parquet"
+    ).to_pylist()
     assert {row["physician_id"]: row["mode"] for row in first_roster}["D00004"] == "bloc"
 
 
@@ -306,15 +331,8 @@ def test_it_draws_the_charts_offline(run):
     text = json.dumps(specs)
     assert "http" not in text and '"url"' not in text
     assert specs[3]["projection"]["type"] == "mercator"
-    assert len(pages["map"]["patients"]) == 303 <= runs.MAP_POINTS
+    assert len(pages["map"]["patients"]) == 303 <= figures.MAP_POINTS
     assert sum(row["patients"] for row in pages["distances"]) == run.summary["assigned"]
-
-
-def test_it_samples_the_map_to_at_most_5000_patients(run, monkeypatch):
-    monkeypatch.setattr(runs, "MAP_POINTS", 100)
-    points = runs._map_points(plan_of(run))
-    assert len(points["patients"]) == 100 and points["patients_total"] == 303
-    assert points == runs._map_points(plan_of(run))  # the same sample every time
 
 
 # --------------------------------------------------------------------------- adjusting
@@ -338,7 +356,7 @@ def test_it_moves_a_patient_and_records_it(client, cml, run):
     adjustment = RunAdjustment.objects.get()
     assert adjustment.kind == AdjustmentKind.MOVE and adjustment.made_by == cml
     assert (adjustment.patient_code, adjustment.physician_code) == (patient, "D00004")
-    event = Event.objects.get(action=EventAction.ADJUSTED)
+    event = AuditEvent.objects.get(action=AttributionAction.ADJUSTED)
     touched = {row["physician_id"]: row for row in event.details["physicians"]}
     assert touched["D00001"]["after"]["assigned"] == before["D00001"] - 1
     assert touched["D00004"]["before"]["assigned"] == before["D00004"]
@@ -365,10 +383,12 @@ def test_it_warns_when_a_move_breaks_a_rule(cml, run):
 
 def test_it_refuses_an_impossible_move(cml, run):
     before = plan_bytes(run)
-    with pytest.raises(AdjustmentRefused):
+    with pytest.raises(AdjustmentRefused, match=r"^No patient P99999999 in this plan\.$"):
         runs.adjust_move(cml, run, "P99999999", "D00004")
-    with pytest.raises(AdjustmentRefused):  # declined: takes no patient
-        runs.adjust_move(cml, run, patient_of(run, "D00001"), "D00002")
+    with pytest.raises(AdjustmentRefused, match=r"^D00002 takes no patient in this run"):
+        runs.adjust_move(cml, run, patient_of(run, "D00001"), "D00002")  # declined
+    with pytest.raises(AdjustmentRefused, match=r"^The patient is already there\.$"):
+        runs.adjust_move(cml, run, patient_of(run, "D00001"), "D00001")
     assert plan_bytes(run) == before
     assert not RunAdjustment.objects.exists()
 
@@ -394,15 +414,17 @@ def test_it_changes_a_target_solves_again_and_keeps_the_moves(client, cml, run):
     assert after["D00004"] == 7 + 1 and before["D00004"] > 8
     adjustment = RunAdjustment.objects.get(kind=AdjustmentKind.TARGET)
     assert adjustment.target == 50 and adjustment.physician_code == "D00004"
-    event = Event.objects.filter(action=EventAction.ADJUSTED).first()
+    event = AuditEvent.objects.filter(action=AttributionAction.ADJUSTED).first()
     assert event.details["kind"] == "target" and event.details["target_before"] == 500
     targets = {row["physician_id"]: row for row in run.summary["pages"]["physicians"]}
     assert targets["D00004"]["target"] == 50
 
 
 def test_it_refuses_a_target_below_zero(cml, run):
-    with pytest.raises(AdjustmentRefused):
+    with pytest.raises(AdjustmentRefused, match=r"^A target is a whole number of patients"):
         runs.adjust_target(cml, run, "D00004", -1)
+    with pytest.raises(AdjustmentRefused, match=r"^No physician D404 in this plan\.$"):
+        runs.adjust_target(cml, run, "D404", 10)
     assert not RunAdjustment.objects.exists()
 
 
@@ -411,20 +433,24 @@ def test_it_leaves_the_plan_and_the_records_as_they_were_when_an_adjustment_fail
     cml, run, monkeypatch, adjust
 ):
     run.refresh_from_db()
-    plan_before, summary_before, events_before = plan_bytes(run), run.summary, Event.objects.count()
+    plan_before, summary_before, events_before = (
+        plan_bytes(run),
+        run.summary,
+        AuditEvent.objects.count(),
+    )
 
     def failing(*args, **kwargs):
         raise OperationalError("database is locked")
 
     # The last write of an adjustment, after the new plan is written.
-    monkeypatch.setattr(events, "record_run", failing)
+    monkeypatch.setattr(runs, "record_on", failing)
     with pytest.raises(OperationalError):
         if adjust == "move":
             runs.adjust_move(cml, run, patient_of(run, "D00001"), "D00004")
         else:
             runs.adjust_target(cml, run, "D00004", 50)
     assert plan_bytes(run) == plan_before
-    assert not RunAdjustment.objects.exists() and Event.objects.count() == events_before
+    assert not RunAdjustment.objects.exists() and AuditEvent.objects.count() == events_before
     run.refresh_from_db()
     assert run.summary == summary_before
     assert [path.name for path in run.folder.iterdir() if path.name.startswith(".")] == []
@@ -447,11 +473,11 @@ def test_it_approves_and_freezes_the_run(client, cml, run):
     assert response.status_code == 302
     run.refresh_from_db()
     assert run.status == RunStatus.APPROVED and run.approved_by == cml and run.approved_at
-    approved = Event.objects.get(action=EventAction.APPROVED)
+    approved = AuditEvent.objects.get(action=AttributionAction.APPROVED)
     assert approved.details["physicians_version"] == run.physicians.version
     assert approved.details["params"]["group2_target"] == 750
     frozen = plan_bytes(run)
-    events_before = Event.objects.count()
+    events_before = AuditEvent.objects.count()
 
     patient = patient_of(run, "D00001")
     url = reverse("attribution:run-adjust", args=[run.pk])
@@ -465,7 +491,7 @@ def test_it_approves_and_freezes_the_run(client, cml, run):
 
     assert plan_bytes(run) == frozen
     assert not RunAdjustment.objects.exists()
-    assert Event.objects.count() == events_before
+    assert AuditEvent.objects.count() == events_before
     run.refresh_from_db()
     assert run.approved_by == cml and run.status == RunStatus.APPROVED
     page = client.get(reverse("attribution:run-detail", args=[run.pk])).content.decode()

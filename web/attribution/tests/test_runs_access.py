@@ -11,9 +11,12 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import NoReverseMatch, reverse
+from django.utils.html import escape
 
+from web.accounts import access
 from web.attribution import runs
-from web.attribution.models import Event, PhysicianDecision, Run, RunAdjustment, RunStatus
+from web.attribution.models import PhysicianDecision, Run, RunAdjustment, RunStatus
+from web.audit.models import AuditEvent
 from web.regions.models import Rls
 from web.regions.testing import load_tiny_demo
 
@@ -64,7 +67,7 @@ def request(client, method: str, url: str) -> int:
 @pytest.mark.parametrize("username", OTHER_ROLES)
 def test_it_refuses_every_page_to_other_roles(client, run, username):
     client.force_login(User.objects.get(username=username))
-    events = Event.objects.count()
+    events = AuditEvent.objects.count()
     for method, url in pages(run):
         status = request(client, method, url)
         if url == reverse("attribution:home") and username == "medecin":
@@ -81,7 +84,7 @@ def test_it_refuses_every_page_to_other_roles(client, run, username):
     run.refresh_from_db()
     assert run.status == RunStatus.DONE
     assert not RunAdjustment.objects.exists() and not PhysicianDecision.objects.exists()
-    assert Event.objects.count() == events
+    assert AuditEvent.objects.count() == events
 
 
 def test_it_hides_a_run_of_another_rls_from_a_cml(client, run):
@@ -108,11 +111,13 @@ def test_it_refuses_a_cml_a_run_for_another_rls_or_the_region(client, run):
     data["rls"] = ""
     assert client.post(reverse("attribution:run-new"), data).status_code == 403
     assert Run.objects.count() == 1
+    # The refusals come from the access layer, which the page asks before starting a run.
     with pytest.raises(Http404):
-        runs.start_run(cml, Rls.objects.get(code="0116"), {}, RUN_DATE)
+        access.access_territory(cml, "0116")
     with pytest.raises(PermissionDenied):
-        runs.start_run(cml, None, {}, RUN_DATE)
-    assert Run.objects.count() == 1
+        access.access_territory(cml, "")
+    assert access.access_territory(cml, "0115") == Rls.objects.get(code="0115")
+    assert access.access_territory(User.objects.get(username="drmg"), "") is None
 
 
 def test_it_hides_a_region_run_from_a_cml(client, run):
@@ -137,3 +142,14 @@ def test_it_sends_anonymous_visitors_to_login(client, run):
     for method, url in pages(run):
         response = client.post(url) if method == "post" else client.get(url)
         assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+def test_it_shows_the_history_with_the_runs_and_the_table_versions(client, run):
+    client.force_login(User.objects.get(username="drmg"))
+    html = client.get(reverse("attribution:history")).content.decode()
+    assert f'href="{reverse("attribution:run-detail", args=[run.pk])}">#{run.pk}</a>' in html
+    assert escape(str(run.physicians)) in html  # the version the demo's import wrote
+    assert 'data-action="run_started"' in html and 'data-action="import_applied"' in html
+    # A role outside the attribution reads nothing of it.
+    client.force_login(User.objects.get(username="coach"))
+    assert client.get(reverse("attribution:history")).status_code == 403

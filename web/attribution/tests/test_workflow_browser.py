@@ -16,10 +16,12 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from panelcare.attribution.store import read_plan
-from web.attribution.datasets import read_dataset
-from web.attribution.models import Dataset, DatasetKind, Run, RunAdjustment, RunStatus
+from web.attribution.models import Run, RunAdjustment, RunStatus
 from web.regions.models import Region, Rls
 from web.regions.testing import DEMO_PASSWORD, load_tiny_demo
+from web.tables.kinds import DatasetKind
+from web.tables.models import Dataset
+from web.tables.store import read_dataset
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -56,7 +58,7 @@ def test_it_takes_a_cml_from_the_import_to_the_letters(live_server, page, screen
     page.screenshot(path=str(screenshot_dir / "attribution-home.png"), full_page=True)
 
     # 1. A waiting list with one bad row is refused whole: nothing is written.
-    page.goto(url + reverse("attribution:imports"))
+    page.goto(url + reverse("tables:imports"))
     page.select_option("[data-testid=import-kind]", "waitlist")
     page.set_input_files("[data-testid=import-file]", str(bad))
     page.click("[data-testid=import-submit]")
@@ -70,7 +72,7 @@ def test_it_takes_a_cml_from_the_import_to_the_letters(live_server, page, screen
     assert Dataset.objects.filter(region=region, kind=DatasetKind.WAITLIST).count() == 1
 
     # 2. The fixed file: the preview shows the one patient added, then it is applied.
-    page.goto(url + reverse("attribution:imports"))
+    page.goto(url + reverse("tables:imports"))
     page.select_option("[data-testid=import-kind]", "waitlist")
     page.set_input_files("[data-testid=import-file]", str(good))
     page.click("[data-testid=import-submit]")

@@ -55,3 +55,32 @@ def test_it_fails_loudly_on_a_malformed_boolean(monkeypatch):
 def test_it_reads_comma_separated_lists(monkeypatch):
     monkeypatch.setenv("ALLOWED_HOSTS", "a.example, b.example,")
     assert settings.env_list("ALLOWED_HOSTS", []) == ["a.example", "b.example"]
+
+
+def test_it_turns_debug_off_unless_asked(monkeypatch):
+    # Django's debug pages (code, settings, a traceback) are for a developer's machine.
+    monkeypatch.delenv("DEBUG", raising=False)
+    assert settings.env_bool("DEBUG", False) is False
+    result = subprocess.run(
+        [sys.executable, "-c", "from web.config import settings; print(settings.DEBUG)"],
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if k != "DEBUG"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+def test_it_refuses_debug_in_production():
+    result = run_check(
+        {
+            "PANELCARE_PRODUCTION": "true",
+            "SECRET_KEY": "x7!kq2" * 12,
+            "ALLOWED_HOSTS": "panelcare.example.qc.ca",
+            "DEBUG": "true",
+        }
+    )
+    assert result.returncode != 0
+    assert "DEBUG must be off in production" in result.stderr

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from web.accounts.models import Profile, Role
+from web.audit.models import AuditEvent
 from web.regions import demo
 from web.regions.models import (
     Gmf,
@@ -27,6 +28,9 @@ from web.regions.models import (
     WaitlistEntry,
 )
 from web.regions.testing import DEMO_PASSWORD, load_tiny_demo
+from web.tables import projections
+from web.tables.kinds import all_kinds
+from web.tables.models import Dataset, TableAction
 
 pytestmark = pytest.mark.django_db
 
@@ -90,17 +94,48 @@ def test_it_changes_nothing_when_loaded_twice():
 
 
 def test_it_leaves_no_row_when_the_load_fails_midway(monkeypatch):
-    real_bulk_create = demo._bulk_create
+    def failing_projection(region, table):
+        # After the territory, the people, the roster and the waiting list went in.
+        raise RuntimeError("disk full")
 
-    def failing_bulk_create(model, objects):
-        if model is WaitlistEntry:  # after regions, patients and registrations went in
-            raise RuntimeError("disk full")
-        return real_bulk_create(model, objects)
-
-    monkeypatch.setattr(demo, "_bulk_create", failing_bulk_create)
+    monkeypatch.setattr(projections, "project_registrations", failing_projection)
     with pytest.raises(RuntimeError, match="disk full"):
         load_tiny_demo()
     assert all(count == 0 for count in row_counts().values())
+    assert not Dataset.objects.exists()
+
+
+def test_it_writes_version_1_of_every_table_through_the_import_path():
+    tables = demo.generate_tables("tiny", demo.DEFAULT_SEED, timezone.localdate())
+    load_tiny_demo()
+    region = Region.objects.get()
+    for kind in all_kinds():
+        dataset = Dataset.current(region, kind.name)
+        assert (dataset.version, dataset.rows) == (1, tables[kind.name].num_rows), kind.name
+        assert dataset.imported_by is None
+    # The import's audit entry, by nobody, with what the projection wrote.
+    applied = AuditEvent.objects.filter(action=TableAction.IMPORT_APPLIED)
+    assert sorted(event.details["kind"] for event in applied) == sorted(
+        kind.name for kind in all_kinds()
+    )
+    registrations = applied.get(details__kind="registrations")
+    assert registrations.actor is None
+    assert registrations.details["projected"]["rows"] == Registration.objects.count()
+
+
+def test_it_projects_the_waiting_list_as_waiting_patients_of_their_rls():
+    tables = demo.generate_tables("tiny", demo.DEFAULT_SEED, timezone.localdate())
+    load_tiny_demo()
+    first = tables["waitlist"].slice(0, 1).to_pylist()[0]
+    entry = WaitlistEntry.objects.select_related("patient", "rls").get(
+        patient_code=first["patient_id"]
+    )
+    assert (entry.rls.code, entry.priority, entry.status) == (
+        first["rls_id"],
+        first["priority"],
+        "waiting",
+    )
+    assert entry.patient.code == first["patient_id"]
 
 
 def test_it_creates_the_demo_accounts_on_the_tiny_region():

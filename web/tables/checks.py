@@ -1,0 +1,287 @@
+"""Checking a file before it becomes a version: every cell, the importer's scope, the keys
+kept outside the scope, and what it would change (the preview). Writes nothing.
+
+A file replaces the rows of the importer's scope (a CML's RLS, or the whole region for the
+DRMG) and nothing else. It is all or nothing: one wrong cell, one row outside the scope,
+or one row whose key is a row's kept outside the scope (another RLS's) refuses the whole
+file. Every step is vectorised (:mod:`panelcare.attribution.tables`), never row by row.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from django.utils.translation import gettext as _
+
+from panelcare.attribution.tables import (
+    Changes,
+    Problem,
+    Restriction,
+    TableProblems,
+    canonical,
+    compare_tables,
+    read_contract_table,
+)
+from web.regions.models import Region, Rls
+from web.tables.kinds import TableKind, get_kind
+from web.tables.models import Dataset
+from web.tables.store import read_dataset
+
+__all__ = [
+    "EXAMPLES",
+    "MAX_PROBLEMS",
+    "Checked",
+    "Progress",
+    "base_versions",
+    "check_file",
+    "current_rows",
+    "keys_taken",
+    "scope_values",
+]
+
+MAX_PROBLEMS = 50
+EXAMPLES = 10
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class Checked:
+    """What checking a file found: its rows (canonical) or its problems, and what it
+    would change in the rows of the scope. ``base`` records the versions it was compared
+    with (``version``, and ``<kind>_version`` of the kind its scope goes through:
+    registrations are placed by the roster), for the write to refuse a stale preview."""
+
+    table: pa.Table | None = None
+    problems: list[Problem] = field(default_factory=list)
+    problem_count: int = 0
+    changes: Changes | None = None
+    base: dict[str, int] = field(default_factory=dict)
+    scope_rows: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.problems)
+
+    @property
+    def unchanged(self) -> bool:
+        return self.changes is not None and not self.changes.any
+
+
+def check_file(
+    region: Region,
+    kind: str,
+    scope: list[str],
+    path: Path,
+    *,
+    source_name: str | None = None,
+    progress: Progress | None = None,
+) -> Checked:
+    """Read and check the file ``path`` as the table ``kind`` of ``region`` imported for
+    ``scope`` (RLS codes; empty: the whole region), and compare it with the rows of the
+    scope in the current version. Writes nothing.
+
+    Every row must belong to the scope: its ``scope_column`` one of the scope's RLS (of
+    the region's, for the whole region) or, for a kind placed through another
+    (registrations, by their physician), one of that kind's keys of the scope's RLS in
+    its current version. And no row's key may be a row's outside the scope, which the next
+    version keeps: a CML cannot take another RLS's physician or patient by importing a
+    copy of their row under their own RLS.
+    """
+    table_kind = get_kind(kind)
+    report = progress or _ignore
+    checked = Checked()
+    started = time.perf_counter()
+    checked.base = base_versions(region, kind)
+    restrictions, values = _restrictions(region, table_kind, scope)
+    name = source_name or path.name
+    try:
+        table = read_contract_table(
+            path,
+            table_kind.contract,
+            name=name,
+            max_problems=MAX_PROBLEMS,
+            restrictions=restrictions,
+            progress=report,
+        )
+    except TableProblems as problems:
+        checked.problems = problems.problems
+        checked.problem_count = problems.count
+        checked.seconds["checking"] = time.perf_counter() - started
+        return checked
+    current, inside = current_rows(region, kind, scope, values)
+    if current is not None and inside is not None:
+        is_csv = path.suffix.lower() == ".csv"
+        taken, count = keys_taken(
+            region, kind, table, current.filter(pc.invert(inside)), name, is_csv
+        )
+        if taken:
+            checked.problems, checked.problem_count = taken, count
+            checked.seconds["checking"] = time.perf_counter() - started
+            return checked
+    checked.seconds["checking"] = time.perf_counter() - started
+    started = time.perf_counter()
+    report("comparing", 0, table.num_rows)
+    scope_rows = None if current is None else current.filter(inside)
+    checked.scope_rows = 0 if scope_rows is None else scope_rows.num_rows
+    checked.changes = compare_tables(table_kind.contract, scope_rows, table, examples=EXAMPLES)
+    checked.table = table
+    report("comparing", table.num_rows, table.num_rows)
+    checked.seconds["comparing"] = time.perf_counter() - started
+    return checked
+
+
+def base_versions(region: Region, kind: str) -> dict[str, int]:
+    """The current version of ``kind`` (0 before the first) and of the kind its scope
+    goes through: what a preview was computed on."""
+    current = Dataset.current(region, kind)
+    base = {"version": current.version if current else 0}
+    through = get_kind(kind).scope_through
+    if through:
+        other = Dataset.current(region, through)
+        base[f"{through}_version"] = other.version if other else 0
+    return base
+
+
+def _restrictions(
+    region: Region, kind: TableKind, scope: list[str]
+) -> tuple[list[Restriction], frozenset[str]]:
+    """What the rows of an import for ``scope`` may hold, and the values of the scope
+    column that place a row in the scope (for a kind placed through another)."""
+    column = kind.scope_column
+    if column is None:
+        return [], frozenset()
+    if kind.scope_through is None:
+        if scope:
+            where = f"the RLS of this import ({', '.join(scope)})"
+            return [Restriction(column, frozenset(scope), where)], frozenset()
+        codes = frozenset(Rls.objects.filter(region=region).values_list("code", flat=True))
+        return [Restriction(column, codes, f"the RLS of region {region.code}")], frozenset()
+    if not scope:
+        return [], frozenset()
+    values = scope_values(region, kind.name, scope)
+    # In English, like the engine's messages ("the physicians of RLS 0115 in the current
+    # physicians table").
+    through, codes = kind.scope_through, ", ".join(scope)
+    where = f"the {through} of RLS {codes} in the current {through} table"
+    return [Restriction(column, values, where)], values
+
+
+def scope_values(region: Region, kind: str, scope: list[str]) -> frozenset[str]:
+    """For a kind placed through another (registrations, through the physicians): the
+    keys of that kind's rows of the RLS ``scope`` in its current version (none before
+    one). Empty for a kind placed by its own RLS column."""
+    through = get_kind(kind).scope_through
+    if not through or not scope:
+        return frozenset()
+    owner = get_kind(through)
+    current = Dataset.current(region, through)
+    if current is None or owner.scope_column is None:
+        return frozenset()
+    key = owner.keys[0]
+    table = read_dataset(current, columns=[key, owner.scope_column])
+    chosen = pc.is_in(table.column(owner.scope_column), value_set=pa.array(scope, pa.string()))
+    return frozenset(table.column(key).filter(chosen).to_pylist())
+
+
+def in_scope(
+    kind: str, table: pa.Table, scope: Collection[str], values: Collection[str] = ()
+) -> pa.Array | pa.ChunkedArray:
+    """Which rows of a canonical ``table`` of ``kind`` belong to the RLS ``scope`` (a
+    boolean array; every row for an empty scope, the whole region)."""
+    table_kind = get_kind(kind)
+    if not scope or table_kind.scope_column is None:
+        return pa.array(np.ones(table.num_rows, dtype=bool))
+    allowed = values if table_kind.scope_through else scope
+    return pc.fill_null(
+        pc.is_in(
+            table.column(table_kind.scope_column),
+            value_set=pa.array(sorted(allowed), pa.string()),
+        ),
+        False,
+    )
+
+
+def current_rows(
+    region: Region, kind: str, scope: list[str], values: Collection[str]
+) -> tuple[pa.Table | None, pa.Array | pa.ChunkedArray | None]:
+    """The current version's rows (canonical) and which of them are the scope's (None,
+    None before the first version)."""
+    current = Dataset.current(region, kind)
+    if current is None:
+        return None, None
+    table = canonical(get_kind(kind).contract, read_dataset(current))
+    return table, in_scope(kind, table, scope, values)
+
+
+def keys_taken(
+    region: Region, kind: str, rows: pa.Table, outside: pa.Table, file: str, is_csv: bool
+) -> tuple[list[Problem], int]:
+    """The rows of ``rows`` (canonical) whose key is the key of a row of ``outside`` (the
+    rows outside the scope, which the next version keeps): up to MAX_PROBLEMS problems in
+    file order, each naming the RLS the key belongs to, and how many rows in all. Merged,
+    such a version would hold one physician or patient twice, under two RLS: the CML of
+    one could then decide on, export and break the other's."""
+    table_kind = get_kind(kind)
+    keys = list(table_kind.keys)
+    if rows.num_rows == 0 or outside.num_rows == 0 or table_kind.scope_column is None:
+        return [], 0
+    owners = outside.select(keys)
+    through = table_kind.scope_through
+    if through:
+        # A registration's RLS is its physician's, in the roster.
+        owner = get_kind(through)
+        key, rls_column = owner.keys[0], owner.scope_column or "rls_id"
+        current = Dataset.current(region, through)
+        rls_of = (
+            read_dataset(current, columns=[key, rls_column]).rename_columns(
+                [table_kind.scope_column, "rls_id"]
+            )
+            if current is not None
+            else pa.table(
+                {
+                    table_kind.scope_column: pa.array([], pa.string()),
+                    "rls_id": pa.array([], pa.string()),
+                }
+            )
+        )
+        owners = owners.join(rls_of, keys=table_kind.scope_column, join_type="left outer")
+    else:
+        owners = owners.append_column("rls_id", outside.column(table_kind.scope_column))
+    numbered = rows.select(keys).append_column(
+        "_row", pa.array(np.arange(rows.num_rows, dtype=np.int64))
+    )
+    joined = numbered.join(owners.rename_columns([*keys, "_rls"]), keys=keys, join_type="inner")
+    if joined.num_rows == 0:
+        return [], 0
+    # One problem per row of the file, even when the key is held twice outside already.
+    first = joined.group_by("_row").aggregate([("_rls", "min")]).sort_by("_row")
+    # The column a problem points at: what places the row in an RLS (a registration is
+    # its physician's), else the key.
+    column = table_kind.scope_column if through else keys[0]
+    problems = []
+    for taken in first.slice(0, MAX_PROBLEMS).to_pylist():
+        row = int(taken["_row"])
+        value = " / ".join(str(rows.column(key)[row].as_py()) for key in keys)
+        words = {"key": ", ".join(keys), "value": value, "rls": taken["_rls_min"]}
+        message = (
+            _("%(key)s %(value)s already belongs to RLS %(rls)s")
+            if taken["_rls_min"]
+            else _("%(key)s %(value)s already belongs to another RLS")
+        ) % words
+        # The line as ContractTable counts it: a CSV's header is line 1; a spreadsheet's
+        # lines (blank rows skipped) are not kept once the file is read.
+        line = row + 2 if is_csv else None
+        problems.append(Problem(file, row + 1, column, line, message))
+    return problems, first.num_rows
+
+
+def _ignore(phase: str, done: int, total: int) -> None:
+    pass

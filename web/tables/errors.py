@@ -1,0 +1,53 @@
+"""Errors of the imports, turned into messages by the views and the command.
+
+TablesError (a web.errors.PanelcareError)
+├── UploadRefused   not a table this user may import (unknown kind, not CSV/Parquet/XLSX)
+├── ImportNotReady  the import is not in a state where this can be done
+└── StalePreview    the table changed since the file was checked
+    └── KeysTaken   rows to write have the key of a row kept outside the scope
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from web.errors import PanelcareError
+
+if TYPE_CHECKING:
+    from panelcare.attribution.tables import Problem
+
+__all__ = ["ImportNotReady", "KeysTaken", "StalePreview", "TablesError", "UploadRefused"]
+
+
+class TablesError(PanelcareError):
+    """Base class of the errors the table services raise on purpose; the message is
+    translated and meant for the user. Nothing was written."""
+
+
+class UploadRefused(TablesError):
+    """The upload is not a table this user may import (unknown table, not a CSV, Parquet
+    or XLSX file); nothing was written."""
+
+
+class ImportNotReady(TablesError):
+    """The import is not in a state where this can be done (apply a refused file, cancel
+    an applied one); nothing was written."""
+
+
+class StalePreview(TablesError):
+    """The table changed since the file was checked: applying it would undo that change
+    without the preview having shown it. Nothing was written."""
+
+
+class KeysTaken(StalePreview):
+    """Rows to write have the key of a row kept outside the import's scope (another RLS's
+    physician, patient or registration): the version would hold that key twice. Found
+    under the lock by :func:`web.tables.services.do_write_version`, when the rows were not
+    checked against the version in force; ``problems`` names the first rows. A
+    :class:`StalePreview`, so that whoever handles one (the apply task, the command)
+    refuses this the same way: check the file again. Nothing was written."""
+
+    def __init__(self, problems: list[Problem], count: int) -> None:
+        super().__init__(str(problems[0]))
+        self.problems = problems
+        self.count = count

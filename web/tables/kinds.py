@@ -1,0 +1,166 @@
+"""The kinds of table a region imports, declared once each.
+
+A kind is its contract (columns, keys and checks, from the Django-free core:
+:data:`panelcare.attribution.tables.CONTRACTS`), its labels, how a row belongs to an RLS
+(its ``scope_column``, or for registrations the physician's RLS in the roster in force)
+and, when some page needs SQL on its rows (counts per RLS, access scopes, pagination), the
+function that rebuilds their database projection from a version. Everything else (upload,
+checks, preview, apply, cancel, export, the command, the demo loader) works on any kind
+declared here. Adding a kind is one :func:`register` call here and its tests::
+
+    VISITS = register(TableKind("visits", _("Visits"), Contract(...), scope_column=None))
+
+See ``docs/tables.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from panelcare.attribution.tables import CONTRACTS, Contract
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from web.regions.models import Region
+
+__all__ = [
+    "PHYSICIANS",
+    "REGISTRATIONS",
+    "WAITLIST",
+    "DatasetKind",
+    "Projection",
+    "TableKind",
+    "all_kinds",
+    "choices",
+    "get_kind",
+    "register",
+    "unregister",
+]
+
+# Rebuilds a kind's database rows from the rows of its new version (canonical), inside
+# the import's transaction; returns counts for the import's report ({"rows": ...}).
+Projection = Callable[["Region", "pa.Table"], dict[str, int]]
+
+
+@dataclass(frozen=True)
+class TableKind:
+    """One kind of imported table.
+
+    Attributes:
+        name: the id (``waitlist``): the files' folder, the URLs' and the command's name.
+        label: what users call it (« Liste d'attente du GAMF »).
+        contract: the columns, keys and checks (:class:`panelcare.attribution.tables.
+            Contract`).
+        scope_column: the column placing a row in an RLS (``rls_id``); a CML imports the
+            rows of their RLS. None: the table is the region's (only the DRMG imports it).
+        scope_through: the kind whose current version places this one's rows: the rows of
+            an RLS are those whose ``scope_column`` is a key of that kind's rows of the RLS
+            (registrations: by the physicians of the RLS in the roster in force).
+        project: rebuilds the database projection of the kind from a version (None: no
+            page needs SQL on it; the version is read as a table).
+    """
+
+    name: str
+    label: Promise | str
+    contract: Contract
+    scope_column: str | None = "rls_id"
+    scope_through: str | None = None
+    project: Projection | None = None
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return self.contract.keys
+
+    @property
+    def schema(self) -> Any:
+        return self.contract.schema
+
+
+_KINDS: dict[str, TableKind] = {}
+
+
+def register(kind: TableKind) -> TableKind:
+    """Declare ``kind`` (replacing a kind of the same name) and return it."""
+    _KINDS[kind.name] = kind
+    return kind
+
+
+def unregister(name: str) -> None:
+    """Forget the kind ``name`` (for a test that declared one)."""
+    _KINDS.pop(name, None)
+
+
+def get_kind(name: str) -> TableKind:
+    """The kind ``name``.
+
+    Raises:
+        KeyError: no kind of that name is declared.
+    """
+    return _KINDS[name]
+
+
+def all_kinds() -> list[TableKind]:
+    """Every declared kind, in declaration order (the order a region's first versions are
+    written in: a kind comes after the one its scope goes through)."""
+    return list(_KINDS.values())
+
+
+def choices() -> list[tuple[str, str]]:
+    """(name, label) of every kind, for a form's choices."""
+    return [(kind.name, str(kind.label)) for kind in _KINDS.values()]
+
+
+def _project(name: str) -> Projection:
+    # The projections write web.regions' models: imported when an import applies, so that
+    # this module can be imported before the apps are ready.
+    def project(region: Region, table: pa.Table) -> dict[str, int]:
+        from web.tables import projections
+
+        result: dict[str, int] = getattr(projections, f"project_{name}")(region, table)
+        return result
+
+    project.__name__ = f"project_{name}"
+    return project
+
+
+PHYSICIANS = register(
+    TableKind(
+        "physicians",
+        _("Physicians' roster"),
+        CONTRACTS["physicians"],
+        project=_project("physicians"),
+    )
+)
+WAITLIST = register(
+    TableKind(
+        "waitlist",
+        _("Waiting list (GAMF)"),
+        CONTRACTS["waitlist"],
+        project=_project("waitlist"),
+    )
+)
+REGISTRATIONS = register(
+    TableKind(
+        "registrations",
+        _("Registrations"),
+        CONTRACTS["registrations"],
+        scope_column="physician_id",
+        scope_through="physicians",
+        project=_project("registrations"),
+    )
+)
+
+
+class DatasetKind:
+    """The names of the kinds above, for the code that names one
+    (``DatasetKind.WAITLIST == "waitlist"``)."""
+
+    PHYSICIANS = PHYSICIANS.name
+    WAITLIST = WAITLIST.name
+    REGISTRATIONS = REGISTRATIONS.name

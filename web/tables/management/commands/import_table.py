@@ -1,0 +1,118 @@
+"""Import one of the region's tables from a file, as the imports page does, without a
+browser.
+
+    manage.py import_table --region 01 --kind waitlist gamf.csv            # preview
+    manage.py import_table --region 01 --kind waitlist gamf.csv --apply    # and write
+    manage.py import_table --region 01 --kind waitlist gamf.csv --user cml.rimouski
+
+The file is checked in full; its problems are printed as ``file:row:column: message`` and
+the command exits with status 1, writing nothing. Otherwise it prints what the file would
+change and, with ``--apply``, writes the next version. A file that changes nothing writes
+nothing. With ``--user``, the import is that user's (a CML replaces only their RLS' rows);
+without, it replaces the whole region's rows and the history names nobody.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from panelcare.attribution.tables import Problem
+from web.accounts.access import profile_for, scope_codes
+from web.regions.models import Region
+from web.tables import kinds
+from web.tables.checks import check_file
+from web.tables.errors import StalePreview
+from web.tables.services import do_write_version
+
+
+class Command(BaseCommand):
+    help = "Check a table of the region (physicians, waitlist, registrations...), preview, apply."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path, help="a CSV, Parquet or XLSX file")
+        parser.add_argument("--region", required=True, help="the region's code (01)")
+        parser.add_argument(
+            "--kind", required=True, choices=[kind.name for kind in kinds.all_kinds()]
+        )
+        parser.add_argument("--user", help="import as this user (DRMG or CML), for the scope")
+        parser.add_argument("--apply", action="store_true", help="write the new version")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path: Path = options["file"]
+        kind: str = options["kind"]
+        if not path.is_file():
+            raise CommandError(f"{path} is not a file")
+        region = Region.objects.filter(code=options["region"]).first()
+        if region is None:
+            raise CommandError(f"no region {options['region']}")
+        user, scope = None, []
+        if options["user"]:
+            user = get_user_model().objects.filter(username=options["user"]).first()
+            if user is None:
+                raise CommandError(f"no user {options['user']}")
+            try:
+                scope = scope_codes(user)
+            except PermissionDenied:
+                raise CommandError(f"{user} is neither the DRMG nor a CML of an RLS") from None
+            if profile_for(user).region_id != region.pk:
+                raise CommandError(f"{user} does not work in region {region.code}")
+
+        checked = check_file(region, kind, scope, path)
+        if checked.refused:
+            for problem in checked.problems:
+                self.stderr.write(_where(problem))
+            more = checked.problem_count - len(checked.problems)
+            if more > 0:
+                self.stderr.write(f"... and {more} more problems")
+            raise CommandError(
+                f"{path.name} refused ({checked.problem_count} problems): nothing was written",
+                returncode=1,
+            )
+        changes = checked.changes
+        assert changes is not None and checked.table is not None
+        base = checked.base["version"]
+        where = f"RLS {', '.join(scope)}" if scope else f"region {region.code}"
+        self.stdout.write(
+            f"{kind} of {where}, against version {base or 'none'} "
+            f"({checked.scope_rows} rows in force, {checked.table.num_rows} in the file): "
+            f"{changes.added} added, {changes.removed} removed, {changes.changed} changed, "
+            f"{changes.unchanged} unchanged"
+        )
+        for what, keys in changes.examples.items():
+            if keys:
+                self.stdout.write(f"  {what}: {', '.join(keys)}")
+        if not changes.any:
+            self.stdout.write("nothing changes: no version written")
+            return
+        if not options["apply"]:
+            self.stdout.write("nothing written; run again with --apply to import")
+            return
+        try:
+            dataset = do_write_version(
+                region,
+                kind,
+                scope,
+                checked.table,
+                base=checked.base,
+                changes=changes,
+                source_name=path.name,
+                acting_user=user,
+            )
+        except StalePreview as stale:
+            raise CommandError(str(stale), returncode=1) from None
+        self.stdout.write(f"imported as version {dataset.version} ({dataset.rows} rows)")
+
+
+def _where(problem: Problem) -> str:
+    """``file:row:column: message`` (the parts that apply)."""
+    parts = [problem.file or ""]
+    if problem.row is not None:
+        parts.append(str(problem.row))
+    if problem.column is not None:
+        parts.append(problem.column)
+    return f"{':'.join(parts)}: {problem.message}"

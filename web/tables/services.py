@@ -1,0 +1,373 @@
+"""The writes on the region's tables: one ``do_*`` function each, taking ``acting_user=``
+and writing the audit entry in the same transaction.
+
+    job = do_stage_upload(kind, upload, region=region, scope=scope, acting_user=cml)
+    job.refresh_from_db()   # REFUSED (job.errors), UNCHANGED, or READY (job.preview)
+    do_apply_import(job, acting_user=cml)  # queues the apply task: the next version
+
+:func:`do_write_version` is the one path by which a version is written (an import's
+Apply, the ``import_table`` command, the demo loader): it stores the new version and
+rebuilds the kind's database projection (:mod:`web.tables.projections`) in one
+transaction, so that the pages reading the projection and those reading the version
+always agree. The callers (views, command) check who may do what with
+:mod:`web.accounts.access` and pass the checked scope; these functions trust it.
+See ``docs/tables.md``.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from panelcare.attribution.tables import FORMATS, Changes, canonical
+from web.audit.services import record
+from web.regions.models import Region, WaitlistEntry, WaitlistStatus
+from web.tables import tasks
+from web.tables.checks import base_versions, current_rows, in_scope, keys_taken, scope_values
+from web.tables.errors import ImportNotReady, KeysTaken, StalePreview, UploadRefused
+from web.tables.kinds import get_kind
+from web.tables.models import Dataset, ImportJob, ImportStatus, TableAction, data_dir
+from web.tables.store import read_dataset, store_dataset
+
+__all__ = [
+    "EXPORT_FORMATS",
+    "RUNNING",
+    "checked_path",
+    "discard_staged",
+    "do_apply_import",
+    "do_cancel_import",
+    "do_export_dataset",
+    "do_mark_waitlist_assigned",
+    "do_stage_upload",
+    "do_write_version",
+]
+
+EXPORT_FORMATS = {
+    "csv": ("text/csv; charset=utf-8", ".csv"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
+    "parquet": ("application/vnd.apache.parquet", ".parquet"),
+}
+
+RUNNING = (ImportStatus.CHECKING, ImportStatus.APPLYING)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def do_write_version(
+    region: Region,
+    kind: str,
+    scope: list[str],
+    rows: pa.Table,
+    *,
+    base: dict[str, int],
+    changes: Changes | dict[str, Any],
+    source_name: str,
+    acting_user: Any,
+) -> Dataset:
+    """Write the next version of ``kind``: the current version's rows outside ``scope``
+    plus ``rows`` (checked, canonical); rebuild the kind's database projection from it and
+    record it in the audit trail, in one transaction.
+
+    Raises:
+        StalePreview: the table (or the kind its scope goes through: the roster, for
+            registrations) is no longer at the versions of ``base``; nothing was written.
+        KeysTaken: a row's key is a row's kept outside ``scope`` (another RLS's), checked
+            again here because the rows may not have been checked against this version;
+            nothing was written.
+    """
+    table_kind = get_kind(kind)
+    counts = changes.as_dict() if isinstance(changes, Changes) else dict(changes)
+    counts = {key: counts[key] for key in ("added", "removed", "changed", "unchanged")}
+    with transaction.atomic():
+        # One import of a table at a time: the check below and the write see the same
+        # versions (on PostgreSQL; on SQLite, every transaction starts IMMEDIATE: see
+        # DATABASES in the settings).
+        Region.objects.select_for_update().filter(pk=region.pk).exists()
+        now = base_versions(region, kind)
+        if now != base:
+            current = Dataset.current(region, kind)
+            raise StalePreview(
+                _(
+                    "The table changed after this file was checked (now version "
+                    "%(version)s, imported on %(when)s): check the file again to see what "
+                    "it would change now."
+                )
+                % {
+                    "version": now["version"],
+                    "when": timezone.localtime(current.imported_at).strftime("%Y-%m-%d %H:%M")
+                    if current
+                    else "-",
+                }
+            )
+        merged = rows
+        if scope:
+            previous, inside = current_rows(region, kind, scope, scope_values(region, kind, scope))
+            if previous is not None and inside is not None:
+                outside = previous.filter(pc.invert(inside))
+                taken, count = keys_taken(region, kind, rows, outside, source_name, False)
+                if taken:
+                    raise KeysTaken(taken, count)
+                merged = pa.concat_tables([outside, canonical(table_kind.contract, rows)])
+        dataset = store_dataset(
+            region,
+            kind,
+            merged,
+            source_name=source_name,
+            scope=scope,
+            changes=counts,
+            user=acting_user,
+        )
+        projected = {}
+        if table_kind.project is not None:
+            projected = table_kind.project(region, read_dataset(dataset))
+        record(
+            TableAction.IMPORT_APPLIED,
+            region=region,
+            acting_user=acting_user,
+            subject=dataset,
+            scope=scope,
+            kind=kind,
+            source_name=source_name,
+            version=dataset.version,
+            rows=dataset.rows,
+            projected=projected,
+            **counts,
+        )
+    return dataset
+
+
+def do_mark_waitlist_assigned(
+    region: Region, patient_codes: Iterable[str], *, acting_user: Any, run: Any = None
+) -> int:
+    """Mark the waiting-list entries of ``patient_codes`` (the patients an approved plan
+    gives a physician) assigned, so that the waiting counts follow the approved plan;
+    only entries still waiting change, and the status is kept across re-imports of the
+    waiting list. Returns how many entries changed; records it in the audit trail.
+
+    Call it inside the approval's transaction.
+    """
+    codes = sorted(set(patient_codes))
+    changed = 0
+    # In chunks: SQLite caps the parameters of one statement.
+    for start in range(0, len(codes), 500):
+        changed += WaitlistEntry.objects.filter(
+            region=region,
+            status=WaitlistStatus.WAITING,
+            patient_code__in=codes[start : start + 500],
+        ).update(status=WaitlistStatus.ASSIGNED)
+    record(
+        TableAction.WAITLIST_ASSIGNED,
+        region=region,
+        acting_user=acting_user,
+        subject=run,
+        rls_code=run.rls.code if run is not None and run.rls_id else "",
+        patients=len(codes),
+        assigned=changed,
+    )
+    return changed
+
+
+# --------------------------------------------------------------------------- the web flow
+
+
+def do_stage_upload(
+    kind: str, uploaded_file: Any, *, region: Region, scope: list[str], acting_user: Any
+) -> ImportJob:
+    """Save an uploaded file of table ``kind`` for ``scope`` (the importer's RLS, checked
+    by the caller; empty: the whole region) and queue its check.
+
+    The file is streamed to ``<data>/<region>/staging/`` (never held in memory).
+
+    Raises:
+        UploadRefused: an unknown table, a table only the DRMG imports, or a file that is
+            not CSV, Parquet or XLSX.
+    """
+    try:
+        table_kind = get_kind(kind)
+    except KeyError:
+        raise UploadRefused(_("Choose the table to import.")) from None
+    if scope and table_kind.scope_column is None:
+        raise UploadRefused(_("Only the DRMG imports this table."))
+    source_name = Path(getattr(uploaded_file, "name", "") or "").name
+    suffix = Path(source_name).suffix.lower()
+    if suffix not in FORMATS:
+        raise UploadRefused(
+            _("%(name)s is not a CSV, Parquet or XLSX file.") % {"name": source_name or "?"}
+        )
+    folder = data_dir() / region.code / "staging"
+    folder.mkdir(parents=True, exist_ok=True)
+    staged = folder / f"{uuid.uuid4().hex}{suffix}"
+    with staged.open("wb") as handle:
+        for chunk in uploaded_file.chunks():
+            handle.write(chunk)
+    job = ImportJob.objects.create(
+        region=region,
+        kind=kind,
+        scope=scope,
+        source_name=source_name[:255],
+        staged_file=str(staged),
+        created_by=acting_user,
+        phase="queued",
+    )
+    # The database backend queues the task in the same transaction as the job: a worker
+    # never sees one without the other.
+    tasks.check_import.enqueue(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def do_apply_import(job: ImportJob, *, acting_user: Any) -> ImportJob:
+    """Queue the writing of a READY import as the table's next version.
+
+    Raises:
+        ImportNotReady: the import is not ready (refused, unchanged, applied, cancelled,
+            or being applied already).
+    """
+    updated = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.READY).update(
+        status=ImportStatus.APPLYING, phase="queued", done=0, total=job.preview.get("rows", 0)
+    )
+    if not updated:
+        raise ImportNotReady(_("This import cannot be applied: it is not ready."))
+    tasks.apply_import_task.enqueue(job.pk, acting_user.pk)
+    job.refresh_from_db()
+    return job
+
+
+def do_cancel_import(job: ImportJob, *, acting_user: Any) -> ImportJob:
+    """Cancel an import being checked or ready to apply; its staged file is deleted.
+
+    Raises:
+        ImportNotReady: the import is finished (applied, refused, ...) or being applied.
+    """
+    with transaction.atomic():
+        updated = ImportJob.objects.filter(
+            pk=job.pk, status__in=[ImportStatus.CHECKING, ImportStatus.READY]
+        ).update(status=ImportStatus.CANCELLED, phase="", finished_at=timezone.now())
+        if not updated:
+            raise ImportNotReady(_("This import cannot be cancelled any more."))
+        record_import(TableAction.IMPORT_CANCELLED, job, acting_user=acting_user)
+    discard_staged(job)
+    job.refresh_from_db()
+    return job
+
+
+def record_import(action: str, job: ImportJob, *, acting_user: Any, **details: Any) -> None:
+    """The audit entry of something done to the import ``job`` (its region, RLS, table
+    and file)."""
+    record(
+        action,
+        region=job.region,
+        acting_user=acting_user,
+        subject=job,
+        scope=job.scope,
+        kind=job.kind,
+        source_name=job.source_name,
+        import_id=job.pk,
+        **details,
+    )
+
+
+# --------------------------------------------------------------------------- exports
+
+
+def do_export_dataset(
+    dataset: Dataset, fmt: str, scope: list[str], *, acting_user: Any
+) -> tuple[bytes | Iterator[bytes], str, str]:
+    """The rows of ``dataset`` in the RLS ``scope`` (empty: all) as a file, the export
+    recorded in the audit trail (who, which version, format, rows: the waiting list holds
+    patients' homes).
+
+    Returns:
+        The content (bytes, or an iterator of bytes for CSV, streamed), its content type
+        and a file name (``01-waitlist-v0003.csv``).
+
+    Raises:
+        ValueError: ``fmt`` is not csv, xlsx or parquet.
+    """
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}")
+    contract = get_kind(dataset.kind).contract
+    table = canonical(contract, read_dataset(dataset))
+    if scope:
+        values = scope_values(dataset.region, dataset.kind, scope)
+        table = table.filter(in_scope(dataset.kind, table, scope, values))
+    record(
+        TableAction.TABLE_EXPORTED,
+        region=dataset.region,
+        acting_user=acting_user,
+        subject=dataset,
+        scope=scope,
+        kind=dataset.kind,
+        version=dataset.version,
+        format=fmt,
+        rows=table.num_rows,
+    )
+    content_type, suffix = EXPORT_FORMATS[fmt]
+    scope_part = f"-{'-'.join(scope)}" if scope else ""
+    filename = f"{dataset.region.code}-{dataset.kind}-v{dataset.version:04d}{scope_part}{suffix}"
+    if fmt == "csv":
+        return _csv_chunks(table), content_type, filename
+    if fmt == "xlsx":
+        return _xlsx_bytes(table, dataset.kind), content_type, filename
+    sink = io.BytesIO()
+    pq.write_table(table, sink, compression="zstd")
+    return sink.getvalue(), content_type, filename
+
+
+def _csv_chunks(table: pa.Table, rows_per_chunk: int = 50_000) -> Iterator[bytes]:
+    """``table`` as CSV (dates yyyy-mm-dd, booleans true/false, empty cells for nulls),
+    a chunk of rows at a time."""
+    batches = table.to_batches(max_chunksize=rows_per_chunk) or [None]
+    for number, batch in enumerate(batches):
+        part = table.schema.empty_table() if batch is None else pa.Table.from_batches([batch])
+        sink = io.BytesIO()
+        pacsv.write_csv(
+            part,
+            sink,
+            pacsv.WriteOptions(include_header=number == 0, quoting_style="needed"),
+        )
+        yield sink.getvalue()
+
+
+def _xlsx_bytes(table: pa.Table, kind: str) -> bytes:
+    """``table`` as a one-sheet spreadsheet (openpyxl's write-only mode): ids as text,
+    dates as dates, numbers as numbers, booleans as TRUE/FALSE, nulls as empty cells."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet(kind)
+    sheet.append(table.column_names)
+    for batch in table.to_batches(max_chunksize=20_000):
+        columns = [column.to_pylist() for column in batch.columns]
+        for row in zip(*columns, strict=True):
+            sheet.append(row)
+    sink = io.BytesIO()
+    workbook.save(sink)
+    return sink.getvalue()
+
+
+# --------------------------------------------------------------------------- staging
+
+
+def checked_path(job: ImportJob) -> Path:
+    """Where a READY import keeps its checked rows, beside the staged upload."""
+    staged = Path(job.staged_file)
+    return staged.with_name(f"{staged.stem}.checked.parquet")
+
+
+def discard_staged(job: ImportJob) -> None:
+    """Delete the import's upload and checked rows (after Apply, Cancel, a refusal)."""
+    Path(job.staged_file).unlink(missing_ok=True)
+    checked_path(job).unlink(missing_ok=True)

@@ -1,0 +1,183 @@
+"""The background work of an import (``django_tasks``): checking an uploaded file and
+applying it. Progress is written on the job (``phase``, ``done``, ``total``) at most every
+:data:`PROGRESS_EVERY_SECONDS` within a phase, for the page's progress bar."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from panelcare.attribution.tables import Problem
+from web.tables import services
+from web.tables.checks import Checked, Progress, check_file
+from web.tables.errors import KeysTaken, StalePreview
+from web.tables.models import ImportJob, ImportStatus, TableAction
+
+__all__ = ["apply_import_task", "check_import"]
+
+logger = logging.getLogger(__name__)
+
+PROGRESS_EVERY_SECONDS = 0.5
+
+
+@task()
+def check_import(job_id: int) -> str:
+    """Check an uploaded file: REFUSED with its problems, UNCHANGED, or READY with the
+    preview of what it changes."""
+    job = ImportJob.objects.select_related("region", "created_by").get(pk=job_id)
+    if job.status != ImportStatus.CHECKING:
+        return job.status
+    try:
+        checked = check_file(
+            job.region,
+            job.kind,
+            job.scope,
+            Path(job.staged_file),
+            source_name=job.source_name,
+            progress=_progress_of(job),
+        )
+        return _finish_check(job, checked)
+    except Exception:
+        logger.exception("checking import %s failed", job.pk)
+        _fail(job, _("The file could not be checked (an internal error); nothing was written."))
+        raise
+
+
+def _finish_check(job: ImportJob, checked: Checked) -> str:
+    finished = {"finished_at": timezone.now(), "phase": "", "done": job.total}
+    if checked.refused:
+        status = ImportStatus.REFUSED
+        fields = {
+            "errors": [problem._asdict() for problem in checked.problems],
+            "preview": {
+                "problem_count": checked.problem_count,
+                "base": checked.base,
+                "seconds": checked.seconds,
+            },
+        }
+    else:
+        assert checked.table is not None and checked.changes is not None
+        status = ImportStatus.UNCHANGED if checked.unchanged else ImportStatus.READY
+        if status == ImportStatus.READY:
+            started = time.perf_counter()
+            # The checked rows are what Apply writes: the upload itself is no longer needed.
+            pq.write_table(checked.table, services.checked_path(job), compression="zstd")
+            Path(job.staged_file).unlink(missing_ok=True)
+            checked.seconds["saving"] = time.perf_counter() - started
+        fields = {
+            "errors": [],
+            "preview": {
+                **checked.changes.as_dict(),
+                "rows": checked.table.num_rows,
+                "scope_rows": checked.scope_rows,
+                "base": checked.base,
+                "seconds": checked.seconds,
+            },
+        }
+    # Only a job still being checked: a cancellation meanwhile wins.
+    updated = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.CHECKING).update(
+        status=status, **fields, **finished
+    )
+    if status != ImportStatus.READY or not updated:
+        services.discard_staged(job)
+    if updated and status == ImportStatus.REFUSED:
+        first = checked.problems[0]
+        services.record_import(
+            TableAction.IMPORT_REFUSED,
+            job,
+            acting_user=job.created_by,
+            problems=checked.problem_count,
+            first_problem={"row": first.row, "column": first.column},
+        )
+    return status
+
+
+@task()
+def apply_import_task(job_id: int, user_id: int) -> str:
+    """Write a READY (now APPLYING) import as the next version: APPLIED, or FAILED when
+    the table changed since the preview."""
+    from django.contrib.auth import get_user_model
+
+    job = ImportJob.objects.select_related("region").get(pk=job_id)
+    if job.status != ImportStatus.APPLYING:
+        return job.status
+    user = get_user_model().objects.get(pk=user_id)
+    report = _progress_of(job)
+    try:
+        started = time.perf_counter()
+        report("applying", 0, job.total)
+        rows = pq.ParquetFile(services.checked_path(job)).read()
+        try:
+            dataset = services.do_write_version(
+                job.region,
+                job.kind,
+                job.scope,
+                rows,
+                base=job.preview["base"],
+                changes=job.preview,
+                source_name=job.source_name,
+                acting_user=user,
+            )
+        except StalePreview as stale:
+            taken = isinstance(stale, KeysTaken)
+            _fail(
+                job, str(stale), problems=stale.problems if isinstance(stale, KeysTaken) else None
+            )
+            services.discard_staged(job)
+            services.record_import(
+                TableAction.IMPORT_REFUSED,
+                job,
+                acting_user=user,
+                reason="keys_taken" if taken else "stale_preview",
+            )
+            return ImportStatus.FAILED
+        seconds = {**job.preview.get("seconds", {}), "applying": time.perf_counter() - started}
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportStatus.APPLIED,
+            dataset=dataset,
+            phase="",
+            done=job.total,
+            finished_at=timezone.now(),
+            preview={**job.preview, "seconds": seconds, "version": dataset.version},
+        )
+        services.discard_staged(job)
+        return ImportStatus.APPLIED
+    except Exception:
+        logger.exception("applying import %s failed", job.pk)
+        _fail(job, _("The import could not be applied (an internal error); nothing was written."))
+        raise
+
+
+def _progress_of(job: ImportJob) -> Progress:
+    """A progress callback writing the job's phase, done and total, at most every
+    PROGRESS_EVERY_SECONDS within a phase."""
+    last = {"phase": None, "at": 0.0}
+
+    def report(phase: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if phase == last["phase"] and now - float(last["at"]) < PROGRESS_EVERY_SECONDS:
+            return
+        last.update(phase=phase, at=now)
+        ImportJob.objects.filter(pk=job.pk).update(phase=phase, done=done, total=total)
+        job.phase, job.done, job.total = phase, done, total
+
+    return report
+
+
+def _fail(job: ImportJob, message: str, problems: list[Problem] | None = None) -> None:
+    errors = (
+        [problem._asdict() for problem in problems]
+        if problems
+        else [
+            {"file": job.source_name, "row": None, "column": None, "line": None, "message": message}
+        ]
+    )
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.FAILED, phase="", errors=errors, finished_at=timezone.now()
+    )

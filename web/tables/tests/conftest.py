@@ -1,0 +1,52 @@
+"""Shared fixtures of the tables' tests: the tiny demo region (version 1 of every table,
+written through the import path), English messages, background tasks run in place."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.utils import translation
+
+from web.regions.models import Region
+from web.regions.testing import load_tiny_demo
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """The tests read the English messages (the ids); the French catalogue is checked
+    whole by web/config/tests/test_translations.py."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def client(client: Any) -> Any:
+    """Django's test client with English chosen through the language switch's cookie."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+@pytest.fixture(autouse=True)
+def immediate_tasks(settings: Any) -> None:
+    """Run the background tasks inside the request. The root conftest sets this too, but
+    by assignment, which django_tasks does not notice once a module defining a task was
+    imported (at collection); pytest-django's ``settings`` sends the signal it listens to."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def region(db: Any) -> Region:
+    """The tiny demo region (2 RLS, version 1 of every table)."""
+    load_tiny_demo()
+    return Region.objects.get()
+
+
+def login(client: Any, username: str) -> User:
+    """Log ``client`` in as the demo user ``username`` (no password check: fast)."""
+    user = User.objects.get(username=username)
+    client.force_login(user)
+    return user

@@ -1,14 +1,18 @@
-"""Login and logout, under /comptes/."""
+"""Login and logout, under /accounts/ (namespace ``accounts``)."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+app_name = "accounts"
+
 urlpatterns = [
     path(
-        "connexion/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="accounts/login.html", redirect_authenticated_user=True
+        ),
         name="login",
     ),
     # Django's LogoutView only accepts POST, so a link or a prefetch cannot log anyone out.
-    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

@@ -1,5 +1,6 @@
 """Vega-Lite specifications of a run's pages, built with Altair on the server from the
-run's summary (:func:`panelcare.attribution.figures.plan_figures`).
+run's summary (:func:`panelcare.attribution.figures.plan_figures`), and of its follow-up
+(:func:`web.attribution.followup.follow_up`).
 
 Drawn by the vendored vega-embed, as the dashboard's charts are. The map is a Vega-Lite
 projection of latitudes and longitudes: no tile server, no URL of any kind in a spec (the
@@ -8,12 +9,16 @@ app works offline; ``$schema`` is dropped too), so a test can check that none le
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import altair as alt
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-__all__ = ["distance_chart", "map_chart", "need_chart", "vulnerable_chart"]
+if TYPE_CHECKING:
+    from web.attribution.followup import FollowUp
+
+__all__ = ["distance_chart", "followup_chart", "map_chart", "need_chart", "vulnerable_chart"]
 
 ASSIGNED_COLOUR = "#1b7a3a"
 UNASSIGNED_COLOUR = "#a14a00"
@@ -194,3 +199,39 @@ def map_chart(points: dict[str, Any]) -> dict[str, Any]:
         .properties(width=640, height=440)
     )
     return _spec(chart, {"patients": patients, "sites": sites})
+
+
+def followup_chart(report: FollowUp) -> dict[str, Any]:
+    """Registrations per month against the pace of the run's physicians (Vega-Lite)."""
+    pace = sum(row.monthly_pace for row in report.physicians)
+    values = [
+        {
+            "month": date_format(month, "YEAR_MONTH_FORMAT"),
+            "order": index,
+            "registrations": sum(row.by_month[index] for row in report.rls),
+        }
+        for index, month in enumerate(report.months)
+    ]
+    bars = (
+        alt.Chart(alt.Data(values=values))
+        .mark_bar(color="#0b5a8c")
+        .encode(
+            x=alt.X(
+                "month:N",
+                title=None,
+                sort=alt.EncodingSortField("order"),
+                axis=alt.Axis(labelAngle=0),
+            ),
+            y=alt.Y("registrations:Q", title=_("Registrations")),
+            tooltip=[
+                alt.Tooltip("month:N", title=_("Month")),
+                alt.Tooltip("registrations:Q", title=_("Registrations")),
+            ],
+        )
+    )
+    rule = (
+        alt.Chart(alt.Data(values=[{"pace": pace}]))
+        .mark_rule(color="#1d2733", strokeDash=[4, 3])
+        .encode(y="pace:Q")
+    )
+    return alt.layer(bars, rule).properties(width="container", height=220).to_dict()

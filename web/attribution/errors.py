@@ -1,11 +1,14 @@
 """Errors of the attribution workflow's services, turned into messages by the views.
 
-    AttributionError
-    ├── RunFrozen          the run is approved: nothing may change it any more
-    ├── RunNotReady        the run has no plan to work on yet (queued, running, failed),
-    │                      or the region has no table to run on
-    └── AdjustmentRefused  an adjustment that cannot be made (unknown patient, a physician
-                           who takes no patient in this run, ...)
+    AttributionError (a web.errors.PanelcareError)
+    ├── RunFrozen            the run is approved: nothing may change it any more
+    ├── RunNotReady          the run has no plan to work on yet (queued, running, failed),
+    │                        or the region has no table to run on
+    ├── AdjustmentRefused    an adjustment that cannot be made (unknown patient, a physician
+    │                        who takes no patient in this run, ...)
+    ├── LetterError          letters cannot be written for this run (not approved, no plan,
+    │                        no physician, being written already)
+    └── LetterTemplateError  a letter template does not compile, render or lay out
 
 Wrong run parameters are the engine's :class:`panelcare.errors.SettingsError`, turned into
 a form error by the run form.
@@ -13,10 +16,19 @@ a form error by the run form.
 
 from __future__ import annotations
 
-__all__ = ["AdjustmentRefused", "AttributionError", "RunFrozen", "RunNotReady"]
+from web.errors import PanelcareError
+
+__all__ = [
+    "AdjustmentRefused",
+    "AttributionError",
+    "LetterError",
+    "LetterTemplateError",
+    "RunFrozen",
+    "RunNotReady",
+]
 
 
-class AttributionError(Exception):
+class AttributionError(PanelcareError):
     """Base class of the errors the attribution services raise on purpose; the message is
     translated and meant for the user."""
 
@@ -32,3 +44,13 @@ class RunNotReady(AttributionError):
 
 class AdjustmentRefused(AttributionError):
     """The adjustment asked for cannot be made; nothing was written."""
+
+
+class LetterError(AttributionError):
+    """Letters cannot be written for this run (not approved, no plan, no physician, being
+    written already); nothing was written."""
+
+
+class LetterTemplateError(AttributionError):
+    """A letter template does not compile, does not render or cannot be laid out;
+    ``str()`` says why. Nothing was saved."""

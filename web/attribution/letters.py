@@ -1,5 +1,5 @@
-"""The letters of an approved run (DSP-PR-30042, 7): a general letter to every physician of
-the run's roster, a personalised letter to each targeted physician, as PDF files.
+"""The letters of an approved run (DSP-PR-30042, 7), read side and rendering: their
+facts, their templates, how each becomes a PDF, and where the written files are.
 
 A letter is two templates: the DRMG's text (``subject`` and ``body``, a
 :class:`~web.attribution.models.LetterTemplate`, or the shipped default
@@ -8,9 +8,14 @@ the physician, then set in the fixed page ``attribution/letters/page.html`` (let
 of the region's DRMG, date, recipient, subject, body, signature block, print CSS), which
 WeasyPrint turns into a PDF.
 
-    template_for(region, "personal")                       # saved or default
-    do_save_template(region, "personal", subject, body, acting_user=drmg)  # or LetterTemplateError
-    write_letters(user, run)                               # LetterError unless approved
+    template_for(region, "personal")                     # saved or default
+    check_template("personal", subject, body)            # or LetterTemplateError
+    render_pdf(template, personal_facts(run, item))      # the PDF's bytes
+
+The writes (saving a template, writing a run's letters) are
+:mod:`web.attribution.services`' (``do_save_letter_template``, ``do_write_letters``);
+the background job is :func:`web.attribution.tasks.write_letters`, whose state is the
+status file read by :func:`letters_status`.
 
 The letters are French content, not message ids: they are rendered in French whatever
 the language of the page that asks for them. The DRMG's text is rendered by a restricted
@@ -22,65 +27,52 @@ from __future__ import annotations
 
 import datetime
 import json
-import logging
 import math
 import os
 import re
-import shutil
-import tempfile
-import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from django.db import transaction
 from django.template import Context, Engine, TemplateSyntaxError
 from django.template.loader import render_to_string
 from django.utils import dateformat, timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django_tasks import task
 
-from panelcare.attribution import outputs, store
 from web.accounts.access import region_cmls, region_drmgs
-from web.attribution.models import (
-    AttributionAction,
-    Letter,
-    LetterKind,
-    LetterTemplate,
-    Run,
-    RunStatus,
-)
-from web.audit.services import record, record_on
+from web.attribution.errors import LetterError, LetterTemplateError
+from web.attribution.models import LetterKind, LetterTemplate, Run
 from web.regions.models import Region, Rls
 
 __all__ = [
     "GROUP_SENTENCES",
     "MODE_SENTENCES",
     "REASON_SENTENCES",
-    "LetterError",
-    "LetterTemplateError",
+    "VARIABLES",
     "RegionFacts",
     "TemplateText",
-    "do_reset_template",
-    "do_save_template",
+    "check_template",
+    "default_template",
     "general_facts",
+    "letter_file_name",
+    "letters_in_progress",
     "letters_status",
+    "letters_written",
     "merged_path",
     "personal_facts",
     "plan_letters",
+    "preview_pdf",
+    "recipients",
+    "render_html",
     "render_pdf",
-    "request_letters",
     "sample_facts",
     "template_for",
-    "write_letters",
-    "write_letters_task",
+    "write_status",
 ]
-
-logger = logging.getLogger(__name__)
 
 # The language of the letters (section 7 asks for French letters).
 LETTER_LANGUAGE = "fr"
@@ -204,14 +196,6 @@ REASON_SENTENCES = {
 }
 
 
-class LetterError(Exception):
-    """Letters cannot be written for this run (not approved, no plan, no physician)."""
-
-
-class LetterTemplateError(Exception):
-    """A letter template does not compile or does not render; ``str()`` says why."""
-
-
 @dataclass(frozen=True)
 class TemplateText:
     """The subject and body of one kind of letter, and whether it is the shipped default."""
@@ -315,55 +299,6 @@ def check_template(kind: str, subject: str, body: str) -> None:
         raise LetterTemplateError(
             _("The letter cannot be laid out as a PDF: %(error)s") % {"error": error}
         ) from None
-
-
-def do_save_template(
-    region: Region, kind: str, subject: str, body: str, *, acting_user: Any
-) -> LetterTemplate:
-    """Save the DRMG's template of ``kind`` for ``region`` and record it, text included,
-    in the audit trail (TEMPLATE_EDITED). The caller has checked that ``acting_user`` edits
-    the templates of ``region`` (``web.accounts.access.access_letter_templates``).
-
-    Raises:
-        LetterTemplateError: the template is refused (:func:`check_template`); nothing is
-            saved.
-    """
-    kind = LetterKind(kind)
-    subject, body = subject.strip(), body.strip() + "\n"
-    check_template(kind, subject, body)
-    with transaction.atomic():
-        template, created = LetterTemplate.objects.update_or_create(
-            region=region,
-            kind=kind,
-            defaults={"subject": subject, "body": body, "updated_by": acting_user},
-        )
-        record(
-            AttributionAction.TEMPLATE_EDITED,
-            region=region,
-            acting_user=acting_user,
-            subject=template,
-            kind=str(kind),
-            created=created,
-            text={"subject": subject, "body": body},
-        )
-    return template
-
-
-def do_reset_template(region: Region, kind: str, *, acting_user: Any) -> None:
-    """Go back to the shipped default of ``kind`` (the saved template is deleted; its
-    texts stay in the audit trail) and record it (TEMPLATE_EDITED, ``reset``). The caller
-    has checked that ``acting_user`` edits the templates of ``region``."""
-    kind = LetterKind(kind)
-    with transaction.atomic():
-        deleted, _rows = LetterTemplate.objects.filter(region=region, kind=kind).delete()
-        if deleted:
-            record(
-                AttributionAction.TEMPLATE_EDITED,
-                region=region,
-                acting_user=acting_user,
-                kind=str(kind),
-                reset=True,
-            )
 
 
 def render_html(template: TemplateText, facts: Mapping[str, Any]) -> str:
@@ -712,14 +647,79 @@ def sample_facts(kind: str) -> dict[str, Any]:
     return facts
 
 
-# --------------------------------------------------------------------------- writing
+def preview_pdf(kind: str, subject: str, body: str) -> bytes:
+    """The letter of ``kind`` with this ``subject`` and ``body`` on the sample facts, as a
+    PDF (the templates' page previews a text before saving it).
+
+    Raises:
+        LetterTemplateError: the text is refused (:func:`check_template`).
+    """
+    check_template(kind, subject, body)
+    return render_pdf(TemplateText(kind, subject, body, is_default=False), sample_facts(kind))
+
+
+# The variables each kind of letter may use (documented in docs/attribution-web-letters.md).
+_COMMON_VARIABLES = [
+    ("region", "Bas-Saint-Laurent"),
+    ("drmg", "Département régional de médecine générale (DRMG) — Bas-Saint-Laurent"),
+    ("signatory", "Dre Marie Exemple"),
+    ("date", "23 novembre 2026"),
+    ("run_title", "Exercice de novembre"),
+    ("run_reference", "12"),
+    ("run_date", "15 novembre 2026"),
+    ("period_months", "12"),
+    ("physician_name", "Dr Jean Exemple"),
+    ("physician_code", "D00042"),
+    ("rls", "Rimouski-Neigette"),
+    ("threshold", "500"),
+    ("group2_target", "750"),
+    ("vulnerable_cap", "45 %"),
+    ("full_units", "3"),
+    ("le304_min_assiduity", "75 %"),
+    ("le304_min_block", "50"),
+    ("cml_contact", "Dre Josée Exemple (cml@example.org)"),
+    ("cml_contacts", "[{name, email}, …]"),
+]
+VARIABLES = {
+    LetterKind.GENERAL: [
+        *_COMMON_VARIABLES,
+        ("territory", "Rimouski-Neigette"),
+        ("orphans", "2840"),
+        ("assigned", "2790"),
+        ("unassigned", "50"),
+        ("monthly_pace", "237"),
+        ("physicians_participating", "22"),
+    ],
+    LetterKind.PERSONAL: [
+        *_COMMON_VARIABLES,
+        ("group", "1b"),
+        ("group_label", "Groupe 1b : …"),
+        ("target", "500"),
+        ("registered", "412"),
+        ("need", "88"),
+        ("expected", "88"),
+        ("monthly_pace", "8"),
+        ("mode", "bloc"),
+        ("mode_label", "attribution particulière : …"),
+        ("reasons", "[« Vous comptez moins de 500 patients… », …]"),
+        ("first_month", "novembre 2026"),
+        ("last_month", "septembre 2027"),
+        ("first_month_number", "1"),
+        ("last_month_number", "11"),
+        ("vulnerable_share_after", "38,2 %"),
+        ("rls_vulnerable_share_mean", "40,6 %"),
+    ],
+}
+
+
+# --------------------------------------------------------------------------- the run's plan and files
 
 
 def plan_folder(run: Run) -> Path:
     return run.folder / "plan"
 
 
-def roster(run: Run) -> list[dict[str, str]]:
+def recipients(run: Run) -> list[dict[str, str]]:
     """The physicians of ``run``'s roster who get the general letter: the run's RLS, or
     the whole region for a region run, by name then id."""
     path = plan_folder(run) / "inputs" / "physicians.parquet"
@@ -767,150 +767,6 @@ def merged_path(run: Run) -> Path:
     return run.folder / "letters" / MERGED_FILE
 
 
-def write_letters(
-    user: Any,
-    run: Run,
-    *,
-    today: datetime.date | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> list[Letter]:
-    """Write the letters of the approved ``run``: the general letter to every physician of
-    its roster (:func:`roster`), a personalised letter to each targeted physician
-    (``outputs.letters`` of the plan), one PDF per physician and kind and one merged PDF
-    (a physician's letters together, by name), in ``run.folder / "letters"``; replace the
-    previous ones; record LETTERS_WRITTEN.
-
-    All or nothing: the files are written in a staging folder renamed into place at the
-    end, in the transaction that replaces the :class:`Letter` rows. ``progress(done,
-    total)`` is called as letters are written. Pages call :func:`request_letters`, which
-    runs this in the background (a region's 450 letters take about a minute).
-
-    Raises:
-        LetterError: the run is not approved, or its plan cannot be read.
-    """
-    from pypdf import PdfWriter
-
-    if run.status != RunStatus.APPROVED:
-        raise LetterError(_("Letters are written from an approved run only."))
-    plan_path = plan_folder(run)
-    if not (plan_path / "summary.json").is_file():
-        raise LetterError(_("The run has no plan."))
-    try:
-        # The letters' facts come from the plan itself (outputs.letters).
-        plan = store.read_plan(plan_path)
-    except Exception as error:
-        raise LetterError(
-            _("The run's plan cannot be read: %(error)s") % {"error": error}
-        ) from None
-    summary = outputs.summary(plan)
-    # Every targeted physician (a neighbour who receives patients across the RLS border
-    # too); for an RLS run, a neighbour without patients of this run gets no letter.
-    personal = [
-        item
-        for item in outputs.letters(plan)
-        if run.rls is None or item["rls_id"] == run.rls.code or item["expected"] > 0
-    ]
-    physicians = roster(run)
-    if not physicians:
-        raise LetterError(_("The run's roster has no physician."))
-
-    today = today or timezone.localdate()
-    general_text = template_for(run.region, LetterKind.GENERAL)
-    personal_text = template_for(run.region, LetterKind.PERSONAL)
-    personal_by_code = {item["physician_id"]: item for item in personal}
-    # Targeted physicians are in the roster; keep any that is not, so nobody is forgotten.
-    codes = [p["physician_id"] for p in physicians]
-    for item in personal:
-        if item["physician_id"] not in codes:
-            physicians.append(
-                {
-                    "physician_id": item["physician_id"],
-                    "name": item["name"],
-                    "rls_id": item["rls_id"],
-                }
-            )
-
-    region_facts = RegionFacts.of(run.region)
-    total = len(physicians) + len(personal_by_code)
-    report = progress or (lambda done, total: None)
-    report(0, total)
-    run.folder.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".letters.", suffix=".tmp", dir=run.folder))
-    try:
-        rows: list[Letter] = []
-        writer = PdfWriter()
-        for physician in physicians:
-            code = physician["physician_id"]
-            facts = general_facts(
-                run, physician, summary=summary, today=today, region_facts=region_facts
-            )
-            parts = [(LetterKind.GENERAL, general_text, facts)]
-            if code in personal_by_code:
-                facts = personal_facts(
-                    run,
-                    personal_by_code[code],
-                    summary=summary,
-                    today=today,
-                    region_facts=region_facts,
-                )
-                parts.append((LetterKind.PERSONAL, personal_text, facts))
-            for kind, text, facts in parts:
-                name = letter_file_name(code, kind)
-                (staging / name).write_bytes(render_pdf(text, facts))
-                writer.append(str(staging / name))
-                rows.append(
-                    Letter(
-                        run=run,
-                        kind=kind,
-                        physician_code=code,
-                        physician_name=physician["name"][:200],
-                        file_name=name,
-                    )
-                )
-                report(len(rows), total)
-        pages = len(writer.pages)
-        with (staging / MERGED_FILE).open("wb") as file:
-            writer.write(file)
-        writer.close()
-        staging.chmod(0o755)
-        with transaction.atomic():
-            Run.objects.select_for_update().filter(pk=run.pk).exists()
-            Letter.objects.filter(run=run).delete()
-            created = Letter.objects.bulk_create(rows)
-            record_on(
-                AttributionAction.LETTERS_WRITTEN,
-                run,
-                acting_user=user,
-                general=sum(1 for row in rows if row.kind == LetterKind.GENERAL),
-                personal=sum(1 for row in rows if row.kind == LetterKind.PERSONAL),
-                pages=pages,
-                general_template="default" if general_text.is_default else "region",
-                personal_template="default" if personal_text.is_default else "region",
-            )
-            _move_into_place(staging, run.folder / "letters")
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return created
-
-
-def _move_into_place(staging: Path, target: Path) -> None:
-    """Rename ``staging`` to ``target``, the previous letters set aside and deleted after
-    (put back if the rename fails)."""
-    if not target.exists():
-        os.rename(staging, target)
-        return
-    aside = Path(tempfile.mkdtemp(prefix=".letters.", suffix=".old", dir=target.parent))
-    os.rename(target, aside / "letters")
-    try:
-        os.rename(staging, target)
-    except BaseException:
-        os.rename(aside / "letters", target)
-        shutil.rmtree(aside, ignore_errors=True)
-        raise
-    shutil.rmtree(aside, ignore_errors=True)
-
-
 def letters_written(run: Run) -> bool:
     return merged_path(run).is_file()
 
@@ -939,7 +795,7 @@ def letters_status(run: Run) -> dict[str, Any] | None:
     return status
 
 
-def _write_status(run: Run, **fields: Any) -> None:
+def write_status(run: Run, **fields: Any) -> None:
     """Replace the status file atomically (a page may read it at any moment)."""
     run.folder.mkdir(parents=True, exist_ok=True)
     status = {**fields, "updated_at": timezone.now().isoformat()}
@@ -951,63 +807,3 @@ def _write_status(run: Run, **fields: Any) -> None:
 def letters_in_progress(run: Run) -> bool:
     status = letters_status(run)
     return status is not None and status["state"] in ("queued", "running")
-
-
-def request_letters(user: Any, run: Run) -> dict[str, Any]:
-    """Queue the writing of ``run``'s letters by ``user`` (:func:`write_letters` in a
-    background task; with the immediate backend, the tests', it runs here and now) and
-    return the status after queuing.
-
-    Raises:
-        LetterError: the run is not approved, has no plan, or its letters are being
-            written already.
-    """
-    if run.status != RunStatus.APPROVED:
-        raise LetterError(_("Letters are written from an approved run only."))
-    if not (plan_folder(run) / "summary.json").is_file():
-        raise LetterError(_("The run has no plan."))
-    if letters_in_progress(run):
-        raise LetterError(_("The letters of this run are being written."))
-    _write_status(run, state="queued", done=0, total=0, error="")
-    write_letters_task.enqueue(run.pk, user.pk)
-    return letters_status(run) or {}
-
-
-@task()
-def write_letters_task(run_id: int, user_id: int) -> None:
-    """Write the letters of run ``run_id`` for user ``user_id`` (a background task),
-    keeping the status file up to date; a failure is written there and in the history
-    (LETTERS_WRITTEN with ``failed`` and ``error``), not raised."""
-    from django.contrib.auth import get_user_model
-
-    run = Run.objects.select_related("region", "rls").get(pk=run_id)
-    user = get_user_model().objects.get(pk=user_id)
-    last = [0.0]
-
-    def progress(done: int, total: int) -> None:
-        # A few writes a second at most.
-        now = time.monotonic()
-        if done in (0, total) or now - last[0] > 0.5:
-            last[0] = now
-            _write_status(run, state="running", done=done, total=total, error="")
-
-    try:
-        written = write_letters(user, run, progress=progress)
-    except Exception as error:
-        logger.exception("letters of run %s failed", run_id)
-        message = (
-            str(error)
-            if isinstance(error, LetterError)
-            else _("The letters could not be written: %(error)s")
-            % {"error": str(error) or type(error).__name__}
-        )
-        _write_status(run, state="failed", done=0, total=0, error=message)
-        # In the history as letters written, failed: there is no action of its own.
-        try:
-            record_on(
-                AttributionAction.LETTERS_WRITTEN, run, acting_user=user, failed=True, error=message
-            )
-        except Exception:  # the database may be why it failed: the status file says it
-            logger.exception("recording the failed letters of run %s failed", run_id)
-        return
-    _write_status(run, state="done", done=len(written), total=len(written), error="")

@@ -62,6 +62,17 @@ class PhysicianDecision(models.Model):
         return self.physician_code
 
 
+# The fields a decision sets (the model's), in the form's order.
+DECISION_FIELDS = (
+    "excluded",
+    "amp_target_derogation",
+    "mode",
+    "full_workload_demonstrated",
+    "include_departure",
+    "note",
+)
+
+
 class RunStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Running")

@@ -1,5 +1,6 @@
 """The physicians' table of one RLS (DSP-PR-30042, 5.1 to 5.3 and 7): the current roster,
-with the CML's decisions applied, as the engine's default parameters see it.
+with the CML's decisions applied (:mod:`web.attribution.roster`), as the engine's default
+parameters see it. Read-side only.
 
     rows, figures = rls_physicians(region, "0115", today)
     rows = sort_rows(filter_rows(rows, group="1b", mode="", q="nadeau"), "-registered")
@@ -19,8 +20,8 @@ import pyarrow.compute as pc
 
 from panelcare.attribution import groups, io
 from panelcare.attribution.params import Params, load_params
-from web.attribution.decisions import applied_roster, current_roster, decisions_in_force
 from web.attribution.models import PhysicianDecision
+from web.attribution.roster import applied_roster, current_roster, decisions_in_force
 from web.regions.models import Region
 from web.tables.models import Dataset
 

@@ -49,6 +49,7 @@ __all__ = [
     "Table",
     "quarter_start",
     "quarterly",
+    "strata_totals",
     "to_csv",
     "to_csv_zip",
     "to_xlsx",
@@ -543,6 +544,12 @@ def to_xlsx(report: Quarterly) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def strata_totals(report: Quarterly) -> list[tuple[str, int]]:
+    """Each stratum's physicians over the report's RLS (and all of them, last)."""
+    table = report.tables["strata"]
+    return [(label, sum(row[key] for row in table.rows)) for key, label in table.columns[2:]]
 
 
 # --------------------------------------------------------------------------- charts

@@ -1,13 +1,45 @@
-"""Routes of the attribution workflow, under /attribution/ (namespace ``attribution``).
+"""Routes of the attribution workflow, under /attribution/ (namespace ``attribution``):
+every route of the app, English paths, named with hyphens."""
 
-Each part of the workflow keeps its routes beside its views."""
+from django.urls import path
 
-from web.attribution import views_letters, views_reports, views_runs
+from web.attribution.views import history, home, letters, physicians, reports, runs
 
 app_name = "attribution"
 
 urlpatterns = [
-    *views_runs.urlpatterns,
-    *views_letters.urlpatterns,
-    *views_reports.urlpatterns,
+    path("", home.home, name="home"),
+    # physicians and decisions
+    path("physicians/<str:rls_code>/", physicians.physicians, name="physicians"),
+    path(
+        "physicians/<str:rls_code>/<str:physician_code>/decision/",
+        physicians.decision,
+        name="decision",
+    ),
+    # runs
+    path("runs/", runs.runs, name="runs"),
+    path("runs/new/", runs.run_new, name="run-new"),
+    path("runs/compare/", runs.run_compare, name="run-compare"),
+    path("runs/<int:pk>/", runs.run_detail, name="run-detail"),
+    path("runs/<int:pk>/progress/", runs.run_progress, name="run-progress"),
+    path("runs/<int:pk>/patients/<str:patient_code>/", runs.run_patient, name="run-patient"),
+    path(
+        "runs/<int:pk>/physicians/<str:physician_code>/",
+        runs.run_physician,
+        name="run-physician",
+    ),
+    path("runs/<int:pk>/adjust/", runs.run_adjust, name="run-adjust"),
+    path("runs/<int:pk>/approve/", runs.run_approve, name="run-approve"),
+    path("runs/<int:pk>/retry/", runs.run_retry, name="run-retry"),
+    # letters
+    path("runs/<int:pk>/letters/", letters.run_letters, name="letters"),
+    path("runs/<int:pk>/letters/all.pdf", letters.letters_merged, name="letters-merged"),
+    path("letters/<int:pk>/", letters.letter_download, name="letter-download"),
+    path("letters/templates/", letters.letter_templates, name="letter-templates"),
+    path("my-letters/", letters.my_letters, name="my-letters"),
+    # reports
+    path("runs/<int:pk>/followup/", reports.followup_view, name="followup"),
+    path("quarterly/", reports.quarterly_view, name="quarterly"),
+    # history
+    path("history/", history.history, name="history"),
 ]

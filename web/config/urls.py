@@ -12,9 +12,8 @@ urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("comptes/", include("web.accounts.urls")),
-    # The imports keep the paths they had under the attribution (wave 2 renames them).
-    path("attribution/", include("web.tables.urls")),
+    path("accounts/", include("web.accounts.urls")),
+    path("tables/", include("web.tables.urls")),
     path("attribution/", include("web.attribution.urls")),
     path("", include("web.dashboard.urls")),
 ]

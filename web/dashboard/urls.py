@@ -1,10 +1,14 @@
+"""Routes of the dashboard, at the site's root (namespace ``dashboard``)."""
+
 from django.urls import path
 
-from web.dashboard import views
+from web.dashboard.views import home, patients, rls
+
+app_name = "dashboard"
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
-    path("rls/<str:code>/", views.rls_detail, name="rls-detail"),
-    path("rls/<str:code>/liste-attente/", views.rls_waitlist, name="rls-waitlist"),
-    path("patients/<str:code>/", views.patient_detail, name="patient-detail"),
+    path("", home.home, name="home"),
+    path("rls/<str:code>/", rls.rls_detail, name="rls-detail"),
+    path("rls/<str:code>/waitlist/", rls.rls_waitlist, name="rls-waitlist"),
+    path("patients/<str:code>/", patients.patient_detail, name="patient-detail"),
 ]

@@ -5,6 +5,12 @@ every patient of every RLS, so it bypasses :mod:`web.accounts.access`. Every pag
 therefore refuses any user who is not a superuser, even one marked staff with model
 permissions (defence in depth: the demo gives staff to nobody else anyway). Lists show the
 masked health insurance number; the full number is only on a patient's change page.
+
+The projections of the imported tables (``docs/decisions.md``, "One copy of each fact")
+are read-only here: registrations, waiting-list entries, memberships, partnerships and
+service agreements whole, and the roster's columns of a physician and the GMF of a site.
+Only an import writes them (:mod:`web.tables.projections`); a change made here would
+differ from the version the runs read and vanish at the next import.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from web.regions.models import (
     Site,
     WaitlistEntry,
 )
+from web.tables.projections import ROSTER_FIELDS
 
 
 class SuperuserOnlyMixin:
@@ -68,6 +75,31 @@ class SuperuserOnlyTabularInline(SuperuserOnlyMixin, admin.TabularInline):
     pass
 
 
+class ProjectionMixin:
+    """Rows projected from an imported table: shown, never added, changed or deleted."""
+
+    def has_add_permission(self, request: HttpRequest, *args) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class ProjectionAdmin(ProjectionMixin, SuperuserOnlyAdmin):
+    pass
+
+
+class ProjectionHistoryAdmin(ProjectionMixin, SuperuserOnlyHistoryAdmin):
+    pass
+
+
+class ProjectionTabularInline(ProjectionMixin, SuperuserOnlyTabularInline):
+    pass
+
+
 @admin.register(Region)
 class RegionAdmin(SuperuserOnlyAdmin):
     list_display = ["code", "name", "registration_goal"]
@@ -82,7 +114,8 @@ class RlsAdmin(SuperuserOnlyAdmin):
     list_select_related = ["region"]
 
 
-class SiteInline(SuperuserOnlyTabularInline):
+class SiteInline(ProjectionTabularInline):
+    # A GMF's sites are the GMF sites table's projection.
     model = Site
     fields = ["code", "name", "kind", "city"]
     extra = 0
@@ -104,10 +137,11 @@ class SiteAdmin(SuperuserOnlyAdmin):
     list_filter = ["kind", "rls"]
     search_fields = ["code", "name", "city", "postal_code"]
     list_select_related = ["gmf", "rls"]
-    raw_id_fields = ["gmf"]
+    # The GMF of a site is the GMF sites table's projection.
+    readonly_fields = ["gmf"]
 
 
-class GmfMembershipInline(SuperuserOnlyTabularInline):
+class GmfMembershipInline(ProjectionTabularInline):
     model = GmfMembership
     fields = ["gmf", "start_date", "end_date"]
     extra = 0
@@ -128,8 +162,15 @@ class PhysicianAdmin(SuperuserOnlyAdmin):
     list_filter = ["rls", "attribution_mode"]
     search_fields = ["code", "name", "licence_number"]
     list_select_related = ["rls", "site"]
-    raw_id_fields = ["site"]
+    # The roster's columns are its projection: only the licence number is the database's.
+    readonly_fields = ["code", *ROSTER_FIELDS, "rls", "site"]
     inlines = [GmfMembershipInline]
+
+    def has_add_permission(self, request: HttpRequest, *args) -> bool:
+        return False  # a physician comes with the roster (web.tables.projections)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
 
 
 @admin.register(Ips)
@@ -141,7 +182,7 @@ class IpsAdmin(SuperuserOnlyAdmin):
 
 
 @admin.register(GmfMembership)
-class GmfMembershipAdmin(SuperuserOnlyAdmin):
+class GmfMembershipAdmin(ProjectionAdmin):
     list_display = ["physician", "gmf", "start_date", "end_date"]
     list_filter = ["gmf"]
     search_fields = ["physician__code", "physician__name", "gmf__code", "gmf__name"]
@@ -156,7 +197,7 @@ class PracticeGroupAdmin(SuperuserOnlyAdmin):
 
 
 @admin.register(PracticeGroupMembership)
-class PracticeGroupMembershipAdmin(SuperuserOnlyAdmin):
+class PracticeGroupMembershipAdmin(ProjectionAdmin):
     list_display = ["physician", "group", "start_date", "end_date"]
     search_fields = ["physician__code", "physician__name", "group__code"]
     list_select_related = ["physician", "group"]
@@ -164,7 +205,7 @@ class PracticeGroupMembershipAdmin(SuperuserOnlyAdmin):
 
 
 @admin.register(IpsPartnership)
-class IpsPartnershipAdmin(SuperuserOnlyAdmin):
+class IpsPartnershipAdmin(ProjectionAdmin):
     list_display = ["ips", "physician", "start_date", "end_date"]
     search_fields = ["ips__code", "ips__name", "physician__code", "physician__name"]
     list_select_related = ["ips", "physician"]
@@ -172,7 +213,7 @@ class IpsPartnershipAdmin(SuperuserOnlyAdmin):
 
 
 @admin.register(ServiceAgreement)
-class ServiceAgreementAdmin(SuperuserOnlyAdmin):
+class ServiceAgreementAdmin(ProjectionAdmin):
     list_display = ["gmf", "partner_gmf", "start_date", "end_date"]
     search_fields = ["gmf__code", "gmf__name", "partner_gmf__code", "partner_gmf__name"]
     list_select_related = ["gmf", "partner_gmf"]
@@ -205,7 +246,7 @@ class PatientAdmin(SuperuserOnlyHistoryAdmin):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(SuperuserOnlyHistoryAdmin):
+class RegistrationAdmin(ProjectionHistoryAdmin):
     list_display = ["patient", "physician", "site", "start_date", "end_date"]
     list_filter = ["physician__rls"]
     search_fields = ["patient__code", "patient__last_name", "physician__code", "physician__name"]
@@ -216,7 +257,7 @@ class RegistrationAdmin(SuperuserOnlyHistoryAdmin):
 
 
 @admin.register(WaitlistEntry)
-class WaitlistEntryAdmin(SuperuserOnlyHistoryAdmin):
+class WaitlistEntryAdmin(ProjectionHistoryAdmin):
     list_display = ["patient", "rls", "priority", "requested_on", "status", "previous_physician"]
     list_filter = ["status", "priority", "rls"]
     search_fields = ["patient__code", "patient__last_name"]

@@ -1,16 +1,17 @@
 """Load the synthetic demo region into the database, with one demo user per role.
 
 The tables come from :mod:`panelcare.synth` in memory (no file), in the shape of the data
-contracts (``docs/data-contract.md``); visits are not loaded. The
+contracts (``docs/data-contract.md``). The
 whole load is one transaction: it either completes or leaves the database as it was. It is
 idempotent: when the region is already in the database, nothing is written.
 
-The territory and the people (regions, RLS, GMFs, sites, physicians, IPS-SPL, patients,
-memberships, groups, partnerships, agreements) are written here; the extract tables the
-region imports (physicians' roster, waiting list, registrations: every kind of
-:mod:`web.tables.kinds`) go in as their version 1 through the import's own path
-(:func:`web.tables.demo.write_first_versions`), which projects them into the database as
-every later import does.
+The territory and the people (regions, RLS, GMFs, sites, physicians, IPS-SPL, patients)
+are written here; the extract tables the region imports (physicians' roster, waiting list,
+registrations, visits, GMF sites, GMF memberships, practice groups, IPS-SPL partnerships,
+service agreements: every kind of :mod:`web.tables.kinds`) go in as their version 1
+through the import's own path (:func:`web.tables.demo.write_first_versions`), which
+projects them into the database as every later import does (visits have no projection:
+the assiduity pages read their version).
 
 Speed: the region scale (about 200,000 patients and 174,000 registrations) goes through
 ``bulk_create`` in batches, with primary keys read back from the inserts to link the next
@@ -44,14 +45,10 @@ from web.regions.models import (
     GmfKind,
     GmfMembership,
     Ips,
-    IpsPartnership,
     Patient,
     Physician,
-    PracticeGroup,
-    PracticeGroupMembership,
     Region,
     Rls,
-    ServiceAgreement,
     Site,
 )
 
@@ -96,14 +93,14 @@ class LoadReport:
 
 
 def generate_tables(scale: str, seed: int, as_of: datetime.date) -> Tables:
-    """The synthetic tables of ``scale`` ("region" or "tiny"), without visits.
+    """The synthetic tables of ``scale`` ("region" or "tiny"), visits included.
 
     Raises:
         ValueError: for another scale.
     """
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; expected one of {', '.join(SCALES)}")
-    return synth.region_tables(seed=seed, as_of=as_of, scale=scale, with_visits=False)
+    return synth.region_tables(seed=seed, as_of=as_of, scale=scale, with_visits=True)
 
 
 def load_demo(
@@ -136,8 +133,9 @@ def load_demo(
             )
         counts = load_tables(tables)
         region = Region.objects.get(code=region_code)
-        # The extract tables (roster, waiting list, registrations) go in as version 1,
-        # through the import's own path, which projects them into the database.
+        # The extract tables (roster, waiting list, registrations, the assiduity's) go in
+        # as version 1, through the import's own path, which projects them into the
+        # database.
         from web.tables.demo import write_first_versions
 
         counts.update(write_first_versions(region, tables))
@@ -235,7 +233,8 @@ def _ids(objects: Iterable[Any]) -> dict[str, int]:
 
 
 def load_tables(tables: Tables) -> dict[str, int]:
-    """Insert the contract tables (all but visits) and return the rows inserted per model.
+    """Insert the territory and the people (not the extract tables) and return the rows
+    inserted per model.
 
     Must run inside a transaction (``load_demo`` opens it). External ids become ``code``;
     foreign keys are resolved through dicts of code -> primary key built from the rows
@@ -293,29 +292,27 @@ def load_tables(tables: Tables) -> dict[str, int]:
             ),
         )
     )
-    gmfs = _ids(
-        insert(
-            Gmf,
-            (
-                Gmf(
-                    code=code,
-                    name=name,
-                    rls_id=rls[rls_code],
-                    kind=kind,
-                    recognized_on=recognized_on,
-                    annual_review_on=annual_review_on,
-                )
-                for code, name, rls_code, kind, recognized_on, annual_review_on in _rows(
-                    tables["gmfs"],
-                    gmf_id=str,
-                    name=str,
-                    rls_id=str,
-                    kind=str,
-                    recognized_on=_date,
-                    annual_review_on=_date,
-                )
-            ),
-        )
+    insert(
+        Gmf,
+        (
+            Gmf(
+                code=code,
+                name=name,
+                rls_id=rls[rls_code],
+                kind=kind,
+                recognized_on=recognized_on,
+                annual_review_on=annual_review_on,
+            )
+            for code, name, rls_code, kind, recognized_on, annual_review_on in _rows(
+                tables["gmfs"],
+                gmf_id=str,
+                name=str,
+                rls_id=str,
+                kind=str,
+                recognized_on=_date,
+                annual_review_on=_date,
+            )
+        ),
     )
     sites = _ids(
         insert(
@@ -325,7 +322,8 @@ def load_tables(tables: Tables) -> dict[str, int]:
                     code=code,
                     name=name,
                     rls_id=rls[rls_code],
-                    gmf_id=gmfs[gmf_code] if gmf_code else None,
+                    # The GMF of a site is the GMF sites version's (projected by its import).
+                    gmf_id=None,
                     kind=kind,
                     address=address,
                     postal_code=postal_code,
@@ -333,12 +331,11 @@ def load_tables(tables: Tables) -> dict[str, int]:
                     latitude=lat,
                     longitude=lon,
                 )
-                for code, name, rls_code, gmf_code, kind, address, postal_code, city, lat, lon in _rows(
+                for code, name, rls_code, kind, address, postal_code, city, lat, lon in _rows(
                     tables["sites"],
                     site_id=str,
                     name=str,
                     rls_id=str,
-                    gmf_id=_opt_str,
                     kind=str,
                     address=_str,
                     postal_code=_str,
@@ -349,65 +346,61 @@ def load_tables(tables: Tables) -> dict[str, int]:
             ),
         )
     )
-    physicians = _ids(
-        insert(
-            Physician,
-            (
-                Physician(
-                    code=code,
-                    licence_number=licence,
-                    name=name,
-                    birth_year=birth_year,
-                    practice_start=practice_start,
-                    amp_target=amp_target,
-                    other_units=other_units or 0.0,
-                    attribution_mode=mode,
-                    previous_assiduity=previous_assiduity,
-                    departing_on=departing_on,
-                    rls_id=rls[rls_code],
-                    site_id=sites[site_code],
-                )
-                for (
-                    code,
-                    licence,
-                    name,
-                    birth_year,
-                    practice_start,
-                    amp_target,
-                    other_units,
-                    mode,
-                    previous_assiduity,
-                    departing_on,
-                    rls_code,
-                    site_code,
-                ) in _rows(
-                    tables["physicians"],
-                    physician_id=str,
-                    licence_number=str,
-                    name=str,
-                    birth_year=int,
-                    practice_start=_date,
-                    amp_target=_opt_int,
-                    other_units=_opt_float,
-                    mode=str,
-                    previous_assiduity=_opt_float,
-                    departing_on=_date,
-                    rls_id=str,
-                    site_id=str,
-                )
-            ),
-        )
+    insert(
+        Physician,
+        (
+            Physician(
+                code=code,
+                licence_number=licence,
+                name=name,
+                birth_year=birth_year,
+                practice_start=practice_start,
+                amp_target=amp_target,
+                other_units=other_units or 0.0,
+                attribution_mode=mode,
+                previous_assiduity=previous_assiduity,
+                departing_on=departing_on,
+                rls_id=rls[rls_code],
+                site_id=sites[site_code],
+            )
+            for (
+                code,
+                licence,
+                name,
+                birth_year,
+                practice_start,
+                amp_target,
+                other_units,
+                mode,
+                previous_assiduity,
+                departing_on,
+                rls_code,
+                site_code,
+            ) in _rows(
+                tables["physicians"],
+                physician_id=str,
+                licence_number=str,
+                name=str,
+                birth_year=int,
+                practice_start=_date,
+                amp_target=_opt_int,
+                other_units=_opt_float,
+                mode=str,
+                previous_assiduity=_opt_float,
+                departing_on=_date,
+                rls_id=str,
+                site_id=str,
+            )
+        ),
     )
-    ips = _ids(
-        insert(
-            Ips,
-            (
-                Ips(code=code, name=name, site_id=sites[site_code] if site_code else None)
-                for code, name, site_code in _rows(
-                    tables["ips"], ips_id=str, name=str, site_id=_opt_str
-                )
-            ),
-        )
+    insert(
+        Ips,
+        (
+            Ips(code=code, name=name, site_id=sites[site_code] if site_code else None)
+            for code, name, site_code in _rows(
+                tables["ips"], ips_id=str, name=str, site_id=_opt_str
+            )
+        ),
     )
     insert(
         Patient,
@@ -453,67 +446,6 @@ def load_tables(tables: Tables) -> dict[str, int]:
                 rls_id=str,
                 vulnerable=_bool,
                 category=_categories,
-            )
-        ),
-    )
-    insert(
-        GmfMembership,
-        (
-            GmfMembership(
-                physician_id=physicians[physician],
-                gmf_id=gmfs[gmf],
-                start_date=start_date,
-                end_date=end_date,
-            )
-            for physician, gmf, start_date, end_date in _periods(
-                tables["gmf_memberships"], "physician_id", "gmf_id"
-            )
-        ),
-    )
-    group_rows = list(_periods(tables["practice_groups"], "physician_id", "group_id"))
-    groups = _ids(
-        insert(
-            PracticeGroup,
-            (PracticeGroup(code=code) for code in sorted({row[1] for row in group_rows})),
-        )
-    )
-    insert(
-        PracticeGroupMembership,
-        (
-            PracticeGroupMembership(
-                physician_id=physicians[physician],
-                group_id=groups[group],
-                start_date=start_date,
-                end_date=end_date,
-            )
-            for physician, group, start_date, end_date in group_rows
-        ),
-    )
-    insert(
-        IpsPartnership,
-        (
-            IpsPartnership(
-                ips_id=ips[ips_code],
-                physician_id=physicians[physician],
-                start_date=start_date,
-                end_date=end_date,
-            )
-            for ips_code, physician, start_date, end_date in _periods(
-                tables["ips_partnerships"], "ips_id", "physician_id"
-            )
-        ),
-    )
-    insert(
-        ServiceAgreement,
-        (
-            ServiceAgreement(
-                gmf_id=gmfs[gmf],
-                partner_gmf_id=gmfs[partner],
-                start_date=start_date,
-                end_date=end_date,
-            )
-            for gmf, partner, start_date, end_date in _periods(
-                tables["service_agreements"], "gmf_id", "partner_gmf_id"
             )
         ),
     )

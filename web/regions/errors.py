@@ -1,20 +1,21 @@
 """Errors the territory services raise on purpose.
 
-    RegionsError
-    └── WaitlistStatusError      a status change the waiting list does not allow
+RegionsError (a web.errors.PanelcareError)
+└── WaitlistStatusError      a status change the waiting list does not allow
 
-Views turn them into form errors; their message is a whole, translatable sentence.
+Views turn them into form errors or messages; their message is a whole, translated
+sentence, and the service that raised one wrote nothing.
 """
 
 from __future__ import annotations
 
+from web.errors import PanelcareError
 
-class RegionsError(Exception):
+__all__ = ["RegionsError", "WaitlistStatusError"]
+
+
+class RegionsError(PanelcareError):
     """Base class of the errors of :mod:`web.regions.services`."""
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-        super().__init__(message)
 
 
 class WaitlistStatusError(RegionsError):

@@ -7,11 +7,13 @@ memberships, practice groups, IPS partnerships, service agreements and the waiti
 export never exposes our primary keys. Date ranges are half-open: a row is in force from
 ``start_date`` included to ``end_date`` excluded, and an empty ``end_date`` means ongoing.
 
-Registrations and waiting-list entries, and the roster columns of the physicians
-(``amp_target``, ``other_units``, ``attribution_mode``, ``previous_assiduity``,
-``departing_on``), are a *projection* of the current version of the imported tables
-(:mod:`web.tables`): rebuilt by the import, in its transaction, by the kind's projection
-(:mod:`web.tables.projections`), and written by nothing else. They are rows here because
+Registrations, waiting-list entries, GMF memberships, practice group memberships, IPS-SPL
+partnerships and service agreements, the roster columns of the physicians (``amp_target``,
+``other_units``, ``attribution_mode``, ``previous_assiduity``, ``departing_on``) and the
+GMF of each site (``Site.gmf``, and ``Site.kind`` of a GMF's site) are a *projection* of
+the current version of the imported tables (:mod:`web.tables`): rebuilt by the import, in
+its transaction, by the kind's projection (:mod:`web.tables.projections`), and written by
+nothing else. They are rows here because
 pages need SQL on them (counts per RLS, access scopes, pagination). The waiting-list
 ``status`` is per-patient workflow state, kept across re-imports and written by
 :mod:`web.regions.services`, which records who changed what and when in the audit trail
@@ -226,29 +228,46 @@ class Ips(models.Model):
         return self.name
 
 
-class GmfMembership(models.Model):
-    """A physician's membership of the GMF program in one GMF, for a period."""
-
-    physician = models.ForeignKey(
-        Physician, models.CASCADE, related_name="gmf_memberships", verbose_name=_("physician")
+def _link(model: type[models.Model], related_name: str, verbose_name: object) -> models.ForeignKey:
+    """A projection's link to a known row: empty when the version's code is unknown here."""
+    return models.ForeignKey(
+        model,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name=related_name,
+        verbose_name=verbose_name,
     )
-    gmf = models.ForeignKey(Gmf, models.CASCADE, related_name="memberships", verbose_name=_("GMF"))
+
+
+class GmfMembership(models.Model):
+    """A physician's membership of the GMF program in one GMF, for a period: one row of
+    the GMF memberships version in force, projected (:func:`web.tables.projections.
+    project_gmf_memberships`). The codes are the version's; a link is empty when its code
+    is unknown here. Read by :mod:`web.accounts.access` (a GMF manager's physicians)."""
+
+    region = models.ForeignKey(Region, models.CASCADE, related_name="+", verbose_name=_("region"))
+    physician_code = models.CharField(_("physician"), max_length=32, db_index=True)
+    gmf_code = models.CharField(_("GMF"), max_length=32)
+    physician = _link(Physician, "gmf_memberships", _("physician"))
+    gmf = _link(Gmf, "memberships", _("GMF"))
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"), null=True, blank=True)
 
     objects = PeriodQuerySet.as_manager()
 
     class Meta:
-        ordering = ["gmf", "start_date"]
+        ordering = ["gmf_code", "start_date"]
         verbose_name = _("GMF membership")
         verbose_name_plural = _("GMF memberships")
 
     def __str__(self) -> str:
-        return f"{self.physician} – {self.gmf}"
+        return f"{self.physician_code} – {self.gmf_code}"
 
 
 class PracticeGroup(models.Model):
-    """A practice group of physicians outside the GMF program (EP 40, 6.02 C or 11.03 E)."""
+    """A practice group of physicians outside the GMF program (EP 40, 6.02 C or 11.03 E);
+    created by the practice groups' projection for a group code it does not know."""
 
     code = models.CharField(_("code"), max_length=32, unique=True)
 
@@ -262,78 +281,75 @@ class PracticeGroup(models.Model):
 
 
 class PracticeGroupMembership(models.Model):
-    """A physician's membership of a practice group, for a period."""
+    """A physician's membership of a practice group, for a period: one row of the
+    practice groups version in force, projected (:func:`web.tables.projections.
+    project_practice_groups`)."""
 
-    physician = models.ForeignKey(
-        Physician,
-        models.CASCADE,
-        related_name="practice_group_memberships",
-        verbose_name=_("physician"),
-    )
-    group = models.ForeignKey(
-        PracticeGroup, models.CASCADE, related_name="memberships", verbose_name=_("group")
-    )
+    region = models.ForeignKey(Region, models.CASCADE, related_name="+", verbose_name=_("region"))
+    physician_code = models.CharField(_("physician"), max_length=32)
+    group_code = models.CharField(_("group"), max_length=32)
+    physician = _link(Physician, "practice_group_memberships", _("physician"))
+    group = _link(PracticeGroup, "memberships", _("group"))
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"), null=True, blank=True)
 
     objects = PeriodQuerySet.as_manager()
 
     class Meta:
-        ordering = ["group", "start_date"]
+        ordering = ["group_code", "start_date"]
         verbose_name = _("practice group membership")
         verbose_name_plural = _("practice group memberships")
 
     def __str__(self) -> str:
-        return f"{self.physician} – {self.group}"
+        return f"{self.physician_code} – {self.group_code}"
 
 
 class IpsPartnership(models.Model):
-    """A partnership agreement between an IPS-SPL and a physician, for a period."""
+    """A partnership agreement between an IPS-SPL and a physician, for a period: one row
+    of the IPS-SPL partnerships version in force, projected (:func:`web.tables.
+    projections.project_ips_partnerships`)."""
 
-    ips = models.ForeignKey(
-        Ips, models.CASCADE, related_name="partnerships", verbose_name=_("IPS-SPL")
-    )
-    physician = models.ForeignKey(
-        Physician, models.CASCADE, related_name="ips_partnerships", verbose_name=_("physician")
-    )
+    region = models.ForeignKey(Region, models.CASCADE, related_name="+", verbose_name=_("region"))
+    ips_code = models.CharField(_("IPS-SPL"), max_length=32)
+    physician_code = models.CharField(_("physician"), max_length=32)
+    ips = _link(Ips, "partnerships", _("IPS-SPL"))
+    physician = _link(Physician, "ips_partnerships", _("physician"))
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"), null=True, blank=True)
 
     objects = PeriodQuerySet.as_manager()
 
     class Meta:
-        ordering = ["ips", "start_date"]
+        ordering = ["ips_code", "start_date"]
         verbose_name = _("IPS-SPL partnership")
         verbose_name_plural = _("IPS-SPL partnerships")
 
     def __str__(self) -> str:
-        return f"{self.ips} – {self.physician}"
+        return f"{self.ips_code} – {self.physician_code}"
 
 
 class ServiceAgreement(models.Model):
-    """A service agreement between two GMFs (symmetric: stored once, read both ways)."""
+    """A service agreement between two GMFs (symmetric: stored once, read both ways): one
+    row of the service agreements version in force, projected (:func:`web.tables.
+    projections.project_service_agreements`)."""
 
-    gmf = models.ForeignKey(
-        Gmf, models.CASCADE, related_name="service_agreements", verbose_name=_("GMF")
-    )
-    partner_gmf = models.ForeignKey(
-        Gmf,
-        models.CASCADE,
-        related_name="partner_service_agreements",
-        verbose_name=_("partner GMF"),
-    )
+    region = models.ForeignKey(Region, models.CASCADE, related_name="+", verbose_name=_("region"))
+    gmf_code = models.CharField(_("GMF"), max_length=32)
+    partner_gmf_code = models.CharField(_("partner GMF"), max_length=32)
+    gmf = _link(Gmf, "service_agreements", _("GMF"))
+    partner_gmf = _link(Gmf, "partner_service_agreements", _("partner GMF"))
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"), null=True, blank=True)
 
     objects = PeriodQuerySet.as_manager()
 
     class Meta:
-        ordering = ["gmf", "start_date"]
+        ordering = ["gmf_code", "start_date"]
         verbose_name = _("service agreement")
         verbose_name_plural = _("service agreements")
 
     def __str__(self) -> str:
-        return f"{self.gmf} – {self.partner_gmf}"
+        return f"{self.gmf_code} – {self.partner_gmf_code}"
 
 
 class Sex(models.TextChoices):
@@ -526,3 +542,4 @@ class RegionsAction(models.TextChoices):
     """What :mod:`web.regions.services` records in the audit trail (:mod:`web.audit`)."""
 
     WAITLIST_STATUS = "waitlist_status", _("Waiting-list status changed")
+    WAITLIST_ASSIGNED = "waitlist_assigned", _("Waiting patients assigned by a plan")

@@ -3,7 +3,10 @@
 Registrations and waiting-list entries are projections of the imported table versions
 (:mod:`web.tables.projections`: nothing else writes their rows, see ``docs/decisions.md``,
 "One copy of each fact"). What the database keeps of its own is the status of a
-waiting-list entry (waiting, assigned, registered, withdrawn), carried across re-imports.
+waiting-list entry (waiting, assigned, registered, withdrawn), carried across re-imports:
+per-patient workflow state of the region, written here only, one patient at a time
+(:func:`do_set_waitlist_status`) or for the patients of an approved plan
+(:func:`do_mark_waitlist_assigned`).
 
 Every function takes the acting user as a keyword argument and records, in the same
 transaction, an entry of the audit trail (:func:`web.audit.services.record`: who, when,
@@ -18,19 +21,20 @@ user may touch the entry at all is the caller's business, through
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from web.audit.services import record
 from web.regions.errors import WaitlistStatusError
-from web.regions.models import RegionsAction, WaitlistEntry, WaitlistStatus
+from web.regions.models import Region, RegionsAction, WaitlistEntry, WaitlistStatus
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-__all__ = ["ALLOWED_WAITLIST_MOVES", "do_set_waitlist_status"]
+__all__ = ["ALLOWED_WAITLIST_MOVES", "do_mark_waitlist_assigned", "do_set_waitlist_status"]
 
 # The statuses an entry may move to from each status; registered and withdrawn are final
 # (a patient who comes back gets a new entry, with a new request date).
@@ -47,7 +51,7 @@ ALLOWED_WAITLIST_MOVES: dict[str, frozenset[str]] = {
 
 
 def do_set_waitlist_status(
-    *, acting_user: User, entry: WaitlistEntry, status: str, reason: str = ""
+    entry: WaitlistEntry, status: str, *, acting_user: User, reason: str = ""
 ) -> WaitlistEntry:
     """Move a waiting-list entry to ``status``; who, when, the change and ``reason`` go
     into the audit trail.
@@ -77,3 +81,36 @@ def do_set_waitlist_status(
             reason=reason or f"status: {status}",
         )
     return entry
+
+
+def do_mark_waitlist_assigned(
+    region: Region, patient_codes: Iterable[str], *, acting_user: User | None, run: Any = None
+) -> int:
+    """Mark the waiting-list entries of ``patient_codes`` (the patients an approved plan
+    gives a physician) assigned, so that the waiting counts follow the approved plan;
+    only entries still waiting change, and the status is kept across re-imports of the
+    waiting list. Returns how many entries changed; records it in the audit trail, on
+    ``run`` (the approved run) when given.
+
+    Call it inside the approval's transaction.
+    """
+    codes = sorted(set(patient_codes))
+    changed = 0
+    with transaction.atomic():
+        # In chunks: SQLite caps the parameters of one statement.
+        for start in range(0, len(codes), 500):
+            changed += WaitlistEntry.objects.filter(
+                region=region,
+                status=WaitlistStatus.WAITING,
+                patient_code__in=codes[start : start + 500],
+            ).update(status=WaitlistStatus.ASSIGNED)
+        record(
+            RegionsAction.WAITLIST_ASSIGNED,
+            region=region,
+            acting_user=acting_user,
+            subject=run,
+            rls_code=run.rls.code if run is not None and run.rls_id else "",
+            patients=len(codes),
+            assigned=changed,
+        )
+    return changed

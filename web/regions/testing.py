@@ -1,13 +1,17 @@
-"""Helpers for the tests of every app: the tiny demo region and users with a role.
+"""Helpers for the tests of every app: the tiny demo region, a hand-written territory and
+users with a role. The fixtures of ``web/conftest.py`` call them; a test asks for a fixture.
 
 report = load_tiny_demo()                 # 2 RLS, the demo accounts (DEMO_PASSWORD)
+t = make_territory()                      # 1 region, 1 RLS, 1 site, 2 physicians, 1 patient
 user = make_user(Role.CML, rls=some_rls)  # a user with a profile, region derived
 """
 
 from __future__ import annotations
 
+import datetime
 import itertools
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 
@@ -19,9 +23,9 @@ from web.regions.demo import (
     demo_password_hash,
     load_demo,
 )
-from web.regions.models import Gmf, Physician, Region, Rls
+from web.regions.models import Gmf, Patient, Physician, Region, Rls, Site
 
-__all__ = ["DEMO_PASSWORD", "load_tiny_demo", "make_user"]
+__all__ = ["DEMO_PASSWORD", "Territory", "load_tiny_demo", "make_territory", "make_user"]
 
 _numbers = itertools.count(1)
 
@@ -66,3 +70,51 @@ def make_user(
     if rls_list:
         profile.rls.set(rls_list)
     return user
+
+
+@dataclass
+class Territory:
+    """The rows of :func:`make_territory`, by name."""
+
+    region: Region
+    rls: Rls
+    site: Site
+    physician: Physician
+    other_physician: Physician
+    patient: Patient
+
+
+def make_territory() -> Territory:
+    """One region, one RLS, one site, two physicians and one patient."""
+    region = Region.objects.create(code="01", name="Bas-Saint-Laurent")
+    rls = Rls.objects.create(
+        code="0111", region=region, name="Rimouski-Neigette", latitude=48.4, longitude=-68.5
+    )
+    site = Site.objects.create(
+        code="S1", name="Clinique du Havre", rls=rls, kind="cabinet", latitude=48.4, longitude=-68.5
+    )
+    physicians = [
+        Physician.objects.create(
+            code=f"M{i}",
+            licence_number=f"1000{i}",
+            name=f"Dre {name}",
+            birth_year=1975,
+            practice_start=datetime.date(2005, 7, 1),
+            attribution_mode="bloc",
+            rls=rls,
+            site=site,
+        )
+        for i, name in enumerate(["Gagnon", "Roy"])
+    ]
+    patient = Patient.objects.create(
+        code="P1",
+        health_insurance_number="TREM 8001 1234",
+        first_name="Marie",
+        last_name="Tremblay",
+        birth_year=1980,
+        sex="F",
+        latitude=48.45,
+        longitude=-68.52,
+        rls=rls,
+    )
+    return Territory(region, rls, site, physicians[0], physicians[1], patient)

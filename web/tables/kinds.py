@@ -1,14 +1,14 @@
 """The kinds of table a region imports, declared once each.
 
 A kind is its contract (columns, keys and checks, from the Django-free core:
-:data:`panelcare.attribution.tables.CONTRACTS`), its labels, how a row belongs to an RLS
+:data:`panelcare.contracts.CONTRACTS`), its labels, how a row belongs to an RLS
 (its ``scope_column``, or for registrations the physician's RLS in the roster in force)
 and, when some page needs SQL on its rows (counts per RLS, access scopes, pagination), the
 function that rebuilds their database projection from a version. Everything else (upload,
 checks, preview, apply, cancel, export, the command, the demo loader) works on any kind
 declared here. Adding a kind is one :func:`register` call here and its tests::
 
-    VISITS = register(TableKind("visits", _("Visits"), Contract(...), scope_column=None))
+    VISITS = register(TableKind("visits", pgettext_lazy("table", "Visits"), Contract(...), scope_column=None))
 
 See ``docs/tables.md``.
 """
@@ -21,8 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from panelcare.attribution.tables import CONTRACTS, Contract
+from panelcare.attribution.tables import Contract
+from panelcare.contracts import CONTRACTS
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -30,8 +32,14 @@ if TYPE_CHECKING:
     from web.regions.models import Region
 
 __all__ = [
+    "GMF_MEMBERSHIPS",
+    "GMF_SITES",
+    "IPS_PARTNERSHIPS",
     "PHYSICIANS",
+    "PRACTICE_GROUPS",
     "REGISTRATIONS",
+    "SERVICE_AGREEMENTS",
+    "VISITS",
     "WAITLIST",
     "DatasetKind",
     "Projection",
@@ -56,7 +64,7 @@ class TableKind:
         name: the id (``waitlist``): the files' folder, the URLs' and the command's name.
         label: what users call it (« Liste d'attente du GAMF »).
         contract: the columns, keys and checks (:class:`panelcare.attribution.tables.
-            Contract`).
+            Contract`, from :data:`panelcare.contracts.CONTRACTS`).
         scope_column: the column placing a row in an RLS (``rls_id``); a CML imports the
             rows of their RLS. None: the table is the region's (only the DRMG imports it).
         scope_through: the kind whose current version places this one's rows: the rows of
@@ -157,6 +165,59 @@ REGISTRATIONS = register(
 )
 
 
+# The assiduity's other input tables (spec/assiduity.md, "Data contract"). Each is the
+# region's: only the DRMG imports it, for the whole region (docs/decisions.md, "One copy of
+# each fact": none has an RLS of its own, and their links cross RLS).
+VISITS = register(
+    TableKind("visits", pgettext_lazy("table", "Visits"), CONTRACTS["visits"], scope_column=None)
+)
+GMF_SITES = register(
+    TableKind(
+        "gmf_sites",
+        pgettext_lazy("table", "GMF sites"),
+        CONTRACTS["gmf_sites"],
+        scope_column=None,
+        project=_project("gmf_sites"),
+    )
+)
+GMF_MEMBERSHIPS = register(
+    TableKind(
+        "gmf_memberships",
+        pgettext_lazy("table", "GMF memberships"),
+        CONTRACTS["gmf_memberships"],
+        scope_column=None,
+        project=_project("gmf_memberships"),
+    )
+)
+PRACTICE_GROUPS = register(
+    TableKind(
+        "practice_groups",
+        pgettext_lazy("table", "Practice groups"),
+        CONTRACTS["practice_groups"],
+        scope_column=None,
+        project=_project("practice_groups"),
+    )
+)
+IPS_PARTNERSHIPS = register(
+    TableKind(
+        "ips_partnerships",
+        pgettext_lazy("table", "IPS-SPL partnerships"),
+        CONTRACTS["ips_partnerships"],
+        scope_column=None,
+        project=_project("ips_partnerships"),
+    )
+)
+SERVICE_AGREEMENTS = register(
+    TableKind(
+        "service_agreements",
+        pgettext_lazy("table", "Service agreements between GMFs"),
+        CONTRACTS["service_agreements"],
+        scope_column=None,
+        project=_project("service_agreements"),
+    )
+)
+
+
 class DatasetKind:
     """The names of the kinds above, for the code that names one
     (``DatasetKind.WAITLIST == "waitlist"``)."""
@@ -164,3 +225,9 @@ class DatasetKind:
     PHYSICIANS = PHYSICIANS.name
     WAITLIST = WAITLIST.name
     REGISTRATIONS = REGISTRATIONS.name
+    VISITS = VISITS.name
+    GMF_SITES = GMF_SITES.name
+    GMF_MEMBERSHIPS = GMF_MEMBERSHIPS.name
+    PRACTICE_GROUPS = PRACTICE_GROUPS.name
+    IPS_PARTNERSHIPS = IPS_PARTNERSHIPS.name
+    SERVICE_AGREEMENTS = SERVICE_AGREEMENTS.name

@@ -167,4 +167,3 @@ class TableAction(models.TextChoices):
     IMPORT_REFUSED = "import_refused", _("Import refused")
     IMPORT_CANCELLED = "import_cancelled", _("Import cancelled")
     TABLE_EXPORTED = "table_exported", _("Table exported")
-    WAITLIST_ASSIGNED = "waitlist_assigned", _("Waiting patients assigned by a plan")

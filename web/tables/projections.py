@@ -5,8 +5,11 @@ Called by :func:`web.tables.services.do_write_version` inside the import's trans
 (declared per kind in :mod:`web.tables.kinds`): nothing else writes these rows, so the
 pages reading them (dashboard, RLS, waiting list, patient) and those reading the version
 (runs, quarterly tables, follow-up) always show the same facts. Each function replaces the
-region's rows and returns counts for the audit entry; rows are written in batches
-(``bulk_create``), the number of queries does not grow with the rows.
+region's rows (the physicians' and the sites' are updated by code) and returns counts for
+the audit entry; rows are written in batches, the number of queries does not grow with
+the rows. The GMF memberships, practice groups, IPS-SPL partnerships and service
+agreements (the assiduity's tables the access module and the administration read) share
+one function, :func:`_project_periods`.
 
 Ids of the file unknown to the database (a patient whose identity and home the region has
 not loaded, a physician or site not in the territory) are kept as codes, with an empty
@@ -20,19 +23,36 @@ from typing import Any
 
 import pyarrow as pa
 from django.db import connection, models
+from django.db.models import Q
 
 from web.regions.models import (
+    Gmf,
+    GmfMembership,
+    Ips,
+    IpsPartnership,
     Patient,
     Physician,
+    PracticeGroup,
+    PracticeGroupMembership,
     Region,
     Registration,
     Rls,
+    ServiceAgreement,
     Site,
     WaitlistEntry,
     WaitlistStatus,
 )
 
-__all__ = ["project_physicians", "project_registrations", "project_waitlist"]
+__all__ = [
+    "project_gmf_memberships",
+    "project_gmf_sites",
+    "project_ips_partnerships",
+    "project_physicians",
+    "project_practice_groups",
+    "project_registrations",
+    "project_service_agreements",
+    "project_waitlist",
+]
 
 BATCH_SIZE = 5000
 
@@ -197,3 +217,119 @@ def project_registrations(region: Region, table: pa.Table) -> dict[str, int]:
         "end_date",
     ]
     return {"rows": _insert(Registration, fields, rows), "unknown_patients": unknown}
+
+
+def project_gmf_sites(region: Region, table: pa.Table) -> dict[str, int]:
+    """Set the GMF of the region's sites from the GMF sites ``table``: a listed site gets
+    its row's GMF (none when the GMF's code is unknown here) and kind; a site of the region
+    that is not listed belongs to no GMF (its kind is kept: the table does not say whether
+    it is now a private office or a CLSC). A listed site unknown here is not created (a
+    site needs a name, an RLS and a place: the territory's): counted as
+    ``unknown_sites``."""
+    gmf_ids = _ids(Gmf.objects.filter(rls__region=region))
+    sites, gmfs, kinds = _columns(table, "site_id", "gmf_id", "kind")
+    listed = {
+        site: (gmf_ids.get(gmf), kind) for site, gmf, kind in zip(sites, gmfs, kinds, strict=True)
+    }
+    changed = []
+    for site in Site.objects.filter(rls__region=region):
+        gmf_id, kind = listed.pop(site.code, (None, site.kind))
+        if (site.gmf_id, site.kind) != (gmf_id, kind):
+            site.gmf_id, site.kind = gmf_id, kind
+            changed.append(site)
+    Site.objects.bulk_update(changed, ["gmf_id", "kind"], batch_size=BATCH_SIZE)
+    unknown_gmfs = sum(gmf_ids.get(gmf) is None for gmf in gmfs)
+    return {"updated": len(changed), "unknown_sites": len(listed), "unknown_gmfs": unknown_gmfs}
+
+
+def _project_periods(
+    region: Region,
+    table: pa.Table,
+    model: type[models.Model],
+    links: dict[str, tuple[str, dict[str, int]]],
+) -> dict[str, int]:
+    """Replace the region's rows of ``model`` (a period table) by the rows of ``table``:
+    ``links`` maps each link field to the table's column holding its code and the known
+    codes' primary keys; the code is kept in ``<field>_code``, the link empty when the code
+    is unknown here (counted as ``unknown_<field>``)."""
+    model._default_manager.filter(region=region).delete()
+    columns = [column for column, _ in links.values()]
+    codes = _columns(table, *columns)
+    starts, ends = _columns(table, "start_date", "end_date")
+    known = [ids for _, ids in links.values()]
+    region_id = region.pk
+    rows = (
+        (
+            region_id,
+            *(values[row] for values in codes),
+            *(ids.get(values[row]) for ids, values in zip(known, codes, strict=True)),
+            starts[row],
+            ends[row],
+        )
+        for row in range(table.num_rows)
+    )
+    fields = [
+        "region_id",
+        *(f"{field}_code" for field in links),
+        *(f"{field}_id" for field in links),
+        "start_date",
+        "end_date",
+    ]
+    counts = {"rows": _insert(model, fields, rows)}
+    for field, values, ids in zip(links, codes, known, strict=True):
+        counts[f"unknown_{field}"] = sum(ids.get(code) is None for code in values)
+    return counts
+
+
+def _physician_ids(region: Region) -> dict[str, int]:
+    return _ids(Physician.objects.filter(rls__region=region))
+
+
+def _gmf_ids(region: Region) -> dict[str, int]:
+    return _ids(Gmf.objects.filter(rls__region=region))
+
+
+def project_gmf_memberships(region: Region, table: pa.Table) -> dict[str, int]:
+    """Replace the region's GMF memberships by the rows of the GMF memberships ``table``
+    (the GMF manager's physicians are the members of their GMF in force today)."""
+    links = {
+        "physician": ("physician_id", _physician_ids(region)),
+        "gmf": ("gmf_id", _gmf_ids(region)),
+    }
+    return _project_periods(region, table, GmfMembership, links)
+
+
+def project_practice_groups(region: Region, table: pa.Table) -> dict[str, int]:
+    """Replace the region's practice group memberships by the rows of the practice groups
+    ``table``, creating the groups whose code is new (a group is only its code)."""
+    groups = set(table.column("group_id").to_pylist())
+    known = set(PracticeGroup.objects.filter(code__in=groups).values_list("code", flat=True))
+    created = PracticeGroup.objects.bulk_create(
+        [PracticeGroup(code=code) for code in sorted(groups - known)], batch_size=BATCH_SIZE
+    )
+    links = {
+        "physician": ("physician_id", _physician_ids(region)),
+        "group": ("group_id", _ids(PracticeGroup.objects.filter(code__in=groups))),
+    }
+    counts = _project_periods(region, table, PracticeGroupMembership, links)
+    counts["groups_created"] = len(created)
+    return counts
+
+
+def project_ips_partnerships(region: Region, table: pa.Table) -> dict[str, int]:
+    """Replace the region's IPS-SPL partnerships by the rows of the IPS-SPL partnerships
+    ``table``."""
+    ips = Ips.objects.filter(Q(site__rls__region=region) | Q(site__isnull=True))
+    links = {
+        "ips": ("ips_id", _ids(ips)),
+        "physician": ("physician_id", _physician_ids(region)),
+    }
+    return _project_periods(region, table, IpsPartnership, links)
+
+
+def project_service_agreements(region: Region, table: pa.Table) -> dict[str, int]:
+    """Replace the region's service agreements by the rows of the service agreements
+    ``table`` (one row per pair, read both ways)."""
+    gmf_ids = _gmf_ids(region)
+    links = {"gmf": ("gmf_id", gmf_ids), "partner_gmf": ("partner_gmf_id", gmf_ids)}
+    return _project_periods(region, table, ServiceAgreement, links)

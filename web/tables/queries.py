@@ -1,20 +1,38 @@
-"""Read-side computations on the table versions that other apps share.
+"""Read-side computations on the table versions, for the pages and the other apps.
 
+tables = tables_in_force(region)   # per declared kind: its label and its last version
 roster = with_registered_counts(roster, registrations_version, run_date)
 """
 
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from web.regions.models import Patient
+from web.regions.models import Patient, Region
+from web.tables import kinds
 from web.tables.models import Dataset
 from web.tables.store import read_dataset
 
-__all__ = ["with_registered_counts"]
+__all__ = ["tables_in_force", "with_registered_counts"]
+
+
+def tables_in_force(region: Region) -> list[dict[str, Any]]:
+    """Per declared kind, in the declarations' order: ``kind``, ``label`` and the
+    region's last ``dataset`` (None before its first import)."""
+    tables = []
+    for kind, label in kinds.choices():
+        dataset = (
+            Dataset.objects.filter(region=region, kind=kind)
+            .select_related("imported_by")
+            .order_by("-version")
+            .first()
+        )
+        tables.append({"kind": kind, "label": label, "dataset": dataset})
+    return tables
 
 
 def with_registered_counts(

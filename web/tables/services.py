@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import io
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from panelcare.attribution.tables import FORMATS, Changes, canonical
 from web.audit.services import record
-from web.regions.models import Region, WaitlistEntry, WaitlistStatus
+from web.regions.models import Region
 from web.tables import tasks
 from web.tables.checks import base_versions, current_rows, in_scope, keys_taken, scope_values
 from web.tables.errors import ImportNotReady, KeysTaken, StalePreview, UploadRefused
@@ -48,7 +48,6 @@ __all__ = [
     "do_apply_import",
     "do_cancel_import",
     "do_export_dataset",
-    "do_mark_waitlist_assigned",
     "do_stage_upload",
     "do_write_version",
 ]
@@ -146,37 +145,6 @@ def do_write_version(
             **counts,
         )
     return dataset
-
-
-def do_mark_waitlist_assigned(
-    region: Region, patient_codes: Iterable[str], *, acting_user: Any, run: Any = None
-) -> int:
-    """Mark the waiting-list entries of ``patient_codes`` (the patients an approved plan
-    gives a physician) assigned, so that the waiting counts follow the approved plan;
-    only entries still waiting change, and the status is kept across re-imports of the
-    waiting list. Returns how many entries changed; records it in the audit trail.
-
-    Call it inside the approval's transaction.
-    """
-    codes = sorted(set(patient_codes))
-    changed = 0
-    # In chunks: SQLite caps the parameters of one statement.
-    for start in range(0, len(codes), 500):
-        changed += WaitlistEntry.objects.filter(
-            region=region,
-            status=WaitlistStatus.WAITING,
-            patient_code__in=codes[start : start + 500],
-        ).update(status=WaitlistStatus.ASSIGNED)
-    record(
-        TableAction.WAITLIST_ASSIGNED,
-        region=region,
-        acting_user=acting_user,
-        subject=run,
-        rls_code=run.rls.code if run is not None and run.rls_id else "",
-        patients=len(codes),
-        assigned=changed,
-    )
-    return changed
 
 
 # --------------------------------------------------------------------------- the web flow

@@ -1,5 +1,5 @@
-"""Routes of the imports and exports (namespace ``tables``), under /attribution/ for now:
-the paths and names the attribution pages had, so that bookmarks keep working."""
+"""Routes of the imports and exports of the region's tables, under /tables/ (namespace
+``tables``)."""
 
 from django.urls import path
 
@@ -13,5 +13,5 @@ urlpatterns = [
     path("imports/<int:pk>/progress/", imports.import_progress, name="import-progress"),
     path("imports/<int:pk>/apply/", imports.import_apply, name="import-apply"),
     path("imports/<int:pk>/cancel/", imports.import_cancel, name="import-cancel"),
-    path("tables/<int:pk>/export/<str:fmt>/", imports.dataset_export, name="dataset-export"),
+    path("<int:pk>/export/<str:fmt>/", imports.dataset_export, name="dataset-export"),
 ]

@@ -37,7 +37,20 @@ import ibis
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from panelcare.assiduity.tables import REQUIRED, SCHEMAS, AssiduityTables, conform
+from panelcare.assiduity.contract import (
+    GMF_KINDS,
+    OVERLAP_RULES,
+    PROVIDER_KINDS,
+    REQUIRED,
+    REQUIRED_VALUES,
+    SCHEMAS,
+    SETTINGS,
+    TRIAGE_LEVELS,
+    VOCABULARIES,
+    OverlapRule,
+    period_text,
+)
+from panelcare.assiduity.tables import AssiduityTables, conform
 from panelcare.csvfiles import csv_header
 from panelcare.errors import InputError
 
@@ -58,52 +71,9 @@ __all__ = [
 
 DEFAULT_MEMORY_LIMIT = "2GB"
 
-# The contract's vocabularies (spec/assiduity.md). A setting outside the eligible list is
-# written `other`; any other word is a mistake in the file, not an ineligible setting.
-SETTINGS = (
-    "cabinet",
-    "domicile",
-    "clsc",
-    "umf",
-    "gmf",
-    "gmf_r",
-    "gmf_u",
-    "clinique_reseau",
-    "urgence_ch",
-    "urgence_clsc",
-    "other",
-)
-PROVIDER_KINDS = ("physician", "ips", "other")
-TRIAGE_LEVELS = ("P1", "P2", "P3", "P4", "P5")
-GMF_KINDS = ("gmf", "gmf_r", "gmf_u")
-
-# Columns that must hold a value on every row; the others may be empty (null).
-_REQUIRED_VALUES: dict[str, tuple[str, ...]] = {
-    "visits": (
-        "visit_id",
-        "patient_id",
-        "provider_id",
-        "provider_kind",
-        "visit_date",
-        "setting",
-    ),
-    "registrations": ("patient_id", "physician_id", "start_date"),
-    "gmf_sites": ("site_id", "gmf_id", "kind"),
-    "gmf_memberships": ("physician_id", "gmf_id", "start_date"),
-    "practice_groups": ("physician_id", "group_id", "start_date"),
-    "ips_partnerships": ("ips_id", "physician_id", "start_date"),
-    "service_agreements": ("gmf_id", "partner_gmf_id", "start_date"),
-    "drmg_notices": ("physician_id", "year"),
-    "gmf_r_coverage": ("gmf_id", "year", "covered_patients"),
-}
-
-# Columns restricted to a vocabulary (null allowed unless the column is required).
-_VOCABULARIES: dict[tuple[str, str], tuple[str, ...]] = {
-    ("visits", "provider_kind"): PROVIDER_KINDS,
-    ("visits", "setting"): SETTINGS,
-    ("visits", "er_triage"): TRIAGE_LEVELS,
-    ("gmf_sites", "kind"): GMF_KINDS,
-}
+# The contract's declarations (panelcare.assiduity.contract), by their names here.
+_REQUIRED_VALUES = REQUIRED_VALUES
+_VOCABULARIES = VOCABULARIES
 
 # The DuckDB types a column of each contract type may have in a Parquet file. Text is
 # accepted for every type (and checked like a CSV cell); ids must be text, because a
@@ -607,33 +577,8 @@ class _Source:
         return conform(self.name, con.table(view))
 
 
-@dataclass(frozen=True)
-class _OverlapRule:
-    """Rows of one ``key`` whose periods must not overlap (when ``differing`` is set: only
-    rows with a different value of that column may not)."""
-
-    key: str
-    differing: str | None
-    message: str
-
-
-_OVERLAP_RULES = {
-    "registrations": _OverlapRule(
-        "patient_id",
-        None,
-        "the registration of patient {key} ({period}) overlaps the one on row {other_row} "
-        "({other_period}); a patient has at most one registration on a given day "
-        "(end_date is the first day out of force)",
-    ),
-    # The computation merges a membership written twice; two GMFs on one day are an error.
-    "gmf_memberships": _OverlapRule(
-        "physician_id",
-        "gmf_id",
-        "the membership of physician {key} in {other} ({period}) overlaps the one in "
-        "{other_other} on row {other_row} ({other_period}); a physician holds at most one "
-        "GMF membership on any day (end_date is the first day out of force)",
-    ),
-}
+_OverlapRule = OverlapRule
+_OVERLAP_RULES = OVERLAP_RULES
 
 _views = iter(range(1, 1 << 62))
 
@@ -679,8 +624,7 @@ def _one_of(words: Iterable[str], *, empty: bool = False) -> str:
     return f"one of {', '.join(words[:-1])} or {words[-1]}"
 
 
-def _period(start: Any, end: Any) -> str:
-    return f"from {start}, ongoing" if end is None else f"from {start} to {end}"
+_period = period_text
 
 
 def _ident(name: str) -> str:

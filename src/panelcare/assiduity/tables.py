@@ -15,62 +15,7 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-# Column order is the contract's. "date" columns are days; empty end_date = ongoing.
-SCHEMAS: dict[str, dict[str, str]] = {
-    "visits": {
-        "visit_id": "string",
-        "patient_id": "string",
-        "provider_id": "string",
-        "provider_kind": "string",
-        "visit_date": "date",
-        "site_id": "string",
-        "setting": "string",
-        "billing_code": "string",
-        "er_triage": "string",
-        "er_admitted": "boolean",
-        "er_repeat": "boolean",
-        "er_referred": "boolean",
-        "er_death": "boolean",
-        "pregnancy_followup": "boolean",
-    },
-    "registrations": {
-        "patient_id": "string",
-        "physician_id": "string",
-        "site_id": "string",
-        "start_date": "date",
-        "end_date": "date",
-    },
-    "gmf_sites": {"site_id": "string", "gmf_id": "string", "kind": "string"},
-    "gmf_memberships": {
-        "physician_id": "string",
-        "gmf_id": "string",
-        "start_date": "date",
-        "end_date": "date",
-    },
-    "practice_groups": {
-        "physician_id": "string",
-        "group_id": "string",
-        "start_date": "date",
-        "end_date": "date",
-    },
-    "ips_partnerships": {
-        "ips_id": "string",
-        "physician_id": "string",
-        "start_date": "date",
-        "end_date": "date",
-    },
-    "service_agreements": {
-        "gmf_id": "string",
-        "partner_gmf_id": "string",
-        "start_date": "date",
-        "end_date": "date",
-    },
-    "drmg_notices": {"physician_id": "string", "year": "int32"},
-    "gmf_r_coverage": {"gmf_id": "string", "year": "int32", "covered_patients": "int64"},
-}
-
-# Tables a data folder must hold; the others default to empty.
-REQUIRED = ("visits", "registrations")
+from panelcare.assiduity.contract import REQUIRED, SCHEMAS
 
 
 def schema(name: str) -> ibis.Schema:

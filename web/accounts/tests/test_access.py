@@ -6,28 +6,23 @@ module's own queries, so that a wrong filter cannot agree with itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from web.accounts import access
 from web.accounts.models import Role
-from web.regions.demo import LoadReport
 from web.regions.models import (
     GmfMembership,
     Patient,
     Physician,
     Registration,
-    Rls,
     WaitlistEntry,
 )
-from web.regions.testing import load_tiny_demo, make_user
+from web.regions.testing import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -35,16 +30,9 @@ REGIONAL = ["drmg", "ciusss", "coach"]
 EVERY_ROLE = ["drmg", "cml.rimouski", "cml.kamouraska", "gestion.gmf", "ciusss", "medecin", "coach"]
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker) -> Iterator[LoadReport]:
-    """The tiny demo, loaded once for this module and rolled back at its end."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        yield load_tiny_demo()
-        transaction.set_rollback(True)
-
-
 def user(username: str) -> User:
-    # A fresh instance each time: the profile is cached on the user object.
+    # A fresh instance each time (like the ``demo_user`` fixture): the profile is cached on
+    # the user object.
     return User.objects.get(username=username)
 
 
@@ -53,23 +41,30 @@ def codes(queryset) -> set[str]:
 
 
 @pytest.fixture
-def territory(demo) -> dict:
-    """Facts of the tiny region, read without the access module."""
+def facts(own_rls, other_rls) -> dict:
+    """Facts of the tiny region (the shared ``demo``), read without the access module."""
     today = timezone.localdate()
-    own, other = Rls.objects.order_by("code")[:2]
+    own, other = own_rls, other_rls
     gestion = user("gestion.gmf").profile.gmf
     medecin = user("medecin").profile.physician
 
-    def in_force(row) -> bool:
-        return row.start_date <= today and (row.end_date is None or row.end_date > today)
+    def in_force(start, end) -> bool:
+        return start <= today and (end is None or end > today)
 
+    # Plain rows (values, not model instances): every row of the region is read per test.
     members = {
-        m.physician.code
-        for m in GmfMembership.objects.select_related("physician")
-        if m.gmf_id == gestion.pk and in_force(m)
+        code
+        for code, gmf_id, start, end in GmfMembership.objects.values_list(
+            "physician__code", "gmf_id", "start_date", "end_date"
+        )
+        if gmf_id == gestion.pk and in_force(start, end)
     }
     registrations = [
-        r for r in Registration.objects.select_related("patient", "physician") if in_force(r)
+        (patient, physician, physician_id)
+        for patient, physician, physician_id, start, end in Registration.objects.values_list(
+            "patient__code", "physician__code", "physician_id", "start_date", "end_date"
+        )
+        if patient is not None and in_force(start, end)
     ]
     return {
         "own": own,
@@ -77,14 +72,16 @@ def territory(demo) -> dict:
         "gmf": gestion,
         "physician": medecin,
         "gmf_members": members,
-        "gmf_patients": {r.patient.code for r in registrations if r.physician.code in members},
+        "gmf_patients": {
+            patient for patient, physician, _ in registrations if physician in members
+        },
         "physician_patients": {
-            r.patient.code for r in registrations if r.physician_id == medecin.pk
+            patient for patient, _, physician_id in registrations if physician_id == medecin.pk
         },
     }
 
 
-def test_it_gives_the_demo_a_user_per_role(demo, territory):
+def test_it_gives_the_demo_a_user_per_role(demo, facts):
     roles = {username: user(username).profile.role for username in EVERY_ROLE}
     assert roles == {
         "drmg": Role.DRMG,
@@ -96,13 +93,13 @@ def test_it_gives_the_demo_a_user_per_role(demo, territory):
         "coach": Role.QI_COACH,
     }
     # The data the other tests rely on exists: otherwise they would pass on empty sets.
-    assert territory["gmf"].rls == territory["own"]
-    assert territory["physician"].code in territory["gmf_members"]
-    assert territory["physician_patients"]
-    assert territory["gmf_patients"] > territory["physician_patients"]
-    assert Patient.objects.filter(rls=territory["other"]).exists()
-    assert WaitlistEntry.objects.filter(rls=territory["own"]).exists()
-    assert WaitlistEntry.objects.filter(rls=territory["other"]).exists()
+    assert facts["gmf"].rls == facts["own"]
+    assert facts["physician"].code in facts["gmf_members"]
+    assert facts["physician_patients"]
+    assert facts["gmf_patients"] > facts["physician_patients"]
+    assert Patient.objects.filter(rls=facts["other"]).exists()
+    assert WaitlistEntry.objects.filter(rls=facts["own"]).exists()
+    assert WaitlistEntry.objects.filter(rls=facts["other"]).exists()
 
 
 # --- profile_for ---------------------------------------------------------------------------
@@ -144,8 +141,8 @@ def make_user_without_profile() -> User:
         ("medecin", "own"),
     ],
 )
-def test_it_shows_each_role_its_rls(territory, username, expected):
-    own, other = territory["own"].code, territory["other"].code
+def test_it_shows_each_role_its_rls(facts, username, expected):
+    own, other = facts["own"].code, facts["other"].code
     wanted = {"both": {own, other}, "own": {own}, "other": {other}}[expected]
     assert codes(access.visible_rls(user(username))) == wanted
 
@@ -154,12 +151,12 @@ def test_it_shows_each_role_its_rls(territory, username, expected):
 
 
 @pytest.mark.parametrize("username", REGIONAL)
-def test_it_shows_regional_roles_every_physician(territory, username):
+def test_it_shows_regional_roles_every_physician(facts, username):
     assert codes(access.visible_physicians(user(username))) == codes(Physician.objects.all())
 
 
-def test_it_shows_a_cml_the_physicians_of_their_rls_only(territory):
-    own, other = territory["own"], territory["other"]
+def test_it_shows_a_cml_the_physicians_of_their_rls_only(facts):
+    own, other = facts["own"], facts["other"]
     rimouski = codes(access.visible_physicians(user("cml.rimouski")))
     kamouraska = codes(access.visible_physicians(user("cml.kamouraska")))
     assert rimouski == codes(Physician.objects.filter(rls=own))
@@ -168,36 +165,36 @@ def test_it_shows_a_cml_the_physicians_of_their_rls_only(territory):
     assert not rimouski & kamouraska
 
 
-def test_it_shows_a_gmf_manager_the_members_of_their_gmf_today(territory):
+def test_it_shows_a_gmf_manager_the_members_of_their_gmf_today(facts):
     visible = codes(access.visible_physicians(user("gestion.gmf")))
-    assert visible == territory["gmf_members"]
+    assert visible == facts["gmf_members"]
     assert visible
-    assert len(visible) < Physician.objects.filter(rls=territory["own"]).count()
+    assert len(visible) < Physician.objects.filter(rls=facts["own"]).count()
 
 
-def test_it_leaves_out_a_gmf_member_whose_membership_has_ended(territory):
+def test_it_leaves_out_a_gmf_member_whose_membership_has_ended(facts):
     gmf_manager = user("gestion.gmf")
     membership = GmfMembership.objects.filter(
-        gmf=territory["gmf"], physician=territory["physician"]
+        gmf=facts["gmf"], physician=facts["physician"]
     ).first()
     membership.end_date = timezone.localdate()
     membership.save(update_fields=["end_date"])
-    assert territory["physician"].code not in codes(access.visible_physicians(gmf_manager))
+    assert facts["physician"].code not in codes(access.visible_physicians(gmf_manager))
 
 
-def test_it_shows_a_physician_only_themself(territory):
-    assert codes(access.visible_physicians(user("medecin"))) == {territory["physician"].code}
+def test_it_shows_a_physician_only_themself(facts):
+    assert codes(access.visible_physicians(user("medecin"))) == {facts["physician"].code}
 
 
 # --- visible_patients ----------------------------------------------------------------------
 
 
-def test_it_shows_the_drmg_every_patient_of_the_region(territory):
+def test_it_shows_the_drmg_every_patient_of_the_region(facts):
     assert access.visible_patients(user("drmg")).count() == Patient.objects.count()
 
 
-def test_it_shows_a_cml_the_residents_of_their_rls_only(territory):
-    own, other = territory["own"], territory["other"]
+def test_it_shows_a_cml_the_residents_of_their_rls_only(facts):
+    own, other = facts["own"], facts["other"]
     rimouski = codes(access.visible_patients(user("cml.rimouski")))
     kamouraska = codes(access.visible_patients(user("cml.kamouraska")))
     assert rimouski == codes(Patient.objects.filter(rls=own))
@@ -206,38 +203,38 @@ def test_it_shows_a_cml_the_residents_of_their_rls_only(territory):
     assert not rimouski & kamouraska
 
 
-def test_it_shows_a_gmf_manager_the_patients_registered_with_their_members(territory):
+def test_it_shows_a_gmf_manager_the_patients_registered_with_their_members(facts):
     visible = access.visible_patients(user("gestion.gmf"))
-    assert codes(visible) == territory["gmf_patients"]
+    assert codes(visible) == facts["gmf_patients"]
     # One row per patient, even for a patient with several registrations over time.
-    assert visible.count() == len(territory["gmf_patients"])
+    assert visible.count() == len(facts["gmf_patients"])
 
 
-def test_it_shows_a_physician_their_registered_patients_only(territory):
-    assert codes(access.visible_patients(user("medecin"))) == territory["physician_patients"]
+def test_it_shows_a_physician_their_registered_patients_only(facts):
+    assert codes(access.visible_patients(user("medecin"))) == facts["physician_patients"]
 
 
 @pytest.mark.parametrize("username", ["ciusss", "coach"])
-def test_it_shows_no_patient_to_counts_only_roles(territory, username):
+def test_it_shows_no_patient_to_counts_only_roles(facts, username):
     assert not access.visible_patients(user(username)).exists()
 
 
 # --- visible_waitlist ----------------------------------------------------------------------
 
 
-def test_it_shows_the_drmg_the_whole_waiting_list(territory):
+def test_it_shows_the_drmg_the_whole_waiting_list(facts):
     assert access.visible_waitlist(user("drmg")).count() == WaitlistEntry.objects.count()
 
 
-def test_it_shows_a_cml_the_waiting_list_of_their_rls(territory):
+def test_it_shows_a_cml_the_waiting_list_of_their_rls(facts):
     visible = access.visible_waitlist(user("cml.kamouraska"))
     assert set(visible.values_list("pk", flat=True)) == set(
-        WaitlistEntry.objects.filter(rls=territory["other"]).values_list("pk", flat=True)
+        WaitlistEntry.objects.filter(rls=facts["other"]).values_list("pk", flat=True)
     )
 
 
 @pytest.mark.parametrize("username", ["gestion.gmf", "ciusss", "medecin", "coach"])
-def test_it_hides_the_waiting_list_from_other_roles(territory, username):
+def test_it_hides_the_waiting_list_from_other_roles(facts, username):
     assert not access.visible_waitlist(user(username)).exists()
 
 
@@ -254,101 +251,101 @@ def test_it_hides_the_waiting_list_from_other_roles(territory, username):
         ("admin", False),
     ],
 )
-def test_it_lets_only_the_drmg_and_cmls_list_waiting_patients(territory, username, allowed):
+def test_it_lets_only_the_drmg_and_cmls_list_waiting_patients(facts, username, allowed):
     assert access.can_list_waitlist(user(username)) is allowed
 
 
 # --- can_see_full_hin ----------------------------------------------------------------------
 
 
-def test_it_shows_the_full_hin_to_the_drmg(territory):
-    patient = Patient.objects.filter(rls=territory["other"]).first()
+def test_it_shows_the_full_hin_to_the_drmg(facts):
+    patient = Patient.objects.filter(rls=facts["other"]).first()
     assert access.can_see_full_hin(user("drmg"), patient)
 
 
-def test_it_shows_the_full_hin_to_the_cml_of_the_patients_rls_only(territory):
-    patient = Patient.objects.filter(rls=territory["own"]).first()
+def test_it_shows_the_full_hin_to_the_cml_of_the_patients_rls_only(facts):
+    patient = Patient.objects.filter(rls=facts["own"]).first()
     assert access.can_see_full_hin(user("cml.rimouski"), patient)
     assert not access.can_see_full_hin(user("cml.kamouraska"), patient)
 
 
-def test_it_shows_the_full_hin_to_the_patients_own_physician_only(territory):
-    own_patient = Patient.objects.get(code=sorted(territory["physician_patients"])[0])
-    someone_else = Patient.objects.exclude(code__in=territory["physician_patients"]).first()
+def test_it_shows_the_full_hin_to_the_patients_own_physician_only(facts):
+    own_patient = Patient.objects.get(code=sorted(facts["physician_patients"])[0])
+    someone_else = Patient.objects.exclude(code__in=facts["physician_patients"]).first()
     assert access.can_see_full_hin(user("medecin"), own_patient)
     assert not access.can_see_full_hin(user("medecin"), someone_else)
 
 
 @pytest.mark.parametrize("username", ["gestion.gmf", "ciusss", "coach", "admin"])
-def test_it_masks_the_hin_for_everybody_else(territory, username):
+def test_it_masks_the_hin_for_everybody_else(facts, username):
     # The GMF manager may open this patient's record, but with the number masked.
-    patient = Patient.objects.get(code=sorted(territory["physician_patients"])[0])
+    patient = Patient.objects.get(code=sorted(facts["physician_patients"])[0])
     assert not access.can_see_full_hin(user(username), patient)
 
 
 # --- access_* ------------------------------------------------------------------------------
 
 
-def test_it_returns_an_rls_of_the_users_territory(territory):
-    assert access.access_rls(user("cml.rimouski"), territory["own"].code) == territory["own"]
+def test_it_returns_an_rls_of_the_users_territory(facts):
+    assert access.access_rls(user("cml.rimouski"), facts["own"].code) == facts["own"]
 
 
-def test_it_answers_404_for_an_rls_of_another_territory(territory):
+def test_it_answers_404_for_an_rls_of_another_territory(facts):
     with pytest.raises(Http404):
-        access.access_rls(user("cml.rimouski"), territory["other"].code)
+        access.access_rls(user("cml.rimouski"), facts["other"].code)
 
 
-def test_it_answers_404_for_a_physician_of_another_rls(territory):
+def test_it_answers_404_for_a_physician_of_another_rls(facts):
     with pytest.raises(Http404):
-        access.access_physician(user("cml.kamouraska"), territory["physician"].code)
-    assert access.access_physician(user("cml.rimouski"), territory["physician"].code)
+        access.access_physician(user("cml.kamouraska"), facts["physician"].code)
+    assert access.access_physician(user("cml.rimouski"), facts["physician"].code)
 
 
-def test_it_answers_404_for_a_colleagues_physician_record(territory):
-    colleague = Physician.objects.exclude(pk=territory["physician"].pk).first()
+def test_it_answers_404_for_a_colleagues_physician_record(facts):
+    colleague = Physician.objects.exclude(pk=facts["physician"].pk).first()
     with pytest.raises(Http404):
         access.access_physician(user("medecin"), colleague.code)
 
 
-def test_it_answers_404_for_a_patient_outside_the_users_panel(territory):
-    stranger = Patient.objects.exclude(code__in=territory["physician_patients"]).first()
+def test_it_answers_404_for_a_patient_outside_the_users_panel(facts):
+    stranger = Patient.objects.exclude(code__in=facts["physician_patients"]).first()
     with pytest.raises(Http404):
         access.access_patient(user("medecin"), stranger.code)
 
 
-def test_it_answers_404_alike_for_a_patient_who_does_not_exist(territory):
+def test_it_answers_404_alike_for_a_patient_who_does_not_exist(facts):
     with pytest.raises(Http404):
         access.access_patient(user("drmg"), "no-such-patient")
 
 
-def test_it_answers_404_for_any_patient_to_a_counts_only_role(territory):
+def test_it_answers_404_for_any_patient_to_a_counts_only_role(facts):
     patient = Patient.objects.first()
     with pytest.raises(Http404):
         access.access_patient(user("coach"), patient.code)
 
 
-def test_it_lets_a_gmf_manager_open_a_patient_of_their_gmf(territory):
-    code = sorted(territory["gmf_patients"])[0]
+def test_it_lets_a_gmf_manager_open_a_patient_of_their_gmf(facts):
+    code = sorted(facts["gmf_patients"])[0]
     assert access.access_patient(user("gestion.gmf"), code).code == code
 
 
 # --- scope_label ---------------------------------------------------------------------------
 
 
-def test_it_describes_each_users_territory(territory):
-    region = territory["own"].region
+def test_it_describes_each_users_territory(facts):
+    region = facts["own"].region
     with translation.override("en"):
         assert access.scope_label(user("drmg")) == f"Region {region.name}"
-        assert access.scope_label(user("cml.rimouski")) == f"RLS {territory['own'].name}"
-        assert access.scope_label(user("gestion.gmf")) == territory["gmf"].name
-        assert access.scope_label(user("medecin")) == f"Panel of {territory['physician'].name}"
+        assert access.scope_label(user("cml.rimouski")) == f"RLS {facts['own'].name}"
+        assert access.scope_label(user("gestion.gmf")) == facts["gmf"].name
+        assert access.scope_label(user("medecin")) == f"Panel of {facts['physician'].name}"
 
 
-def test_it_names_every_rls_of_a_cml_with_several(territory):
-    cml = make_user(Role.CML, rls=[territory["own"], territory["other"]])
+def test_it_names_every_rls_of_a_cml_with_several(facts):
+    cml = make_user(Role.CML, rls=[facts["own"], facts["other"]])
     label = access.scope_label(cml)
-    assert territory["own"].name in label
-    assert territory["other"].name in label
+    assert facts["own"].name in label
+    assert facts["other"].name in label
 
 
 # --- the attribution's purpose -------------------------------------------------------------
@@ -357,7 +354,7 @@ WORKERS = {"drmg", "cml.rimouski", "cml.kamouraska"}
 
 
 @pytest.mark.parametrize("username", EVERY_ROLE)
-def test_it_opens_the_attribution_to_the_drmg_and_the_cmls_only(territory, username):
+def test_it_opens_the_attribution_to_the_drmg_and_the_cmls_only(facts, username):
     if username not in WORKERS:
         with pytest.raises(PermissionDenied):
             access.check_purpose(user(username), access.Purpose.ATTRIBUTION)
@@ -374,12 +371,12 @@ def test_it_opens_the_attribution_to_the_drmg_and_the_cmls_only(territory, usern
 
 
 @pytest.mark.parametrize("username", EVERY_ROLE)
-def test_it_links_each_role_to_the_pages_it_may_open(client, territory, username):
+def test_it_links_each_role_to_the_pages_it_may_open(client, facts, username):
     client.force_login(user(username))
     assert access.allows(user(username), access.Purpose.VIEW)
     assert access.allows(user(username), access.Purpose.ATTRIBUTION) is (username in WORKERS)
     assert access.can_read_own_letters(user(username)) is (username == "medecin")
-    body = client.get(reverse("dashboard")).content.decode()
+    body = client.get(reverse("dashboard:home")).content.decode()
     assert ('data-testid="nav-attribution"' in body) is (username in WORKERS)
     assert ('data-testid="nav-my-letters"' in body) is (username == "medecin")
 
@@ -390,8 +387,8 @@ def test_it_links_nothing_for_a_user_without_a_profile(demo):
     assert not access.can_read_own_letters(nobody)
 
 
-def test_it_narrows_the_rls_worked_on_to_the_cmls_own(territory):
-    own, other = territory["own"], territory["other"]
+def test_it_narrows_the_rls_worked_on_to_the_cmls_own(facts):
+    own, other = facts["own"], facts["other"]
     worked = {
         username: codes(access.visible_rls(user(username), access.Purpose.ATTRIBUTION))
         for username in WORKERS
@@ -405,8 +402,8 @@ def test_it_narrows_the_rls_worked_on_to_the_cmls_own(territory):
     assert codes(access.visible_rls(user("gestion.gmf"))) == {own.code}
 
 
-def test_it_gives_the_scope_codes_of_each_worker(territory):
-    own, other = territory["own"], territory["other"]
+def test_it_gives_the_scope_codes_of_each_worker(facts):
+    own, other = facts["own"], facts["other"]
     assert access.scope_codes(user("drmg")) == []  # the whole region
     assert access.scope_codes(user("cml.rimouski")) == [own.code]
     assert access.scope_codes(user("cml.kamouraska")) == [other.code]
@@ -415,8 +412,8 @@ def test_it_gives_the_scope_codes_of_each_worker(territory):
         access.scope_codes(make_user(Role.CML, region=own.region))
 
 
-def test_it_lets_only_the_drmg_run_the_whole_region(territory):
-    own, other = territory["own"], territory["other"]
+def test_it_lets_only_the_drmg_run_the_whole_region(facts):
+    own, other = facts["own"], facts["other"]
     assert access.access_territory(user("drmg"), "") is None
     assert access.access_territory(user("drmg"), other.code) == other
     assert access.access_territory(user("cml.rimouski"), own.code) == own
@@ -428,8 +425,8 @@ def test_it_lets_only_the_drmg_run_the_whole_region(territory):
         access.access_territory(user("gestion.gmf"), own.code)
 
 
-def test_it_checks_rls_only_the_data_can_tell(territory):
-    own, other = territory["own"].code, territory["other"].code
+def test_it_checks_rls_only_the_data_can_tell(facts):
+    own, other = facts["own"].code, facts["other"].code
     access.check_works_on(user("drmg"), [own, other])
     access.check_works_on(user("cml.rimouski"), [own])
     with pytest.raises(Http404):
@@ -440,28 +437,28 @@ def test_it_checks_rls_only_the_data_can_tell(territory):
         access.check_works_on(user("medecin"), [own])
 
 
-def test_it_opens_the_letter_templates_to_the_drmg_only(territory):
-    assert access.access_letter_templates(user("drmg")) == territory["own"].region
+def test_it_opens_the_letter_templates_to_the_drmg_only(facts):
+    assert access.access_letter_templates(user("drmg")) == facts["own"].region
     for username in EVERY_ROLE[1:]:
         with pytest.raises(PermissionDenied):
             access.access_letter_templates(user(username))
 
 
-def test_it_gives_a_physician_their_own_record_only(territory):
-    assert access.access_own_physician(user("medecin")) == territory["physician"]
+def test_it_gives_a_physician_their_own_record_only(facts):
+    assert access.access_own_physician(user("medecin")) == facts["physician"]
     with pytest.raises(PermissionDenied):
         access.access_own_physician(user("drmg"))
 
 
-def test_it_lists_the_people_holding_a_role_in_the_region(territory):
-    region = territory["own"].region
+def test_it_lists_the_people_holding_a_role_in_the_region(facts):
+    region = facts["own"].region
     cmls = {profile.user.username for profile in access.region_cmls(region)}
     assert cmls == {"cml.rimouski", "cml.kamouraska"}
     assert {profile.user.username for profile in access.region_drmgs(region)} == {"drmg"}
 
 
-def test_it_lists_an_rls_waiting_list_to_the_roles_that_may_only(territory):
-    own, other = territory["own"], territory["other"]
+def test_it_lists_an_rls_waiting_list_to_the_roles_that_may_only(facts):
+    own, other = facts["own"], facts["other"]
     rls, entries = access.access_waitlist(user("cml.rimouski"), own.code)
     assert rls == own and entries.count() == WaitlistEntry.objects.filter(rls=own).count()
     with pytest.raises(Http404):
@@ -475,12 +472,12 @@ def test_it_lists_an_rls_waiting_list_to_the_roles_that_may_only(territory):
 # --- the audit trail -----------------------------------------------------------------------
 
 
-def test_it_shows_each_worker_the_audit_entries_of_their_scope(territory):
+def test_it_shows_each_worker_the_audit_entries_of_their_scope(facts):
     from web.audit.services import record
     from web.regions.models import Region, RegionsAction
 
-    region = territory["own"].region
-    own, other = territory["own"].code, territory["other"].code
+    region = facts["own"].region
+    own, other = facts["own"].code, facts["other"].code
     drmg = user("drmg")
 
     def entry(**kwargs):
@@ -508,7 +505,7 @@ def test_it_shows_each_worker_the_audit_entries_of_their_scope(territory):
     assert not access.visible_audit_events(user("cml.rimouski")).filter(pk=foreign.pk).exists()
     assert shown("cml.rimouski") == {"own", "import_own"}
     assert shown("cml.kamouraska") == {"other"}
-    both = make_user(Role.CML, rls=[territory["own"], territory["other"]])
+    both = make_user(Role.CML, rls=[facts["own"], facts["other"]])
     shown_to_both = set(access.visible_audit_events(both).values_list("pk", flat=True))
     assert {name for name, event in entries.items() if event.pk in shown_to_both} == {
         "own",

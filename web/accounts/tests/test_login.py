@@ -8,27 +8,28 @@ from django.urls import reverse
 
 from web.accounts.models import Role
 from web.regions.testing import DEMO_PASSWORD, make_user
-from web.regions.tests.factories import make_territory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def cml():
-    return make_user(Role.CML, rls=make_territory().rls, username="cml.rimouski")
+def cml(territory):
+    return make_user(Role.CML, rls=territory.rls, username="cml.rimouski")
 
 
 def log_in(client, password: str):
-    return client.post(reverse("login"), {"username": "cml.rimouski", "password": password})
+    return client.post(
+        reverse("accounts:login"), {"username": "cml.rimouski", "password": password}
+    )
 
 
 def is_logged_in(client) -> bool:
     return "_auth_user_id" in client.session
 
 
-def test_it_serves_the_login_page_at_comptes_connexion(client):
-    assert reverse("login") == "/comptes/connexion/"
-    response = client.get(reverse("login"))
+def test_it_serves_the_login_page_at_accounts_login(client):
+    assert reverse("accounts:login") == "/accounts/login/"
+    response = client.get(reverse("accounts:login"))
     assert response.status_code == 200
     assert 'name="password"' in response.content.decode()
 
@@ -36,7 +37,7 @@ def test_it_serves_the_login_page_at_comptes_connexion(client):
 def test_it_logs_a_user_in_and_sends_them_to_the_dashboard(client, cml):
     response = log_in(client, DEMO_PASSWORD)
     assert response.status_code == 302
-    assert response["Location"] == reverse("dashboard")
+    assert response["Location"] == reverse("dashboard:home")
     assert is_logged_in(client)
 
 
@@ -46,6 +47,7 @@ def test_it_refuses_a_wrong_password(client, cml):
     assert not is_logged_in(client)
 
 
+@pytest.mark.slow  # each login checks a password hash on purpose slowly (about 0.3 s)
 def test_it_locks_the_account_after_five_failures(client, cml):
     assert settings.AXES_FAILURE_LIMIT == 5
     for _ in range(5):
@@ -53,14 +55,15 @@ def test_it_locks_the_account_after_five_failures(client, cml):
     response = log_in(client, DEMO_PASSWORD)
     assert response.status_code == 429
     assert not is_logged_in(client)
-    assert "registration/locked_out.html" in [t.name for t in response.templates]
+    assert "accounts/locked_out.html" in [t.name for t in response.templates]
 
 
+@pytest.mark.slow  # ten logins, each checking a password hash (about 0.3 s)
 def test_it_forgets_failures_after_a_success(client, cml):
     for _ in range(4):
         log_in(client, "wrong")
     log_in(client, DEMO_PASSWORD)
-    client.post(reverse("logout"))
+    client.post(reverse("accounts:logout"))
     assert not is_logged_in(client)
     for _ in range(4):
         log_in(client, "wrong")
@@ -68,10 +71,10 @@ def test_it_forgets_failures_after_a_success(client, cml):
     assert is_logged_in(client)
 
 
-def test_it_logs_out_on_post_at_comptes_deconnexion(client, cml):
+def test_it_logs_out_on_post_at_accounts_logout(client, cml):
     client.force_login(cml)
-    assert reverse("logout") == "/comptes/deconnexion/"
-    response = client.post(reverse("logout"))
+    assert reverse("accounts:logout") == "/accounts/logout/"
+    response = client.post(reverse("accounts:logout"))
     assert response.status_code == 302
-    assert response["Location"] == reverse("login")
+    assert response["Location"] == reverse("accounts:login")
     assert not is_logged_in(client)

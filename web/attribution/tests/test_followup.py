@@ -19,9 +19,8 @@ from django.utils import timezone
 from web.accounts.models import Role
 from web.attribution import followup
 from web.attribution.models import RunStatus
-from web.attribution.tests.plans import approved_run
-from web.regions.models import Physician, Rls
-from web.regions.testing import load_tiny_demo, make_user
+from web.regions.models import Physician
+from web.regions.testing import make_user
 from web.tables.kinds import DatasetKind
 from web.tables.models import Dataset
 from web.tables.store import read_dataset, store_dataset
@@ -34,18 +33,9 @@ TODAY = datetime.date(2026, 4, 20)  # 3 whole months after 10 January
 
 
 @pytest.fixture
-def demo(db):
-    return load_tiny_demo()
-
-
-@pytest.fixture
-def rimouski(demo) -> Rls:
-    return Rls.objects.order_by("code").first()
-
-
-@pytest.fixture
-def run(rimouski):
-    return approved_run(rls=rimouski, run_date=RUN_DATE, approved_at=APPROVED)
+def followed_run(make_run, rimouski):
+    """A run of Rimouski-Neigette on 5 January 2026, approved on 10 January."""
+    return make_run(rls=rimouski, run_date=RUN_DATE, approved_at=APPROVED)
 
 
 def assignments(run) -> dict[str, list[str]]:
@@ -113,11 +103,11 @@ def test_it_counts_the_months_elapsed_since_the_start():
     assert followup.months_elapsed(start, datetime.date(2025, 12, 1)) == 0
 
 
-def test_it_counts_registrations_since_the_approval_month_by_month(run):
-    first, second = busiest(run)
-    mine = assignments(run)[first]
+def test_it_counts_registrations_since_the_approval_month_by_month(followed_run):
+    first, second = busiest(followed_run)
+    mine = assignments(followed_run)[first]
     store_registrations(
-        run.region,
+        followed_run.region,
         [
             (mine[0], first, datetime.date(2026, 1, 9)),  # before the approval: not counted
             (mine[1], first, datetime.date(2026, 1, 10)),  # the approval day counts
@@ -129,7 +119,7 @@ def test_it_counts_registrations_since_the_approval_month_by_month(run):
             ("P99999999", first, datetime.date(2026, 2, 1)),  # not an orphan of the run
         ],
     )
-    report = followup.follow_up(run, today=TODAY)
+    report = followup.follow_up(followed_run, today=TODAY)
     assert report.start == timezone.localdate(APPROVED)
     assert [month.month for month in report.months] == [1, 2, 3, 4]
     assert report.months_elapsed == 3
@@ -138,60 +128,63 @@ def test_it_counts_registrations_since_the_approval_month_by_month(run):
     assert rows[first].by_month == [1, 1, 1, 0]
     assert rows[second].registered == 1
     assert rows[second].by_month == [0, 0, 1, 0]
-    pace = plan_row(run, first)["monthly_pace"]
-    assigned = plan_row(run, first)["assigned"]
+    pace = plan_row(followed_run, first)["monthly_pace"]
+    assigned = plan_row(followed_run, first)["assigned"]
     assert rows[first].monthly_pace == pace
     assert rows[first].expected_to_date == min(assigned, pace * 3)
 
 
-def test_it_says_who_is_behind_the_pace(run):
-    first, second = busiest(run)
-    expected = min(plan_row(run, first)["assigned"], plan_row(run, first)["monthly_pace"] * 3)
-    mine = assignments(run)[first]
+def test_it_says_who_is_behind_the_pace(followed_run):
+    first, second = busiest(followed_run)
+    expected = min(
+        plan_row(followed_run, first)["assigned"], plan_row(followed_run, first)["monthly_pace"] * 3
+    )
+    mine = assignments(followed_run)[first]
     enough = math.ceil(followup.BEHIND_RATIO * expected)
     store_registrations(
-        run.region, [(patient, first, datetime.date(2026, 2, 1)) for patient in mine[:enough]]
+        followed_run.region,
+        [(patient, first, datetime.date(2026, 2, 1)) for patient in mine[:enough]],
     )
-    rows = {row.code: row for row in followup.follow_up(run, today=TODAY).physicians}
+    rows = {row.code: row for row in followup.follow_up(followed_run, today=TODAY).physicians}
     assert not rows[first].behind
     assert rows[second].behind  # nothing registered, something expected
     store_registrations(
-        run.region,
+        followed_run.region,
         [(patient, first, datetime.date(2026, 2, 1)) for patient in mine[: enough - 1]],
     )
-    rows = {row.code: row for row in followup.follow_up(run, today=TODAY).physicians}
+    rows = {row.code: row for row in followup.follow_up(followed_run, today=TODAY).physicians}
     assert rows[first].behind
 
 
-def test_it_expects_nothing_in_the_first_month(run):
-    report = followup.follow_up(run, today=datetime.date(2026, 2, 1))
+def test_it_expects_nothing_in_the_first_month(followed_run):
+    report = followup.follow_up(followed_run, today=datetime.date(2026, 2, 1))
     assert report.months_elapsed == 0
     assert all(row.expected_to_date == 0 and not row.behind for row in report.physicians)
 
 
-def test_it_follows_the_rls_list_and_projects_the_day_it_is_empty(run):
-    first, _second = busiest(run)
-    mine = assignments(run)[first]
-    orphans = read_dataset(run.waitlist)
-    rls_orphans = pc.sum(pc.equal(orphans.column("rls_id"), run.rls.code)).as_py()
+def test_it_follows_the_rls_list_and_projects_the_day_it_is_empty(followed_run):
+    first, _second = busiest(followed_run)
+    mine = assignments(followed_run)[first]
+    orphans = read_dataset(followed_run.waitlist)
+    rls_orphans = pc.sum(pc.equal(orphans.column("rls_id"), followed_run.rls.code)).as_py()
 
-    store_registrations(run.region, [])
-    (rls,) = followup.follow_up(run, today=TODAY).rls
+    store_registrations(followed_run.region, [])
+    (rls,) = followup.follow_up(followed_run, today=TODAY).rls
     assert rls.registered == 0
     assert rls.projected_empty is None
 
     store_registrations(
-        run.region,
+        followed_run.region,
         [(patient, first, datetime.date(2026, 2, 1)) for patient in mine[:6]],
     )
     # The waiting list re-imported without two of them, and with a new request.
-    waitlist = read_dataset(run.waitlist)
+    waitlist = read_dataset(followed_run.waitlist)
     keep = pc.invert(pc.is_in(waitlist.column("patient_id"), pa.array(mine[:2])))
     waitlist = waitlist.filter(keep)
     new = waitlist.slice(0, 1).set_column(0, "patient_id", pa.array(["P99999998"]))
-    store_dataset(run.region, DatasetKind.WAITLIST, pa.concat_tables([waitlist, new]))
+    store_dataset(followed_run.region, DatasetKind.WAITLIST, pa.concat_tables([waitlist, new]))
 
-    (rls,) = followup.follow_up(run, today=TODAY).rls
+    (rls,) = followup.follow_up(followed_run, today=TODAY).rls
     assert rls.orphans <= rls_orphans
     assert rls.registered == 6
     assert rls.orphans_still_waiting == rls.orphans - 6
@@ -203,8 +196,8 @@ def test_it_follows_the_rls_list_and_projects_the_day_it_is_empty(run):
     )
 
 
-def test_it_starts_a_run_not_approved_on_its_run_date(rimouski):
-    run = approved_run(rls=rimouski, status=RunStatus.DONE, run_date=RUN_DATE)
+def test_it_starts_a_run_not_approved_on_its_run_date(make_run, rimouski):
+    run = make_run(rls=rimouski, status=RunStatus.DONE, run_date=RUN_DATE)
     report = followup.follow_up(run, today=TODAY)
     assert report.start == RUN_DATE
     run.status = RunStatus.QUEUED
@@ -212,11 +205,13 @@ def test_it_starts_a_run_not_approved_on_its_run_date(rimouski):
         followup.follow_up(run, today=TODAY)
 
 
-def test_it_shows_the_follow_up_page_without_patients(client, run):
-    first, _second = busiest(run)
-    store_registrations(run.region, [(assignments(run)[first][0], first, timezone.localdate())])
-    client.force_login(User.objects.get(username="cml.rimouski"))
-    response = client.get(reverse("attribution:followup", args=[run.pk]))
+def test_it_shows_the_follow_up_page_without_patients(client, followed_run, cml):
+    first, _second = busiest(followed_run)
+    store_registrations(
+        followed_run.region, [(assignments(followed_run)[first][0], first, timezone.localdate())]
+    )
+    client.force_login(cml)
+    response = client.get(reverse("attribution:followup", args=[followed_run.pk]))
     assert response.status_code == 200
     body = response.content.decode()
     assert 'data-testid="followup-physicians"' in body
@@ -225,18 +220,18 @@ def test_it_shows_the_follow_up_page_without_patients(client, run):
     assert not re.search(r"P\d{8}", body)  # counts only
 
 
-def test_it_tells_the_follow_up_waits_for_the_plan(client, rimouski):
-    run = approved_run(rls=rimouski, status=RunStatus.DONE)
+def test_it_tells_the_follow_up_waits_for_the_plan(make_run, client, rimouski, drmg):
+    run = make_run(rls=rimouski, status=RunStatus.DONE)
     run.status = RunStatus.RUNNING
     run.save(update_fields=["status"])
-    client.force_login(User.objects.get(username="drmg"))
+    client.force_login(drmg)
     response = client.get(reverse("attribution:followup", args=[run.pk]))
     assert response.status_code == 200
     assert 'data-testid="followup-not-ready"' in response.content.decode()
 
 
-def test_it_refuses_the_follow_up_to_others(client, run):
-    url = reverse("attribution:followup", args=[run.pk])
+def test_it_refuses_the_follow_up_to_others(client, followed_run):
+    url = reverse("attribution:followup", args=[followed_run.pk])
     client.force_login(User.objects.get(username="cml.kamouraska"))
     assert client.get(url).status_code == 404
     for name in ("gestion.gmf", "ciusss", "medecin"):

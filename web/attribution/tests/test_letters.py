@@ -17,7 +17,8 @@ from pypdf import PdfReader
 from panelcare.attribution import outputs, store
 from panelcare.attribution.outputs import PLAN_REASONS
 from web.accounts.models import Role
-from web.attribution import letters
+from web.attribution import letters, services
+from web.attribution.errors import LetterError
 from web.attribution.models import (
     AttributionAction,
     Letter,
@@ -25,30 +26,13 @@ from web.attribution.models import (
     LetterTemplate,
     RunStatus,
 )
-from web.attribution.tests.plans import approved_run
 from web.audit.models import AuditEvent
-from web.regions.models import Physician, Rls
-from web.regions.testing import load_tiny_demo, make_user
+from web.regions.models import Physician
+from web.regions.testing import make_user
 
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-@pytest.fixture
-def demo(db):
-    return load_tiny_demo()
-
-
-@pytest.fixture
-def rimouski(demo) -> Rls:
-    # cml.rimouski's RLS in the tiny demo (the first RLS by code).
-    return Rls.objects.order_by("code").first()
-
-
-@pytest.fixture
-def run(rimouski):
-    return approved_run(rls=rimouski)
 
 
 def user(name: str) -> User:
@@ -73,11 +57,11 @@ def targeted(run) -> list[dict]:
 # --------------------------------------------------------------------------- writing
 
 
-def test_it_refuses_letters_for_a_run_not_approved(client, rimouski):
-    run = approved_run(rls=rimouski, status=RunStatus.DONE)
-    with pytest.raises(letters.LetterError, match="approved run only"):
-        letters.write_letters(user("drmg"), run)
-    client.force_login(user("cml.rimouski"))
+def test_it_refuses_letters_for_a_run_not_approved(make_run, client, rimouski, drmg, cml):
+    run = make_run(rls=rimouski, status=RunStatus.DONE)
+    with pytest.raises(LetterError, match="approved run only"):
+        services.do_write_letters(run, acting_user=drmg)
+    client.force_login(cml)
     response = client.post(reverse("attribution:letters", args=[run.pk]), follow=True)
     assert response.status_code == 200
     assert "approved run only" in response.content.decode()
@@ -86,35 +70,40 @@ def test_it_refuses_letters_for_a_run_not_approved(client, rimouski):
     assert not AuditEvent.objects.filter(action=AttributionAction.LETTERS_WRITTEN).exists()
 
 
-def test_it_writes_a_general_letter_per_physician_and_a_personal_letter_per_target(run):
-    written = letters.write_letters(user("cml.rimouski"), run)
-    roster = set(Physician.objects.filter(rls=run.rls).values_list("code", flat=True))
+@pytest.mark.slow  # writes the run's letters as PDF files
+def test_it_writes_a_general_letter_per_physician_and_a_personal_letter_per_target(
+    approved_run, cml
+):
+    written = services.do_write_letters(approved_run, acting_user=cml)
+    roster = set(Physician.objects.filter(rls=approved_run.rls).values_list("code", flat=True))
     general = {row.physician_code for row in written if row.kind == LetterKind.GENERAL}
     personal = {row.physician_code for row in written if row.kind == LetterKind.PERSONAL}
     assert general == roster
-    assert personal == {item["physician_id"] for item in targeted(run)}
+    assert personal == {item["physician_id"] for item in targeted(approved_run)}
     assert 0 < len(personal) < len(general)
-    assert Letter.objects.filter(run=run).count() == len(general) + len(personal)
+    assert Letter.objects.filter(run=approved_run).count() == len(general) + len(personal)
     for letter in written:
         assert letter.path.is_file()
         assert letter.path.read_bytes().startswith(b"%PDF")
 
 
-def test_it_merges_every_letter_in_one_file_with_as_many_pages_as_the_parts(run):
-    written = letters.write_letters(user("drmg"), run)
-    merged = letters.merged_path(run)
+@pytest.mark.slow  # writes the run's letters as PDF files
+def test_it_merges_every_letter_in_one_file_with_as_many_pages_as_the_parts(approved_run, drmg):
+    written = services.do_write_letters(approved_run, acting_user=drmg)
+    merged = letters.merged_path(approved_run)
     assert merged.is_file()
     assert pages(merged) == sum(pages(letter.path) for letter in written)
     # No staging folder is left beside the letters.
-    assert [p.name for p in run.folder.iterdir() if p.name.startswith(".letters")] == []
+    assert [p.name for p in approved_run.folder.iterdir() if p.name.startswith(".letters")] == []
 
 
-def test_it_writes_the_expected_number_of_the_plan_in_the_personal_letter(run):
-    letters.write_letters(user("drmg"), run)
-    item = max(targeted(run), key=lambda item: item["expected"])
+@pytest.mark.slow  # writes the run's letters as PDF files
+def test_it_writes_the_expected_number_of_the_plan_in_the_personal_letter(approved_run, drmg):
+    services.do_write_letters(approved_run, acting_user=drmg)
+    item = max(targeted(approved_run), key=lambda item: item["expected"])
     assert item["expected"] > 0
     letter = Letter.objects.get(
-        run=run, kind=LetterKind.PERSONAL, physician_code=item["physician_id"]
+        run=approved_run, kind=LetterKind.PERSONAL, physician_code=item["physician_id"]
     )
     text = pdf_text(letter.path)
     assert re.search(rf"Nombre de patients attendus\s*{item['expected']}\b", text), text
@@ -123,12 +112,15 @@ def test_it_writes_the_expected_number_of_the_plan_in_the_personal_letter(run):
     assert "Groupe " + item["group"] in text
 
 
-def test_it_explains_the_reasons_in_french(run):
-    letters.write_letters(user("drmg"), run)
-    item = targeted(run)[0]
+@pytest.mark.slow  # writes the run's letters as PDF files
+def test_it_explains_the_reasons_in_french(approved_run, drmg):
+    services.do_write_letters(approved_run, acting_user=drmg)
+    item = targeted(approved_run)[0]
     text = " ".join(
         pdf_text(
-            Letter.objects.get(run=run, kind="personal", physician_code=item["physician_id"]).path
+            Letter.objects.get(
+                run=approved_run, kind="personal", physician_code=item["physician_id"]
+            ).path
         ).split()
     )
     for code in item["reasons"]:
@@ -137,10 +129,11 @@ def test_it_explains_the_reasons_in_french(run):
     assert not any(code in text for code in item["reasons"])
 
 
-def test_it_writes_the_general_letter_with_the_territory_figures(run):
-    letters.write_letters(user("drmg"), run)
-    summary = run.summary["by_rls"][run.rls.code]
-    letter = Letter.objects.filter(run=run, kind=LetterKind.GENERAL).first()
+@pytest.mark.slow  # writes the run's letters as PDF files
+def test_it_writes_the_general_letter_with_the_territory_figures(approved_run, drmg):
+    services.do_write_letters(approved_run, acting_user=drmg)
+    summary = approved_run.summary["by_rls"][approved_run.rls.code]
+    letter = Letter.objects.filter(run=approved_run, kind=LetterKind.GENERAL).first()
     text = pdf_text(letter.path)
     assert re.search(rf"Patients orphelins à attribuer\s*{summary['orphans']}\b", text)
     assert re.search(rf"Patients attribués à un médecin\s*{summary['assigned']}\b", text)
@@ -148,24 +141,29 @@ def test_it_writes_the_general_letter_with_the_territory_figures(run):
     assert "cml.rimouski" in text  # how to reach the CML (the demo user has no full name)
 
 
-def test_it_writes_the_general_letter_to_every_physician_of_the_region_for_a_region_run(demo):
-    run = approved_run()
-    written = letters.write_letters(user("drmg"), run)
+@pytest.mark.slow  # writes the run's letters as PDF files
+def test_it_writes_the_general_letter_to_every_physician_of_the_region_for_a_region_run(
+    make_run, demo, drmg
+):
+    run = make_run()
+    written = services.do_write_letters(run, acting_user=drmg)
     general = {row.physician_code for row in written if row.kind == LetterKind.GENERAL}
     assert general == set(Physician.objects.values_list("code", flat=True))
 
 
-def test_it_replaces_the_previous_letters_when_written_again(run):
-    first = letters.write_letters(user("drmg"), run)
-    second = letters.write_letters(user("drmg"), run)
+@pytest.mark.slow  # writes the run's letters as PDF files
+def test_it_replaces_the_previous_letters_when_written_again(approved_run, drmg):
+    first = services.do_write_letters(approved_run, acting_user=drmg)
+    second = services.do_write_letters(approved_run, acting_user=drmg)
     assert len(second) == len(first)
-    assert Letter.objects.filter(run=run).count() == len(second)
+    assert Letter.objects.filter(run=approved_run).count() == len(second)
     assert all(letter.path.is_file() for letter in second)
 
 
-def test_it_writes_nothing_when_a_letter_fails(run, monkeypatch):
-    letters.write_letters(user("drmg"), run)
-    before = sorted(p.name for p in (run.folder / "letters").iterdir())
+@pytest.mark.slow  # writes the run's letters as PDF files
+def test_it_writes_nothing_when_a_letter_fails(approved_run, monkeypatch, drmg):
+    services.do_write_letters(approved_run, acting_user=drmg)
+    before = sorted(p.name for p in (approved_run.folder / "letters").iterdir())
     calls = {"n": 0}
     real = letters.render_pdf
 
@@ -177,9 +175,9 @@ def test_it_writes_nothing_when_a_letter_fails(run, monkeypatch):
 
     monkeypatch.setattr(letters, "render_pdf", failing)
     with pytest.raises(RuntimeError):
-        letters.write_letters(user("drmg"), run)
-    assert sorted(p.name for p in (run.folder / "letters").iterdir()) == before
-    assert [p.name for p in run.folder.iterdir() if p.name.startswith(".letters")] == []
+        services.do_write_letters(approved_run, acting_user=drmg)
+    assert sorted(p.name for p in (approved_run.folder / "letters").iterdir()) == before
+    assert [p.name for p in approved_run.folder.iterdir() if p.name.startswith(".letters")] == []
     assert AuditEvent.objects.filter(action=AttributionAction.LETTERS_WRITTEN).count() == 1
 
 
@@ -198,48 +196,60 @@ def test_it_maps_every_reason_code_of_the_engine_to_french():
 # --------------------------------------------------------------------------- pages
 
 
-def test_it_lists_the_letters_with_stable_test_ids(client, run):
-    letters.write_letters(user("drmg"), run)
-    client.force_login(user("cml.rimouski"))
-    body = client.get(reverse("attribution:letters", args=[run.pk])).content.decode()
-    item = targeted(run)[0]
+@pytest.mark.slow  # writes the run's letters as PDF files
+def test_it_lists_the_letters_with_stable_test_ids(client, approved_run, drmg, cml):
+    services.do_write_letters(approved_run, acting_user=drmg)
+    client.force_login(cml)
+    body = client.get(reverse("attribution:letters", args=[approved_run.pk])).content.decode()
+    item = targeted(approved_run)[0]
     assert 'data-testid="letters-generate"' in body
     assert 'data-testid="letters-merged"' in body
     assert f'data-testid="letter-{item["physician_id"]}-personal"' in body
     assert f'data-testid="letter-{item["physician_id"]}-general"' in body
 
 
-def test_it_writes_the_letters_from_the_page(client, run):
-    client.force_login(user("cml.rimouski"))
-    response = client.post(reverse("attribution:letters", args=[run.pk]))
+@pytest.mark.slow  # writes the run's letters as PDF files
+def test_it_writes_the_letters_from_the_page(client, approved_run, cml):
+    client.force_login(cml)
+    response = client.post(reverse("attribution:letters", args=[approved_run.pk]))
     assert response.status_code == 302
-    assert Letter.objects.filter(run=run).exists()
-    response = client.get(reverse("attribution:letters-merged", args=[run.pk]))
+    assert Letter.objects.filter(run=approved_run).exists()
+    response = client.get(reverse("attribution:letters-merged", args=[approved_run.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert b"".join(response.streaming_content).startswith(b"%PDF")
 
 
-def test_it_lets_a_physician_download_their_own_letter_and_not_a_colleagues(client, run):
-    letters.write_letters(user("drmg"), run)
-    own, colleague = targeted(run)[:2]
+@pytest.mark.slow  # writes the run's letters as PDF files
+def test_it_lets_a_physician_download_their_own_letter_and_not_a_colleagues(
+    client, approved_run, drmg
+):
+    services.do_write_letters(approved_run, acting_user=drmg)
+    own, colleague = targeted(approved_run)[:2]
     physician = Physician.objects.get(code=own["physician_id"])
     client.force_login(make_user(Role.PHYSICIAN, physician=physician))
-    mine = Letter.objects.get(run=run, kind="personal", physician_code=physician.code)
+    mine = Letter.objects.get(run=approved_run, kind="personal", physician_code=physician.code)
     response = client.get(reverse("attribution:letter-download", args=[mine.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert str(own["expected"]) in pdf_text(b"".join(response.streaming_content))
-    theirs = Letter.objects.get(run=run, kind="personal", physician_code=colleague["physician_id"])
+    theirs = Letter.objects.get(
+        run=approved_run, kind="personal", physician_code=colleague["physician_id"]
+    )
     assert client.get(reverse("attribution:letter-download", args=[theirs.pk])).status_code == 404
     # A physician does not see the run's list, nor the merged file.
-    assert client.get(reverse("attribution:letters", args=[run.pk])).status_code == 403
-    assert client.get(reverse("attribution:letters-merged", args=[run.pk])).status_code == 403
+    assert client.get(reverse("attribution:letters", args=[approved_run.pk])).status_code == 403
+    assert (
+        client.get(reverse("attribution:letters-merged", args=[approved_run.pk])).status_code == 403
+    )
 
 
-def test_it_hides_the_letters_of_a_run_not_approved_from_its_physician(client, rimouski):
-    run = approved_run(rls=rimouski)
-    letters.write_letters(user("drmg"), run)
+@pytest.mark.slow  # writes the run's letters as PDF files
+def test_it_hides_the_letters_of_a_run_not_approved_from_its_physician(
+    make_run, client, rimouski, drmg
+):
+    run = make_run(rls=rimouski)
+    services.do_write_letters(run, acting_user=drmg)
     run.status = RunStatus.DONE  # as if un-approved: a physician only sees approved runs
     run.save(update_fields=["status"])
     item = targeted(run)[0]
@@ -250,23 +260,30 @@ def test_it_hides_the_letters_of_a_run_not_approved_from_its_physician(client, r
     assert client.get(reverse("attribution:letter-download", args=[letter.pk])).status_code == 404
 
 
-def test_it_answers_404_to_the_cml_of_another_rls(client, run):
-    letters.write_letters(user("drmg"), run)
-    letter = Letter.objects.filter(run=run).first()
+@pytest.mark.slow  # writes the run's letters as PDF files
+def test_it_answers_404_to_the_cml_of_another_rls(client, approved_run, drmg):
+    services.do_write_letters(approved_run, acting_user=drmg)
+    letter = Letter.objects.filter(run=approved_run).first()
     client.force_login(user("cml.kamouraska"))
-    assert client.get(reverse("attribution:letters", args=[run.pk])).status_code == 404
-    assert client.post(reverse("attribution:letters", args=[run.pk])).status_code == 404
-    assert client.get(reverse("attribution:letters-merged", args=[run.pk])).status_code == 404
+    assert client.get(reverse("attribution:letters", args=[approved_run.pk])).status_code == 404
+    assert client.post(reverse("attribution:letters", args=[approved_run.pk])).status_code == 404
+    assert (
+        client.get(reverse("attribution:letters-merged", args=[approved_run.pk])).status_code == 404
+    )
     assert client.get(reverse("attribution:letter-download", args=[letter.pk])).status_code == 404
 
 
-def test_it_refuses_the_letters_to_roles_without_the_right(client, run):
-    letters.write_letters(user("drmg"), run)
-    letter = Letter.objects.filter(run=run).first()
+@pytest.mark.slow  # writes the run's letters as PDF files
+def test_it_refuses_the_letters_to_roles_without_the_right(client, approved_run, drmg):
+    services.do_write_letters(approved_run, acting_user=drmg)
+    letter = Letter.objects.filter(run=approved_run).first()
     for name in ("gestion.gmf", "ciusss", "coach"):
         client.force_login(user(name))
-        assert client.get(reverse("attribution:letters", args=[run.pk])).status_code == 403
-        assert client.get(reverse("attribution:letters-merged", args=[run.pk])).status_code == 403
+        assert client.get(reverse("attribution:letters", args=[approved_run.pk])).status_code == 403
+        assert (
+            client.get(reverse("attribution:letters-merged", args=[approved_run.pk])).status_code
+            == 403
+        )
         assert (
             client.get(reverse("attribution:letter-download", args=[letter.pk])).status_code == 403
         )
@@ -274,30 +291,37 @@ def test_it_refuses_the_letters_to_roles_without_the_right(client, run):
         assert client.get(reverse("attribution:my-letters")).status_code == 403
 
 
-def test_it_records_letters_written_and_downloaded(client, run):
-    letters.write_letters(user("cml.rimouski"), run)
-    written = AuditEvent.objects.about(run).get(action=AttributionAction.LETTERS_WRITTEN)
-    assert written.actor == user("cml.rimouski")
-    assert written.rls_code == run.rls.code
-    assert written.details["general"] == Letter.objects.filter(run=run, kind="general").count()
-    assert written.details["personal"] == len(targeted(run))
-    assert written.details["pages"] == pages(letters.merged_path(run))
-    client.force_login(user("drmg"))
-    letter = Letter.objects.filter(run=run, kind="personal").first()
+@pytest.mark.slow  # writes the run's letters as PDF files
+def test_it_records_letters_written_and_downloaded(client, approved_run, drmg, cml):
+    services.do_write_letters(approved_run, acting_user=cml)
+    written = AuditEvent.objects.about(approved_run).get(action=AttributionAction.LETTERS_WRITTEN)
+    assert written.actor == cml
+    assert written.rls_code == approved_run.rls.code
+    assert (
+        written.details["general"]
+        == Letter.objects.filter(run=approved_run, kind="general").count()
+    )
+    assert written.details["personal"] == len(targeted(approved_run))
+    assert written.details["pages"] == pages(letters.merged_path(approved_run))
+    client.force_login(drmg)
+    letter = Letter.objects.filter(run=approved_run, kind="personal").first()
     client.get(reverse("attribution:letter-download", args=[letter.pk]))
-    client.get(reverse("attribution:letters-merged", args=[run.pk]))
+    client.get(reverse("attribution:letters-merged", args=[approved_run.pk]))
     downloads = AuditEvent.objects.filter(action=AttributionAction.LETTER_DOWNLOADED).order_by("pk")
     assert [event.details for event in downloads] == [
         {"physician_code": letter.physician_code, "kind": "personal"},
         {"merged": True},
     ]
-    assert all(event.actor == user("drmg") for event in downloads)
-    assert all(AuditEvent.objects.about(run).filter(pk=event.pk).exists() for event in downloads)
+    assert all(event.actor == drmg for event in downloads)
+    assert all(
+        AuditEvent.objects.about(approved_run).filter(pk=event.pk).exists() for event in downloads
+    )
 
 
-def test_it_shows_a_physician_their_letters_and_pace_without_patients(client, run):
-    letters.write_letters(user("drmg"), run)
-    item = max(targeted(run), key=lambda item: item["expected"])
+@pytest.mark.slow  # writes the run's letters as PDF files
+def test_it_shows_a_physician_their_letters_and_pace_without_patients(client, approved_run, drmg):
+    services.do_write_letters(approved_run, acting_user=drmg)
+    item = max(targeted(approved_run), key=lambda item: item["expected"])
     physician = Physician.objects.get(code=item["physician_id"])
     client.force_login(make_user(Role.PHYSICIAN, physician=physician))
     response = client.get(reverse("attribution:my-letters"))
@@ -316,8 +340,9 @@ def test_it_shows_a_physician_their_letters_and_pace_without_patients(client, ru
 # --------------------------------------------------------------------------- templates
 
 
-def test_it_uses_the_drmg_template_in_the_next_letters(client, run):
-    client.force_login(user("drmg"))
+@pytest.mark.slow  # writes the run's letters as PDF files
+def test_it_uses_the_drmg_template_in_the_next_letters(client, approved_run, drmg):
+    client.force_login(drmg)
     response = client.post(
         reverse("attribution:letter-templates"),
         {
@@ -329,17 +354,19 @@ def test_it_uses_the_drmg_template_in_the_next_letters(client, run):
     )
     assert response.status_code == 302
     saved = LetterTemplate.objects.get(kind="personal")
-    assert saved.updated_by == user("drmg")
-    assert letters.template_for(run.region, "personal").body.startswith("<p>Texte revu")
-    assert letters.template_for(run.region, "general").is_default
-    letters.write_letters(user("drmg"), run)
-    item = max(targeted(run), key=lambda item: item["expected"])
-    letter = Letter.objects.get(run=run, kind="personal", physician_code=item["physician_id"])
+    assert saved.updated_by == drmg
+    assert letters.template_for(approved_run.region, "personal").body.startswith("<p>Texte revu")
+    assert letters.template_for(approved_run.region, "general").is_default
+    services.do_write_letters(approved_run, acting_user=drmg)
+    item = max(targeted(approved_run), key=lambda item: item["expected"])
+    letter = Letter.objects.get(
+        run=approved_run, kind="personal", physician_code=item["physician_id"]
+    )
     text = pdf_text(letter.path)
     assert f"Texte revu par le DRMG : {item['expected']} patients attendus." in text
     assert "Votre cible — " + item["name"] in text
     event = AuditEvent.objects.about(saved).get(action=AttributionAction.TEMPLATE_EDITED)
-    assert (event.actor, event.region, event.rls_code) == (user("drmg"), run.region, "")
+    assert (event.actor, event.region, event.rls_code) == (drmg, approved_run.region, "")
     assert event.details == {
         "kind": "personal",
         "created": True,
@@ -347,8 +374,8 @@ def test_it_uses_the_drmg_template_in_the_next_letters(client, run):
     }
 
 
-def test_it_refuses_template_edits_to_a_cml(client, demo):
-    client.force_login(user("cml.rimouski"))
+def test_it_refuses_template_edits_to_a_cml(client, cml):
+    client.force_login(cml)
     response = client.post(
         reverse("attribution:letter-templates"),
         {"kind": "general", "action": "save", "subject": "x", "body": "<p>y</p>"},
@@ -370,8 +397,8 @@ def test_it_refuses_template_edits_to_a_cml(client, demo):
         ("   ", "empty"),
     ],
 )
-def test_it_refuses_a_broken_template_and_saves_nothing(client, demo, body, message):
-    client.force_login(user("drmg"))
+def test_it_refuses_a_broken_template_and_saves_nothing(client, body, message, drmg):
+    client.force_login(drmg)
     response = client.post(
         reverse("attribution:letter-templates"),
         {"kind": "personal", "action": "save", "subject": "Objet", "body": body},
@@ -384,8 +411,8 @@ def test_it_refuses_a_broken_template_and_saves_nothing(client, demo, body, mess
     assert not AuditEvent.objects.filter(action=AttributionAction.TEMPLATE_EDITED).exists()
 
 
-def test_it_previews_a_template_as_pdf_without_saving_it(client, demo):
-    client.force_login(user("drmg"))
+def test_it_previews_a_template_as_pdf_without_saving_it(client, drmg):
+    client.force_login(drmg)
     response = client.post(
         reverse("attribution:letter-templates"),
         {
@@ -401,13 +428,13 @@ def test_it_previews_a_template_as_pdf_without_saving_it(client, demo):
     assert not LetterTemplate.objects.exists()
 
 
-def test_it_goes_back_to_the_default_template(client, demo):
-    client.force_login(user("drmg"))
+def test_it_goes_back_to_the_default_template(client, drmg, region):
+    client.force_login(drmg)
     url = reverse("attribution:letter-templates")
     client.post(url, {"kind": "general", "action": "save", "subject": "S", "body": "<p>B</p>"})
-    assert not letters.template_for(Rls.objects.first().region, "general").is_default
+    assert not letters.template_for(region, "general").is_default
     client.post(url, {"kind": "general", "action": "reset"})
-    assert letters.template_for(Rls.objects.first().region, "general").is_default
+    assert letters.template_for(region, "general").is_default
     assert AuditEvent.objects.filter(action=AttributionAction.TEMPLATE_EDITED).count() == 2
     assert 'data-testid="template-general-default"' in client.get(url).content.decode()
 
@@ -424,52 +451,55 @@ def test_it_checks_the_shipped_templates_on_sample_facts():
 # --------------------------------------------------------------------------- background
 
 
-def test_it_shows_on_the_page_that_the_writing_failed(client, run, monkeypatch):
+def test_it_shows_on_the_page_that_the_writing_failed(client, approved_run, monkeypatch, drmg):
     def failing(template, facts):
         raise RuntimeError("no more paper")
 
     monkeypatch.setattr(letters, "render_pdf", failing)
-    client.force_login(user("drmg"))
-    response = client.post(reverse("attribution:letters", args=[run.pk]), follow=True)
+    client.force_login(drmg)
+    response = client.post(reverse("attribution:letters", args=[approved_run.pk]), follow=True)
     body = response.content.decode()
     assert 'data-testid="letters-failed"' in body
     assert "no more paper" in body
-    assert not Letter.objects.filter(run=run).exists()
-    assert letters.letters_status(run)["state"] == "failed"
+    assert not Letter.objects.filter(run=approved_run).exists()
+    assert letters.letters_status(approved_run)["state"] == "failed"
 
 
-def test_it_records_a_failed_writing_in_the_history(run, monkeypatch):
+def test_it_records_a_failed_writing_in_the_history(approved_run, monkeypatch, drmg):
     def failing(template, facts):
         raise RuntimeError("no more paper")
 
     monkeypatch.setattr(letters, "render_pdf", failing)
-    letters.request_letters(user("drmg"), run)
-    event = AuditEvent.objects.about(run).get(action=AttributionAction.LETTERS_WRITTEN)
-    assert (event.actor, event.rls_code) == (user("drmg"), run.rls.code)
+    services.do_request_letters(approved_run, acting_user=drmg)
+    event = AuditEvent.objects.about(approved_run).get(action=AttributionAction.LETTERS_WRITTEN)
+    assert (event.actor, event.rls_code) == (drmg, approved_run.rls.code)
     assert event.details["failed"] is True
     assert "no more paper" in event.details["error"]
 
 
-def test_it_does_not_queue_the_letters_twice(client, run):
-    letters._write_status(run, state="running", done=3, total=10, error="")
-    with pytest.raises(letters.LetterError, match="being written"):
-        letters.request_letters(user("drmg"), run)
-    client.force_login(user("drmg"))
-    body = client.get(reverse("attribution:letters", args=[run.pk])).content.decode()
+def test_it_does_not_queue_the_letters_twice(client, approved_run, drmg):
+    letters.write_status(approved_run, state="running", done=3, total=10, error="")
+    with pytest.raises(LetterError, match="being written"):
+        services.do_request_letters(approved_run, acting_user=drmg)
+    client.force_login(drmg)
+    body = client.get(reverse("attribution:letters", args=[approved_run.pk])).content.decode()
     assert 'data-testid="letters-progress"' in body
     assert 'http-equiv="refresh"' in body
 
 
-def test_it_takes_a_writing_that_stopped_moving_as_failed(run, monkeypatch):
-    letters._write_status(run, state="running", done=3, total=10, error="")
+def test_it_takes_a_writing_that_stopped_moving_as_failed(approved_run, monkeypatch):
+    letters.write_status(approved_run, state="running", done=3, total=10, error="")
     later = timezone.now() + letters.STALE_AFTER + datetime.timedelta(seconds=1)
     monkeypatch.setattr(letters.timezone, "now", lambda: later)
-    assert letters.letters_status(run)["state"] == "failed"
-    assert not letters.letters_in_progress(run)
+    assert letters.letters_status(approved_run)["state"] == "failed"
+    assert not letters.letters_in_progress(approved_run)
 
 
-def test_it_reports_the_progress_of_the_writing(run):
+@pytest.mark.slow  # writes the run's letters as PDF files
+def test_it_reports_the_progress_of_the_writing(approved_run, drmg):
     seen = []
-    written = letters.write_letters(user("drmg"), run, progress=lambda d, t: seen.append((d, t)))
+    written = services.do_write_letters(
+        approved_run, acting_user=drmg, progress=lambda d, t: seen.append((d, t))
+    )
     assert seen[0] == (0, len(written))
     assert seen[-1] == (len(written), len(written))

@@ -15,13 +15,11 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from web.attribution.decisions import applied_roster, current_roster, do_set_decision
 from web.attribution.models import AttributionAction, PhysicianDecision
 from web.attribution.physicians import rls_physicians
-from web.attribution.tests.plans import login
+from web.attribution.roster import applied_roster, current_roster
+from web.attribution.services import do_set_decision
 from web.audit.models import AuditEvent
-from web.regions.models import Region
-from web.regions.testing import load_tiny_demo
 from web.tables.store import store_dataset
 
 pytestmark = pytest.mark.django_db
@@ -29,19 +27,13 @@ pytestmark = pytest.mark.django_db
 RUN_DATE = datetime.date(2026, 11, 23)
 
 
-@pytest.fixture
-def demo(db):
-    load_tiny_demo()
-    return Region.objects.get()
-
-
 def rows_of(html: str) -> list[str]:
     """The physician codes of the table, in page order."""
     return re.findall(r'data-testid="physician-(D\d+)"', html)
 
 
-def test_it_lists_the_physicians_of_the_rls_with_their_figures(client, demo):
-    login(client, "cml.rimouski")
+def test_it_lists_the_physicians_of_the_rls_with_their_figures(client, region, cml):
+    client.force_login(cml)
     response = client.get(reverse("attribution:physicians", args=["0115"]))
     assert response.status_code == 200
     html = response.content.decode()
@@ -52,8 +44,8 @@ def test_it_lists_the_physicians_of_the_rls_with_their_figures(client, demo):
     assert 'data-testid="rls-average"' in html
 
 
-def test_it_computes_groups_units_age_and_the_rls_average(demo):
-    rows, figures = rls_physicians(demo, "0115", RUN_DATE)
+def test_it_computes_groups_units_age_and_the_rls_average(region):
+    rows, figures = rls_physicians(region, "0115", RUN_DATE)
     by_code = {row.code: row for row in rows}
     assert by_code["D00001"].group == "1a" and by_code["D00001"].target == 250
     assert by_code["D00004"].group == "1b" and by_code["D00004"].need == 500 - 43
@@ -66,19 +58,19 @@ def test_it_computes_groups_units_age_and_the_rls_average(demo):
     assert figures.vulnerable_share_mean == pytest.approx(sum(shares) / len(shares))
 
 
-def test_it_calls_the_engine_without_a_temporary_file(demo, monkeypatch):
+def test_it_calls_the_engine_without_a_temporary_file(region, monkeypatch):
     # The roster is checked by the engine in memory (panelcare.attribution.io).
     def refused(*args, **kwargs):
         raise AssertionError("a temporary file or folder was made")
 
     for name in ("TemporaryDirectory", "NamedTemporaryFile", "mkdtemp", "mkstemp"):
         monkeypatch.setattr(tempfile, name, refused)
-    rows, figures = rls_physicians(demo, "0115", RUN_DATE)
+    rows, figures = rls_physicians(region, "0115", RUN_DATE)
     assert figures.physicians == len(rows) == 7
 
 
-def test_it_sorts_by_a_column_both_ways(client, demo):
-    login(client, "drmg")
+def test_it_sorts_by_a_column_both_ways(client, region, drmg):
+    client.force_login(drmg)
     url = reverse("attribution:physicians", args=["0115"])
     ascending = rows_of(client.get(url, {"sort": "registered"}).content.decode())
     descending = rows_of(client.get(url, {"sort": "-registered"}).content.decode())
@@ -87,8 +79,8 @@ def test_it_sorts_by_a_column_both_ways(client, demo):
     assert descending == list(reversed(ascending))
 
 
-def test_it_filters_by_group_mode_and_name(client, demo):
-    login(client, "drmg")
+def test_it_filters_by_group_mode_and_name(client, region, drmg):
+    client.force_login(drmg)
     url = reverse("attribution:physicians", args=["0115"])
     assert rows_of(client.get(url, {"group": "1b"}).content.decode()) == ["D00006", "D00004"]
     assert set(rows_of(client.get(url, {"mode": "none"}).content.decode())) == {
@@ -102,8 +94,8 @@ def test_it_filters_by_group_mode_and_name(client, demo):
     assert rows_of(client.get(url, {"q": "melanie"}).content.decode()) == ["D00003"]
 
 
-def test_it_records_a_decision_with_its_audit_entry(client, demo):
-    cml = login(client, "cml.rimouski")
+def test_it_records_a_decision_with_its_audit_entry(client, region, cml):
+    client.force_login(cml)
     url = reverse("attribution:decision", args=["0115", "D00004"])
     before = timezone.now()
     response = client.post(url, {"excluded": "on", "note": "moins de 25 patients"})
@@ -122,10 +114,11 @@ def test_it_records_a_decision_with_its_audit_entry(client, demo):
     assert 'data-testid="decision-D00004"' in page
 
 
-def test_it_replaces_a_decision_and_keeps_the_history(demo):
-    cml = User.objects.get(username="cml.rimouski")
-    do_set_decision(demo, "D00004", "0115", acting_user=cml, mode="le304")
-    do_set_decision(demo, "D00004", "0115", acting_user=cml, mode="bloc", amp_target_derogation=100)
+def test_it_replaces_a_decision_and_keeps_the_history(region, cml):
+    do_set_decision(region, "D00004", "0115", acting_user=cml, mode="le304")
+    do_set_decision(
+        region, "D00004", "0115", acting_user=cml, mode="bloc", amp_target_derogation=100
+    )
     decision = PhysicianDecision.objects.get(physician_code="D00004")
     assert decision.mode == "bloc" and decision.amp_target_derogation == 100
     first, second = AuditEvent.objects.about(decision).order_by("created_at", "pk")
@@ -138,17 +131,16 @@ def test_it_replaces_a_decision_and_keeps_the_history(demo):
     assert AuditEvent.objects.filter(action=AttributionAction.DECISION).count() == 2
 
 
-def test_it_refuses_a_wrong_decision_value(demo):
-    cml = User.objects.get(username="cml.rimouski")
+def test_it_refuses_a_wrong_decision_value(region, cml):
     with pytest.raises(ValueError):
-        do_set_decision(demo, "D00004", "0115", acting_user=cml, mode="everything")
+        do_set_decision(region, "D00004", "0115", acting_user=cml, mode="everything")
     with pytest.raises(ValueError):
-        do_set_decision(demo, "D00004", "0115", acting_user=cml, amp_target_derogation=-5)
+        do_set_decision(region, "D00004", "0115", acting_user=cml, amp_target_derogation=-5)
     assert not PhysicianDecision.objects.exists()
 
 
-def test_it_refuses_a_decision_outside_the_cml_rls(client, demo):
-    login(client, "cml.rimouski")
+def test_it_refuses_a_decision_outside_the_cml_rls(client, region, cml):
+    client.force_login(cml)
     # Another RLS: 404; a physician of another RLS under one's own: 404.
     other = client.post(
         reverse("attribution:decision", args=["0116", "D00008"]), {"excluded": "on"}
@@ -164,69 +156,66 @@ def test_it_refuses_a_decision_outside_the_cml_rls(client, demo):
     assert not AuditEvent.objects.filter(action=AttributionAction.DECISION).exists()
 
 
-def store_roster(demo, change) -> None:
+def store_roster(region, change) -> None:
     """A new roster version: the current one's rows through ``change`` (rows as dicts),
     stored as the DRMG's import would (or as an import before keys were checked across
     RLS did)."""
-    _, table = current_roster(demo)
+    _, table = current_roster(region)
     rows = change(table.to_pylist())
-    store_dataset(demo, "physicians", pa.Table.from_pylist(rows, schema=table.schema))
+    store_dataset(region, "physicians", pa.Table.from_pylist(rows, schema=table.schema))
 
 
-def test_it_refuses_a_cml_a_physician_the_roster_also_holds_in_another_rls(client, demo):
-    rimouski = User.objects.get(username="cml.rimouski")
-    do_set_decision(demo, "D00001", "0115", acting_user=rimouski, excluded=True)
+def test_it_refuses_a_cml_a_physician_the_roster_also_holds_in_another_rls(
+    client, region, drmg, cml
+):
+    do_set_decision(region, "D00001", "0115", acting_user=cml, excluded=True)
     # A copy of D00001 under Kamouraska, imported before imports refused it.
-    store_roster(demo, lambda rows: [*rows, {**rows[0], "rls_id": "0116"}])
-    login(client, "cml.kamouraska")
+    store_roster(region, lambda rows: [*rows, {**rows[0], "rls_id": "0116"}])
+    client.force_login(User.objects.get(username="cml.kamouraska"))
     url = reverse("attribution:decision", args=["0116", "D00001"])
     assert client.post(url, {"mode": "none"}).status_code == 404
     decision = PhysicianDecision.objects.get(physician_code="D00001")
-    assert (decision.rls_code, decision.excluded, decision.updated_by) == ("0115", True, rimouski)
+    assert (decision.rls_code, decision.excluded, decision.updated_by) == ("0115", True, cml)
     # Which row is the physician's is not the CMLs' to say: the DRMG decides.
     with pytest.raises(Http404):
-        do_set_decision(demo, "D00001", "0115", acting_user=rimouski, excluded=False)
-    do_set_decision(
-        demo, "D00001", "0115", acting_user=User.objects.get(username="drmg"), note="copy"
-    )
+        do_set_decision(region, "D00001", "0115", acting_user=cml, excluded=False)
+    do_set_decision(region, "D00001", "0115", acting_user=drmg, note="copy")
     assert AuditEvent.objects.filter(action=AttributionAction.DECISION).count() == 2
 
 
-def test_it_refuses_a_cml_to_move_the_decision_of_another_rls(demo):
-    rimouski = User.objects.get(username="cml.rimouski")
-    do_set_decision(demo, "D00001", "0115", acting_user=rimouski, excluded=True)
+def test_it_refuses_a_cml_to_move_the_decision_of_another_rls(region, drmg, cml):
+    do_set_decision(region, "D00001", "0115", acting_user=cml, excluded=True)
     # D00001 moves to Kamouraska in the next roster: their decision is Rimouski's until
     # the DRMG (or Rimouski's CML) moves it.
     store_roster(
-        demo,
+        region,
         lambda rows: [
             {**row, "rls_id": "0116"} if row["physician_id"] == "D00001" else row for row in rows
         ],
     )
     kamouraska = User.objects.get(username="cml.kamouraska")
     with pytest.raises(PermissionDenied):
-        do_set_decision(demo, "D00001", "0116", acting_user=kamouraska, mode="none")
+        do_set_decision(region, "D00001", "0116", acting_user=kamouraska, mode="none")
     assert PhysicianDecision.objects.get(physician_code="D00001").rls_code == "0115"
-    drmg = User.objects.get(username="drmg")
-    moved = do_set_decision(demo, "D00001", "0116", acting_user=drmg, excluded=True)
+    moved = do_set_decision(region, "D00001", "0116", acting_user=drmg, excluded=True)
     assert moved.rls_code == "0116"
-    do_set_decision(demo, "D00001", "0116", acting_user=kamouraska, mode="none")
+    do_set_decision(region, "D00001", "0116", acting_user=kamouraska, mode="none")
     assert PhysicianDecision.objects.get(physician_code="D00001").mode == "none"
 
 
 @pytest.mark.parametrize("username", ["medecin", "gestion.gmf", "ciusss", "coach"])
-def test_it_refuses_the_physicians_pages_to_other_roles(client, demo, username):
-    login(client, username)
+def test_it_refuses_the_physicians_pages_to_other_roles(client, region, username):
+    client.force_login(User.objects.get(username=username))
     assert client.get(reverse("attribution:physicians", args=["0115"])).status_code == 403
     url = reverse("attribution:decision", args=["0115", "D00004"])
     assert client.post(url, {"excluded": "on"}).status_code == 403
     assert not PhysicianDecision.objects.exists()
 
 
-def test_it_sends_anonymous_visitors_to_login(client, demo):
+def test_it_sends_anonymous_visitors_to_login(client, region):
     response = client.get(reverse("attribution:physicians", args=["0115"]))
     assert response.status_code == 302
-    assert reverse("login") in response["Location"]
+    assert reverse("accounts:login") in response["Location"]
 
 
 def roster_table() -> pa.Table:
@@ -297,13 +286,13 @@ def test_it_marks_a_physician_without_departure_date_as_leaving_on_31_december()
     assert table.column("departing_on").to_pylist()[1] == datetime.date(2026, 12, 31)
 
 
-def test_it_shows_an_included_departure_on_the_table(client, demo):
-    cml = login(client, "cml.rimouski")
+def test_it_shows_an_included_departure_on_the_table(client, region, cml):
+    client.force_login(cml)
     url = reverse("attribution:physicians", args=["0115"])
     before = client.get(url).content.decode()
     assert "31/12/2026" not in before and "2026-12-31" not in before
-    do_set_decision(demo, "D00002", "0115", acting_user=cml, include_departure=True)
-    rows, _ = rls_physicians(demo, "0115", RUN_DATE)
+    do_set_decision(region, "D00002", "0115", acting_user=cml, include_departure=True)
+    rows, _ = rls_physicians(region, "0115", RUN_DATE)
     leaving = {row.code: row for row in rows}["D00002"]
     assert leaving.departing_on == datetime.date(2026, 12, 31)
     assert leaving.changes == {"departing_on": ["2027-04-22", "2026-12-31"]}
@@ -313,8 +302,8 @@ def test_it_shows_an_included_departure_on_the_table(client, demo):
     assert cell and "2026" in cell.group(1) and "12" in cell.group(1)
 
 
-def test_it_goes_back_to_the_table_not_to_another_site(client, demo):
-    login(client, "cml.rimouski")
+def test_it_goes_back_to_the_table_not_to_another_site(client, region, cml):
+    client.force_login(cml)
     url = reverse("attribution:decision", args=["0115", "D00004"])
     table = reverse("attribution:physicians", args=["0115"])
     kept = client.post(url, {"mode": "bloc", "next": table + "?sort=-age"})

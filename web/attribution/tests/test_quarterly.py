@@ -9,6 +9,7 @@ import io
 import zipfile
 
 import pytest
+from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -16,24 +17,13 @@ from pypdf import PdfReader
 
 from web.accounts.models import Role
 from web.attribution import quarterly, svgcharts
-from web.attribution.tests.plans import login
-from web.regions.models import Patient, Physician, Region, Registration, Rls
-from web.regions.testing import load_tiny_demo, make_user
+from web.regions.models import Patient, Physician, Registration, Rls
+from web.regions.testing import make_user
 from web.tables.kinds import DatasetKind
 from web.tables.models import Dataset
 from web.tables.store import read_dataset
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def demo(db):
-    return load_tiny_demo()
-
-
-@pytest.fixture
-def region(demo) -> Region:
-    return Region.objects.get()
 
 
 def roster(region) -> list[dict]:
@@ -144,8 +134,8 @@ def test_it_compares_the_registration_rate_with_the_goal(region):
     assert [row["level"] for row in one.tables["registration_rate"].rows] == ["rls"]
 
 
-def test_it_shows_the_tables_and_charts_on_screen(client, region):
-    login(client, "drmg")
+def test_it_shows_the_tables_and_charts_on_screen(client, region, drmg):
+    client.force_login(drmg)
     response = client.get(reverse("attribution:quarterly"))
     assert response.status_code == 200
     body = response.content.decode()
@@ -156,8 +146,8 @@ def test_it_shows_the_tables_and_charts_on_screen(client, region):
     assert report.quarter == quarterly.quarter_start(timezone.localdate())
 
 
-def test_it_exports_a_zip_of_one_csv_per_table(client, region):
-    login(client, "drmg")
+def test_it_exports_a_zip_of_one_csv_per_table(client, region, drmg):
+    client.force_login(drmg)
     response = client.get(reverse("attribution:quarterly"), {"format": "csv"})
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
@@ -171,8 +161,8 @@ def test_it_exports_a_zip_of_one_csv_per_table(client, region):
     assert int(rows[0]["physicians"]) == report.tables["strata"].rows[0]["physicians"]
 
 
-def test_it_exports_one_table_as_csv(client, region):
-    login(client, "drmg")
+def test_it_exports_one_table_as_csv(client, region, drmg):
+    client.force_login(drmg)
     response = client.get(reverse("attribution:quarterly"), {"format": "csv", "table": "amp"})
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -186,8 +176,8 @@ def test_it_exports_one_table_as_csv(client, region):
     )
 
 
-def test_it_exports_one_sheet_per_table_as_xlsx(client, region):
-    login(client, "drmg")
+def test_it_exports_one_sheet_per_table_as_xlsx(client, region, drmg):
+    client.force_login(drmg)
     response = client.get(reverse("attribution:quarterly"), {"format": "xlsx"})
     assert response.status_code == 200
     assert response["Content-Type"] == (
@@ -202,8 +192,9 @@ def test_it_exports_one_sheet_per_table_as_xlsx(client, region):
     assert len(values) == 1 + Physician.objects.count()
 
 
-def test_it_prints_a_pdf_report_with_its_charts(client, region):
-    login(client, "drmg")
+@pytest.mark.slow  # WeasyPrint lays out the PDF (about 6 s)
+def test_it_prints_a_pdf_report_with_its_charts(client, region, drmg):
+    client.force_login(drmg)
     response = client.get(reverse("attribution:quarterly"), {"format": "pdf"})
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -227,9 +218,9 @@ def test_it_draws_the_charts_as_svg_with_escaped_labels():
     assert stacked.count("<rect") == 2 + 3  # two segments, three legend keys
 
 
-def test_it_shows_a_cml_their_rls_only(client, region):
-    own, other = Rls.objects.order_by("code")[:2]
-    login(client, "cml.rimouski")
+def test_it_shows_a_cml_their_rls_only(client, own_rls, other_rls, cml):
+    own, other = own_rls, other_rls
+    client.force_login(cml)
     response = client.get(reverse("attribution:quarterly"))
     assert response.status_code == 200
     assert [rls.code for rls in response.context["report"].rls] == [own.code]
@@ -241,9 +232,9 @@ def test_it_shows_a_cml_their_rls_only(client, region):
         assert response.status_code == 404
 
 
-def test_it_lets_the_drmg_choose_any_rls_and_refuses_an_unknown_one(client, region):
-    login(client, "drmg")
-    other = Rls.objects.order_by("code").last()
+def test_it_lets_the_drmg_choose_any_rls_and_refuses_an_unknown_one(client, other_rls, drmg):
+    client.force_login(drmg)
+    other = other_rls
     response = client.get(reverse("attribution:quarterly"), {"rls": other.code})
     assert [rls.code for rls in response.context["report"].rls] == [other.code]
     assert client.get(reverse("attribution:quarterly"), {"rls": "9999"}).status_code == 404
@@ -252,7 +243,7 @@ def test_it_lets_the_drmg_choose_any_rls_and_refuses_an_unknown_one(client, regi
 
 def test_it_refuses_the_quarterly_tables_to_other_roles(client, region):
     for name in ("gestion.gmf", "ciusss", "coach", "medecin"):
-        login(client, name)
+        client.force_login(User.objects.get(username=name))
         assert client.get(reverse("attribution:quarterly")).status_code == 403
     client.force_login(make_user(Role.PHYSICIAN, physician=Physician.objects.first()))
     assert client.get(reverse("attribution:quarterly"), {"format": "csv"}).status_code == 403

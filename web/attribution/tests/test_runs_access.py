@@ -4,8 +4,6 @@ refused."""
 
 from __future__ import annotations
 
-import datetime
-
 import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
@@ -13,30 +11,21 @@ from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import escape
 
+from panelcare.attribution import store
 from web.accounts import access
-from web.attribution import runs
+from web.attribution import services
 from web.attribution.models import PhysicianDecision, Run, RunAdjustment, RunStatus
+from web.attribution.tests.conftest import RUN_DATE
 from web.audit.models import AuditEvent
-from web.regions.models import Rls
-from web.regions.testing import load_tiny_demo
 
 pytestmark = pytest.mark.django_db
 
-RUN_DATE = datetime.date(2026, 11, 23)
 OTHER_ROLES = ["medecin", "gestion.gmf", "ciusss", "coach"]
-
-
-@pytest.fixture
-def run(db):
-    """A done run of Rimouski-Neigette (0115), started by its CML."""
-    load_tiny_demo()
-    cml = User.objects.get(username="cml.rimouski")
-    return runs.start_run(cml, Rls.objects.get(code="0115"), {}, RUN_DATE, "T4")
 
 
 def pages(run: Run) -> list[tuple[str, str]]:
     """Every page of the runs' part: (method, url)."""
-    patient = str(runs.store.read_plan(run.folder / "plan").orphans.patient_id[0])
+    patient = str(store.read_plan(run.folder / "plan").orphans.patient_id[0])
     return [
         ("get", reverse("attribution:home")),
         ("get", reverse("attribution:physicians", args=["0115"])),
@@ -65,10 +54,10 @@ def request(client, method: str, url: str) -> int:
 
 
 @pytest.mark.parametrize("username", OTHER_ROLES)
-def test_it_refuses_every_page_to_other_roles(client, run, username):
+def test_it_refuses_every_page_to_other_roles(client, done_run, username):
     client.force_login(User.objects.get(username=username))
     events = AuditEvent.objects.count()
-    for method, url in pages(run):
+    for method, url in pages(done_run):
         status = request(client, method, url)
         if url == reverse("attribution:home") and username == "medecin":
             # A physician goes to their letters, once that page exists.
@@ -81,30 +70,35 @@ def test_it_refuses_every_page_to_other_roles(client, run, username):
                 assert response.status_code == 302 and response["Location"] == letters
             continue
         assert status == 403, (username, url, status)
-    run.refresh_from_db()
-    assert run.status == RunStatus.DONE
+    done_run.refresh_from_db()
+    assert done_run.status == RunStatus.DONE
     assert not RunAdjustment.objects.exists() and not PhysicianDecision.objects.exists()
     assert AuditEvent.objects.count() == events
 
 
-def test_it_hides_a_run_of_another_rls_from_a_cml(client, run):
+def test_it_hides_a_run_of_another_rls_from_a_cml(client, done_run):
     client.force_login(User.objects.get(username="cml.kamouraska"))
-    for method, url in pages(run):
+    for method, url in pages(done_run):
         status = request(client, method, url)
-        if "/physicians/0115/" in url or f"/runs/{run.pk}/" in url or f"a={run.pk}" in url:
+        if (
+            "/physicians/0115/" in url
+            or f"/runs/{done_run.pk}/" in url
+            or f"a={done_run.pk}" in url
+        ):
             assert status == 404, (url, status)
         elif method == "post" and url == reverse("attribution:run-new"):
             assert status == 403  # no RLS posted: the whole region, the DRMG's
         else:
             assert status in (200, 302), (url, status)
-    run.refresh_from_db()
-    assert run.status == RunStatus.DONE and not RunAdjustment.objects.exists()
+    done_run.refresh_from_db()
+    assert done_run.status == RunStatus.DONE and not RunAdjustment.objects.exists()
     runs_page = client.get(reverse("attribution:runs")).content.decode()
-    assert f'data-testid="run-{run.pk}"' not in runs_page
+    assert f'data-testid="run-{done_run.pk}"' not in runs_page
 
 
-def test_it_refuses_a_cml_a_run_for_another_rls_or_the_region(client, run):
-    cml = User.objects.get(username="cml.rimouski")
+def test_it_refuses_a_cml_a_run_for_another_rls_or_the_region(
+    client, done_run, rimouski, drmg, cml
+):
     client.force_login(cml)
     data = {"rls": "0116", "run_date": "2026-11-23", "group1_threshold": "500"}
     assert client.post(reverse("attribution:run-new"), data).status_code == 404
@@ -116,39 +110,40 @@ def test_it_refuses_a_cml_a_run_for_another_rls_or_the_region(client, run):
         access.access_territory(cml, "0116")
     with pytest.raises(PermissionDenied):
         access.access_territory(cml, "")
-    assert access.access_territory(cml, "0115") == Rls.objects.get(code="0115")
-    assert access.access_territory(User.objects.get(username="drmg"), "") is None
+    assert access.access_territory(cml, "0115") == rimouski
+    assert access.access_territory(drmg, "") is None
 
 
-def test_it_hides_a_region_run_from_a_cml(client, run):
-    region_run = runs.start_run(User.objects.get(username="drmg"), None, {}, RUN_DATE)
-    client.force_login(User.objects.get(username="cml.rimouski"))
+def test_it_hides_a_region_run_from_a_cml(client, done_run, drmg, cml):
+    region_run = services.do_start_run(None, {}, RUN_DATE, acting_user=drmg)
+    client.force_login(cml)
     assert client.get(reverse("attribution:run-detail", args=[region_run.pk])).status_code == 404
     assert client.post(reverse("attribution:run-approve", args=[region_run.pk])).status_code == 404
     region_run.refresh_from_db()
     assert region_run.status == RunStatus.DONE
 
 
-def test_it_lets_the_drmg_open_and_approve_a_run_of_any_rls(client, run):
-    drmg = User.objects.get(username="drmg")
+def test_it_lets_the_drmg_open_and_approve_a_run_of_any_rls(client, done_run, drmg):
     client.force_login(drmg)
-    assert client.get(reverse("attribution:run-detail", args=[run.pk])).status_code == 200
-    assert client.post(reverse("attribution:run-approve", args=[run.pk])).status_code == 302
-    run.refresh_from_db()
-    assert run.status == RunStatus.APPROVED and run.approved_by == drmg
+    assert client.get(reverse("attribution:run-detail", args=[done_run.pk])).status_code == 200
+    assert client.post(reverse("attribution:run-approve", args=[done_run.pk])).status_code == 302
+    done_run.refresh_from_db()
+    assert done_run.status == RunStatus.APPROVED and done_run.approved_by == drmg
 
 
-def test_it_sends_anonymous_visitors_to_login(client, run):
-    for method, url in pages(run):
+def test_it_sends_anonymous_visitors_to_login(client, done_run):
+    for method, url in pages(done_run):
         response = client.post(url) if method == "post" else client.get(url)
-        assert response.status_code == 302 and reverse("login") in response["Location"]
+        assert response.status_code == 302 and reverse("accounts:login") in response["Location"]
 
 
-def test_it_shows_the_history_with_the_runs_and_the_table_versions(client, run):
-    client.force_login(User.objects.get(username="drmg"))
+def test_it_shows_the_history_with_the_runs_and_the_table_versions(client, done_run, drmg):
+    client.force_login(drmg)
     html = client.get(reverse("attribution:history")).content.decode()
-    assert f'href="{reverse("attribution:run-detail", args=[run.pk])}">#{run.pk}</a>' in html
-    assert escape(str(run.physicians)) in html  # the version the demo's import wrote
+    assert (
+        f'href="{reverse("attribution:run-detail", args=[done_run.pk])}">#{done_run.pk}</a>' in html
+    )
+    assert escape(str(done_run.physicians)) in html  # the version the demo's import wrote
     assert 'data-action="run_started"' in html and 'data-action="import_applied"' in html
     # A role outside the attribution reads nothing of it.
     client.force_login(User.objects.get(username="coach"))

@@ -49,7 +49,7 @@ def test_it_takes_a_cml_from_the_import_to_the_letters(live_server, page, screen
     waitlist_csv(bad, rls.code, bad_row=5)
     waitlist_csv(good, rls.code)
 
-    page.goto(f"{url}/comptes/connexion/")
+    page.goto(f"{url}/accounts/login/")
     page.fill("input[name=username]", "cml.rimouski")
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("section.login button[type=submit]")

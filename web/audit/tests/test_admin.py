@@ -12,25 +12,25 @@ from web.regions import services
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def superuser_client(client):
-    client.force_login(User.objects.create_superuser("admin", "admin@example.org", "x"))
-    return client
-
-
-def test_it_shows_an_entrys_audit_trail_on_its_history_page(superuser_client, t, cml, entry):
+def test_it_shows_an_entrys_audit_trail_on_its_history_page(
+    superuser_client, territory, territory_cml, waiting_entry
+):
     services.do_set_waitlist_status(
-        acting_user=cml, entry=entry, status="withdrawn", reason="moved away"
+        acting_user=territory_cml, entry=waiting_entry, status="withdrawn", reason="moved away"
     )
-    url = reverse("admin:regions_waitlistentry_history", args=[entry.pk])
+    url = reverse("admin:regions_waitlistentry_history", args=[waiting_entry.pk])
     body = superuser_client.get(url).content.decode()
     assert 'data-testid="audit-history"' in body
     assert "moved away" in body and "cml" in body
-    assert t.patient.health_insurance_number not in body
+    assert territory.patient.health_insurance_number not in body
 
 
-def test_it_lists_the_trail_but_lets_nobody_change_it(superuser_client, t, cml, entry):
-    services.do_set_waitlist_status(acting_user=cml, entry=entry, status="assigned")
+def test_it_lists_the_trail_but_lets_nobody_change_it(
+    superuser_client, territory, territory_cml, waiting_entry
+):
+    services.do_set_waitlist_status(
+        acting_user=territory_cml, entry=waiting_entry, status="assigned"
+    )
     event = AuditEvent.objects.get()
     assert superuser_client.get(reverse("admin:audit_auditevent_changelist")).status_code == 200
     change = superuser_client.get(reverse("admin:audit_auditevent_change", args=[event.pk]))
@@ -42,8 +42,12 @@ def test_it_lists_the_trail_but_lets_nobody_change_it(superuser_client, t, cml, 
     assert AuditEvent.objects.filter(pk=event.pk).exists()
 
 
-def test_it_refuses_the_trail_to_a_staff_member_who_is_not_superuser(client, t, cml, entry):
-    services.do_set_waitlist_status(acting_user=cml, entry=entry, status="assigned")
+def test_it_refuses_the_trail_to_a_staff_member_who_is_not_superuser(
+    client, territory, territory_cml, waiting_entry
+):
+    services.do_set_waitlist_status(
+        acting_user=territory_cml, entry=waiting_entry, status="assigned"
+    )
     client.force_login(User.objects.create_user("staff", password="x", is_staff=True))
     response = client.get(reverse("admin:audit_auditevent_changelist"))
     assert response.status_code == 302 and reverse("admin:login") in response["Location"]

@@ -18,7 +18,6 @@ from django.views import defaults
 
 from web.accounts.models import Role
 from web.regions.testing import make_user
-from web.regions.tests.factories import make_territory
 
 pytestmark = pytest.mark.urls("web.config.tests.urls")
 
@@ -37,9 +36,10 @@ def in_language(client: Client, language: str) -> Client:
 
 
 @pytest.fixture
-def drmg_client(db) -> Client:
+def drmg_client(territory) -> Client:
+    """A DRMG of the small territory, whose client shows the 500 page (no exception)."""
     client = Client(raise_request_exception=False)
-    client.force_login(make_user(Role.DRMG, region=make_territory().region))
+    client.force_login(make_user(Role.DRMG, region=territory.region))
     return client
 
 
@@ -54,7 +54,7 @@ def test_it_shows_the_error_page_with_the_navigation(drmg_client, status, langua
     assert f'data-testid="error-{status}"' in body
     assert f"<h1>{TITLES[status][language]}</h1>" in body
     assert 'data-testid="nav-attribution"' in body  # the DRMG's menu
-    assert f'href="{reverse("dashboard")}"' in body
+    assert f'href="{reverse("dashboard:home")}"' in body
     other = "en" if language == "fr" else "fr"
     assert f'data-testid="lang-{other}"' in body
     assert "Forbidden" not in body and "Not Found" not in body
@@ -138,5 +138,5 @@ def test_it_ships_the_favicon_and_links_it_from_every_page(db, client):
     assert path is not None
     with open(path, encoding="utf-8") as icon:
         assert icon.read().startswith('<svg xmlns="http://www.w3.org/2000/svg"')
-    body = client.get(reverse("login")).content.decode()
+    body = client.get(reverse("accounts:login")).content.decode()
     assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in body

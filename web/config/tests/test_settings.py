@@ -28,6 +28,7 @@ def run_check(extra_env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow  # starts a Django process of its own for `check --deploy` (about 2 s)
 def test_it_passes_the_deployment_checks_with_production_settings():
     result = run_check(
         {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from web.dashboard import figures
@@ -17,7 +18,7 @@ def test_it_shows_a_cml_the_figures_of_their_rls_only(live_server, page, screens
     own, other = Rls.objects.order_by("code")[:2]
     today = timezone.localdate()
 
-    page.goto(f"{live_server.url}/comptes/connexion/")
+    page.goto(live_server.url + reverse("accounts:login"))
     page.fill("input[name=username]", "cml.rimouski")
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("section.login button[type=submit]")

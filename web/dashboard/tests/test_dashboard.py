@@ -6,48 +6,35 @@ from django.urls import reverse
 from django.utils import timezone
 
 from web.dashboard import charts, figures
-from web.regions.models import Patient, Physician, Rls, WaitlistEntry
-from web.regions.testing import load_tiny_demo
+from web.regions.models import Patient, Physician, WaitlistEntry
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def demo(db):
-    return load_tiny_demo()
-
-
-def login(client, username: str) -> None:
-    client.force_login(User.objects.get(username=username))
-
-
 def test_it_sends_an_anonymous_visitor_to_the_login_page(client):
-    response = client.get(reverse("dashboard"))
+    response = client.get(reverse("dashboard:home"))
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert response["Location"].startswith(reverse("accounts:login"))
 
 
 def test_it_refuses_a_user_without_a_role(client, demo):
     client.force_login(User.objects.create_user("nobody", password="x"))
-    assert client.get(reverse("dashboard")).status_code == 403
+    assert client.get(reverse("dashboard:home")).status_code == 403
 
 
-def test_it_shows_the_cml_their_rls_and_no_other(client, demo):
-    login(client, "cml.rimouski")
-    own, other = Rls.objects.order_by("code")[:2]
-    response = client.get(reverse("dashboard"))
+def test_it_shows_the_cml_their_rls_and_no_other(cml_client, own_rls, other_rls):
+    response = cml_client.get(reverse("dashboard:home"))
     assert response.status_code == 200
     rows = response.context["registration_rows"]
-    assert [row.code for row in rows] == [own.code]
+    assert [row.code for row in rows] == [own_rls.code]
     body = response.content.decode()
-    assert f'data-rls="{own.code}"' in body
-    assert other.name not in body
+    assert f'data-rls="{own_rls.code}"' in body
+    assert other_rls.name not in body
 
 
-def test_it_counts_residents_and_registered_like_the_database(client, demo):
-    login(client, "drmg")
+def test_it_counts_residents_and_registered_like_the_database(drmg_client):
     today = timezone.localdate()
-    response = client.get(reverse("dashboard"))
+    response = drmg_client.get(reverse("dashboard:home"))
     assert response.context["residents"] == Patient.objects.count()
     registered = Patient.objects.filter(
         id__in=figures.active_registrations(today).values("patient_id")
@@ -56,9 +43,8 @@ def test_it_counts_residents_and_registered_like_the_database(client, demo):
     assert 0 < registered < Patient.objects.count()
 
 
-def test_it_counts_the_waiting_list_by_priority(client, demo):
-    login(client, "drmg")
-    response = client.get(reverse("dashboard"))
+def test_it_counts_the_waiting_list_by_priority(drmg_client):
+    response = drmg_client.get(reverse("dashboard:home"))
     totals = response.context["waitlist_totals"]
     for priority in figures.PRIORITIES:
         assert (
@@ -67,23 +53,20 @@ def test_it_counts_the_waiting_list_by_priority(client, demo):
         )
 
 
-def test_it_puts_every_visible_physician_in_one_stratum(client, demo):
-    login(client, "drmg")
-    response = client.get(reverse("dashboard"))
+def test_it_puts_every_visible_physician_in_one_stratum(drmg_client):
+    response = drmg_client.get(reverse("dashboard:home"))
     assert response.context["physicians_total"] == Physician.objects.count()
 
 
-def test_it_shows_a_physician_only_themself_in_the_strata(client, demo):
-    login(client, "medecin")
-    response = client.get(reverse("dashboard"))
+def test_it_shows_a_physician_only_themself_in_the_strata(physician_client):
+    response = physician_client.get(reverse("dashboard:home"))
     assert response.context["physicians_total"] == 1
 
 
-def test_it_speaks_french_by_default_and_english_on_request(client, demo):
-    login(client, "drmg")
-    assert "Tableau de bord" in client.get(reverse("dashboard")).content.decode()
-    client.post(reverse("set_language"), {"language": "en", "next": "/"})
-    assert "Dashboard" in client.get(reverse("dashboard")).content.decode()
+def test_it_speaks_french_by_default_and_english_on_request(drmg_client):
+    assert "Tableau de bord" in drmg_client.get(reverse("dashboard:home")).content.decode()
+    drmg_client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert "Dashboard" in drmg_client.get(reverse("dashboard:home")).content.decode()
 
 
 @pytest.mark.parametrize(
@@ -110,8 +93,7 @@ def test_it_builds_valid_vega_lite_specs():
     assert not figures.RlsRegistration("x", "B", 100, 85, 0.85).meets_goal
 
 
-def test_it_stays_in_french_for_a_browser_that_prefers_english(client, demo):
-    login(client, "drmg")
-    response = client.get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+def test_it_stays_in_french_for_a_browser_that_prefers_english(drmg_client):
+    response = drmg_client.get(reverse("dashboard:home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert "Tableau de bord" in response.content.decode()
     assert response["Content-Language"] == "fr"

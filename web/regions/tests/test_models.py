@@ -5,7 +5,6 @@ import datetime
 import pytest
 
 from web.regions.models import Patient, Registration
-from web.regions.tests.factories import make_territory
 
 pytestmark = pytest.mark.django_db
 
@@ -31,10 +30,9 @@ def test_it_masks_all_but_the_last_four_characters_of_the_hin():
     assert "8001" not in patient.masked_hin
 
 
-def test_it_counts_a_registration_in_force_from_its_start_to_the_day_before_its_end():
-    t = make_territory()
+def test_it_counts_a_registration_in_force_from_its_start_to_the_day_before_its_end(territory):
     registration = Registration.objects.create(
-        **projected(t), start_date=D(2025, 1, 10), end_date=D(2025, 3, 1)
+        **projected(territory), start_date=D(2025, 1, 10), end_date=D(2025, 3, 1)
     )
     in_force = Registration.objects.active_on
     assert not in_force(D(2025, 1, 9)).exists()
@@ -43,7 +41,6 @@ def test_it_counts_a_registration_in_force_from_its_start_to_the_day_before_its_
     assert not in_force(D(2025, 3, 1)).exists()
 
 
-def test_it_keeps_an_open_registration_in_force():
-    t = make_territory()
-    Registration.objects.create(**projected(t), start_date=D(2025, 1, 10))
+def test_it_keeps_an_open_registration_in_force(territory):
+    Registration.objects.create(**projected(territory), start_date=D(2025, 1, 10))
     assert Registration.objects.active_on(D(2099, 1, 1)).exists()

@@ -1,5 +1,6 @@
 """The waiting-list status, the one per-patient record of the territory the database keeps
-of its own: allowed moves, and who changed it, when and why in the audit trail."""
+of its own: allowed moves, and who changed it, when and why in the audit trail; and the
+patients of an approved plan marked assigned."""
 
 from __future__ import annotations
 
@@ -8,38 +9,12 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from web.accounts.models import Role
 from web.audit.models import AuditEvent
 from web.regions import services
 from web.regions.errors import WaitlistStatusError
-from web.regions.models import RegionsAction, WaitlistEntry, WaitlistStatus
-from web.regions.testing import make_user
-from web.regions.tests.factories import make_territory
+from web.regions.models import Patient, RegionsAction, WaitlistEntry, WaitlistStatus
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def t():
-    return make_territory()
-
-
-@pytest.fixture
-def cml(t):
-    return make_user(Role.CML, rls=t.rls, username="cml")
-
-
-@pytest.fixture
-def entry(t):
-    """A waiting patient, as the waiting list's projection writes it."""
-    return WaitlistEntry.objects.create(
-        region=t.region,
-        patient_code=t.patient.code,
-        patient=t.patient,
-        rls=t.rls,
-        priority="B",
-        requested_on=datetime.date(2025, 2, 1),
-    )
 
 
 def trail(row):
@@ -47,46 +22,96 @@ def trail(row):
     return list(AuditEvent.objects.about(row).order_by("created_at", "pk"))
 
 
-def test_it_records_who_changed_a_status_when_and_why(t, cml, entry):
+def test_it_records_who_changed_a_status_when_and_why(territory, territory_cml, waiting_entry):
     before = timezone.now()
     services.do_set_waitlist_status(
-        acting_user=cml, entry=entry, status="registered", reason="registered with Dre Gagnon"
+        acting_user=territory_cml,
+        entry=waiting_entry,
+        status="registered",
+        reason="registered with Dre Gagnon",
     )
     assert WaitlistEntry.objects.get().status == WaitlistStatus.REGISTERED
-    [change] = trail(entry)
+    [change] = trail(waiting_entry)
     assert (change.action, change.actor, change.details["reason"]) == (
         RegionsAction.WAITLIST_STATUS,
-        cml,
+        territory_cml,
         "registered with Dre Gagnon",
     )
     assert before <= change.created_at <= timezone.now()
-    assert (change.region, change.rls_code) == (t.region, t.rls.code)
+    assert (change.region, change.rls_code) == (territory.region, territory.rls.code)
     assert change.details["changed"] == {"status": ["waiting", "registered"]}
-    assert change.details["patient_code"] == t.patient.code
+    assert change.details["patient_code"] == territory.patient.code
     # The trail names patients by code, never by name.
-    assert t.patient.last_name not in str(change.details)
+    assert territory.patient.last_name not in str(change.details)
 
 
-def test_it_records_a_default_reason_and_every_change_in_order(cml, entry):
-    services.do_set_waitlist_status(acting_user=cml, entry=entry, status="assigned")
-    services.do_set_waitlist_status(acting_user=cml, entry=entry, status="waiting")
-    assigned, back = trail(entry)
+def test_it_records_a_default_reason_and_every_change_in_order(territory_cml, waiting_entry):
+    services.do_set_waitlist_status(
+        acting_user=territory_cml, entry=waiting_entry, status="assigned"
+    )
+    services.do_set_waitlist_status(
+        acting_user=territory_cml, entry=waiting_entry, status="waiting"
+    )
+    assigned, back = trail(waiting_entry)
     assert assigned.details["reason"] == "status: assigned"
     assert back.details["changed"] == {"status": ["assigned", "waiting"]}
     assert WaitlistEntry.objects.get().status == WaitlistStatus.WAITING
 
 
 @pytest.mark.parametrize("final", ["registered", "withdrawn"])
-def test_it_refuses_to_reopen_a_closed_entry(cml, entry, final):
-    services.do_set_waitlist_status(acting_user=cml, entry=entry, status=final)
+def test_it_refuses_to_reopen_a_closed_entry(territory_cml, waiting_entry, final):
+    services.do_set_waitlist_status(acting_user=territory_cml, entry=waiting_entry, status=final)
     with pytest.raises(WaitlistStatusError):
-        services.do_set_waitlist_status(acting_user=cml, entry=entry, status="waiting")
+        services.do_set_waitlist_status(
+            acting_user=territory_cml, entry=waiting_entry, status="waiting"
+        )
     assert WaitlistEntry.objects.get().status == final
-    assert len(trail(entry)) == 1  # nothing recorded for the refused change
+    assert len(trail(waiting_entry)) == 1  # nothing recorded for the refused change
 
 
-def test_it_refuses_an_unknown_status(cml, entry):
+def test_it_refuses_an_unknown_status(territory_cml, waiting_entry):
     with pytest.raises(WaitlistStatusError):
-        services.do_set_waitlist_status(acting_user=cml, entry=entry, status="lost")
+        services.do_set_waitlist_status(
+            acting_user=territory_cml, entry=waiting_entry, status="lost"
+        )
     assert WaitlistEntry.objects.get().status == WaitlistStatus.WAITING
-    assert trail(entry) == []
+    assert trail(waiting_entry) == []
+
+
+def test_it_marks_the_patients_of_an_approved_plan_assigned_if_still_waiting(
+    territory, territory_cml, waiting_entry
+):
+    other = make_territory_patient(territory, "P2")
+    withdrawn = WaitlistEntry.objects.create(
+        region=territory.region,
+        patient_code=other.code,
+        patient=other,
+        rls=territory.rls,
+        priority="C",
+        requested_on=datetime.date(2025, 3, 1),
+        status=WaitlistStatus.WITHDRAWN,
+    )
+    changed = services.do_mark_waitlist_assigned(
+        territory.region, [waiting_entry.patient_code, other.code, "P-unknown"], acting_user=None
+    )
+    assert changed == 1
+    waiting_entry.refresh_from_db()
+    withdrawn.refresh_from_db()
+    assert (waiting_entry.status, withdrawn.status) == ("assigned", "withdrawn")
+    event = AuditEvent.objects.get(action=RegionsAction.WAITLIST_ASSIGNED)
+    assert (event.actor, event.details["patients"], event.details["assigned"]) == (None, 3, 1)
+
+
+def make_territory_patient(territory, code: str) -> Patient:
+    """A second patient of the territory's RLS."""
+    return Patient.objects.create(
+        code=code,
+        health_insurance_number=f"GAGN 7001 {code}",
+        first_name="Luc",
+        last_name="Gagnon",
+        birth_year=1970,
+        sex="M",
+        latitude=48.45,
+        longitude=-68.52,
+        rls=territory.rls,
+    )

@@ -1,5 +1,6 @@
-"""Shared fixtures of the tables' tests: the tiny demo region (version 1 of every table,
-written through the import path), English messages, background tasks run in place."""
+"""Fixtures of the tables' tests: the tiny demo region (``web/conftest.py``: version 1 of
+every table, written through the import path), English messages, background tasks run in
+place."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from django.contrib.auth.models import User
 from django.utils import translation
 
 from web.regions.models import Region
-from web.regions.testing import load_tiny_demo
 
 
 @pytest.fixture(autouse=True)
@@ -39,9 +39,8 @@ def immediate_tasks(settings: Any) -> None:
 
 
 @pytest.fixture
-def region(db: Any) -> Region:
-    """The tiny demo region (2 RLS, version 1 of every table)."""
-    load_tiny_demo()
+def region(demo: Any) -> Region:
+    """The tiny demo region (2 RLS, version 1 of every table: web/conftest.py's ``demo``)."""
     return Region.objects.get()
 
 

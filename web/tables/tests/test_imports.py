@@ -27,15 +27,13 @@ from web.regions.models import Region, Rls
 from web.regions.testing import make_user
 from web.tables import checks, services
 from web.tables.errors import KeysTaken
-from web.tables.kinds import DatasetKind, all_kinds
+from web.tables.kinds import DatasetKind, all_kinds, get_kind
 from web.tables.models import Dataset, ImportJob, ImportStatus, data_dir
 from web.tables.models import TableAction as EventAction
 from web.tables.store import read_dataset
 from web.tables.tests.conftest import login
 
 pytestmark = pytest.mark.django_db
-
-OWN_RLS, OTHER_RLS = "0115", "0116"  # cml.rimouski's and cml.kamouraska's in the tiny demo
 
 
 def current(region: Region, kind: str = DatasetKind.WAITLIST) -> Dataset:
@@ -243,30 +241,30 @@ def test_it_refuses_an_upload_that_is_not_a_table_file(client, region):
 # --------------------------------------------------------------------------- a CML's scope
 
 
-def test_it_refuses_a_cml_the_rows_of_another_rls(client, region):
+def test_it_refuses_a_cml_the_rows_of_another_rls(client, region, own_rls, other_rls):
     login(client, "cml.rimouski")
     rows = text_rows(region)
     upload(client, DatasetKind.WAITLIST, rows)
     job = last_job()
-    assert job.status == ImportStatus.REFUSED and job.scope == [OWN_RLS]
-    first_other = rows.column("rls_id").to_pylist().index(OTHER_RLS)
+    assert job.status == ImportStatus.REFUSED and job.scope == [own_rls.code]
+    first_other = rows.column("rls_id").to_pylist().index(other_rls.code)
     problem = job.errors[0]
     assert (problem["row"], problem["column"]) == (first_other + 1, "rls_id")
-    assert f"rls_id {OTHER_RLS} is outside" in problem["message"]
+    assert f"rls_id {other_rls.code} is outside" in problem["message"]
     assert Dataset.objects.filter(kind=DatasetKind.WAITLIST).count() == 1
 
 
-def test_it_keeps_the_other_rls_rows_when_a_cml_imports(client, region):
+def test_it_keeps_the_other_rls_rows_when_a_cml_imports(client, region, own_rls, other_rls):
     login(client, "cml.rimouski")
     before = read_dataset(current(region))
-    own = text_rows(region, rls=OWN_RLS)
+    own = text_rows(region, rls=own_rls.code)
     upload(client, DatasetKind.WAITLIST, own.slice(1))
     job = last_job()
     assert job.status == ImportStatus.READY
     assert (job.preview["removed"], job.preview["scope_rows"]) == (1, own.num_rows)
     client.post(reverse("tables:import-apply", args=[job.pk]))
     dataset = current(region)
-    assert dataset.version == 2 and dataset.scope == [OWN_RLS]
+    assert dataset.version == 2 and dataset.scope == [own_rls.code]
     after = read_dataset(dataset)
     assert after.num_rows == before.num_rows - 1
 
@@ -276,14 +274,14 @@ def test_it_keeps_the_other_rls_rows_when_a_cml_imports(client, region):
             key=lambda row: row["patient_id"],
         )
 
-    assert rows_of(after, OTHER_RLS) == rows_of(before, OTHER_RLS)
-    assert len(rows_of(after, OWN_RLS)) == own.num_rows - 1
+    assert rows_of(after, other_rls.code) == rows_of(before, other_rls.code)
+    assert len(rows_of(after, own_rls.code)) == own.num_rows - 1
 
 
-def test_it_refuses_a_cml_the_registrations_of_another_rls_physician(client, region):
+def test_it_refuses_a_cml_the_registrations_of_another_rls_physician(client, region, own_rls):
     login(client, "cml.rimouski")
     physicians = read_dataset(current(region, DatasetKind.PHYSICIANS))
-    ours = {row["physician_id"] for row in physicians.to_pylist() if row["rls_id"] == OWN_RLS}
+    ours = {row["physician_id"] for row in physicians.to_pylist() if row["rls_id"] == own_rls.code}
     registrations = text_rows(region, DatasetKind.REGISTRATIONS)
     mine = registrations.filter(
         pc.is_in(registrations.column("physician_id"), pa.array(sorted(ours)))
@@ -297,12 +295,14 @@ def test_it_refuses_a_cml_the_registrations_of_another_rls_physician(client, reg
     assert {error["column"] for error in job.errors} == {"physician_id"}
 
 
-def with_other_rls_row(region: Region, kind: str) -> tuple[pa.Table, str]:
+def with_other_rls_row(
+    region: Region, kind: str, own_rls: Rls, other_rls: Rls
+) -> tuple[pa.Table, str]:
     """cml.kamouraska's rows of ``kind`` plus a copy of Rimouski's first row moved under
     Kamouraska, and the key it copies."""
-    own = text_rows(region, kind, rls=OTHER_RLS)
-    copy = text_rows(region, kind, rls=OWN_RLS).slice(0, 1)
-    copy = with_cell(copy, 0, "rls_id", OTHER_RLS)
+    own = text_rows(region, kind, rls=other_rls.code)
+    copy = text_rows(region, kind, rls=own_rls.code).slice(0, 1)
+    copy = with_cell(copy, 0, "rls_id", other_rls.code)
     key = "physician_id" if kind == DatasetKind.PHYSICIANS else "patient_id"
     return pa.concat_tables([own, copy]), copy.column(key)[0].as_py()
 
@@ -311,12 +311,14 @@ def with_other_rls_row(region: Region, kind: str) -> tuple[pa.Table, str]:
     ("kind", "column"),
     [(DatasetKind.PHYSICIANS, "physician_id"), (DatasetKind.WAITLIST, "patient_id")],
 )
-def test_it_refuses_a_cml_a_key_of_another_rls_under_their_own(client, region, kind, column):
+def test_it_refuses_a_cml_a_key_of_another_rls_under_their_own(
+    client, region, kind, column, own_rls, other_rls
+):
     # A copy of a Rimouski physician (or patient) under Kamouraska would give
     # cml.kamouraska their decision and registrations, and the region two of them.
     login(client, "cml.kamouraska")
     versions, files = Dataset.objects.count(), table_files(region)
-    rows, key = with_other_rls_row(region, kind)
+    rows, key = with_other_rls_row(region, kind, own_rls, other_rls)
     upload(client, kind, rows, name="copy.csv")
     job = last_job()
     assert job.status == ImportStatus.REFUSED
@@ -327,17 +329,17 @@ def test_it_refuses_a_cml_a_key_of_another_rls_under_their_own(client, region, k
         column,
         rows.num_rows + 1,
     )
-    assert problem["message"] == f"{column} {key} already belongs to RLS {OWN_RLS}"
+    assert problem["message"] == f"{column} {key} already belongs to RLS {own_rls.code}"
     assert job.preview["problem_count"] == 1
     assert (Dataset.objects.count(), table_files(region)) == (versions, files)
     assert staged_files(region) == []
 
 
-def test_it_checks_the_keys_again_when_applying(client, region, monkeypatch):
+def test_it_checks_the_keys_again_when_applying(client, region, monkeypatch, own_rls, other_rls):
     # A file checked without the key rule (by a check made before it existed) is still
     # refused by write_version, under the lock.
     login(client, "cml.kamouraska")
-    rows, key = with_other_rls_row(region, DatasetKind.PHYSICIANS)
+    rows, key = with_other_rls_row(region, DatasetKind.PHYSICIANS, own_rls, other_rls)
     monkeypatch.setattr(checks, "keys_taken", lambda *args: ([], 0))
     upload(client, DatasetKind.PHYSICIANS, rows, name="copy.csv")
     job = last_job()
@@ -347,17 +349,19 @@ def test_it_checks_the_keys_again_when_applying(client, region, monkeypatch):
     job.refresh_from_db()
     assert job.status == ImportStatus.FAILED
     assert (job.errors[0]["row"], job.errors[0]["column"]) == (rows.num_rows, "physician_id")
-    assert f"{key} already belongs to RLS {OWN_RLS}" in job.errors[0]["message"]
+    assert f"{key} already belongs to RLS {own_rls.code}" in job.errors[0]["message"]
     assert current(region, DatasetKind.PHYSICIANS).version == 1
     refusal = Event.objects.get(action=EventAction.IMPORT_REFUSED)
     assert refusal.details["reason"] == "keys_taken"
 
 
-def test_it_refuses_under_the_lock_a_registration_of_another_rls(region):
+def test_it_refuses_under_the_lock_a_registration_of_another_rls(region, own_rls, other_rls):
     # The registrations' key holds the physician: one of another RLS, kept outside the
     # scope, is refused with that physician's RLS in the roster.
     physicians = read_dataset(current(region, DatasetKind.PHYSICIANS))
-    theirs = {row["physician_id"] for row in physicians.to_pylist() if row["rls_id"] == OWN_RLS}
+    theirs = {
+        row["physician_id"] for row in physicians.to_pylist() if row["rls_id"] == own_rls.code
+    }
     registrations = canonical(
         DatasetKind.REGISTRATIONS, read_dataset(current(region, DatasetKind.REGISTRATIONS))
     )
@@ -369,7 +373,7 @@ def test_it_refuses_under_the_lock_a_registration_of_another_rls(region):
         services.do_write_version(
             region,
             DatasetKind.REGISTRATIONS,
-            [OTHER_RLS],
+            [other_rls.code],
             taken.slice(0, 3),
             base={"version": 1, "physicians_version": 1},
             changes={"added": 3, "removed": 0, "changed": 0, "unchanged": 0},
@@ -378,18 +382,22 @@ def test_it_refuses_under_the_lock_a_registration_of_another_rls(region):
         )
     assert refused.value.count == 3
     assert refused.value.problems[0].row == 1
-    assert f"already belongs to RLS {OWN_RLS}" in refused.value.problems[0].message
+    assert f"already belongs to RLS {own_rls.code}" in refused.value.problems[0].message
     assert current(region, DatasetKind.REGISTRATIONS).version == 1
     assert table_files(region) == files
 
 
-def test_it_shows_an_import_of_several_rls_in_the_history_of_their_cml_only(client, region):
-    both = make_user(Role.CML, rls=Rls.objects.filter(code__in=[OWN_RLS, OTHER_RLS]))
+def test_it_shows_an_import_of_several_rls_in_the_history_of_their_cml_only(
+    client, region, own_rls, other_rls
+):
+    both = make_user(Role.CML, rls=Rls.objects.filter(code__in=[own_rls.code, other_rls.code]))
     client.force_login(both)
     upload(client, DatasetKind.WAITLIST, text_rows(region).slice(1))
     client.post(reverse("tables:import-apply", args=[last_job().pk]))
     event = Event.objects.get(action=EventAction.IMPORT_APPLIED, actor__isnull=False)
-    assert event.details["scope"] == [OWN_RLS, OTHER_RLS] and event.rls_code == OWN_RLS
+    assert (
+        event.details["scope"] == [own_rls.code, other_rls.code] and event.rls_code == own_rls.code
+    )
     history = reverse("attribution:history")
 
     def shown(username=None) -> set[str]:
@@ -400,7 +408,7 @@ def test_it_shows_an_import_of_several_rls_in_the_history_of_their_cml_only(clie
 
     assert shown() == {EventAction.IMPORT_APPLIED}
     assert shown("drmg") == {EventAction.IMPORT_APPLIED}
-    assert shown("cml.rimouski") == set()  # 0115 only: not theirs alone
+    assert shown("cml.rimouski") == set()  # own_rls only: not theirs alone
     assert shown("cml.kamouraska") == set()
 
 
@@ -416,9 +424,9 @@ POSTS = ["tables:import-apply", "tables:import-cancel"]
 
 
 @pytest.fixture
-def cml_job(client, region) -> ImportJob:
+def cml_job(client, region, own_rls) -> ImportJob:
     login(client, "cml.rimouski")
-    upload(client, DatasetKind.WAITLIST, text_rows(region, rls=OWN_RLS).slice(1))
+    upload(client, DatasetKind.WAITLIST, text_rows(region, rls=own_rls.code).slice(1))
     client.logout()
     job = last_job()
     assert job.status == ImportStatus.READY
@@ -487,14 +495,15 @@ def test_it_hides_an_import_of_another_region(client, cml_job):
 
 def test_it_sends_anonymous_visitors_to_login(client, cml_job):
     response = client.get(reverse("tables:import-detail", args=[cml_job.pk]))
-    assert response.status_code == 302 and reverse("login") in response["Location"]
+    assert response.status_code == 302 and reverse("accounts:login") in response["Location"]
 
 
 def test_it_stores_versions_in_the_engines_canonical_shape(client, region):
     from panelcare.attribution import tables
 
-    for kind in all_kinds():
-        assert kind.schema == tables.SCHEMAS[kind.name]
+    # The attribution's kinds here; the assiduity's in test_assiduity_kinds.py.
+    for kind in tables.KINDS:
+        assert get_kind(kind).schema == tables.SCHEMAS[kind]
     login(client, "drmg")
     upload(client, DatasetKind.WAITLIST, text_rows(region).slice(1))
     client.post(reverse("tables:import-apply", args=[last_job().pk]))
@@ -504,7 +513,7 @@ def test_it_stores_versions_in_the_engines_canonical_shape(client, region):
 # --------------------------------------------------------------------------- pages
 
 
-def test_it_shows_the_tables_in_force_and_the_upload_form(client, region):
+def test_it_shows_the_tables_in_force_and_the_upload_form(client, region, own_rls):
     login(client, "cml.rimouski")
     page = client.get(reverse("tables:imports")).content.decode()
     for testid in ("import-form", "import-kind", "import-file", "import-submit"):
@@ -513,7 +522,7 @@ def test_it_shows_the_tables_in_force_and_the_upload_form(client, region):
         assert f'data-testid="table-{kind}"' in page
         dataset = current(region, kind)
         assert reverse("tables:dataset-export", args=[dataset.pk, "xlsx"]) in page
-    assert OWN_RLS in page
+    assert own_rls.code in page
 
 
 def test_it_polls_the_progress_of_an_import_being_checked(client, region):
@@ -541,32 +550,33 @@ def test_it_polls_the_progress_of_an_import_being_checked(client, region):
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "parquet"])
-def test_it_exports_only_the_rows_of_the_users_scope(client, region, fmt):
+def test_it_exports_only_the_rows_of_the_users_scope(client, region, fmt, own_rls):
     login(client, "cml.rimouski")
     dataset = current(region)
     response = client.get(reverse("tables:dataset-export", args=[dataset.pk, fmt]))
     assert response.status_code == 200
-    assert f"01-waitlist-v0001-{OWN_RLS}.{fmt}" in response["Content-Disposition"]
+    assert f"{region.code}-waitlist-v0001-{own_rls.code}.{fmt}" in response["Content-Disposition"]
     content = b"".join(response.streaming_content) if response.streaming else response.content
     path = data_dir() / f"export.{fmt}"
     path.write_bytes(content)
     from panelcare.attribution.tables import read_contract_table
 
     exported = read_contract_table(path, "waitlist")
-    expected = text_rows(region, rls=OWN_RLS)
-    assert set(exported.column("rls_id").to_pylist()) == {OWN_RLS}
+    expected = text_rows(region, rls=own_rls.code)
+    assert set(exported.column("rls_id").to_pylist()) == {own_rls.code}
     assert exported.num_rows == expected.num_rows
     # Who exported which version, and how many rows, is in the history.
     event = Event.objects.get(action=EventAction.TABLE_EXPORTED)
     assert (event.actor.username, event.subject_id, event.rls_code) == (
         "cml.rimouski",
         str(dataset.pk),
-        OWN_RLS,
+        own_rls.code,
     )
     assert (event.details["format"], event.details["rows"]) == (fmt, expected.num_rows)
 
 
-@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+# XLSX is written and read cell by cell: about 4 s for the tiny demo's waiting list.
+@pytest.mark.parametrize("fmt", ["csv", pytest.param("xlsx", marks=pytest.mark.slow)])
 def test_it_reimports_its_own_export_unchanged(client, region, fmt):
     drmg = login(client, "drmg")
     for kind in [kind.name for kind in all_kinds()]:
@@ -582,12 +592,12 @@ def test_it_reimports_its_own_export_unchanged(client, region, fmt):
         assert job.status == ImportStatus.UNCHANGED, (kind, job.errors[:2], job.preview)
 
 
-def test_it_exports_a_cmls_registrations_by_their_physicians(region):
+def test_it_exports_a_cmls_registrations_by_their_physicians(region, own_rls):
     physicians = read_dataset(current(region, DatasetKind.PHYSICIANS))
-    ours = {row["physician_id"] for row in physicians.to_pylist() if row["rls_id"] == OWN_RLS}
-    cml = User.objects.get(profile__rls__code=OWN_RLS, profile__role="cml")
+    ours = {row["physician_id"] for row in physicians.to_pylist() if row["rls_id"] == own_rls.code}
+    cml = User.objects.get(profile__rls__code=own_rls.code, profile__role="cml")
     content, _, _ = services.do_export_dataset(
-        current(region, DatasetKind.REGISTRATIONS), "parquet", [OWN_RLS], acting_user=cml
+        current(region, DatasetKind.REGISTRATIONS), "parquet", [own_rls.code], acting_user=cml
     )
     exported = pq.read_table(io.BytesIO(content))
     assert set(exported.column("physician_id").to_pylist()) <= ours
@@ -601,7 +611,7 @@ def test_the_command_prints_the_problems_and_writes_nothing(region, tmp_path, ca
     path = tmp_path / "gamf.csv"
     path.write_bytes(file_bytes(with_cell(text_rows(region), 6, "requested_on", "hier"), "csv"))
     with pytest.raises(CommandError) as caught:
-        call_command("import_table", str(path), "--region", "01", "--kind", "waitlist")
+        call_command("import_table", str(path), "--region", region.code, "--kind", "waitlist")
     assert caught.value.returncode == 1
     err = capsys.readouterr().err
     assert "gamf.csv:7:requested_on: expected a date yyyy-mm-dd, got 'hier'" in err
@@ -611,7 +621,7 @@ def test_the_command_prints_the_problems_and_writes_nothing(region, tmp_path, ca
 def test_the_command_previews_then_applies(region, tmp_path):
     path = tmp_path / "gamf.parquet"
     path.write_bytes(file_bytes(text_rows(region).slice(5), "parquet"))
-    args = [str(path), "--region", "01", "--kind", "waitlist"]
+    args = [str(path), "--region", region.code, "--kind", "waitlist"]
     out = io.StringIO()
     call_command("import_table", *args, stdout=out)
     assert "5 removed, 0 changed" in out.getvalue()
@@ -630,8 +640,19 @@ def test_the_command_previews_then_applies(region, tmp_path):
 def test_the_command_imports_within_a_users_scope(region, tmp_path):
     path = tmp_path / "gamf.csv"
     path.write_bytes(file_bytes(text_rows(region), "csv"))
-    args = [str(path), "--region", "01", "--kind", "waitlist", "--user", "cml.rimouski"]
+    args = [str(path), "--region", region.code, "--kind", "waitlist", "--user", "cml.rimouski"]
     with pytest.raises(CommandError):
         call_command("import_table", *args, stderr=io.StringIO())
     with pytest.raises(CommandError, match="neither the DRMG nor a CML"):
         call_command("import_table", *args[:-1], "medecin")
+
+
+def test_the_command_refuses_a_user_of_another_region(region, tmp_path):
+    elsewhere = Region.objects.create(code="99", name="Ailleurs")
+    make_user(Role.DRMG, region=elsewhere, username="drmg.ailleurs")
+    path = tmp_path / "gamf.csv"
+    path.write_bytes(file_bytes(text_rows(region), "csv"))
+    args = [str(path), "--region", region.code, "--kind", "waitlist", "--apply"]
+    with pytest.raises(CommandError, match=f"does not work in region {region.code}"):
+        call_command("import_table", *args, "--user", "drmg.ailleurs")
+    assert current(region).version == 1

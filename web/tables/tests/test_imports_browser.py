@@ -6,6 +6,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pytest
+from django.contrib.auth.models import User
+from django.urls import reverse
 
 from web.regions.models import Region
 from web.regions.testing import DEMO_PASSWORD, load_tiny_demo
@@ -17,10 +19,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def own_waitlist_csv(path, *, bad_priority_row: int | None = None) -> None:
-    """The current waiting list of RLS 0115, one row fewer, as CSV text; one priority
-    wrong when asked."""
+    """The current waiting list of cml.rimouski's RLS, one row fewer, as CSV text; one
+    priority wrong when asked."""
+    own = User.objects.get(username="cml.rimouski").profile.rls.get()
     table = read_dataset(Dataset.current(Region.objects.get(), DatasetKind.WAITLIST))
-    table = table.filter(pc.equal(table.column("rls_id"), "0115")).slice(1)
+    table = table.filter(pc.equal(table.column("rls_id"), own.code)).slice(1)
     text = pa.table({name: pc.cast(table.column(name), pa.string()) for name in table.column_names})
     if bad_priority_row is not None:
         cells = text.column("priority").to_pylist()
@@ -38,11 +41,11 @@ def test_it_refuses_a_bad_file_then_applies_the_fixed_one(
     own_waitlist_csv(bad, bad_priority_row=3)
     own_waitlist_csv(good)
 
-    page.goto(f"{live_server.url}/comptes/connexion/")
+    page.goto(live_server.url + reverse("accounts:login"))
     page.fill("input[name=username]", "cml.rimouski")
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("section.login button[type=submit]")
-    page.goto(f"{live_server.url}/attribution/imports/")
+    page.goto(live_server.url + reverse("tables:imports"))
     page.select_option("[data-testid=import-kind]", "waitlist")
     page.set_input_files("[data-testid=import-file]", str(bad))
     page.click("[data-testid=import-submit]")
@@ -58,7 +61,7 @@ def test_it_refuses_a_bad_file_then_applies_the_fixed_one(
     assert Dataset.objects.filter(region=region, kind=DatasetKind.WAITLIST).count() == 1
     page.screenshot(path=str(screenshot_dir / "attribution-import-refused.png"), full_page=True)
 
-    page.goto(f"{live_server.url}/attribution/imports/")
+    page.goto(live_server.url + reverse("tables:imports"))
     page.select_option("[data-testid=import-kind]", "waitlist")
     page.set_input_files("[data-testid=import-file]", str(good))
     page.click("[data-testid=import-submit]")
@@ -69,6 +72,6 @@ def test_it_refuses_a_bad_file_then_applies_the_fixed_one(
     page.wait_for_selector("[data-testid=import-status][data-status=applied]")
     assert Dataset.current(region, DatasetKind.WAITLIST).version == 2
 
-    page.goto(f"{live_server.url}/attribution/imports/")
+    page.goto(live_server.url + reverse("tables:imports"))
     assert page.locator("[data-testid=table-waitlist] [data-testid=version]").inner_text() == "2"
     page.screenshot(path=str(screenshot_dir / "attribution-imports.png"), full_page=True)

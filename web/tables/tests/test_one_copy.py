@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from panelcare.attribution import store
-from web.attribution import runs
+from web.attribution import services as attribution_services
 from web.regions.models import Physician, Region, Rls, WaitlistEntry, WaitlistStatus
 from web.tables import services
 from web.tables.kinds import DatasetKind
@@ -27,8 +27,6 @@ from web.tables.store import read_dataset
 from web.tables.tests.conftest import login
 
 pytestmark = pytest.mark.django_db
-
-OWN_RLS = "0115"
 
 
 def imported(region: Region, kind: str, table: pa.Table, user) -> Dataset:
@@ -47,10 +45,10 @@ def imported(region: Region, kind: str, table: pa.Table, user) -> Dataset:
 
 def figures(client, rls: Rls, physician: Physician, patient_code: str) -> dict:
     """What each page shows of the RLS, the physician and the patient."""
-    dashboard = client.get(reverse("dashboard")).context
-    page = client.get(reverse("rls-detail", args=[rls.code])).context
-    waiting = client.get(reverse("rls-waitlist", args=[rls.code]))
-    patient = client.get(reverse("patient-detail", args=[patient_code])).context
+    dashboard = client.get(reverse("dashboard:home")).context
+    page = client.get(reverse("dashboard:rls-detail", args=[rls.code])).context
+    waiting = client.get(reverse("dashboard:rls-waitlist", args=[rls.code]))
+    patient = client.get(reverse("dashboard:patient-detail", args=[patient_code])).context
     quarterly = client.get(reverse("attribution:quarterly")).context["report"]
     (rate,) = [row for row in quarterly.tables["registration_rate"].rows if row["code"] == rls.code]
     (row,) = [
@@ -79,7 +77,7 @@ def figures(client, rls: Rls, physician: Physician, patient_code: str) -> dict:
 
 
 def next_run(user, rls: Rls, physician: Physician) -> dict:
-    run = runs.start_run(user, rls, {}, timezone.localdate())
+    run = attribution_services.do_start_run(rls, {}, timezone.localdate(), acting_user=user)
     run.refresh_from_db()
     plan = store.read_plan(run.folder / "plan")
     j = list(plan.physicians.physician_id).index(physician.code)
@@ -90,9 +88,10 @@ def next_run(user, rls: Rls, physician: Physician) -> dict:
     }
 
 
-def test_it_shows_a_new_waiting_list_and_registrations_on_every_page(client, region):
+@pytest.mark.slow  # two imports, every page, the quarterly tables and a run (about 2 s)
+def test_it_shows_a_new_waiting_list_and_registrations_on_every_page(client, region, own_rls):
     drmg = login(client, "drmg")
-    rls = Rls.objects.get(code=OWN_RLS)
+    rls = Rls.objects.get(code=own_rls.code)
     physician = Physician.objects.filter(rls=rls, attribution_mode="bloc").order_by("code")[0]
     waitlist = read_dataset(Dataset.current(region, DatasetKind.WAITLIST))
     # The first three patients of the RLS's waiting list (its first page) waiting without
@@ -150,23 +149,23 @@ def test_it_shows_a_new_waiting_list_and_registrations_on_every_page(client, reg
     assert run_after["run"].registrations == Dataset.current(region, DatasetKind.REGISTRATIONS)
 
 
-def test_it_takes_an_approved_plans_patients_out_of_the_waiting_counts(client, region):
+def test_it_takes_an_approved_plans_patients_out_of_the_waiting_counts(client, region, own_rls):
     drmg = login(client, "drmg")
-    rls = Rls.objects.get(code=OWN_RLS)
+    rls = Rls.objects.get(code=own_rls.code)
     waiting = WaitlistEntry.objects.filter(rls=rls, status=WaitlistStatus.WAITING).count()
-    run = runs.start_run(drmg, rls, {}, timezone.localdate())
-    run = runs.approve_run(drmg, run)
+    run = attribution_services.do_start_run(rls, {}, timezone.localdate(), acting_user=drmg)
+    run = attribution_services.do_approve_run(run, acting_user=drmg)
     plan = store.read_plan(run.folder / "plan")
     assigned = set(plan.orphans.patient_id[plan.physician_of >= 0].tolist())
     assert assigned
-    dashboard = client.get(reverse("dashboard")).context
+    dashboard = client.get(reverse("dashboard:home")).context
     (row,) = [row for row in dashboard["waitlist_rows"] if row.rls_name == rls.name]
     assert row.total == waiting - len(assigned)
     entries = WaitlistEntry.objects.filter(patient_code__in=assigned)
     assert {entry.status for entry in entries} == {WaitlistStatus.ASSIGNED}
     # A new waiting list (the same rows, one fewer elsewhere) keeps the statuses.
     waitlist = read_dataset(Dataset.current(region, DatasetKind.WAITLIST))
-    others = pc.not_equal(waitlist.column("rls_id"), OWN_RLS)
+    others = pc.not_equal(waitlist.column("rls_id"), own_rls.code)
     dropped = waitlist.filter(others).column("patient_id")[0].as_py()
     imported(
         region,

@@ -7,48 +7,27 @@ and passes the checked objects to the services of :mod:`web.tables.services`.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from panelcare.attribution.tables import FORMATS
 from web.accounts import access
-from web.tables import kinds, services
+from web.tables import kinds, queries, services
 from web.tables.errors import TablesError
-from web.tables.models import Dataset, ImportJob, ImportStatus
-
-
-class ImportForm(forms.Form):
-    """The upload form: which table, and its file."""
-
-    kind = forms.ChoiceField(label=_("Table"), choices=kinds.choices)
-    file = forms.FileField(
-        label=_("File (CSV, Parquet or XLSX)"),
-        widget=forms.ClearableFileInput(
-            attrs={"accept": ",".join(FORMATS), "data-testid": "import-file"}
-        ),
-    )
-
-    def clean_file(self) -> UploadedFile:
-        upload = self.cleaned_data["file"]
-        if Path(upload.name).suffix.lower() not in FORMATS:
-            raise forms.ValidationError(_("Choose a CSV, Parquet or XLSX file."))
-        return upload
+from web.tables.forms import ImportForm
+from web.tables.models import ImportJob, ImportStatus
 
 
 @login_required
 def imports_page(request: HttpRequest) -> HttpResponse:
     """The tables in force, the upload form and the latest imports of the user's scope."""
     scope = access.scope_codes(request.user)  # 403 for a role (or a CML) without imports
-    region = access.profile_for(request.user).region
+    region = access.access_region(request.user, access.Purpose.ATTRIBUTION)
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
@@ -66,18 +45,9 @@ def imports_page(request: HttpRequest) -> HttpResponse:
                 return redirect("tables:import-detail", pk=job.pk)
     else:
         form = ImportForm(initial={"kind": request.GET.get("kind", kinds.WAITLIST.name)})
-    tables = []
-    for kind, label in kinds.choices():
-        dataset = (
-            Dataset.objects.filter(region=region, kind=kind)
-            .select_related("imported_by")
-            .order_by("-version")
-            .first()
-        )
-        tables.append({"kind": kind, "label": label, "dataset": dataset})
     context = {
         "form": form,
-        "tables": tables,
+        "tables": queries.tables_in_force(region),
         "jobs": access.visible_imports(request.user)[:20],
         "scope": scope,
         "export_formats": list(services.EXPORT_FORMATS),

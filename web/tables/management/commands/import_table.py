@@ -22,7 +22,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from panelcare.attribution.tables import Problem
-from web.accounts.access import profile_for, scope_codes
+from web.accounts import access
 from web.regions.models import Region
 from web.tables import kinds
 from web.tables.checks import check_file
@@ -55,11 +55,13 @@ class Command(BaseCommand):
             user = get_user_model().objects.filter(username=options["user"]).first()
             if user is None:
                 raise CommandError(f"no user {options['user']}")
+            # The imports page's checks (web.accounts.access), for the same answers.
             try:
-                scope = scope_codes(user)
+                scope = access.scope_codes(user)
+                works_in = access.access_region(user, access.Purpose.ATTRIBUTION)
             except PermissionDenied:
                 raise CommandError(f"{user} is neither the DRMG nor a CML of an RLS") from None
-            if profile_for(user).region_id != region.pk:
+            if works_in != region:
                 raise CommandError(f"{user} does not work in region {region.code}")
 
         checked = check_file(region, kind, scope, path)

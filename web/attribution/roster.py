@@ -1,8 +1,10 @@
-"""The CML's decisions on physicians (DSP-PR-30042, 5.1 to 5.3 and 7), and how a run's
-roster applies them.
+"""The physicians' roster a run reads and the physicians' page shows: the current version
+with today's registered counts, the CML's decisions in force (DSP-PR-30042, 5.1 to 5.3
+and 7), and how a run's roster applies them. Read-side only: the decisions are written by
+:func:`web.attribution.services.do_set_decision`.
 
-    decision = do_set_decision(region, "D00004", "0115", acting_user=cml, excluded=True)
-    roster, snapshot = applied_roster(physicians_table, decisions, run_date)
+    dataset, roster = current_roster(region)
+    roster, snapshot = applied_roster(roster, decisions_in_force(region).values(), run_date)
 
 What each decision does to the roster the engine reads (``docs/attribution-web-runs.md``,
 "Decisions"):
@@ -30,68 +32,17 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from django import forms
-from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
-from panelcare.attribution.model import MODES
 from panelcare.attribution.params import Params
-from web.accounts import access
-from web.accounts.access import User
-from web.attribution.models import AttributionAction, PhysicianDecision
-from web.audit.services import record
+from web.attribution.models import DECISION_FIELDS, PhysicianDecision
 from web.regions.models import Region
 from web.tables.kinds import DatasetKind
 from web.tables.models import Dataset
 from web.tables.queries import with_registered_counts
 from web.tables.store import read_dataset
 
-__all__ = [
-    "DECISION_FIELDS",
-    "DecisionForm",
-    "applied_roster",
-    "current_roster",
-    "decisions_in_force",
-    "do_set_decision",
-]
-
-# The fields a decision sets (the model's), in the form's order.
-DECISION_FIELDS = (
-    "excluded",
-    "amp_target_derogation",
-    "mode",
-    "full_workload_demonstrated",
-    "include_departure",
-    "note",
-)
-
-_MODE_CHOICES = [
-    ("", _("As in the roster")),
-    ("bloc", _("Block from the waiting list (bloc)")),
-    ("le304", _("Letter of agreement 304 (LE 304)")),
-    ("none", _("Not participating")),
-]
-
-
-class DecisionForm(forms.Form):
-    """A decision on one physician, as the physicians' page posts it."""
-
-    excluded = forms.BooleanField(
-        label=_("Exclude from the run (fewer than 25 patients)"), required=False
-    )
-    amp_target_derogation = forms.IntegerField(
-        label=_("AMP requirement after derogation"), required=False, min_value=0
-    )
-    mode = forms.ChoiceField(label=_("Mode chosen"), choices=_MODE_CHOICES, required=False)
-    full_workload_demonstrated = forms.BooleanField(
-        label=_("Demonstrated 3 work units"), required=False
-    )
-    include_departure = forms.BooleanField(label=_("Include this departure"), required=False)
-    note = forms.CharField(
-        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
+__all__ = ["applied_roster", "current_roster", "decisions_in_force", "rls_of"]
 
 
 def current_roster(region: Region) -> tuple[Dataset | None, pa.Table | None]:
@@ -112,82 +63,6 @@ def decisions_in_force(region: Region, rls_codes: Iterable[str] | None = None) -
     if rls_codes is not None:
         decisions = decisions.filter(rls_code__in=list(rls_codes))
     return {decision.physician_code: decision for decision in decisions}
-
-
-def do_set_decision(
-    region: Region, physician_code: str, rls_code: str, *, acting_user: User, **fields: Any
-) -> PhysicianDecision:
-    """Record (create or replace) the decision of ``acting_user`` on one physician.
-
-    The caller has checked that ``acting_user`` works on ``rls_code`` of ``region``
-    (``web.accounts.access.access_rls``); what only the data can tell is checked here,
-    through :func:`web.accounts.access.check_works_on`.
-
-    Args:
-        region: the region of ``rls_code``.
-        physician_code: a physician of ``rls_code`` in the current physicians' roster.
-        rls_code: the physician's RLS.
-        acting_user: the DRMG, or a CML of ``rls_code``.
-        **fields: any of :data:`DECISION_FIELDS`; those not given are reset to their
-            default (the decision is the whole form).
-
-    Returns:
-        The decision; an audit entry DECISION (who, the decision, what changed, the note)
-        is recorded.
-
-    Raises:
-        PermissionDenied: the physician's decision was recorded for another RLS, which
-            ``acting_user`` may not work on (the DRMG, or a CML of that RLS, moves it).
-        Http404: the physician is not in ``rls_code`` in the current roster, or is in it
-            and in an RLS that is not the user's.
-        ValueError: an unknown field, or a wrong value.
-    """
-    unknown = set(fields) - set(DECISION_FIELDS)
-    if unknown:
-        raise ValueError(f"unknown decision fields: {', '.join(sorted(unknown))}")
-    values = _checked(fields)
-    _, roster = current_roster(region)
-    # The physician's RLS is the roster's, not the page's. A code the roster holds in two
-    # RLS (a copy imported before imports refused another RLS's keys) is decided on only
-    # by someone who works on both.
-    home = _rls_of(roster, physician_code) if roster is not None else set()
-    if rls_code not in home:
-        raise Http404
-    access.check_works_on(acting_user, home)
-
-    with transaction.atomic():
-        decision = (
-            PhysicianDecision.objects.select_for_update()
-            .filter(region=region, physician_code=physician_code)
-            .first()
-        ) or PhysicianDecision(region=region, physician_code=physician_code)
-        # A decision recorded for another RLS (the physician has moved in the roster)
-        # belongs to whoever works there until it is moved: not to a CML of the new one.
-        if decision.pk:
-            access.check_works_on(acting_user, [decision.rls_code], reveal=True)
-        before = {name: getattr(decision, name) for name in DECISION_FIELDS}
-        decision.rls_code = rls_code
-        for name, value in values.items():
-            setattr(decision, name, value)
-        decision.updated_by = acting_user
-        decision.save()
-        changed = {
-            name: [before[name], values[name]]
-            for name in DECISION_FIELDS
-            if before[name] != values[name] and name != "note"
-        }
-        record(
-            AttributionAction.DECISION,
-            region=region,
-            acting_user=acting_user,
-            subject=decision,
-            rls_code=rls_code,
-            physician_code=physician_code,
-            decision={name: values[name] for name in DECISION_FIELDS if name != "note"},
-            changed=changed,
-            note=values["note"],
-        )
-    return decision
 
 
 def applied_roster(
@@ -267,27 +142,7 @@ def applied_roster(
 # --------------------------------------------------------------------------- helpers
 
 
-def _checked(fields: Mapping[str, Any]) -> dict[str, Any]:
-    """Every decision field, with its default when not given, checked."""
-    values = {
-        "excluded": bool(fields.get("excluded", False)),
-        "amp_target_derogation": fields.get("amp_target_derogation"),
-        "mode": fields.get("mode") or "",
-        "full_workload_demonstrated": bool(fields.get("full_workload_demonstrated", False)),
-        "include_departure": bool(fields.get("include_departure", False)),
-        "note": str(fields.get("note") or ""),
-    }
-    derogation = values["amp_target_derogation"]
-    if derogation is not None and (
-        isinstance(derogation, bool) or not isinstance(derogation, int) or derogation < 0
-    ):
-        raise ValueError(f"amp_target_derogation must be a whole number >= 0, got {derogation!r}")
-    if values["mode"] not in ("", *MODES):
-        raise ValueError(f"mode must be one of {', '.join(MODES)}, got {values['mode']!r}")
-    return values
-
-
-def _rls_of(roster: pa.Table, physician_code: str) -> set[str]:
+def rls_of(roster: pa.Table, physician_code: str) -> set[str]:
     """The RLS of ``physician_code`` in ``roster`` (none when absent; one unless the roster
     holds the code twice)."""
     rows = roster.filter(pc.equal(roster.column("physician_id"), physician_code))

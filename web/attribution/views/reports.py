@@ -1,4 +1,4 @@
-"""Views of the attribution workflow: the follow-up of a run and the quarterly tables.
+"""The follow-up of a run and the quarterly tables.
 
 ==========  =========================================  ===================================
 page        who                                        refused
@@ -18,12 +18,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.urls import URLPattern, path
 from django.utils import timezone
 
 from web.accounts import access
 from web.accounts.access import Purpose
-from web.attribution import followup, quarterly
+from web.attribution import charts, followup, quarterly
 
 FORMATS = ("html", "csv", "xlsx", "pdf")
 
@@ -35,48 +34,8 @@ def followup_view(request: HttpRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {"run": run, "behind_percent": round(followup.BEHIND_RATIO * 100)}
     if run.status in followup.FOLLOWED_STATUSES:
         report = followup.follow_up(run)
-        context.update({"report": report, "chart": _followup_chart(report)})
+        context.update({"report": report, "chart": charts.followup_chart(report)})
     return render(request, "attribution/reports/followup.html", context)
-
-
-def _followup_chart(report: followup.FollowUp) -> dict[str, Any]:
-    """Registrations per month against the pace of the run's physicians (Vega-Lite)."""
-    import altair as alt
-    from django.utils.formats import date_format
-    from django.utils.translation import gettext as _
-
-    pace = sum(row.monthly_pace for row in report.physicians)
-    values = [
-        {
-            "month": date_format(month, "YEAR_MONTH_FORMAT"),
-            "order": index,
-            "registrations": sum(row.by_month[index] for row in report.rls),
-        }
-        for index, month in enumerate(report.months)
-    ]
-    bars = (
-        alt.Chart(alt.Data(values=values))
-        .mark_bar(color="#0b5a8c")
-        .encode(
-            x=alt.X(
-                "month:N",
-                title=None,
-                sort=alt.EncodingSortField("order"),
-                axis=alt.Axis(labelAngle=0),
-            ),
-            y=alt.Y("registrations:Q", title=_("Registrations")),
-            tooltip=[
-                alt.Tooltip("month:N", title=_("Month")),
-                alt.Tooltip("registrations:Q", title=_("Registrations")),
-            ],
-        )
-    )
-    rule = (
-        alt.Chart(alt.Data(values=[{"pace": pace}]))
-        .mark_rule(color="#1d2733", strokeDash=[4, 3])
-        .encode(y="pace:Q")
-    )
-    return alt.layer(bars, rule).properties(width="container", height=220).to_dict()
 
 
 @login_required
@@ -118,7 +77,7 @@ def quarterly_view(request: HttpRequest) -> HttpResponse:
         "rls_choices": list(access.visible_rls(request.user, Purpose.ATTRIBUTION).order_by("name")),
         "can_see_region": access.can_work_on_region(request.user),
         "tables": list(report.tables.values()),
-        "strata_totals": _strata_totals(report),
+        "strata_totals": quarterly.strata_totals(report),
     }
     if fmt == "pdf":
         import weasyprint
@@ -137,19 +96,7 @@ def quarterly_view(request: HttpRequest) -> HttpResponse:
     return render(request, "attribution/reports/quarterly.html", context)
 
 
-def _strata_totals(report: quarterly.Quarterly) -> list[tuple[str, int]]:
-    """Each stratum's physicians over the report's RLS (and all of them, last)."""
-    table = report.tables["strata"]
-    return [(label, sum(row[key] for row in table.rows)) for key, label in table.columns[2:]]
-
-
 def _download(content: bytes, content_type: str, name: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
-
-
-urlpatterns: list[URLPattern] = [
-    path("runs/<int:pk>/followup/", followup_view, name="followup"),
-    path("quarterly/", quarterly_view, name="quarterly"),
-]

@@ -1,0 +1,215 @@
+"""The contract of every extract table a region imports, one file at a time.
+
+    from panelcare.contracts import CONTRACTS
+    table = read_contract_table(path, CONTRACTS["gmf_memberships"])  # TableProblems if wrong
+
+The attribution's tables (``physicians``, ``waitlist``) are
+:data:`panelcare.attribution.tables.CONTRACTS`'; the assiduity's input tables (``visits``,
+``registrations``, ``gmf_sites``, ``gmf_memberships``, ``practice_groups``,
+``ips_partnerships``, ``service_agreements``) are built here from the assiduity contract's
+own declarations (:mod:`panelcare.assiduity.contract`: columns, the values that are
+required, vocabularies, periods that must not overlap), checked cell by cell with
+:class:`~panelcare.attribution.io.ContractTable` (all problems, not the first only), so a
+table the web app imports passes the checks of ``panelcare assiduity compute`` with the
+vocabularies of the contract. The messages of the rules between cells (periods, overlaps)
+are the engine's; those of the cells are the import's, like every table's.
+
+One check more than the engine's: no two rows share the table's **key** (:data:`KEYS`),
+which an import compares versions by (the engine would count a duplicated visit twice and
+merge a duplicated period).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from panelcare.assiduity.contract import (
+    OVERLAP_RULES,
+    REQUIRED_VALUES,
+    SCHEMAS,
+    VOCABULARIES,
+    OverlapRule,
+    period_text,
+)
+from panelcare.attribution.io import ContractColumn, ContractTable
+from panelcare.attribution.tables import CONTRACTS as ATTRIBUTION_CONTRACTS
+from panelcare.attribution.tables import Contract, check_registrations
+
+__all__ = ["ASSIDUITY_TABLES", "CONTRACTS", "KEYS", "check_overlaps", "columns_of"]
+
+# The assiduity input tables an import takes (drmg_notices and gmf_r_coverage are
+# yearly decisions, not extracts: not imported yet).
+ASSIDUITY_TABLES = (
+    "visits",
+    "registrations",
+    "gmf_sites",
+    "gmf_memberships",
+    "practice_groups",
+    "ips_partnerships",
+    "service_agreements",
+)
+
+# The columns identifying a row of each table: no two rows of a file share them.
+KEYS: dict[str, tuple[str, ...]] = {
+    "visits": ("visit_id",),
+    "registrations": ("patient_id", "physician_id", "start_date"),
+    "gmf_sites": ("site_id",),
+    "gmf_memberships": ("physician_id", "gmf_id", "start_date"),
+    "practice_groups": ("physician_id", "group_id", "start_date"),
+    "ips_partnerships": ("ips_id", "physician_id", "start_date"),
+    "service_agreements": ("gmf_id", "partner_gmf_id", "start_date"),
+}
+
+_KINDS = {"string": "text", "date": "date", "boolean": "bool", "int32": "int", "int64": "int"}
+
+
+def columns_of(table: str) -> dict[str, ContractColumn]:
+    """The assiduity contract's columns of ``table`` as an import checks them: its type,
+    empty allowed unless the contract requires a value, a vocabulary as a choice."""
+    columns = {}
+    for column, dtype in SCHEMAS[table].items():
+        optional = column not in REQUIRED_VALUES[table]
+        words = VOCABULARIES.get((table, column))
+        if words is not None:
+            columns[column] = ContractColumn("choice", optional=optional, choices=words)
+        else:
+            columns[column] = ContractColumn(_KINDS[dtype], optional=optional)
+    return columns
+
+
+def _checker(table: str) -> Any:
+    keys = KEYS[table]
+    rule = OVERLAP_RULES.get(table)
+
+    def check(contract_table: ContractTable) -> dict[str, Any]:
+        cells = {column: contract_table.cells(column) for column in SCHEMAS[table]}
+        if "end_date" in cells:
+            start, end = cells["start_date"], cells["end_date"]
+            before = contract_table.valid("start_date") & contract_table.valid("end_date")
+            before &= end < start
+            contract_table.flag(
+                "end_date",
+                before,
+                lambda row: (
+                    "expected an end_date on or after the start_date (end_date is the first "
+                    f"day out of force), found start_date {start[row]} and end_date {end[row]}"
+                ),
+            )
+        _unique(contract_table, cells, keys)
+        if rule is not None:
+            check_overlaps(contract_table, cells, rule)
+        return cells
+
+    return check
+
+
+def _unique(table: ContractTable, cells: dict[str, Any], keys: tuple[str, ...]) -> None:
+    if len(keys) == 1:
+        table.unique(keys[0])
+        return
+    codes = [
+        cells[key].astype("datetime64[D]").astype(np.int64)
+        if table.columns[key].kind == "date"
+        else table.codes(key)
+        for key in keys
+    ]
+
+    def describe(row: int) -> str:
+        values = ", ".join(f"{key} {_show(cells[key][row])}" for key in keys)
+        return f"duplicate row for {values}"
+
+    table.unique_rows(list(keys), codes, describe)
+
+
+def _show(cell: Any) -> str:
+    return str(cell.as_py() if hasattr(cell, "as_py") else cell)
+
+
+def check_overlaps(table: ContractTable, cells: dict[str, Any], rule: OverlapRule) -> None:
+    """Flag, in ``start_date``, every row whose period overlaps an earlier row's of the
+    same ``rule.key`` (with another ``rule.differing`` value, when set), with the
+    engine's message naming the earliest such row. Checked, as the engine does, only once
+    every cell is right.
+
+    Sorted by key and start, a key's periods overlap somewhere only if one starts before
+    the latest stop so far (a running maximum): only those keys' periods are compared
+    pairwise.
+    """
+    if table.n < 2 or table.count_problems():
+        return
+    key = table.codes(rule.key)
+    start = cells["start_date"].astype("datetime64[D]").astype(np.int64)
+    end = cells["end_date"]
+    ongoing = np.isnat(end)
+    stop = np.where(ongoing, np.iinfo(np.int32).max, end.astype("datetime64[D]").astype(np.int64))
+    order = np.lexsort((start, key))
+    sorted_key, sorted_start, sorted_stop = key[order], start[order], stop[order]
+    lowest = int(min(sorted_start.min(), sorted_stop.min()))
+    span = int(sorted_stop.max()) - lowest + 1
+    running = np.maximum.accumulate(sorted_key * span + (sorted_stop - lowest))
+    previous = running[:-1] - sorted_key[1:] * span + lowest  # the running stop before
+    same = sorted_key[1:] == sorted_key[:-1]
+    suspects = np.unique(sorted_key[1:][same & (previous > sorted_start[1:])])
+    if len(suspects) == 0:
+        return
+    other = table.codes(rule.differing) if rule.differing else None
+    bad = np.zeros(table.n, dtype=bool)
+    earlier: dict[int, int] = {}
+    rows_of = np.flatnonzero(np.isin(key, suspects))
+    by_key: dict[int, list[int]] = {}
+    for row in rows_of.tolist():
+        by_key.setdefault(int(key[row]), []).append(row)
+    for rows in by_key.values():
+        for i, b in enumerate(rows):
+            for a in rows[:i]:  # file order: a before b
+                if other is not None and other[a] == other[b]:
+                    continue
+                if start[a] < stop[b] and start[b] < stop[a]:
+                    bad[b] = True
+                    earlier[b] = a
+                    break
+    keys_text = cells[rule.key]
+    others_text = cells[rule.differing] if rule.differing else None
+
+    def day(row: int) -> Any:
+        return None if ongoing[row] else end[row]
+
+    def message(row: int) -> str:
+        a = earlier[row]
+        return rule.message.format(
+            key=keys_text[row].as_py(),
+            other=others_text[row].as_py() if others_text is not None else "",
+            period=period_text(cells["start_date"][row], day(row)),
+            other_row=a + 1,
+            other_other=others_text[a].as_py() if others_text is not None else "",
+            other_period=period_text(cells["start_date"][a], day(a)),
+        )
+
+    table.flag("start_date", bad, message)
+
+
+def _with_overlaps(table: ContractTable) -> dict[str, Any]:
+    """The registrations' checks (:func:`~panelcare.attribution.tables.
+    check_registrations`) and the assiduity's: no two registrations of a patient overlap."""
+    cells = check_registrations(table)
+    check_overlaps(table, cells, OVERLAP_RULES["registrations"])
+    return cells
+
+
+CONTRACTS: dict[str, Contract] = {
+    "physicians": ATTRIBUTION_CONTRACTS["physicians"],
+    "waitlist": ATTRIBUTION_CONTRACTS["waitlist"],
+    "registrations": Contract(
+        "registrations",
+        ATTRIBUTION_CONTRACTS["registrations"].columns,
+        KEYS["registrations"],
+        _with_overlaps,
+    ),
+    **{
+        table: Contract(table, columns_of(table), KEYS[table], _checker(table))
+        for table in ASSIDUITY_TABLES
+        if table != "registrations"
+    },
+}

@@ -1,0 +1,244 @@
+"""The runs: list, start, progress, plan, explanations, adjustments, approval, retry and
+comparison (purpose ``ATTRIBUTION``: 403 for a role without the right, 404 outside the
+territory; :mod:`web.accounts.access`). Thin views: access first, once, then a form and
+one service call (:mod:`web.attribution.services`) per write, then a redirect with a
+message; what a page shows is read by :mod:`web.attribution.figures`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from panelcare.attribution import explain
+from panelcare.errors import SettingsError
+from web.accounts import access
+from web.accounts.access import Purpose
+from web.attribution import figures, services
+from web.attribution.errors import AttributionError
+from web.attribution.forms import AdjustmentForm, RunForm
+from web.attribution.labels import LIMITS, OUTCOMES, PHASES, reason_labels
+from web.attribution.models import AdjustmentKind, Run, RunStatus
+from web.audit.models import AuditEvent
+
+RUNS_PER_PAGE = 30
+
+
+@login_required
+def runs(request: HttpRequest) -> HttpResponse:
+    visible = access.visible_runs(request.user).select_related(
+        "rls", "created_by", "approved_by", "physicians", "waitlist"
+    )
+    page = Paginator(visible, RUNS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "attribution/runs/list.html", {"page": page})
+
+
+@login_required
+def run_new(request: HttpRequest) -> HttpResponse:
+    """The run form (``?from=<run>`` fills it like that run); POST starts the run (a
+    background task) and opens its page."""
+    access.check_purpose(request.user, Purpose.ATTRIBUTION)
+    initial: dict[str, Any] = {}
+    source = request.GET.get("from")
+    if source and source.isdigit():
+        initial = RunForm.initial_of(access.access_run(request.user, int(source)))
+    if request.GET.get("rls"):
+        initial["rls"] = request.GET["rls"]
+    if request.method == "POST":
+        rls = access.access_territory(request.user, request.POST.get("rls", ""))
+        form = RunForm(request.user, request.POST)
+        if form.is_valid():
+            try:
+                run = services.do_start_run(
+                    rls,
+                    form.cleaned_data["params"],
+                    form.cleaned_data["run_date"],
+                    form.cleaned_data["title"],
+                    acting_user=request.user,
+                )
+            except SettingsError as error:
+                form.add_error(None, error.message)
+            except AttributionError as error:
+                form.add_error(None, str(error))
+            else:
+                return redirect("attribution:run-detail", run.pk)
+    else:
+        form = RunForm(request.user, initial=initial)
+    param_fields = [form[name] for name in form.param_names()]
+    return render(
+        request, "attribution/runs/new.html", {"form": form, "param_fields": param_fields}
+    )
+
+
+def _progress_context(run: Run) -> dict[str, Any]:
+    percent = int(100 * run.done / run.total) if run.total else 0
+    return {
+        "run": run,
+        "percent": percent,
+        "phase": PHASES.get(run.phase, run.phase),
+        "in_progress": run.status in (RunStatus.QUEUED, RunStatus.RUNNING),
+    }
+
+
+@login_required
+def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The status and progress bar (htmx polls it every second while the run works); once
+    the run has ended, an htmx request reloads the whole page."""
+    run = access.access_run(request.user, pk)
+    response = render(request, "attribution/runs/_progress.html", _progress_context(run))
+    if request.headers.get("HX-Request") and run.status not in (
+        RunStatus.QUEUED,
+        RunStatus.RUNNING,
+    ):
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A run: its record, and once it has a plan, the plan's figures, patients and
+    adjustments (:func:`web.attribution.figures.run_figures`)."""
+    run = access.access_run(request.user, pk)
+    context: dict[str, Any] = {
+        **_progress_context(run),
+        "params": sorted(run.params.items()),
+        "events": AuditEvent.objects.about(run)
+        .select_related("actor")
+        .order_by("created_at", "pk"),
+        "can_approve": run.status == RunStatus.DONE,
+        "frozen": run.is_frozen,
+        "decisions": run.decisions,
+        **figures.run_figures(
+            run,
+            physician=request.GET.get("physician", ""),
+            unassigned=request.GET.get("unassigned") == "1",
+            page=request.GET.get("page"),
+        ),
+    }
+    return render(request, "attribution/runs/detail.html", context)
+
+
+@login_required
+def run_patient(request: HttpRequest, pk: int, patient_code: str) -> HttpResponse:
+    """Why a patient of the plan goes where they go (the engine's explain_patient)."""
+    run = access.access_run(request.user, pk)
+    plan = figures.plan_of(run)
+    if plan is None:
+        raise Http404
+    try:
+        explanation = explain.explain_patient(plan, patient_code)
+    except explain.UnknownIdError:
+        raise Http404 from None
+    for row in explanation["considered"]:
+        row["outcome_text"] = str(OUTCOMES.get(row["outcome"], row["outcome"]))
+    template = "attribution/runs/patient.html"
+    if request.headers.get("HX-Request"):
+        template = "attribution/runs/_patient.html"
+    return render(request, template, {"run": run, "explanation": explanation})
+
+
+@login_required
+def run_physician(request: HttpRequest, pk: int, physician_code: str) -> HttpResponse:
+    """What a physician was asked and given, and what limited it (explain_physician)."""
+    run = access.access_run(request.user, pk)
+    plan = figures.plan_of(run)
+    if plan is None:
+        raise Http404
+    try:
+        explanation = explain.explain_physician(plan, physician_code)
+    except explain.UnknownIdError:
+        raise Http404 from None
+    explanation["reason_labels"] = reason_labels(explanation["reasons"])
+    explanation["limit_text"] = str(
+        LIMITS.get(explanation["why"]["limited_by"], explanation["why"]["limited_by"])
+    )
+    return render(
+        request, "attribution/runs/physician.html", {"run": run, "explanation": explanation}
+    )
+
+
+@login_required
+@require_POST
+def run_adjust(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a patient (``kind=move``) or change a target (``kind=target``)."""
+    run = access.access_run(request.user, pk)
+    form = AdjustmentForm(request.POST)
+    if not form.is_valid():
+        if "kind" in form.errors:
+            messages.error(request, _("Unknown adjustment."))
+        else:
+            messages.error(request, _("A target is a whole number of patients, 0 or more."))
+            return redirect("attribution:run-detail", run.pk)
+        return redirect(reverse("attribution:run-detail", args=[run.pk]) + "#adjustments")
+    data = form.cleaned_data
+    try:
+        if data["kind"] == AdjustmentKind.MOVE:
+            services.do_move_patient(
+                run,
+                data["patient"],
+                data["physician"] or None,
+                note=data["note"],
+                acting_user=request.user,
+            )
+            messages.success(request, _("Patient %(code)s moved.") % {"code": data["patient"]})
+        else:
+            services.do_change_target(
+                run, data["physician"], data["target"], note=data["note"], acting_user=request.user
+            )
+            messages.success(
+                request,
+                _("Target of %(code)s set to %(target)d; the plan was solved again.")
+                % {"code": data["physician"], "target": data["target"]},
+            )
+    except AttributionError as error:
+        messages.error(request, str(error))
+    return redirect(reverse("attribution:run-detail", args=[run.pk]) + "#adjustments")
+
+
+@login_required
+@require_POST
+def run_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    run = access.access_run(request.user, pk)
+    try:
+        services.do_approve_run(run, acting_user=request.user)
+    except AttributionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Run approved: its plan is frozen."))
+    return redirect("attribution:run-detail", run.pk)
+
+
+@login_required
+@require_POST
+def run_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    run = access.access_run(request.user, pk)
+    try:
+        services.do_retry_run(run, acting_user=request.user)
+    except AttributionError as error:
+        messages.error(request, str(error))
+    return redirect("attribution:run-detail", run.pk)
+
+
+@login_required
+def run_compare(request: HttpRequest) -> HttpResponse:
+    """Two runs side by side: per physician in both, and the totals."""
+    choices = (
+        access.visible_runs(request.user)
+        .filter(status__in=[RunStatus.DONE, RunStatus.APPROVED])
+        .select_related("rls")
+    )
+    a_pk, b_pk = request.GET.get("a", ""), request.GET.get("b", "")
+    context: dict[str, Any] = {"choices": choices, "a_pk": a_pk, "b_pk": b_pk}
+    if a_pk.isdigit() and b_pk.isdigit():
+        a = access.access_run(request.user, int(a_pk))
+        b = access.access_run(request.user, int(b_pk))
+        context.update(figures.comparison(a, b))
+    return render(request, "attribution/runs/compare.html", context)

@@ -10,6 +10,8 @@
   cookies of the ``client`` fixture (an app's conftest may choose English there);
   ``drmg_client``, ``cml_client`` (cml.rimouski), ``other_cml_client`` (cml.kamouraska),
   ``gmf_manager_client``, ``ciusss_client``, ``physician_client``, ``coach_client`` name one.
+* ``english`` — English messages for the test and its clients (an app's conftest makes it
+  autouse when its tests read the message ids).
 
 For the tests that need a few rows, not a region:
 
@@ -36,6 +38,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.test import Client
+from django.utils import translation
 
 from web.accounts.models import Role
 from web.regions.demo import LoadReport
@@ -112,6 +115,17 @@ def demo_user(demo: LoadReport) -> Callable[[str], User]:
         return User.objects.get(username=username)
 
     return get
+
+
+@pytest.fixture
+def english(client: Client) -> Iterator[None]:
+    """English messages (the ids) for the test and for the pages of ``client`` (and so of
+    ``client_as``), chosen through the language switch's cookie. An app whose tests read
+    the ids asks for it in an autouse fixture of its conftest; the French catalogue is
+    checked whole by web/config/tests/test_translations.py."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -59,6 +59,8 @@ from web.regions.models import (
     Rls,
     WaitlistEntry,
 )
+from web.tables import kinds
+from web.tables.kinds import TableKind
 from web.tables.models import Dataset, ImportJob
 
 __all__ = [
@@ -83,6 +85,7 @@ __all__ = [
     "can_work_on_region",
     "check_purpose",
     "check_works_on",
+    "importable_kinds",
     "own_physician",
     "profile_for",
     "region_cmls",
@@ -92,6 +95,7 @@ __all__ = [
     "visible_audit_events",
     "visible_imports",
     "visible_letters",
+    "visible_own_runs",
     "visible_patients",
     "visible_physicians",
     "visible_rls",
@@ -397,6 +401,19 @@ def check_works_on(user: User, rls_codes: Iterable[str], *, reveal: bool = False
         raise PermissionDenied if reveal else Http404
 
 
+def importable_kinds(user: User) -> list[TableKind]:
+    """The kinds of table ``user`` may import, in declaration order: every kind for the
+    DRMG; for a CML, the kinds whose rows an RLS holds (a ``scope_column``), not the
+    region's own tables (visits, GMF sites, memberships...).
+
+    Raises:
+        PermissionDenied: a role that does not work on attribution, or a CML without an RLS.
+    """
+    if not scope_codes(user):  # the DRMG
+        return kinds.all_kinds()
+    return [kind for kind in kinds.all_kinds() if kind.scope_column is not None]
+
+
 def visible_imports(user: User) -> list[ImportJob]:
     """The latest imports ``user`` may open, newest first: the region's for the DRMG,
     those of a CML's RLS (a scope within theirs) for a CML; PermissionDenied for others."""
@@ -488,21 +505,28 @@ def access_own_physician(user: User) -> Physician:
     return physician
 
 
+def visible_own_runs(user: User) -> QuerySet[Run]:
+    """The approved runs of a physician user's region: those whose letters, expected
+    patients and pace they read (counts only), never a run's page.
+
+    Raises:
+        PermissionDenied: any other role, or a physician's profile without its record.
+    """
+    physician = access_own_physician(user)
+    return Run.objects.filter(region_id=physician.rls.region_id, status=RunStatus.APPROVED)
+
+
 def visible_letters(user: User) -> QuerySet[Letter]:
     """Letters ``user`` may download: of the runs they see, or a physician's own letters
-    of approved runs of their region.
+    of the approved runs of their region (:func:`visible_own_runs`).
 
     Raises:
         PermissionDenied: a role that neither works on attribution nor is a physician.
     """
     physician = own_physician(user)
     if physician is not None:
-        return Letter.objects.filter(
-            run__region_id=physician.rls.region_id,
-            run__status=RunStatus.APPROVED,
-            physician_code=physician.code,
-        )
-    return Letter.objects.filter(Q(run__in=visible_runs(user)))
+        return Letter.objects.filter(run__in=visible_own_runs(user), physician_code=physician.code)
+    return Letter.objects.filter(run__in=visible_runs(user))
 
 
 def access_letter(user: User, pk: int) -> Letter:

@@ -14,18 +14,13 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
-from django.http import HttpRequest
 
 from web.accounts.models import Profile
 from web.regions.admin import SuperuserOnlyAdmin, SuperuserOnlyMixin
 
-
-def _superusers_only(request: HttpRequest) -> bool:
-    return request.user.is_active and request.user.is_superuser
-
-
-# Replaces AdminSite.has_permission (is_active and is_staff) on the one admin site.
-admin.site.has_permission = _superusers_only
+# Replaces AdminSite.has_permission (is_active and is_staff) on the one admin site: the
+# rule of every page (SuperuserOnlyMixin) is the site's.
+admin.site.has_permission = SuperuserOnlyMixin._is_administrator  # type: ignore[method-assign]
 
 
 class ProfileInline(SuperuserOnlyMixin, admin.StackedInline):

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from panelcare.attribution import solve, store
@@ -215,21 +216,18 @@ def run_letters(run: Run) -> dict[str, Any]:
     }
 
 
-def physician_runs(physician: Physician, own: Iterable[Letter]) -> list[dict[str, Any]]:
-    """The latest approved runs of ``physician``'s region that give them letters or
-    patients (at most 12, newest first): each run, the facts of their personal letter
-    (None: a general letter only), their ``own`` letters of it, and their follow-up when
-    patients are expected (counts only: no patient)."""
+def physician_runs(
+    physician: Physician, runs: QuerySet[Run], own: Iterable[Letter]
+) -> list[dict[str, Any]]:
+    """The latest of ``runs`` (a physician's: ``access.visible_own_runs``) that give
+    ``physician`` letters or patients (at most 12, newest first): each run, the facts of
+    their personal letter (None: a general letter only), their ``own`` letters of it, and
+    their follow-up when patients are expected (counts only: no patient)."""
     by_run: dict[int, list[Letter]] = {}
     for letter in own:
         by_run.setdefault(letter.run_id, []).append(letter)
-    runs = (
-        Run.objects.filter(region_id=physician.rls.region_id, status=RunStatus.APPROVED)
-        .select_related("rls", "region")
-        .order_by("-approved_at", "-pk")[:12]
-    )
     items = []
-    for run in runs:
+    for run in runs.select_related("rls", "region").order_by("-approved_at", "-pk")[:12]:
         try:
             facts = next(
                 (

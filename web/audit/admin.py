@@ -5,14 +5,15 @@ history page of every object the trail speaks of
 from __future__ import annotations
 
 from django.contrib import admin
-from django.http import HttpRequest
 
 from web.audit.models import AuditEvent
-from web.regions.admin import SuperuserOnlyAdmin
+from web.regions.admin import ReadOnlyAdmin
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(SuperuserOnlyAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
+    """Nobody edits the trail, not even the administrator."""
+
     list_display = [
         "created_at",
         "action",
@@ -27,13 +28,3 @@ class AuditEventAdmin(SuperuserOnlyAdmin):
     list_select_related = ["actor", "region"]
     date_hierarchy = "created_at"
     show_full_result_count = False
-
-    # Nobody edits the trail, not even the administrator.
-    def has_add_permission(self, request: HttpRequest, *args) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False

@@ -75,8 +75,9 @@ class SuperuserOnlyTabularInline(SuperuserOnlyMixin, admin.TabularInline):
     pass
 
 
-class ProjectionMixin:
-    """Rows projected from an imported table: shown, never added, changed or deleted."""
+class ReadOnlyMixin:
+    """Rows shown, never added, changed or deleted here: those projected from an imported
+    table (only an import writes them), the audit trail (nobody edits it)."""
 
     def has_add_permission(self, request: HttpRequest, *args) -> bool:
         return False
@@ -88,15 +89,15 @@ class ProjectionMixin:
         return False
 
 
-class ProjectionAdmin(ProjectionMixin, SuperuserOnlyAdmin):
+class ReadOnlyAdmin(ReadOnlyMixin, SuperuserOnlyAdmin):
     pass
 
 
-class ProjectionHistoryAdmin(ProjectionMixin, SuperuserOnlyHistoryAdmin):
+class ReadOnlyHistoryAdmin(ReadOnlyMixin, SuperuserOnlyHistoryAdmin):
     pass
 
 
-class ProjectionTabularInline(ProjectionMixin, SuperuserOnlyTabularInline):
+class ReadOnlyTabularInline(ReadOnlyMixin, SuperuserOnlyTabularInline):
     pass
 
 
@@ -114,7 +115,7 @@ class RlsAdmin(SuperuserOnlyAdmin):
     list_select_related = ["region"]
 
 
-class SiteInline(ProjectionTabularInline):
+class SiteInline(ReadOnlyTabularInline):
     # A GMF's sites are the GMF sites table's projection.
     model = Site
     fields = ["code", "name", "kind", "city"]
@@ -141,7 +142,7 @@ class SiteAdmin(SuperuserOnlyAdmin):
     readonly_fields = ["gmf"]
 
 
-class GmfMembershipInline(ProjectionTabularInline):
+class GmfMembershipInline(ReadOnlyTabularInline):
     model = GmfMembership
     fields = ["gmf", "start_date", "end_date"]
     extra = 0
@@ -182,7 +183,7 @@ class IpsAdmin(SuperuserOnlyAdmin):
 
 
 @admin.register(GmfMembership)
-class GmfMembershipAdmin(ProjectionAdmin):
+class GmfMembershipAdmin(ReadOnlyAdmin):
     list_display = ["physician", "gmf", "start_date", "end_date"]
     list_filter = ["gmf"]
     search_fields = ["physician__code", "physician__name", "gmf__code", "gmf__name"]
@@ -197,7 +198,7 @@ class PracticeGroupAdmin(SuperuserOnlyAdmin):
 
 
 @admin.register(PracticeGroupMembership)
-class PracticeGroupMembershipAdmin(ProjectionAdmin):
+class PracticeGroupMembershipAdmin(ReadOnlyAdmin):
     list_display = ["physician", "group", "start_date", "end_date"]
     search_fields = ["physician__code", "physician__name", "group__code"]
     list_select_related = ["physician", "group"]
@@ -205,7 +206,7 @@ class PracticeGroupMembershipAdmin(ProjectionAdmin):
 
 
 @admin.register(IpsPartnership)
-class IpsPartnershipAdmin(ProjectionAdmin):
+class IpsPartnershipAdmin(ReadOnlyAdmin):
     list_display = ["ips", "physician", "start_date", "end_date"]
     search_fields = ["ips__code", "ips__name", "physician__code", "physician__name"]
     list_select_related = ["ips", "physician"]
@@ -213,7 +214,7 @@ class IpsPartnershipAdmin(ProjectionAdmin):
 
 
 @admin.register(ServiceAgreement)
-class ServiceAgreementAdmin(ProjectionAdmin):
+class ServiceAgreementAdmin(ReadOnlyAdmin):
     list_display = ["gmf", "partner_gmf", "start_date", "end_date"]
     search_fields = ["gmf__code", "gmf__name", "partner_gmf__code", "partner_gmf__name"]
     list_select_related = ["gmf", "partner_gmf"]
@@ -246,7 +247,7 @@ class PatientAdmin(SuperuserOnlyHistoryAdmin):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(ProjectionHistoryAdmin):
+class RegistrationAdmin(ReadOnlyHistoryAdmin):
     list_display = ["patient", "physician", "site", "start_date", "end_date"]
     list_filter = ["physician__rls"]
     search_fields = ["patient__code", "patient__last_name", "physician__code", "physician__name"]
@@ -257,7 +258,7 @@ class RegistrationAdmin(ProjectionHistoryAdmin):
 
 
 @admin.register(WaitlistEntry)
-class WaitlistEntryAdmin(ProjectionHistoryAdmin):
+class WaitlistEntryAdmin(ReadOnlyHistoryAdmin):
     list_display = ["patient", "rls", "priority", "requested_on", "status", "previous_physician"]
     list_filter = ["status", "priority", "rls"]
     search_fields = ["patient__code", "patient__last_name"]

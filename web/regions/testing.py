@@ -3,7 +3,9 @@ users with a role. The fixtures of ``web/conftest.py`` call them; a test asks fo
 
 report = load_tiny_demo()                 # 2 RLS, the demo accounts (DEMO_PASSWORD)
 t = make_territory()                      # 1 region, 1 RLS, 1 site, 2 physicians, 1 patient
+patient = make_patient(t.rls, "P2")       # another patient of an RLS
 user = make_user(Role.CML, rls=some_rls)  # a user with a profile, region derived
+write_version(region, "gmf_memberships", rows)  # an imported table's next version
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import pyarrow as pa
 from django.contrib.auth.models import User
 
+from panelcare.attribution.tables import compare_tables
 from web.accounts.models import Profile, Role
 from web.regions.demo import (
     DEFAULT_SEED,
@@ -24,8 +28,21 @@ from web.regions.demo import (
     load_demo,
 )
 from web.regions.models import Gmf, Patient, Physician, Region, Rls, Site
+from web.tables.checks import base_versions
+from web.tables.kinds import get_kind
+from web.tables.models import Dataset
+from web.tables.services import do_write_version
+from web.tables.store import read_dataset
 
-__all__ = ["DEMO_PASSWORD", "Territory", "load_tiny_demo", "make_territory", "make_user"]
+__all__ = [
+    "DEMO_PASSWORD",
+    "Territory",
+    "load_tiny_demo",
+    "make_patient",
+    "make_territory",
+    "make_user",
+    "write_version",
+]
 
 _numbers = itertools.count(1)
 
@@ -106,9 +123,15 @@ def make_territory() -> Territory:
         )
         for i, name in enumerate(["Gagnon", "Roy"])
     ]
-    patient = Patient.objects.create(
-        code="P1",
-        health_insurance_number="TREM 8001 1234",
+    patient = make_patient(rls, "P1")
+    return Territory(region, rls, site, physicians[0], physicians[1], patient)
+
+
+def make_patient(rls: Rls, code: str, health_insurance_number: str = "TREM 8001 1234") -> Patient:
+    """A patient ``code`` living in ``rls`` (Marie Tremblay, born in 1980)."""
+    return Patient.objects.create(
+        code=code,
+        health_insurance_number=health_insurance_number,
         first_name="Marie",
         last_name="Tremblay",
         birth_year=1980,
@@ -117,4 +140,22 @@ def make_territory() -> Territory:
         longitude=-68.52,
         rls=rls,
     )
-    return Territory(region, rls, site, physicians[0], physicians[1], patient)
+
+
+def write_version(region: Region, kind: str, table: pa.Table) -> Dataset:
+    """``table`` (canonical rows) written as the next version of ``kind`` for the whole
+    region, as an import's Apply writes it: the version, its database projection and the
+    audit entry. A test changes an imported table this way, never by saving the rows of
+    its projection (which the next import would overwrite)."""
+    current = Dataset.current(region, kind)
+    before = read_dataset(current) if current is not None else None
+    return do_write_version(
+        region,
+        kind,
+        [],
+        table,
+        base=base_versions(region, kind),
+        changes=compare_tables(get_kind(kind).contract, before, table),
+        source_name="test",
+        acting_user=None,
+    )

@@ -2,28 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from panelcare.attribution.tables import FORMATS
-from web.tables import kinds
+from web.tables.kinds import TableKind
 
 __all__ = ["ImportForm"]
 
 
 class ImportForm(forms.Form):
-    """The upload form: which table, and its file."""
+    """The upload form: which table (of ``table_kinds``, those the user may import:
+    ``access.importable_kinds``), and its file."""
 
-    kind = forms.ChoiceField(label=_("Table"), choices=kinds.choices)
+    kind = forms.ChoiceField(label=_("Table"))
     file = forms.FileField(
         label=_("File (CSV, Parquet or XLSX)"),
         widget=forms.ClearableFileInput(
             attrs={"accept": ",".join(FORMATS), "data-testid": "import-file"}
         ),
     )
+
+    def __init__(self, table_kinds: Iterable[TableKind], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(kind.name, str(kind.label)) for kind in table_kinds]
 
     def clean_file(self) -> UploadedFile:
         upload = self.cleaned_data["file"]

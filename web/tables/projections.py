@@ -8,8 +8,8 @@ pages reading them (dashboard, RLS, waiting list, patient) and those reading the
 region's rows (the physicians' and the sites' are updated by code) and returns counts for
 the audit entry; rows are written in batches, the number of queries does not grow with
 the rows. The GMF memberships, practice groups, IPS-SPL partnerships and service
-agreements (the assiduity's tables the access module and the administration read) share
-one function, :func:`_project_periods`.
+agreements (the assiduity's tables the access module and the administration read) and the
+registrations share one function, :func:`_project_periods`.
 
 Ids of the file unknown to the database (a patient whose identity and home the region has
 not loaded, a physician or site not in the territory) are kept as codes, with an empty
@@ -146,7 +146,7 @@ def project_waitlist(region: Region, table: pa.Table) -> dict[str, int]:
     WaitlistEntry.objects.filter(region=region).delete()
     patient_ids = _ids(Patient.objects.filter(rls__region=region))
     rls_ids = _ids(Rls.objects.filter(region=region))
-    physician_ids = _ids(Physician.objects.filter(rls__region=region))
+    physician_ids = _physician_ids(region)
     codes, rls_codes, priorities, requested, previous = _columns(
         table, "patient_id", "rls_id", "priority", "requested_on", "previous_physician_id"
     )
@@ -182,41 +182,13 @@ def project_waitlist(region: Region, table: pa.Table) -> dict[str, int]:
 
 def project_registrations(region: Region, table: pa.Table) -> dict[str, int]:
     """Replace the region's registrations by the rows of the registrations ``table``."""
-    Registration.objects.filter(region=region).delete()
-    patient_ids = _ids(Patient.objects.filter(rls__region=region))
-    physician_ids = _ids(Physician.objects.filter(rls__region=region))
-    site_ids = _ids(Site.objects.filter(rls__region=region))
-    patients, physicians, sites, starts, ends = _columns(
-        table, "patient_id", "physician_id", "site_id", "start_date", "end_date"
-    )
-    region_id = region.pk
-    unknown = sum(patient_ids.get(code) is None for code in patients)
-    rows = (
-        (
-            region_id,
-            patient,
-            physicians[row],
-            sites[row],
-            patient_ids.get(patient),
-            physician_ids.get(physicians[row]),
-            site_ids.get(sites[row]),
-            starts[row],
-            ends[row],
-        )
-        for row, patient in enumerate(patients)
-    )
-    fields = [
-        "region_id",
-        "patient_code",
-        "physician_code",
-        "site_code",
-        "patient_id",
-        "physician_id",
-        "site_id",
-        "start_date",
-        "end_date",
-    ]
-    return {"rows": _insert(Registration, fields, rows), "unknown_patients": unknown}
+    links = {
+        "patient": ("patient_id", _ids(Patient.objects.filter(rls__region=region))),
+        "physician": ("physician_id", _physician_ids(region)),
+        "site": ("site_id", _ids(Site.objects.filter(rls__region=region))),
+    }
+    counts = _project_periods(region, table, Registration, links)
+    return {"rows": counts["rows"], "unknown_patients": counts["unknown_patient"]}
 
 
 def project_gmf_sites(region: Region, table: pa.Table) -> dict[str, int]:

@@ -131,15 +131,12 @@ def do_write_version(
         projected = {}
         if table_kind.project is not None:
             projected = table_kind.project(region, read_dataset(dataset))
-        record(
+        record_version(
             TableAction.IMPORT_APPLIED,
-            region=region,
+            dataset,
+            scope,
             acting_user=acting_user,
-            subject=dataset,
-            scope=scope,
-            kind=kind,
             source_name=source_name,
-            version=dataset.version,
             rows=dataset.rows,
             projected=projected,
             **counts,
@@ -247,6 +244,23 @@ def record_import(action: str, job: ImportJob, *, acting_user: Any, **details: A
     )
 
 
+def record_version(
+    action: str, dataset: Dataset, scope: list[str], *, acting_user: Any, **details: Any
+) -> None:
+    """The audit entry of something done to the table version ``dataset`` for the RLS
+    ``scope`` (empty: the whole region): its region, table and version."""
+    record(
+        action,
+        region=dataset.region,
+        acting_user=acting_user,
+        subject=dataset,
+        scope=scope,
+        kind=dataset.kind,
+        version=dataset.version,
+        **details,
+    )
+
+
 # --------------------------------------------------------------------------- exports
 
 
@@ -271,14 +285,11 @@ def do_export_dataset(
     if scope:
         values = scope_values(dataset.region, dataset.kind, scope)
         table = table.filter(in_scope(dataset.kind, table, scope, values))
-    record(
+    record_version(
         TableAction.TABLE_EXPORTED,
-        region=dataset.region,
+        dataset,
+        scope,
         acting_user=acting_user,
-        subject=dataset,
-        scope=scope,
-        kind=dataset.kind,
-        version=dataset.version,
         format=fmt,
         rows=table.num_rows,
     )

@@ -6,6 +6,8 @@ module's own queries, so that a wrong filter cannot agree with itself.
 
 from __future__ import annotations
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
@@ -15,14 +17,19 @@ from django.utils import timezone, translation
 
 from web.accounts import access
 from web.accounts.models import Role
+from web.attribution.models import Run, RunStatus
 from web.regions.models import (
     GmfMembership,
     Patient,
     Physician,
+    Region,
     Registration,
     WaitlistEntry,
 )
-from web.regions.testing import make_user
+from web.regions.testing import make_user, write_version
+from web.tables.kinds import DatasetKind, all_kinds
+from web.tables.models import Dataset
+from web.tables.store import read_dataset
 
 pytestmark = pytest.mark.django_db
 
@@ -174,11 +181,20 @@ def test_it_shows_a_gmf_manager_the_members_of_their_gmf_today(facts):
 
 def test_it_leaves_out_a_gmf_member_whose_membership_has_ended(facts):
     gmf_manager = user("gestion.gmf")
-    membership = GmfMembership.objects.filter(
-        gmf=facts["gmf"], physician=facts["physician"]
-    ).first()
-    membership.end_date = timezone.localdate()
-    membership.save(update_fields=["end_date"])
+    assert facts["physician"].code in codes(access.visible_physicians(gmf_manager))
+    # The memberships are an imported table: a new version ends the physician's membership.
+    region = facts["own"].region
+    rows = read_dataset(Dataset.current(region, "gmf_memberships"))
+    ended = [
+        row["gmf_id"] == facts["gmf"].code and row["physician_id"] == facts["physician"].code
+        for row in rows.select(["gmf_id", "physician_id"]).to_pylist()
+    ]
+    assert any(ended)
+    end_dates = pc.if_else(
+        pa.array(ended), pa.scalar(timezone.localdate(), pa.date32()), rows.column("end_date")
+    )
+    index = rows.column_names.index("end_date")
+    write_version(region, "gmf_memberships", rows.set_column(index, "end_date", end_dates))
     assert facts["physician"].code not in codes(access.visible_physicians(gmf_manager))
 
 
@@ -437,6 +453,18 @@ def test_it_checks_rls_only_the_data_can_tell(facts):
         access.check_works_on(user("medecin"), [own])
 
 
+def test_it_lets_a_cml_import_only_the_kinds_an_rls_holds(facts):
+    every = [kind.name for kind in all_kinds()]
+    assert [kind.name for kind in access.importable_kinds(user("drmg"))] == every
+    of_cml = [kind.name for kind in access.importable_kinds(user("cml.rimouski"))]
+    assert of_cml == ["physicians", "waitlist", "registrations"]
+    for username in ["gestion.gmf", "ciusss", "medecin", "coach"]:
+        with pytest.raises(PermissionDenied):
+            access.importable_kinds(user(username))
+    with pytest.raises(PermissionDenied):  # a CML without an RLS: not the whole region
+        access.importable_kinds(make_user(Role.CML, region=facts["own"].region))
+
+
 def test_it_opens_the_letter_templates_to_the_drmg_only(facts):
     assert access.access_letter_templates(user("drmg")) == facts["own"].region
     for username in EVERY_ROLE[1:]:
@@ -448,6 +476,29 @@ def test_it_gives_a_physician_their_own_record_only(facts):
     assert access.access_own_physician(user("medecin")) == facts["physician"]
     with pytest.raises(PermissionDenied):
         access.access_own_physician(user("drmg"))
+
+
+def test_it_shows_a_physician_the_approved_runs_of_their_region_only(facts):
+    region = facts["own"].region
+    tables = {
+        "physicians": Dataset.current(region, DatasetKind.PHYSICIANS),
+        "waitlist": Dataset.current(region, DatasetKind.WAITLIST),
+        "created_by": user("drmg"),
+    }
+
+    def run(status: str, where: Region = region) -> Run:
+        return Run.objects.create(
+            region=where, run_date=timezone.localdate(), status=status, **tables
+        )
+
+    approved = run(RunStatus.APPROVED)
+    run(RunStatus.DONE)
+    run(RunStatus.APPROVED, Region.objects.create(code="99", name="Ailleurs"))
+    assert list(access.visible_own_runs(user("medecin"))) == [approved]
+    for username in EVERY_ROLE:
+        if username != "medecin":
+            with pytest.raises(PermissionDenied):
+                access.visible_own_runs(user(username))
 
 
 def test_it_lists_the_people_holding_a_role_in_the_region(facts):
@@ -474,7 +525,7 @@ def test_it_lists_an_rls_waiting_list_to_the_roles_that_may_only(facts):
 
 def test_it_shows_each_worker_the_audit_entries_of_their_scope(facts):
     from web.audit.services import record
-    from web.regions.models import Region, RegionsAction
+    from web.regions.models import RegionsAction
 
     region = facts["own"].region
     own, other = facts["own"].code, facts["other"].code
@@ -516,41 +567,12 @@ def test_it_shows_each_worker_the_audit_entries_of_their_scope(facts):
 
 
 def test_it_exports_exactly_the_access_api():
-    assert sorted(access.__all__) == [
-        "Purpose",
-        "access_dataset",
-        "access_import",
-        "access_letter",
-        "access_letter_templates",
-        "access_own_physician",
-        "access_patient",
-        "access_physician",
-        "access_region",
-        "access_rls",
-        "access_run",
-        "access_territory",
-        "access_waitlist",
-        "allows",
-        "can_edit_letter_templates",
-        "can_list_waitlist",
-        "can_read_own_letters",
-        "can_see_full_hin",
-        "can_work_on_region",
-        "check_purpose",
-        "check_works_on",
-        "own_physician",
-        "profile_for",
-        "region_cmls",
-        "region_drmgs",
-        "scope_codes",
-        "scope_label",
-        "visible_audit_events",
-        "visible_imports",
-        "visible_letters",
-        "visible_patients",
-        "visible_physicians",
-        "visible_rls",
-        "visible_runs",
-        "visible_waitlist",
-    ]
+    # Every public function and class the module defines, and nothing it only imports.
+    defined = {
+        name
+        for name, value in vars(access).items()
+        if not name.startswith("_") and getattr(value, "__module__", None) == access.__name__
+    }
+    assert sorted(access.__all__) == sorted(defined)
+    assert {"Purpose", "access_run", "visible_own_runs", "importable_kinds"} <= defined
     assert all(callable(getattr(access, name)) for name in access.__all__)

@@ -17,13 +17,11 @@ in French, check the pages a CML sees.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.models import User
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from web.attribution import services
 from web.attribution.models import Run, RunStatus
@@ -37,16 +35,8 @@ RUN_DATE = datetime.date(2026, 11, 23)
 
 
 @pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def client(client: Any) -> Any:
-    """Django's test client with English chosen through the language switch's cookie."""
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
+def _english(english: None) -> None:
+    """English messages, for the test and its clients (``web/conftest.py``)."""
 
 
 @pytest.fixture

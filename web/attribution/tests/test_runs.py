@@ -557,6 +557,7 @@ def test_it_shows_the_home_page_with_the_current_tables(client, cml):
     page = client.get(reverse("attribution:home"))
     assert page.status_code == 200
     html = page.content.decode()
-    assert 'data-testid="version-physicians">v1<' in html
+    row = html.split('data-testid="table-physicians"', 1)[1].split("</tr>", 1)[0]
+    assert '<td class="num" data-testid="version">1</td>' in row
     assert reverse("attribution:physicians", args=["0115"]) in html
     assert reverse("attribution:physicians", args=["0116"]) not in html

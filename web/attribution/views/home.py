@@ -8,8 +8,7 @@ from django.shortcuts import redirect, render
 
 from web.accounts import access
 from web.accounts.access import Purpose
-from web.tables import kinds as table_kinds
-from web.tables.models import Dataset
+from web.tables import queries
 
 
 @login_required
@@ -19,11 +18,10 @@ def home(request: HttpRequest) -> HttpResponse:
     if access.own_physician(request.user) is not None:
         return redirect("attribution:my-letters")
     region = access.access_region(request.user, Purpose.ATTRIBUTION)
-    tables = [(kind, label, Dataset.current(region, kind)) for kind, label in table_kinds.choices()]
     context = {
         "region": region,
         "rls_list": access.visible_rls(request.user, Purpose.ATTRIBUTION),
-        "tables": tables,
+        "tables": queries.tables_in_force(region),
         "recent_runs": access.visible_runs(request.user).select_related("rls", "created_by")[:5],
         "can_run_region": access.can_work_on_region(request.user),
     }

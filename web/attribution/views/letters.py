@@ -147,7 +147,9 @@ def my_letters(request: HttpRequest) -> HttpResponse:
     runs of their region (counts only: no patient)."""
     physician = access.access_own_physician(request.user)
     items = figures.physician_runs(
-        physician, access.visible_letters(request.user).select_related("run")
+        physician,
+        access.visible_own_runs(request.user),
+        access.visible_letters(request.user).select_related("run"),
     )
     return render(
         request,

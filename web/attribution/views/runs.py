@@ -7,6 +7,7 @@ message; what a page shows is read by :mod:`web.attribution.figures`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -18,7 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from panelcare.attribution import explain
+from panelcare.attribution import explain, solve
 from panelcare.errors import SettingsError
 from web.accounts import access
 from web.accounts.access import Purpose
@@ -126,17 +127,32 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "attribution/runs/detail.html", context)
 
 
-@login_required
-def run_patient(request: HttpRequest, pk: int, patient_code: str) -> HttpResponse:
-    """Why a patient of the plan goes where they go (the engine's explain_patient)."""
+def _explained(
+    request: HttpRequest,
+    pk: int,
+    explain_one: Callable[[solve.Plan, str], dict[str, Any]],
+    code: str,
+) -> tuple[Run, dict[str, Any]]:
+    """The run ``pk`` (if the user may open it) and the engine's explanation of one
+    patient or physician ``code`` of its plan.
+
+    Raises:
+        Http404: the run is not the user's, has no plan yet, or its plan no such ``code``.
+    """
     run = access.access_run(request.user, pk)
     plan = figures.plan_of(run)
     if plan is None:
         raise Http404
     try:
-        explanation = explain.explain_patient(plan, patient_code)
+        return run, explain_one(plan, code)
     except explain.UnknownIdError:
         raise Http404 from None
+
+
+@login_required
+def run_patient(request: HttpRequest, pk: int, patient_code: str) -> HttpResponse:
+    """Why a patient of the plan goes where they go (the engine's explain_patient)."""
+    run, explanation = _explained(request, pk, explain.explain_patient, patient_code)
     for row in explanation["considered"]:
         row["outcome_text"] = str(OUTCOMES.get(row["outcome"], row["outcome"]))
     template = "attribution/runs/patient.html"
@@ -148,14 +164,7 @@ def run_patient(request: HttpRequest, pk: int, patient_code: str) -> HttpRespons
 @login_required
 def run_physician(request: HttpRequest, pk: int, physician_code: str) -> HttpResponse:
     """What a physician was asked and given, and what limited it (explain_physician)."""
-    run = access.access_run(request.user, pk)
-    plan = figures.plan_of(run)
-    if plan is None:
-        raise Http404
-    try:
-        explanation = explain.explain_physician(plan, physician_code)
-    except explain.UnknownIdError:
-        raise Http404 from None
+    run, explanation = _explained(request, pk, explain.explain_physician, physician_code)
     explanation["reason_labels"] = reason_labels(explanation["reasons"])
     explanation["limit_text"] = str(
         LIMITS.get(explanation["why"]["limited_by"], explanation["why"]["limited_by"])

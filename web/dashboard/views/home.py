@@ -14,7 +14,6 @@ from web.dashboard import charts, figures
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
-    profile = access.profile_for(user)
     today = timezone.localdate()
     rls_qs = access.visible_rls(user)
     registration_rows = figures.registration_by_rls(rls_qs, today)
@@ -23,7 +22,6 @@ def home(request: HttpRequest) -> HttpResponse:
     residents = sum(row.residents for row in registration_rows)
     registered = sum(row.registered for row in registration_rows)
     context = {
-        "profile": profile,
         "scope": access.scope_label(user),
         "today": today,
         "registration_rows": registration_rows,

@@ -12,7 +12,8 @@ from django.utils import timezone
 from web.audit.models import AuditEvent
 from web.regions import services
 from web.regions.errors import WaitlistStatusError
-from web.regions.models import Patient, RegionsAction, WaitlistEntry, WaitlistStatus
+from web.regions.models import RegionsAction, WaitlistEntry, WaitlistStatus
+from web.regions.testing import make_patient
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +82,7 @@ def test_it_refuses_an_unknown_status(territory_cml, waiting_entry):
 def test_it_marks_the_patients_of_an_approved_plan_assigned_if_still_waiting(
     territory, territory_cml, waiting_entry
 ):
-    other = make_territory_patient(territory, "P2")
+    other = make_patient(territory.rls, "P2", "GAGN 7001 0002")
     withdrawn = WaitlistEntry.objects.create(
         region=territory.region,
         patient_code=other.code,
@@ -100,18 +101,3 @@ def test_it_marks_the_patients_of_an_approved_plan_assigned_if_still_waiting(
     assert (waiting_entry.status, withdrawn.status) == ("assigned", "withdrawn")
     event = AuditEvent.objects.get(action=RegionsAction.WAITLIST_ASSIGNED)
     assert (event.actor, event.details["patients"], event.details["assigned"]) == (None, 3, 1)
-
-
-def make_territory_patient(territory, code: str) -> Patient:
-    """A second patient of the territory's RLS."""
-    return Patient.objects.create(
-        code=code,
-        health_insurance_number=f"GAGN 7001 {code}",
-        first_name="Luc",
-        last_name="Gagnon",
-        birth_year=1970,
-        sex="M",
-        latitude=48.45,
-        longitude=-68.52,
-        rls=territory.rls,
-    )

@@ -4,30 +4,18 @@ place."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.models import User
-from django.utils import translation
 
 from web.regions.models import Region
 
 
 @pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    """The tests read the English messages (the ids); the French catalogue is checked
-    whole by web/config/tests/test_translations.py."""
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def client(client: Any) -> Any:
-    """Django's test client with English chosen through the language switch's cookie."""
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
+def _english(english: None) -> None:
+    """The tests read the English messages (the ids), for the test and its clients
+    (``web/conftest.py``)."""
 
 
 @pytest.fixture(autouse=True)

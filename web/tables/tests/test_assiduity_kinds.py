@@ -6,12 +6,15 @@ import of the memberships."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
 from django.urls import reverse
 
@@ -28,7 +31,8 @@ from web.regions.models import (
     ServiceAgreement,
     Site,
 )
-from web.tables import kinds
+from web.tables import kinds, services
+from web.tables.errors import UploadRefused
 from web.tables.models import Dataset, ImportJob, ImportStatus, TableAction
 from web.tables.store import read_dataset
 from web.tables.tests.conftest import login
@@ -220,12 +224,43 @@ def test_it_refuses_a_wrong_file_naming_row_and_column_in_french(client, region,
     assert f'data-row="{row}" data-column="{column}"' in page
 
 
+def offered_kinds(client) -> list[str]:
+    """The kinds the import form's select offers, as the page renders them."""
+    page = client.get(reverse("tables:imports")).content.decode()
+    select = page.split('data-testid="import-kind"', 1)[1].split("</select>", 1)[0]
+    return re.findall(r'<option value="([^"]+)"', select)
+
+
+def test_it_offers_the_drmg_every_kind_to_import(client, region):
+    login(client, "drmg")
+    offered = offered_kinds(client)
+    assert offered == [kind.name for kind in kinds.all_kinds()]
+    assert set(ASSIDUITY_KINDS) <= set(offered)
+
+
+def test_it_offers_a_cml_only_the_kinds_an_rls_holds(client, region):
+    login(client, "cml.rimouski")
+    offered = offered_kinds(client)
+    assert offered == ["physicians", "waitlist", "registrations"]
+    assert not set(offered) & set(ASSIDUITY_KINDS)
+
+
 @pytest.mark.parametrize("kind", ASSIDUITY_KINDS)
 def test_it_lets_only_the_drmg_import_the_regions_tables(client, region, kind):
     login(client, "cml.rimouski")
     response = upload(client, kind, text_rows(region, kind), f"{kind}.csv")
     assert response.status_code == 200
-    assert "Only the DRMG imports this table." in response.content.decode()
+    assert response.context["form"].has_error("kind", code="invalid_choice")
+    assert not ImportJob.objects.exists()
+
+
+@pytest.mark.parametrize("kind", ASSIDUITY_KINDS)
+def test_it_refuses_a_regions_table_to_an_rls_scope_in_the_service_too(region, own_rls, kind):
+    # The form offers a CML no such kind; the service refuses it anyway (a defence).
+    cml = User.objects.get(username="cml.rimouski")
+    upload = SimpleUploadedFile(f"{kind}.csv", b"x\n")
+    with pytest.raises(UploadRefused, match=r"Only the DRMG imports this table\."):
+        services.do_stage_upload(kind, upload, region=region, scope=[own_rls.code], acting_user=cml)
     assert not ImportJob.objects.exists()
 
 

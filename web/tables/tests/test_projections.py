@@ -10,33 +10,15 @@ import pyarrow.compute as pc
 import pytest
 from django.utils import timezone
 
-from panelcare.attribution.tables import compare_tables
 from web.dashboard import figures
 from web.regions.models import Physician, Registration, Rls, Site, WaitlistEntry
+from web.regions.testing import write_version
 from web.tables import projections
-from web.tables.checks import base_versions
-from web.tables.kinds import DatasetKind, get_kind
+from web.tables.kinds import DatasetKind
 from web.tables.models import Dataset
-from web.tables.services import do_write_version
 from web.tables.store import read_dataset
 
 pytestmark = pytest.mark.django_db
-
-
-def written(region, kind: str, table: pa.Table) -> Dataset:
-    """``table`` written as the next version of ``kind`` for the whole region, as an
-    import's Apply writes it."""
-    current = read_dataset(Dataset.current(region, kind))
-    return do_write_version(
-        region,
-        kind,
-        [],
-        table,
-        base=base_versions(region, kind),
-        changes=compare_tables(get_kind(kind).contract, current, table),
-        source_name="test",
-        acting_user=None,
-    )
 
 
 def test_it_sets_the_roster_columns_and_creates_a_new_physician(region):
@@ -54,7 +36,7 @@ def test_it_sets_the_roster_columns_and_creates_a_new_physician(region):
         "site_id": site.code,
         "rls_id": site.rls.code,
     }
-    written(
+    write_version(
         region,
         DatasetKind.PHYSICIANS,
         pa.concat_tables([roster, pa.Table.from_pylist([newcomer], schema=roster.schema)]),
@@ -79,7 +61,7 @@ def test_it_keeps_the_code_of_a_patient_the_region_does_not_know(region):
             "end_date": pa.array([None], pa.date32()),
         }
     )
-    written(region, DatasetKind.REGISTRATIONS, pa.concat_tables([registrations, stranger]))
+    write_version(region, DatasetKind.REGISTRATIONS, pa.concat_tables([registrations, stranger]))
     row = Registration.objects.get(patient_code="P00000000")
     assert (row.patient, row.physician) == (None, physician)
     # In the physician's panel; in nobody's residents (we do not know where they live).
@@ -96,7 +78,7 @@ def test_it_rebuilds_nothing_when_the_write_fails(region, monkeypatch):
 
     monkeypatch.setattr(projections, "project_waitlist", failing)
     with pytest.raises(RuntimeError):
-        written(
+        write_version(
             region,
             DatasetKind.WAITLIST,
             waitlist.filter(pc.not_equal(waitlist.column("priority"), "A")),

@@ -28,8 +28,9 @@ def imports_page(request: HttpRequest) -> HttpResponse:
     """The tables in force, the upload form and the latest imports of the user's scope."""
     scope = access.scope_codes(request.user)  # 403 for a role (or a CML) without imports
     region = access.access_region(request.user, access.Purpose.ATTRIBUTION)
+    table_kinds = access.importable_kinds(request.user)
     if request.method == "POST":
-        form = ImportForm(request.POST, request.FILES)
+        form = ImportForm(table_kinds, request.POST, request.FILES)
         if form.is_valid():
             try:
                 job = services.do_stage_upload(
@@ -44,7 +45,9 @@ def imports_page(request: HttpRequest) -> HttpResponse:
             else:
                 return redirect("tables:import-detail", pk=job.pk)
     else:
-        form = ImportForm(initial={"kind": request.GET.get("kind", kinds.WAITLIST.name)})
+        form = ImportForm(
+            table_kinds, initial={"kind": request.GET.get("kind", kinds.WAITLIST.name)}
+        )
     context = {
         "form": form,
         "tables": queries.tables_in_force(region),

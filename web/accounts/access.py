@@ -442,16 +442,20 @@ def access_import(user: User, pk: int) -> ImportJob:
 
 
 def access_dataset(user: User, pk: int) -> Dataset:
-    """The table version ``pk`` of the user's region, for an import or an export (whose
-    rows the caller restricts to :func:`scope_codes`).
+    """The table version ``pk`` of the user's region, for an export (whose rows the caller
+    restricts to :func:`scope_codes`), if its kind is one :func:`importable_kinds` gives
+    the user: a CML never opens a version of the region's own tables (visits, GMF sites,
+    memberships...), whose rows no RLS column can restrict to theirs.
 
     Raises:
-        Http404: no such version in the user's region.
+        Http404: no such version in the user's region, or a kind the user does not import.
         PermissionDenied: a role that does not work on attribution.
     """
-    scope_codes(user)  # PermissionDenied for a role (or a CML) without imports
+    names = [kind.name for kind in importable_kinds(user)]  # PermissionDenied for others
     region = profile_for(user).region_id
-    return get_object_or_404(Dataset.objects.select_related("region"), pk=pk, region_id=region)
+    return get_object_or_404(
+        Dataset.objects.select_related("region"), pk=pk, region_id=region, kind__in=names
+    )
 
 
 def visible_runs(user: User) -> QuerySet[Run]:

@@ -20,11 +20,12 @@ from web.tables.store import read_dataset
 __all__ = ["tables_in_force", "with_registered_counts"]
 
 
-def tables_in_force(region: Region) -> list[dict[str, Any]]:
-    """Per declared kind, in the declarations' order: ``kind``, ``label`` and the
-    region's last ``dataset`` (None before its first import)."""
+def tables_in_force(region: Region, table_kinds: list[kinds.TableKind]) -> list[dict[str, Any]]:
+    """Per kind of ``table_kinds`` (those the user may see: ``access.importable_kinds``),
+    in the declarations' order: ``kind``, ``label`` and the region's last ``dataset``
+    (None before its first import)."""
     tables = []
-    for kind, label in kinds.choices():
+    for kind, label in ((kind.name, str(kind.label)) for kind in table_kinds):
         dataset = (
             Dataset.objects.filter(region=region, kind=kind)
             .select_related("imported_by")

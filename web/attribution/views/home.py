@@ -21,7 +21,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "region": region,
         "rls_list": access.visible_rls(request.user, Purpose.ATTRIBUTION),
-        "tables": queries.tables_in_force(region),
+        "tables": queries.tables_in_force(region, access.importable_kinds(request.user)),
         "recent_runs": access.visible_runs(request.user).select_related("rls", "created_by")[:5],
         "can_run_region": access.can_work_on_region(request.user),
     }

@@ -518,11 +518,31 @@ def test_it_shows_the_tables_in_force_and_the_upload_form(client, region, own_rl
     page = client.get(reverse("tables:imports")).content.decode()
     for testid in ("import-form", "import-kind", "import-file", "import-submit"):
         assert f'data-testid="{testid}"' in page, testid
-    for kind in [kind.name for kind in all_kinds()]:
-        assert f'data-testid="table-{kind}"' in page
-        dataset = current(region, kind)
-        assert reverse("tables:dataset-export", args=[dataset.pk, "xlsx"]) in page
+    for kind in all_kinds():
+        dataset = current(region, kind.name)
+        export = reverse("tables:dataset-export", args=[dataset.pk, "xlsx"])
+        if kind.scope_column is None:
+            # The region's own tables (visits, memberships...) are the DRMG's: a CML's
+            # page neither lists nor offers them.
+            assert f'data-testid="table-{kind.name}"' not in page
+            assert export not in page
+        else:
+            assert f'data-testid="table-{kind.name}"' in page
+            assert export in page
     assert own_rls.code in page
+
+
+@pytest.mark.parametrize("username, status", [("cml.rimouski", 404), ("drmg", 200)])
+def test_it_exports_the_regions_own_tables_to_the_drmg_only(client, region, username, status):
+    # Visits hold every RLS's patients and no RLS column to cut them by: a CML's export
+    # of them would carry other RLS's patients out of their territory.
+    login(client, username)
+    for kind in [kind for kind in all_kinds() if kind.scope_column is None]:
+        dataset = current(region, kind.name)
+        response = client.get(reverse("tables:dataset-export", args=[dataset.pk, "csv"]))
+        assert response.status_code == status, kind.name
+    exported = Event.objects.filter(action=EventAction.TABLE_EXPORTED).count()
+    assert exported == (0 if status == 404 else len([k for k in all_kinds() if not k.scope_column]))
 
 
 def test_it_polls_the_progress_of_an_import_being_checked(client, region):

@@ -50,7 +50,7 @@ def imports_page(request: HttpRequest) -> HttpResponse:
         )
     context = {
         "form": form,
-        "tables": queries.tables_in_force(region),
+        "tables": queries.tables_in_force(region, table_kinds),
         "jobs": access.visible_imports(request.user)[:20],
         "scope": scope,
         "export_formats": list(services.EXPORT_FORMATS),

@@ -6,7 +6,7 @@ UV_VERSION := 0.13.9
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint typecheck pytest demo messages clean
+.PHONY: run serve test install lint typecheck pytest demo messages clean
 
 # The virtual environment is rebuilt when the lock or the project's metadata changes.
 $(VENV)/.installed: pyproject.toml requirements.lock
@@ -27,6 +27,19 @@ run: demo
 	DEBUG=true $(BIN)/python manage.py db_worker --interval 0.5 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# The production configuration on this machine: DEBUG off and the production settings,
+# static files collected and served by WhiteNoise, gunicorn with 2 workers
+# (web/config/gunicorn.py) and the background worker, stopping together. Plain HTTP on
+# loopback, so no HTTPS redirect and no Secure-only cookies; a local secret key.
+SERVE_ENV := PANELCARE_PRODUCTION=true DEBUG=false SECURE_SSL_REDIRECT=false \
+	SECURE_COOKIES=false ALLOWED_HOSTS=127.0.0.1,localhost \
+	SECRET_KEY=panelcare-make-serve-on-this-machine-only-never-on-a-server
+serve: demo
+	$(SERVE_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(SERVE_ENV) $(BIN)/python manage.py db_worker --interval 0.5 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(SERVE_ENV) GUNICORN_BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c web/config/gunicorn.py
 
 lint: install
 	$(BIN)/ruff check .

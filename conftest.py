@@ -46,12 +46,41 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
+def watch_csp_refusals(page: Any) -> list[str]:
+    """The list, filled as the page runs, of what the Content-Security-Policy refused.
+
+    Chromium reports a refusal on its own log, which Playwright does not relay; the page's
+    ``securitypolicyviolation`` event does reach it, through the console."""
+    page.add_init_script(
+        """document.addEventListener("securitypolicyviolation", (event) => {
+            console.error(`CSP refused ${event.effectiveDirective}: ${event.blockedURI}`);
+        });"""
+    )
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if message.text.startswith("CSP refused") else None
+        ),
+    )
+    return refused
+
+
+@pytest.fixture
+def csp_refusals() -> Any:
+    """:func:`watch_csp_refusals`, for a test that opens pages of its own."""
+    return watch_csp_refusals
+
+
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
+    """A browser tab; the test fails if the Content-Security-Policy refused anything."""
     context = browser.new_context(locale="fr-CA", viewport={"width": 1280, "height": 900})
     page = context.new_page()
+    refused = watch_csp_refusals(page)
     yield page
     context.close()
+    assert not refused, f"the Content-Security-Policy refused: {refused}"
 
 
 @pytest.fixture

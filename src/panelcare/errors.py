@@ -23,6 +23,10 @@ class InputError(PanelcareError):
     not counted), ``column`` the column name, ``line`` the line of a CSV file (the header
     is line 1, so the line is ``row + 1`` as long as no quoted cell spans lines); each may
     be ``None`` when it does not apply.
+
+    ``code`` names the kind of problem (``missing_column``, ``wrong_date``...) and
+    ``params`` its values, for an interface that says it in its own language (the message
+    is English); ``code`` is ``None`` for a problem without a translation.
     """
 
     def __init__(
@@ -33,12 +37,16 @@ class InputError(PanelcareError):
         row: int | None = None,
         column: str | None = None,
         line: int | None = None,
+        code: str | None = None,
+        params: dict[str, str] | None = None,
     ) -> None:
         self.message = message
         self.file = file
         self.row = row
         self.column = column
         self.line = line
+        self.code = code
+        self.params = params or {}
         super().__init__(str(self))
 
     def __str__(self) -> str:

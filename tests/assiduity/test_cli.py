@@ -248,3 +248,43 @@ def test_it_refuses_a_memory_limit_that_is_not_a_size(data_dir, tmp_path):
     result = compute(data_dir, tmp_path / "rates.csv", "--memory-limit", "lots")
     assert result.exit_code == 2
     assert not (tmp_path / "rates.csv").exists()
+
+
+# --- --out on an input (issue 14) -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["compute", "explain"])
+@pytest.mark.parametrize("name", ["visits.csv", "registrations.csv", "visits.parquet"])
+def test_it_refuses_to_write_over_one_of_its_input_files(data_dir, name, command):
+    out = data_dir / name
+    before = {path.name: path.read_bytes() for path in data_dir.iterdir()}
+    result = compute(data_dir, out) if command == "compute" else explain(data_dir, out, "D1")
+    assert result.exit_code == 2
+    assert "an input of this command" in result.output
+    assert "choose another file" in result.output
+    # Nothing touched: visits.parquet beside visits.csv would make the folder unreadable.
+    assert {path.name: path.read_bytes() for path in data_dir.iterdir()} == before
+
+
+def test_it_refuses_to_write_over_its_rules_file(data_dir, tmp_path):
+    rules = tmp_path / "rules.toml"
+    rules.write_text("")
+    result = compute(data_dir, rules, "--rules", str(rules))
+    assert result.exit_code == 2
+    assert "the rules file" in result.output
+    assert rules.read_text() == ""
+
+
+def test_it_refuses_a_link_to_an_input_file(data_dir, tmp_path):
+    link = tmp_path / "rates.csv"
+    link.symlink_to(data_dir / "visits.csv")
+    result = compute(data_dir, link)
+    assert result.exit_code == 2
+    assert "the visits table's file" in result.output
+    assert (data_dir / "visits.csv").read_text() == VISITS
+
+
+def test_it_writes_the_rates_beside_its_inputs(data_dir):
+    result = compute(data_dir, data_dir / "rates.csv")
+    assert result.exit_code == 0, result.output
+    assert (data_dir / "rates.csv").read_text().startswith('"physician_id"')

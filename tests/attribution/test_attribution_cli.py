@@ -207,3 +207,46 @@ def test_it_refuses_to_explain_a_folder_without_a_plan(data_dir):
     result = explain(data_dir, "--patient", "P001")
     assert result.exit_code == 2
     assert "not a plan folder" in result.stderr
+
+
+# --- empty tables (issue 14) ------------------------------------------------------------------
+
+
+def _header_only(text: str) -> str:
+    return text.splitlines()[0] + "\n"
+
+
+def test_it_refuses_a_roster_without_a_physician_naming_the_file(data_dir, tmp_path):
+    (data_dir / "physicians.csv").write_text(_header_only(PHYSICIANS), encoding="utf-8")
+    # A waiting-list row naming a previous physician: an IndexError in select_orphans before.
+    (data_dir / "waitlist.csv").write_text(
+        WAITLIST.replace("2026-01-10,,", "2026-01-10,,D001"), encoding="utf-8"
+    )
+    result = plan(data_dir, tmp_path / "plan")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error: physicians.csv: the roster has no physician")
+    assert "nobody to assign the orphans to" in result.stderr
+    assert "Traceback" not in result.output
+    assert_nothing_written(tmp_path)
+
+
+def test_it_plans_nobody_from_an_empty_waiting_list_and_says_so(data_dir, tmp_path):
+    (data_dir / "waitlist.csv").write_text(_header_only(WAITLIST), encoding="utf-8")
+    result = plan(data_dir, tmp_path / "plan")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("0 orphans, 0 assigned, 0 unassigned; plan written to ")
+    assert result.stderr == "warning: waitlist.csv has no patient: the plan assigns nobody\n"
+    assignments = (tmp_path / "plan" / "assignments.csv").read_text().splitlines()
+    assert len(assignments) == 1  # the header alone
+
+
+def test_it_says_why_a_waiting_list_without_orphans_plans_nobody(data_dir, tmp_path):
+    # Every patient is registered with D002, who is not leaving: none is an orphan.
+    rows = WAITLIST.splitlines()
+    (data_dir / "waitlist.csv").write_text(
+        "\n".join([rows[0], *(row + "D002" for row in rows[1:])]) + "\n", encoding="utf-8"
+    )
+    result = plan(data_dir, tmp_path / "plan")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("0 orphans, 0 assigned")
+    assert "no orphan among the 4 patients of waitlist.csv" in result.stderr

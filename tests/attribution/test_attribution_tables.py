@@ -237,8 +237,17 @@ def test_it_names_the_uploaded_file_not_the_staged_copy(tmp_path):
 def test_it_reports_a_missing_column_as_one_problem(tmp_path):
     columns = [c for c in SCHEMAS["waitlist"].names if c != "priority"]
     error = refused(write(tmp_path, "waitlist", patient_rows({}), columns), "waitlist")
+    contract = ", ".join(SCHEMAS["waitlist"].names)
     assert error.problems == [
-        Problem("waitlist.csv", None, "priority", None, error.problems[0].message)
+        Problem(
+            "waitlist.csv",
+            None,
+            "priority",
+            None,
+            error.problems[0].message,
+            "missing_column",
+            {"column": "priority", "columns": contract},
+        )
     ]
     assert "the file has no column priority" in error.message
 

@@ -33,6 +33,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from panelcare.attribution.params import Params
+from panelcare.exports import neutralise_row
 from web.dashboard import figures
 from web.dashboard.charts import rate_against_goal_chart
 from web.dashboard.figures import STRATA
@@ -482,12 +483,13 @@ def _cell(value: Any) -> Any:
 
 def to_csv(table: Table) -> bytes:
     """One table as CSV (UTF-8 with a byte order mark, so that a spreadsheet opens the
-    accents right; keys as headers; ISO dates; true/false; ratios as decimals)."""
+    accents right; keys as headers; ISO dates; true/false; ratios as decimals; a text a
+    spreadsheet would run as a formula with ``'`` before it: :mod:`panelcare.exports`)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([key for key, _label in table.columns])
     for row in table.rows:
-        writer.writerow([_cell(row.get(key)) for key, _label in table.columns])
+        writer.writerow(neutralise_row(_cell(row.get(key)) for key, _label in table.columns))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -512,7 +514,8 @@ def _sheet_title(title: str, taken: set[str]) -> str:
 
 
 def to_xlsx(report: Quarterly) -> bytes:
-    """One sheet per table (labels as headers, percentages as numbers formatted 0.0 %)."""
+    """One sheet per table (labels as headers, percentages as numbers formatted 0.0 %;
+    text cells neutralised as in :func:`to_csv`, so that none is written as a formula)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -521,15 +524,15 @@ def to_xlsx(report: Quarterly) -> bytes:
     taken: set[str] = set()
     for table in report.tables.values():
         sheet = book.create_sheet(_sheet_title(table.title, taken))
-        sheet.append(table.labels)
+        sheet.append(neutralise_row(table.labels))
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in table.rows:
             sheet.append(
-                [
+                neutralise_row(
                     row.get(key) if not isinstance(row.get(key), Decimal) else float(row[key])
                     for key, _label in table.columns
-                ]
+                )
             )
         for index, (key, label) in enumerate(table.columns, start=1):
             letter = sheet.cell(row=1, column=index).column_letter

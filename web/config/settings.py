@@ -43,6 +43,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, not {value!r}") from None
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}") from None
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name)
     if value is None or value == "":
@@ -79,12 +89,15 @@ INSTALLED_APPS = [
     "web.attribution",
     "web.tables",
     "web.audit",
+    "web.ops",
     "django_tasks",
     "django_tasks_db",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Pages load and run only this site's files (the policy and why: web/config/csp.py).
+    "web.config.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "web.config.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -158,6 +171,11 @@ AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_HOURS", 1)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# The address is the client's, read from X-Forwarded-For when PANELCARE_TRUSTED_PROXIES
+# reverse proxies stand in front of the server (1 behind the nginx of docs/deployment.md);
+# 0, the default, ignores the header, which a client could forge.
+PANELCARE_TRUSTED_PROXIES = env_int("PANELCARE_TRUSTED_PROXIES", 0)
+AXES_CLIENT_IP_CALLABLE = "web.config.client_ip.client_ip_address"
 
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "fr")
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
@@ -185,8 +203,10 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    # Cookies only over HTTPS. `make serve` turns it off: it serves plain HTTP on loopback,
+    # where a client that follows the rule (Python's cookie jar) would never log in.
+    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -195,6 +215,17 @@ if PRODUCTION:
 # Imported tables, attribution plans and letters (Parquet and PDF files; back it up with the
 # database). Patient data: keep it on the region's own storage.
 PANELCARE_DATA_DIR = Path(env_str("PANELCARE_DATA_DIR", str(BASE_DIR / "var" / "data")))
+# Uploads too big to stay in memory are spooled here, under the data folder (never in the
+# system's /tmp): `manage.py clean_orphans` removes those a killed server left behind.
+FILE_UPLOAD_TEMP_DIR = PANELCARE_DATA_DIR / "uploads"
+
+# An import that removes every row in force of its scope (a CML's RLS, the DRMG's region),
+# or more than this share of them, is applied only once its importer confirms the number
+# of rows removed (a headers-only file would empty an RLS). From 0 (any removal) to 1
+# (only a removal of every row); docs/tables.md, docs/decisions.md.
+PANELCARE_IMPORT_REMOVAL_CONFIRM_SHARE = env_float("PANELCARE_IMPORT_REMOVAL_CONFIRM_SHARE", 0.2)
+if not 0 <= PANELCARE_IMPORT_REMOVAL_CONFIRM_SHARE <= 1:
+    raise ImproperlyConfigured("PANELCARE_IMPORT_REMOVAL_CONFIRM_SHARE must be from 0 to 1")
 
 # Long imports and attribution runs are background tasks, queued in the database and run by
 # `manage.py db_worker` (`make run` starts one). TASKS_BACKEND=immediate runs them inside
@@ -213,6 +244,18 @@ TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_task_backend], "QUEUES": ["defau
 # Uploads: the import form streams files to disk above this size (a province's waiting list
 # is about 60 MB as CSV).
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The largest file accepted (the reverse proxy's limit must not be lower): a file growing
+# past it is no longer written and the form refuses it (web/config/uploads.py).
+PANELCARE_MAX_UPLOAD_MB = env_int("PANELCARE_MAX_UPLOAD_MB", 512)
+# A spreadsheet (XLSX) expanding beyond this size, or with more rows, is refused before it is
+# parsed: a few MB of XLSX can expand to gigabytes of XML (docs/tables.md).
+PANELCARE_IMPORT_XLSX_MAX_MB = env_int("PANELCARE_IMPORT_XLSX_MAX_MB", 256)
+PANELCARE_IMPORT_XLSX_MAX_ROWS = env_int("PANELCARE_IMPORT_XLSX_MAX_ROWS", 250_000)
+FILE_UPLOAD_HANDLERS = [
+    "web.config.uploads.MaxUploadSizeHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # A form refused by the CSRF check gets the site's 403 page, in the user's language.
 CSRF_FAILURE_VIEW = "web.config.views.csrf_failure"

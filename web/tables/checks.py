@@ -17,8 +17,10 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from django.conf import settings
 from django.utils.translation import gettext as _
 
+from panelcare.attribution.io import XlsxLimits
 from panelcare.attribution.tables import (
     Changes,
     Problem,
@@ -26,7 +28,7 @@ from panelcare.attribution.tables import (
     TableProblems,
     canonical,
     compare_tables,
-    read_contract_table,
+    read_contract_file,
 )
 from web.regions.models import Region, Rls
 from web.tables.kinds import TableKind, get_kind
@@ -43,6 +45,7 @@ __all__ = [
     "current_rows",
     "keys_taken",
     "scope_values",
+    "xlsx_limits",
 ]
 
 MAX_PROBLEMS = 50
@@ -65,6 +68,9 @@ class Checked:
     base: dict[str, int] = field(default_factory=dict)
     scope_rows: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
+    # How the file was read (format; a CSV's encoding, delimiter, decimal separator):
+    # Reading.as_dict(), empty when the file could not be opened.
+    reading: dict[str, str] = field(default_factory=dict)
 
     @property
     def refused(self) -> bool:
@@ -103,19 +109,22 @@ def check_file(
     restrictions, values = _restrictions(region, table_kind, scope)
     name = source_name or path.name
     try:
-        table = read_contract_table(
+        table, reading = read_contract_file(
             path,
             table_kind.contract,
             name=name,
             max_problems=MAX_PROBLEMS,
             restrictions=restrictions,
             progress=report,
+            xlsx_limits=xlsx_limits(),
         )
     except TableProblems as problems:
         checked.problems = problems.problems
         checked.problem_count = problems.count
+        checked.reading = problems.reading.as_dict() if problems.reading else {}
         checked.seconds["checking"] = time.perf_counter() - started
         return checked
+    checked.reading = reading.as_dict()
     current, inside = current_rows(region, kind, scope, values)
     if current is not None and inside is not None:
         is_csv = path.suffix.lower() == ".csv"
@@ -136,6 +145,15 @@ def check_file(
     report("comparing", table.num_rows, table.num_rows)
     checked.seconds["comparing"] = time.perf_counter() - started
     return checked
+
+
+def xlsx_limits() -> XlsxLimits:
+    """What a spreadsheet may hold before it is parsed: the settings
+    ``PANELCARE_IMPORT_XLSX_MAX_MB`` (uncompressed) and ``PANELCARE_IMPORT_XLSX_MAX_ROWS``."""
+    return XlsxLimits(
+        max_bytes=settings.PANELCARE_IMPORT_XLSX_MAX_MB * 1024 * 1024,
+        max_rows=settings.PANELCARE_IMPORT_XLSX_MAX_ROWS,
+    )
 
 
 def base_versions(region: Region, kind: str) -> dict[str, int]:

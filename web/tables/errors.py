@@ -3,6 +3,7 @@
 TablesError (a web.errors.PanelcareError)
 ├── UploadRefused   not a table this user may import (unknown kind, not CSV/Parquet/XLSX)
 ├── ImportNotReady  the import is not in a state where this can be done
+├── RemovalNotConfirmed  the import removes all or much of its scope, unconfirmed
 └── StalePreview    the table changed since the file was checked
     └── KeysTaken   rows to write have the key of a row kept outside the scope
 """
@@ -16,7 +17,14 @@ from web.errors import PanelcareError
 if TYPE_CHECKING:
     from panelcare.attribution.tables import Problem
 
-__all__ = ["ImportNotReady", "KeysTaken", "StalePreview", "TablesError", "UploadRefused"]
+__all__ = [
+    "ImportNotReady",
+    "KeysTaken",
+    "RemovalNotConfirmed",
+    "StalePreview",
+    "TablesError",
+    "UploadRefused",
+]
 
 
 class TablesError(PanelcareError):
@@ -32,6 +40,17 @@ class UploadRefused(TablesError):
 class ImportNotReady(TablesError):
     """The import is not in a state where this can be done (apply a refused file, cancel
     an applied one); nothing was written."""
+
+
+class RemovalNotConfirmed(TablesError):
+    """The import removes every row in force of its scope, or more than the share
+    ``settings.PANELCARE_IMPORT_REMOVAL_CONFIRM_SHARE`` of them, and its importer has not
+    confirmed it; ``removed`` and ``in_force`` count the rows. Nothing was written."""
+
+    def __init__(self, message: str, *, removed: int, in_force: int) -> None:
+        super().__init__(message)
+        self.removed = removed
+        self.in_force = in_force
 
 
 class StalePreview(TablesError):

@@ -7,13 +7,15 @@ from pathlib import Path
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from panelcare.attribution.tables import FORMATS
+from web.config.uploads import max_upload_bytes
 from web.tables.kinds import TableKind
 
-__all__ = ["ImportForm"]
+__all__ = ["ApplyForm", "ImportForm"]
 
 
 class ImportForm(forms.Form):
@@ -34,6 +36,22 @@ class ImportForm(forms.Form):
 
     def clean_file(self) -> UploadedFile:
         upload = self.cleaned_data["file"]
+        if upload.size > max_upload_bytes():
+            raise forms.ValidationError(
+                _(
+                    "The file is larger than %(limit)s MB, the largest accepted. Split it "
+                    "into smaller files, or ask the administrator to raise the limit."
+                ),
+                params={"limit": settings.PANELCARE_MAX_UPLOAD_MB},
+            )
         if Path(upload.name).suffix.lower() not in FORMATS:
             raise forms.ValidationError(_("Choose a CSV, Parquet or XLSX file."))
         return upload
+
+
+class ApplyForm(forms.Form):
+    """Apply an import: ``confirm_removal``, the box its importer ticks to confirm the rows
+    it removes when that is every row of their scope or more than the region's share
+    (``services.removal_to_confirm``); unticked, or absent, is no confirmation."""
+
+    confirm_removal = forms.BooleanField(required=False)

@@ -4,6 +4,7 @@ and writing the audit entry in the same transaction.
     job = do_stage_upload(kind, upload, region=region, scope=scope, acting_user=cml)
     job.refresh_from_db()   # REFUSED (job.errors), UNCHANGED, or READY (job.preview)
     do_apply_import(job, acting_user=cml)  # queues the apply task: the next version
+    # (an import removing all or much of its scope needs confirm_removal=True)
 
 :func:`do_write_version` is the one path by which a version is written (an import's
 Apply, the ``import_table`` command, the demo loader): it stores the new version and
@@ -26,16 +27,25 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from panelcare.attribution.tables import FORMATS, Changes, canonical
+from panelcare.exports import neutralise_table
 from web.audit.services import record
 from web.regions.models import Region
 from web.tables import tasks
 from web.tables.checks import base_versions, current_rows, in_scope, keys_taken, scope_values
-from web.tables.errors import ImportNotReady, KeysTaken, StalePreview, UploadRefused
+from web.tables.errors import (
+    ImportNotReady,
+    KeysTaken,
+    RemovalNotConfirmed,
+    StalePreview,
+    UploadRefused,
+)
 from web.tables.kinds import get_kind
 from web.tables.models import Dataset, ImportJob, ImportStatus, TableAction, data_dir
 from web.tables.store import read_dataset, store_dataset
@@ -43,6 +53,7 @@ from web.tables.store import read_dataset, store_dataset
 __all__ = [
     "EXPORT_FORMATS",
     "RUNNING",
+    "check_removal_confirmed",
     "checked_path",
     "discard_staged",
     "do_apply_import",
@@ -50,6 +61,7 @@ __all__ = [
     "do_export_dataset",
     "do_stage_upload",
     "do_write_version",
+    "removal_to_confirm",
 ]
 
 EXPORT_FORMATS = {
@@ -74,10 +86,12 @@ def do_write_version(
     changes: Changes | dict[str, Any],
     source_name: str,
     acting_user: Any,
+    removal_confirmed: int = 0,
 ) -> Dataset:
     """Write the next version of ``kind``: the current version's rows outside ``scope``
     plus ``rows`` (checked, canonical); rebuild the kind's database projection from it and
-    record it in the audit trail, in one transaction.
+    record it in the audit trail, in one transaction. ``removal_confirmed``: the rows
+    removed its importer confirmed (:func:`check_removal_confirmed`), for the audit entry.
 
     Raises:
         StalePreview: the table (or the kind its scope goes through: the roster, for
@@ -140,6 +154,7 @@ def do_write_version(
             rows=dataset.rows,
             projected=projected,
             **counts,
+            **({"removal_confirmed": removal_confirmed} if removal_confirmed else {}),
         )
     return dataset
 
@@ -193,21 +208,85 @@ def do_stage_upload(
     return job
 
 
-def do_apply_import(job: ImportJob, *, acting_user: Any) -> ImportJob:
+def do_apply_import(
+    job: ImportJob, *, acting_user: Any, confirm_removal: bool = False
+) -> ImportJob:
     """Queue the writing of a READY import as the table's next version.
+
+    ``confirm_removal``: its importer confirmed the rows it removes, needed when it
+    removes every row in force of its scope or more than the region's share
+    (:func:`removal_to_confirm`); the confirmed count goes into the audit entry.
 
     Raises:
         ImportNotReady: the import is not ready (refused, unchanged, applied, cancelled,
             or being applied already).
+        RemovalNotConfirmed: the removal needs a confirmation, not given; nothing changed.
     """
+    preview = job.preview or {}
+    if job.status != ImportStatus.READY:
+        raise ImportNotReady(_("This import cannot be applied: it is not ready."))
+    removed, in_force = preview.get("removed", 0), preview.get("scope_rows", 0)
+    check_removal_confirmed(job.region, job.scope, removed, in_force, confirm_removal)
+    confirmed = removal_to_confirm(removed, in_force)
     updated = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.READY).update(
-        status=ImportStatus.APPLYING, phase="queued", done=0, total=job.preview.get("rows", 0)
+        status=ImportStatus.APPLYING,
+        phase="queued",
+        done=0,
+        total=preview.get("rows", 0),
+        preview={**preview, "removal_confirmed": confirmed} if confirmed else preview,
     )
     if not updated:
         raise ImportNotReady(_("This import cannot be applied: it is not ready."))
     tasks.apply_import_task.enqueue(job.pk, acting_user.pk)
     job.refresh_from_db()
     return job
+
+
+def removal_to_confirm(removed: int, in_force: int) -> int:
+    """The rows removed that an import's importer must confirm before it is applied:
+    ``removed`` when it is every one of the ``in_force`` rows of the import's scope, or
+    more than the share ``settings.PANELCARE_IMPORT_REMOVAL_CONFIRM_SHARE`` of them (a
+    headers-only file would empty an RLS); 0 when no confirmation is needed."""
+    if removed <= 0 or in_force <= 0:
+        return 0
+    share = settings.PANELCARE_IMPORT_REMOVAL_CONFIRM_SHARE
+    if removed >= in_force or removed / in_force > share:
+        return removed
+    return 0
+
+
+def check_removal_confirmed(
+    region: Region, scope: list[str], removed: int, in_force: int, confirmed: bool
+) -> None:
+    """Refuse an unconfirmed import of ``region`` for ``scope`` (RLS codes; empty: the
+    whole region) that removes ``removed`` of its ``in_force`` rows when
+    :func:`removal_to_confirm` asks for a confirmation (Apply, the ``import_table``
+    command).
+
+    Raises:
+        RemovalNotConfirmed: a confirmation is needed and ``confirmed`` is false; its
+            message names the rows removed and the scope.
+    """
+    count = removal_to_confirm(removed, in_force)
+    if not count or confirmed:
+        return
+    words = {
+        "removed": number_format(count, force_grouping=True),
+        "in_force": number_format(in_force, force_grouping=True),
+        "codes": ", ".join(scope),
+        "region": region.code,
+    }
+    if scope:
+        message = _(
+            "This file removes %(removed)s of the %(in_force)s rows in force of RLS "
+            "%(codes)s: confirm the removal of these rows to apply it."
+        )
+    else:
+        message = _(
+            "This file removes %(removed)s of the %(in_force)s rows in force of region "
+            "%(region)s: confirm the removal of these rows to apply it."
+        )
+    raise RemovalNotConfirmed(message % words, removed=count, in_force=in_force)
 
 
 def do_cancel_import(job: ImportJob, *, acting_user: Any) -> ImportJob:
@@ -269,7 +348,9 @@ def do_export_dataset(
 ) -> tuple[bytes | Iterator[bytes], str, str]:
     """The rows of ``dataset`` in the RLS ``scope`` (empty: all) as a file, the export
     recorded in the audit trail (who, which version, format, rows: the waiting list holds
-    patients' homes).
+    patients' homes). In CSV and XLSX, a text cell a spreadsheet would run as a formula
+    is written with ``'`` before it (:mod:`panelcare.exports`); Parquet keeps every value
+    as stored.
 
     Returns:
         The content (bytes, or an iterator of bytes for CSV, streamed), its content type
@@ -297,9 +378,9 @@ def do_export_dataset(
     scope_part = f"-{'-'.join(scope)}" if scope else ""
     filename = f"{dataset.region.code}-{dataset.kind}-v{dataset.version:04d}{scope_part}{suffix}"
     if fmt == "csv":
-        return _csv_chunks(table), content_type, filename
+        return _csv_chunks(neutralise_table(table)), content_type, filename
     if fmt == "xlsx":
-        return _xlsx_bytes(table, dataset.kind), content_type, filename
+        return _xlsx_bytes(neutralise_table(table), dataset.kind), content_type, filename
     sink = io.BytesIO()
     pq.write_table(table, sink, compression="zstd")
     return sink.getvalue(), content_type, filename
@@ -322,7 +403,9 @@ def _csv_chunks(table: pa.Table, rows_per_chunk: int = 50_000) -> Iterator[bytes
 
 def _xlsx_bytes(table: pa.Table, kind: str) -> bytes:
     """``table`` as a one-sheet spreadsheet (openpyxl's write-only mode): ids as text,
-    dates as dates, numbers as numbers, booleans as TRUE/FALSE, nulls as empty cells."""
+    dates as dates, numbers as numbers, booleans as TRUE/FALSE, nulls as empty cells.
+    ``table`` comes neutralised (:func:`~panelcare.exports.neutralise_table`): no text
+    begins with ``=``, so openpyxl writes every text cell as a string, never a formula."""
     import openpyxl
 
     workbook = openpyxl.Workbook(write_only=True)

@@ -27,7 +27,7 @@ from django.db import transaction
 from panelcare.attribution.tables import canonical
 from web.regions.models import Region
 from web.tables.kinds import get_kind
-from web.tables.models import Dataset
+from web.tables.models import Dataset, data_dir
 
 __all__ = ["read_dataset", "store_dataset"]
 
@@ -54,7 +54,14 @@ def store_dataset(
     between leaves at most an unreferenced file.
     """
     table = canonical(get_kind(kind).contract, table)
-    with tempfile.NamedTemporaryFile(suffix=".parquet", delete=False) as staging:
+    # Written beside the versions (patient data stays under the data folder, and the
+    # rename below stays on one disk); a crash leaves a hidden ``.partial`` file there,
+    # which ``manage.py clean_orphans`` removes.
+    folder = data_dir() / region.code / "tables" / kind
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(
+        prefix=".", suffix=".partial", dir=folder, delete=False
+    ) as staging:
         staging_path = Path(staging.name)
     try:
         pq.write_table(table, staging_path, compression="zstd")

@@ -54,11 +54,12 @@ def _finish_check(job: ImportJob, checked: Checked) -> str:
     if checked.refused:
         status = ImportStatus.REFUSED
         fields = {
-            "errors": [problem._asdict() for problem in checked.problems],
+            "errors": [problem.as_dict() for problem in checked.problems],
             "preview": {
                 "problem_count": checked.problem_count,
                 "base": checked.base,
                 "seconds": checked.seconds,
+                "reading": checked.reading,
             },
         }
     else:
@@ -78,6 +79,7 @@ def _finish_check(job: ImportJob, checked: Checked) -> str:
                 "scope_rows": checked.scope_rows,
                 "base": checked.base,
                 "seconds": checked.seconds,
+                "reading": checked.reading,
             },
         }
     # Only a job still being checked: a cancellation meanwhile wins.
@@ -123,6 +125,7 @@ def apply_import_task(job_id: int, user_id: int) -> str:
                 changes=job.preview,
                 source_name=job.source_name,
                 acting_user=user,
+                removal_confirmed=job.preview.get("removal_confirmed", 0),
             )
         except StalePreview as stale:
             taken = isinstance(stale, KeysTaken)

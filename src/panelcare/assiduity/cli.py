@@ -75,7 +75,7 @@ def compute(
     One row per physician with a registered patient during the year or a pregnancy
     follow-up credited in it, in the spec's columns (docs/assiduity-cli.md).
     """
-    _check_options(out, memory_limit)
+    _check_options(out, memory_limit, data_dir, rules)
     with _errors_reported():
         from panelcare.assiduity.compute import physician_rates
         from panelcare.assiduity.io import execute
@@ -106,7 +106,7 @@ def explain(
     The visits of the patients registered with the physician and the physician's own
     pregnancy follow-ups, one row each; prints how many went each way.
     """
-    _check_options(out, memory_limit)
+    _check_options(out, memory_limit, data_dir, rules)
     with _errors_reported():
         from panelcare.assiduity.explain import explain_physician, reason_summary
         from panelcare.assiduity.io import execute
@@ -136,8 +136,10 @@ def explain(
 # --------------------------------------------------------------------------- helpers
 
 
-def _check_options(out: Path, memory_limit: str) -> None:
-    """Refuse bad options before reading anything (usage errors: exit status 2)."""
+def _check_options(out: Path, memory_limit: str, data_dir: Path, rules: Path | None) -> None:
+    """Refuse bad options before reading anything (usage errors: exit status 2), among
+    them an ``out`` that is one of the command's own inputs (as ``attribution plan``
+    refuses to write into a folder that is not a plan's)."""
     if not _MEMORY.fullmatch(memory_limit.strip()):
         raise typer.BadParameter(
             f"{memory_limit!r} is not a size such as 2GB or 512MB", param_hint="--memory-limit"
@@ -146,6 +148,35 @@ def _check_options(out: Path, memory_limit: str) -> None:
         raise typer.BadParameter(f"the folder {out.parent} does not exist", param_hint="--out")
     if out.is_dir():
         raise typer.BadParameter(f"{out} is a folder, not a file", param_hint="--out")
+    overwritten = _input_at(out, data_dir, rules)
+    if overwritten is not None:
+        raise typer.BadParameter(
+            f"{out} is {overwritten}, an input of this command: writing there would replace "
+            "it; choose another file",
+            param_hint="--out",
+        )
+
+
+def _input_at(out: Path, data_dir: Path, rules: Path | None) -> str | None:
+    """What ``out`` would overwrite among the command's inputs (``the rules file``, or a
+    table's file of ``data_dir``, there or not: a new ``visits.csv`` beside
+    ``visits.parquet`` would make the folder unreadable), or None."""
+    from panelcare.assiduity.contract import SCHEMAS
+
+    inputs = {
+        Path(data_dir) / f"{name}{suffix}": f"the {name} table's file"
+        for name in SCHEMAS
+        for suffix in (".csv", ".parquet")
+    }
+    if rules is not None:
+        inputs[rules] = "the rules file"
+    target = out.resolve()
+    for path, what in inputs.items():
+        if path.resolve() == target or (
+            path.exists() and out.exists() and path.samefile(out)  # a link to it
+        ):
+            return what
+    return None
 
 
 def _load_rules(path: Path | None) -> Rules:

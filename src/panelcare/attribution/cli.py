@@ -95,11 +95,23 @@ def plan_command(
         with _Display() as display:
             with display.phase(f"reading {data_dir}"):
                 physicians, waitlist = read_inputs(data_dir)
+            _refuse_an_empty_roster(data_dir, len(physicians))
             result = solve.plan(physicians, waitlist, loaded, day, progress=display.progress)
             with display.phase(f"writing {out}"):
                 write_plan(result, out, residents)
     placed = int((result.physician_of >= 0).sum())
     total = len(result.orphans)
+    if total == 0:
+        # A plan of nobody is a true answer (an empty waiting list is the programme's
+        # goal), not an error; but it replaced --out's previous plan: say why it is empty.
+        waiting = _table_file(data_dir, "waitlist")
+        typer.echo(
+            f"warning: {waiting} has no patient: the plan assigns nobody"
+            if len(waitlist) == 0
+            else f"warning: no orphan among the {len(waitlist):,} patients of {waiting} "
+            "(each has a physician who is not leaving): the plan assigns nobody",
+            err=True,
+        )
     typer.echo(
         f"{total:,} orphans, {placed:,} assigned, {total - placed:,} unassigned; "
         f"plan written to {out} in {time.perf_counter() - started:.1f} s"
@@ -206,6 +218,33 @@ def read_population(path: Path) -> dict[str, int]:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _table_file(data_dir: Path, name: str) -> str:
+    """The file name of table ``name`` in ``data_dir`` (``physicians.csv`` or
+    ``physicians.parquet``; read_inputs has checked there is one)."""
+    for suffix in (".csv", ".parquet"):
+        if (Path(data_dir) / f"{name}{suffix}").is_file():
+            return f"{name}{suffix}"
+    return f"{name}.csv"
+
+
+def _refuse_an_empty_roster(data_dir: Path, physicians: int) -> None:
+    """A roster without a physician (a file holding its header only: a wrong export,
+    more likely than a region without physicians) has nobody to assign the orphans to:
+    planning would call every orphan unassigned, which says nothing about the region.
+
+    Raises:
+        AttributionInputError: ``physicians`` is 0, naming the file.
+    """
+    from panelcare.attribution.io import AttributionInputError
+
+    if physicians == 0:
+        raise AttributionInputError(
+            "the roster has no physician (the file holds no row under its header): "
+            "nobody to assign the orphans to; check the export",
+            file=_table_file(data_dir, "physicians"),
+        )
 
 
 def _run_date(text: str | None) -> datetime.date:

@@ -72,7 +72,10 @@ def select_orphans(
     with_previous = np.flatnonzero(previous != "")
     index = _index_of(previous[with_previous], physicians.physician_id)
     known = index >= 0
-    leaving = known & departing(physicians, params, run_date)[np.maximum(index, 0)]
+    # Indexed by the known rows only: with an empty roster no index is valid (an
+    # IndexError before, on any row naming a previous physician).
+    leaving = np.zeros(len(index), dtype=bool)
+    leaving[known] = departing(physicians, params, run_date)[index[known]]
     orphan = np.ones(len(waitlist), dtype=bool)
     orphan[with_previous] = leaving
     reason = np.full(len(waitlist), "", dtype=object)

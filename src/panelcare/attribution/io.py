@@ -35,7 +35,7 @@ import csv
 import datetime
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from panelcare.attribution.model import MODES, PRIORITIES, Bools, Orphans, Physicians
-from panelcare.csvfiles import csv_header
+from panelcare.csvfiles import CsvDialect, sniff_csv
 from panelcare.errors import InputError
 
 __all__ = [
@@ -56,6 +56,8 @@ __all__ = [
     "AttributionInputError",
     "ContractColumn",
     "ContractTable",
+    "Reading",
+    "XlsxLimits",
     "check_physicians",
     "check_waitlist",
     "inputs_from_arrow",
@@ -83,6 +85,18 @@ class ContractColumn:
     high: float | None = None
     choices: tuple[str, ...] = ()
 
+    def expectation(self) -> dict[str, str]:
+        """What :meth:`expected` says, as the parameters of a problem (``kind``, ``low``,
+        ``high``, ``choices`` and ``optional``, "" when they do not apply), for an
+        interface that says it in its own language."""
+        return {
+            "kind": self.kind,
+            "low": "" if self.low is None else f"{self.low:g}",
+            "high": "" if self.high is None else f"{self.high:g}",
+            "choices": ", ".join(self.choices),
+            "optional": "yes" if self.optional else "",
+        }
+
     def expected(self) -> str:
         if self.kind == "choice":
             words = f"one of {', '.join(self.choices[:-1])} or {self.choices[-1]}"
@@ -102,6 +116,41 @@ class ContractColumn:
             words += " or an empty cell"
         return words
 
+
+@dataclass(frozen=True)
+class Reading:
+    """How a file was read: its ``format`` (csv, xlsx, parquet, or table for one held in
+    memory) and, for CSV, its ``encoding`` (``UTF-8`` or ``Windows-1252``), its
+    ``delimiter`` and its ``decimal`` separator (a comma when a number column held
+    decimal commas, which only a file not separated by commas may)."""
+
+    format: str
+    encoding: str = ""
+    delimiter: str = ""
+    decimal: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "format": self.format,
+            "encoding": self.encoding,
+            "delimiter": self.delimiter,
+            "decimal": self.decimal,
+        }
+
+
+@dataclass(frozen=True)
+class XlsxLimits:
+    """What a spreadsheet may hold before it is parsed: its zip members' uncompressed
+    size (``max_bytes``) and its first sheet's rows (``max_rows``, the header aside). A
+    few megabytes of XLSX can expand to gigabytes of XML (a "zip bomb"), which openpyxl
+    would parse for minutes."""
+
+    max_bytes: int = 256 * 1024 * 1024
+    max_rows: int = 250_000
+
+
+# A problem's parameters for a row (InputError.params).
+Params = Callable[[int], dict[str, str]]
 
 _TEXT = ContractColumn("text")
 _LATITUDE = ContractColumn("float", low=-90, high=90)
@@ -324,8 +373,13 @@ class ContractTable:
         *,
         name: str | None = None,
         lines: npt.NDArray[np.int64] | None = None,
+        dialect: CsvDialect | None = None,
     ) -> None:
         self.path = path
+        self.dialect = dialect
+        # Whether a float column held a decimal comma (only read so when the dialect
+        # allows it).
+        self.decimal_commas = False
         self.columns = columns
         self.table = table
         self.n = table.num_rows
@@ -337,7 +391,8 @@ class ContractTable:
         self._encoded: dict[str, pa.DictionaryArray] = {}
         self._text: dict[str, pa.Array] = {}
         # Every check that found something: column, wrong rows, message of a row.
-        self._flags: list[tuple[str, Bools, Callable[[int], str]]] = []
+        # And the problem's code, and its parameters for a row (InputError.code, params).
+        self._flags: list[tuple[str, Bools, Callable[[int], str], str | None, Params | None]] = []
         # Called with each column's name once its cells are checked (progress reports).
         self.on_checked: Callable[[str], None] | None = None
 
@@ -348,6 +403,21 @@ class ContractTable:
     @property
     def is_csv(self) -> bool:
         return self.path is not None and self.path.suffix.lower() == ".csv"
+
+    @property
+    def reading(self) -> Reading:
+        """How the file was read (after the checks, which find the decimal commas)."""
+        if self.path is None:
+            return Reading("table")
+        suffix = self.path.suffix.lower()
+        if suffix != ".csv" or self.dialect is None:
+            return Reading("xlsx" if suffix == ".xlsx" else "parquet")
+        return Reading(
+            "csv",
+            "Windows-1252" if self.dialect.encoding == "cp1252" else "UTF-8",
+            self.dialect.delimiter,
+            "," if self.decimal_commas else ".",
+        )
 
     @classmethod
     def from_arrow(
@@ -365,25 +435,38 @@ class ContractTable:
 
     @classmethod
     def open(
-        cls, path: Path, columns: dict[str, ContractColumn], *, name: str | None = None
+        cls,
+        path: Path,
+        columns: dict[str, ContractColumn],
+        *,
+        name: str | None = None,
+        xlsx_limits: XlsxLimits | None = None,
     ) -> ContractTable:
         """Read the contract's ``columns`` of ``path``: CSV (every cell as text), Parquet, or
         XLSX (the first sheet, header in row 1, every cell as the text a CSV would hold).
 
+        A CSV file may be UTF-8 (with or without a byte-order mark) or Windows-1252, and
+        separated by commas, semicolons or tabs (:func:`~panelcare.csvfiles.sniff_csv`);
+        when it is not separated by commas, its float columns may hold decimal commas.
+        Spaces around a header's names are ignored. A spreadsheet over ``xlsx_limits``
+        (default :class:`XlsxLimits`) is refused before it is parsed.
+
         Raises:
-            AttributionInputError: the file cannot be read, its header is wrong or a
-                contract column is missing.
+            AttributionInputError: the file cannot be read, its header is wrong, a
+                contract column is missing, or a spreadsheet is over its limits.
         """
         name = name or path.name
         suffix = path.suffix.lower()
         lines = None
+        dialect = None
         if suffix == ".csv":
             try:
-                names = _csv_header(path)
+                dialect = sniff_csv(path, AttributionInputError)
             except AttributionInputError as error:
                 raise _renamed(error, name) from None
+            names = dialect.header
         elif suffix == ".xlsx":
-            names, cells, lines = _read_xlsx(path, name)
+            names, cells, lines = _read_xlsx(path, name, xlsx_limits or XlsxLimits())
         else:
             try:
                 names = pq.ParquetFile(path).schema_arrow.names
@@ -394,7 +477,8 @@ class ContractTable:
         _check_header(names, columns, name, "file")
         wanted = [column for column in names if column in columns]  # file order
         if suffix == ".csv":
-            table = _read_csv(path, wanted, len(names), name)
+            assert dialect is not None
+            table, dialect = _read_csv(path, wanted, dialect, name)
         elif suffix == ".xlsx":
             table = pa.table({column: pa.array(cells[column], pa.string()) for column in wanted})
         else:
@@ -406,7 +490,7 @@ class ContractTable:
                 raise AttributionInputError(
                     f"cannot read this Parquet file: {error}", file=name
                 ) from None
-        return cls(path, columns, table, name=name, lines=lines)
+        return cls(path, columns, table, name=name, lines=lines, dialect=dialect)
 
     # ----------------------------------------------------------------------- problems
 
@@ -417,21 +501,40 @@ class ContractTable:
             return int(self.lines[row - 1])
         return row + 1 if self.is_csv else None
 
-    def error(self, message: str, row: int | None = None, column: str | None = None) -> Any:
+    def error(
+        self,
+        message: str,
+        row: int | None = None,
+        column: str | None = None,
+        *,
+        code: str | None = None,
+        params: dict[str, str] | None = None,
+    ) -> Any:
         line = self.line(row) if row is not None else None
-        return AttributionInputError(message, file=self.file, row=row, column=column, line=line)
+        return AttributionInputError(
+            message, file=self.file, row=row, column=column, line=line, code=code, params=params
+        )
 
-    def flag(self, column: str, bad: Bools, message: Callable[[int], str]) -> None:
+    def flag(
+        self,
+        column: str,
+        bad: Bools,
+        message: Callable[[int], str],
+        code: str | None = None,
+        params: Params | None = None,
+    ) -> None:
         """Record the rows of ``bad`` (0-based) as problems in ``column``; ``message``
-        says what is wrong with one of them. A cell flagged twice keeps its first problem."""
+        says what is wrong with one of them (in English), ``code`` and ``params`` name it
+        for a translation (:class:`~panelcare.errors.InputError`). A cell flagged twice
+        keeps its first problem."""
         if bad.any():
-            self._flags.append((column, bad, message))
+            self._flags.append((column, bad, message, code, params))
 
     def problems(self, limit: int | None = None) -> list[AttributionInputError]:
         """The problems found so far, earliest first in file order (by row, then by the
         column's place in the file), one per cell, at most ``limit``."""
         candidates: list[tuple[int, int, int]] = []
-        for order, (column, bad, _) in enumerate(self._flags):
+        for order, (column, bad, *_) in enumerate(self._flags):
             rows = np.flatnonzero(bad)
             if limit is not None:
                 rows = rows[:limit]
@@ -443,8 +546,16 @@ class ContractTable:
             if (row, position) in seen:
                 continue
             seen.add((row, position))
-            column, _, message = self._flags[order]
-            found.append(self.error(message(row), row=row + 1, column=column))
+            column, _, message, code, params = self._flags[order]
+            found.append(
+                self.error(
+                    message(row),
+                    row=row + 1,
+                    column=column,
+                    code=code,
+                    params=params(row) if params is not None else None,
+                )
+            )
             if limit is not None and len(found) == limit:
                 break
         return found
@@ -452,7 +563,7 @@ class ContractTable:
     def count_problems(self) -> int:
         """How many cells have a problem (however many :meth:`problems` lists)."""
         by_column: dict[str, Bools] = {}
-        for column, bad, _ in self._flags:
+        for column, bad, *_ in self._flags:
             by_column[column] = by_column[column] | bad if column in by_column else bad
         return int(sum(int(bad.sum()) for bad in by_column.values()))
 
@@ -468,13 +579,23 @@ class ContractTable:
     def _check(self, column: str, empty: Bools, wrong: Bools) -> None:
         spec = self.columns[column]
         raw = self.table.column(column)
+        expected = spec.expectation()
         if not spec.optional:
-            self.flag(column, empty, lambda _: f"empty cell: expected {spec.expected()}")
+            self.flag(
+                column,
+                empty,
+                lambda _: f"empty cell: expected {spec.expected()}",
+                "empty_cell",
+                lambda _: expected,
+            )
 
         def got(row: int) -> str:
             return f"expected {spec.expected()}, got {_show(raw[row].as_py())}"
 
-        self.flag(column, wrong, got)
+        def got_params(row: int) -> dict[str, str]:
+            return {**expected, "value": str(raw[row].as_py())}
+
+        self.flag(column, wrong, got, "wrong_value", got_params)
         self._valid[column] = ~empty & ~wrong
         if self.on_checked is not None:
             self.on_checked(column)
@@ -538,6 +659,8 @@ class ContractTable:
         text = _as_text(raw)
         if text is not None:
             empty = _numpy_bool(pc.equal(pc.fill_null(text, ""), ""))
+            if spec.kind == "float" and self.dialect is not None:
+                text = self._decimal_points(text)
             pattern = _INT if spec.kind == "int" else _FLOAT
             wrong = ~empty & ~_numpy_bool(pc.match_substring_regex(text, pattern))
             # Only the matching cells are cast: arrow would fail on the others.
@@ -562,6 +685,17 @@ class ContractTable:
                 wrong |= ~empty & (np.abs(values) > 2**53)  # beyond exact floats
         self._check(column, empty, wrong)
         return np.where(self._valid[column], values, np.nan)
+
+    def _decimal_points(self, text: pa.Array) -> pa.Array:
+        """``text`` with a decimal comma read as a point (``45,123`` is 45.123), when the
+        file's delimiter is not a comma; a message still shows the cell as written."""
+        if self.dialect is None or not self.dialect.allows_decimal_comma:
+            return text
+        commas = pc.match_substring(text, ",")
+        if not pc.any(commas).as_py():
+            return text
+        self.decimal_commas = True
+        return pc.replace_substring(text, ",", ".", max_replacements=1)
 
     def date(self, column: str) -> npt.NDArray[np.datetime64]:
         """A ``datetime64[D]`` array, ``NaT`` where the cell is empty or wrong."""
@@ -631,7 +765,10 @@ class ContractTable:
             return
         values = self._text[column]
         self.unique_rows(
-            [column], [self.codes(column)], lambda row: f"duplicate {column} {values[row].as_py()}"
+            [column],
+            [self.codes(column)],
+            lambda row: f"duplicate {column} {values[row].as_py()}",
+            lambda row: str(values[row].as_py()),
         )
 
     def unique_rows(
@@ -639,6 +776,7 @@ class ContractTable:
         columns: list[str],
         codes: list[npt.NDArray[np.int64]],
         describe: Callable[[int], str],
+        value: Callable[[int], str] | None = None,
     ) -> None:
         """Flag every row whose cells in ``columns`` together repeat an earlier row's (rows
         with a wrong or empty cell among them aside), in the first of ``columns``.
@@ -648,6 +786,9 @@ class ContractTable:
             codes: for each column, one whole number per row, equal for equal cells (a
                 text column's :meth:`codes`, a date column's days).
             describe: the start of a row's message ("duplicate patient_id 0001").
+            value: the key's cells of a row as one text ("0001", "0001 / D001 /
+                2025-01-01"), for the problem's ``duplicate_key`` code; without it the
+                problem has no code.
         """
         if self.n == 0:
             return
@@ -664,7 +805,12 @@ class ContractTable:
         def message(row: int) -> str:
             return f"{describe(row)}: also on row {int(earlier[row]) + 1}"
 
-        self.flag(columns[0], repeated, message)
+        def params(row: int) -> dict[str, str]:
+            assert value is not None
+            return {"key": ", ".join(columns), "value": value(row), "row": str(earlier[row] + 1)}
+
+        code = "duplicate_key" if value is not None else None
+        self.flag(columns[0], repeated, message, code, params if value is not None else None)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -682,35 +828,41 @@ def _check_header(
             f"the contract's columns are {', '.join(columns)}",
             file=name,
             column=missing[0],
+            code="missing_column",
+            params={"column": missing[0], "columns": ", ".join(columns)},
         )
-
-
-def _csv_header(path: Path) -> list[str]:
-    return csv_header(path, AttributionInputError)
 
 
 def _renamed(error: AttributionInputError, name: str) -> AttributionInputError:
     """``error`` naming the file ``name``."""
     return AttributionInputError(
-        error.message, file=name, row=error.row, column=error.column, line=error.line
+        error.message,
+        file=name,
+        row=error.row,
+        column=error.column,
+        line=error.line,
+        code=error.code,
+        params=error.params,
     )
 
 
-def _read_csv(path: Path, columns: list[str], width: int, name: str) -> pa.Table:
-    # Every column as text, empty cells as "" (strings_can_be_null=False): the checks see
-    # the cells as written. The dialect is the contract's: comma, double quotes, a header.
+def _read_csv(
+    path: Path, columns: list[str], dialect: CsvDialect, name: str
+) -> tuple[pa.Table, CsvDialect]:
+    """The ``columns`` of the CSV file ``path``, every cell as text, and its dialect (a
+    file taken for UTF-8 from an ASCII start is read again as Windows-1252 when an
+    accent further down says so)."""
+    width = len(dialect.header)
     try:
-        return pacsv.read_csv(
-            path,
-            parse_options=pacsv.ParseOptions(delimiter=",", quote_char='"'),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(columns, pa.string()),
-                include_columns=columns,
-                strings_can_be_null=False,
-            ),
-        )
+        try:
+            return _arrow_csv(path, columns, dialect), dialect
+        except pa.ArrowInvalid as error:
+            if not (dialect.ascii_head and "UTF8" in str(error)):
+                raise
+        dialect = replace(dialect, encoding="cp1252")
+        return _arrow_csv(path, columns, dialect), dialect
     except (OSError, pa.ArrowException) as error:
-        row = _first_ragged_row(path, width)
+        row = _first_ragged_row(path, width, dialect)
         if row is not None:
             raise AttributionInputError(
                 f"cannot read this CSV file: the row has {row[1]} cells, the header {width}",
@@ -721,12 +873,35 @@ def _read_csv(path: Path, columns: list[str], width: int, name: str) -> pa.Table
         raise AttributionInputError(f"cannot read this CSV file: {error}", file=name) from None
 
 
-def _first_ragged_row(path: Path, width: int) -> tuple[int, int] | None:
+def _arrow_csv(path: Path, columns: list[str], dialect: CsvDialect) -> pa.Table:
+    # Every column as text, empty cells as "" (strings_can_be_null=False): the checks see
+    # the cells as written. Double quotes; the header is the sniffed one (names without
+    # their spaces; a blank name made unique, with a space no stripped name has), so
+    # arrow skips the file's. UTF-8 is read
+    # as it is, at full speed; Windows-1252 is transcoded as arrow streams the file.
+    names = [column or f" {i}" for i, column in enumerate(dialect.header)]
+    return pacsv.read_csv(
+        path,
+        read_options=pacsv.ReadOptions(
+            column_names=names,
+            skip_rows=1,
+            encoding="cp1252" if dialect.encoding == "cp1252" else "utf8",
+        ),
+        parse_options=pacsv.ParseOptions(delimiter=dialect.delimiter, quote_char='"'),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(columns, pa.string()),
+            include_columns=columns,
+            strings_can_be_null=False,
+        ),
+    )
+
+
+def _first_ragged_row(path: Path, width: int, dialect: CsvDialect) -> tuple[int, int] | None:
     """The first data row (1-based) whose number of cells is not ``width``, and that
     number. Only called when arrow refused the file, to say where."""
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
+        with path.open(newline="", encoding=dialect.encoding) as handle:
+            reader = csv.reader(handle, delimiter=dialect.delimiter)
             next(reader, None)
             for row, cells in enumerate(reader, start=1):
                 if len(cells) != width:
@@ -737,17 +912,21 @@ def _first_ragged_row(path: Path, width: int) -> tuple[int, int] | None:
 
 
 def _read_xlsx(
-    path: Path, name: str
+    path: Path, name: str, limits: XlsxLimits
 ) -> tuple[list[str], dict[str, list[str]], npt.NDArray[np.int64]]:
     """The header, the cells (as text, by column) and the sheet row of each data row of
     the first sheet of the spreadsheet ``path``.
 
     A cell is the text a CSV file would hold (:func:`_xlsx_text`). Rows with no value are
-    skipped (as empty lines of a CSV file are), cells right of the header ignored.
+    skipped (as empty lines of a CSV file are), cells right of the header ignored. A
+    spreadsheet over ``limits`` is refused: by its zip members' declared sizes and its
+    sheet's declared dimension before anything is parsed, and by its rows as they come
+    (a sheet need not declare its dimension).
     """
     import openpyxl  # only for spreadsheets: a quarter of a second to import
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _check_xlsx_size(path, name, limits)
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (OSError, KeyError, ValueError, zipfile.BadZipFile, InvalidFileException) as error:
@@ -755,7 +934,12 @@ def _read_xlsx(
             f"cannot read this spreadsheet: {error or type(error).__name__}", file=name
         ) from None
     try:
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        sheet = workbook.worksheets[0]
+        # The <dimension> element at the sheet's start, when the writer declared one.
+        declared = sheet.max_row if sheet.max_row is not None else 0
+        if declared - 1 > limits.max_rows:  # the header is row 1
+            raise _too_many_rows(name, limits)
+        rows = sheet.iter_rows(values_only=True)
         first = next(rows, None)
         header = [_xlsx_text(value) for value in first or ()]
         while header and header[-1] == "":
@@ -774,6 +958,8 @@ def _read_xlsx(
         cells: list[list[str]] = [[] for _ in header]
         lines: list[int] = []
         for line, values in enumerate(rows, start=2):
+            if line - 1 > limits.max_rows:
+                raise _too_many_rows(name, limits)
             texts = [_xlsx_text(value) for value in values[:width]]
             if not any(texts):
                 continue
@@ -785,6 +971,37 @@ def _read_xlsx(
         workbook.close()
     by_name = {column: cells[i] for i, column in enumerate(header) if column}
     return header, by_name, np.asarray(lines, dtype=np.int64)
+
+
+def _check_xlsx_size(path: Path, name: str, limits: XlsxLimits) -> None:
+    """Refuse a spreadsheet whose zip members would expand beyond ``limits.max_bytes``
+    (their declared sizes: the zip's directory, read without inflating anything)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            size = sum(member.file_size for member in archive.infolist())
+    except (OSError, zipfile.BadZipFile) as error:
+        raise AttributionInputError(
+            f"cannot read this spreadsheet: {error or type(error).__name__}", file=name
+        ) from None
+    if size > limits.max_bytes:
+        mib, limit = size / 2**20, limits.max_bytes / 2**20
+        raise AttributionInputError(
+            f"this spreadsheet expands to {mib:,.0f} MiB, over the limit of {limit:,.0f} MiB: "
+            "save the table as CSV or Parquet, or split it",
+            file=name,
+            code="xlsx_too_big",
+            params={"size": f"{mib:.0f}", "limit": f"{limit:.0f}"},
+        )
+
+
+def _too_many_rows(name: str, limits: XlsxLimits) -> AttributionInputError:
+    return AttributionInputError(
+        f"this spreadsheet holds more than {limits.max_rows:,} rows, the limit: "
+        "save the table as CSV or Parquet, or split it",
+        file=name,
+        code="xlsx_too_many_rows",
+        params={"limit": str(limits.max_rows)},
+    )
 
 
 def _xlsx_text(value: Any) -> str:

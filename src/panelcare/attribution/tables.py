@@ -39,6 +39,8 @@ from panelcare.attribution.io import (
     AttributionInputError,
     ContractColumn,
     ContractTable,
+    Reading,
+    XlsxLimits,
     check_physicians,
     check_waitlist,
 )
@@ -54,12 +56,14 @@ __all__ = [
     "Changes",
     "Contract",
     "Problem",
+    "ReadFile",
     "Restriction",
     "TableProblems",
     "canonical",
     "compare_tables",
     "contract",
     "in_scope",
+    "read_contract_file",
     "read_contract_table",
 ]
 
@@ -154,20 +158,36 @@ def contract(kind: str | Contract) -> Contract:
 
 class Problem(NamedTuple):
     """One wrong cell (or file): where, and what is wrong. ``row`` is the 1-based data
-    row, ``line`` the CSV line or the spreadsheet's row number (None for Parquet)."""
+    row, ``line`` the CSV line or the spreadsheet's row number (None for Parquet);
+    ``code`` and ``params`` name the problem for a translation (see
+    :class:`~panelcare.errors.InputError`), ``message`` says it in English."""
 
     file: str | None
     row: int | None
     column: str | None
     line: int | None
     message: str
+    code: str | None = None
+    params: dict[str, str] | None = None
 
     @classmethod
     def of(cls, error: AttributionInputError) -> Problem:
-        return cls(error.file, error.row, error.column, error.line, error.message)
+        return cls(
+            error.file,
+            error.row,
+            error.column,
+            error.line,
+            error.message,
+            error.code,
+            error.params or None,
+        )
 
     def __str__(self) -> str:
         return str(AttributionInputError(self.message, **self._asdict_where()))
+
+    def as_dict(self) -> dict[str, Any]:
+        """The problem as JSON holds it (``params`` as a mapping, maybe empty)."""
+        return {**self._asdict(), "params": dict(self.params or {})}
 
     def _asdict_where(self) -> dict[str, Any]:
         return {"file": self.file, "row": self.row, "column": self.column, "line": self.line}
@@ -176,13 +196,26 @@ class Problem(NamedTuple):
 class TableProblems(AttributionInputError):
     """A file refused: ``problems`` lists its first problems in file order (the first is
     also this error's ``file``, ``row``, ``column``, ``line`` and message); ``count`` is
-    how many cells are wrong in all (more than listed when the list was cut)."""
+    how many cells are wrong in all (more than listed when the list was cut); ``reading``
+    how the file was read, when it could be opened."""
 
-    def __init__(self, problems: list[Problem], count: int | None = None) -> None:
+    def __init__(
+        self, problems: list[Problem], count: int | None = None, reading: Reading | None = None
+    ) -> None:
         first = problems[0]
-        super().__init__(first.message, **first._asdict_where())
+        super().__init__(
+            first.message, **first._asdict_where(), code=first.code, params=first.params
+        )
         self.problems = problems
         self.count = max(count or 0, len(problems))
+        self.reading = reading
+
+
+class ReadFile(NamedTuple):
+    """A file read and checked: its rows in the canonical shape, and how it was read."""
+
+    table: pa.Table
+    reading: Reading
 
 
 @dataclass(frozen=True)
@@ -237,8 +270,37 @@ def read_contract_table(
     max_problems: int = 50,
     restrictions: Iterable[Restriction] = (),
     progress: Progress | None = None,
+    xlsx_limits: XlsxLimits | None = None,
 ) -> pa.Table:
-    """Read and check one file of ``kind`` and return it in the canonical shape.
+    """Read and check one file of ``kind`` and return it in the canonical shape (as
+    :func:`read_contract_file`, without how it was read)."""
+    return read_contract_file(
+        path,
+        kind,
+        name=name,
+        max_problems=max_problems,
+        restrictions=restrictions,
+        progress=progress,
+        xlsx_limits=xlsx_limits,
+    ).table
+
+
+def read_contract_file(
+    path: Path,
+    kind: str | Contract,
+    *,
+    name: str | None = None,
+    max_problems: int = 50,
+    restrictions: Iterable[Restriction] = (),
+    progress: Progress | None = None,
+    xlsx_limits: XlsxLimits | None = None,
+) -> ReadFile:
+    """Read and check one file of ``kind``: its rows in the canonical shape, and how it
+    was read.
+
+    A CSV file may be UTF-8 or Windows-1252, separated by commas, semicolons or tabs,
+    with decimal commas when it is not separated by commas (as French Excel saves it);
+    see :meth:`ContractTable.open <panelcare.attribution.io.ContractTable.open>`.
 
     Args:
         path: a ``.csv``, ``.parquet`` or ``.xlsx`` file (by its suffix; any other suffix
@@ -249,13 +311,16 @@ def read_contract_table(
         restrictions: values a column may hold (a CML imports the rows of their RLS).
         progress: called with (phase, done, total): ("reading", 0, 0), then
             ("checking", rows checked so far, rows) as the columns are checked.
+        xlsx_limits: the size and rows a spreadsheet may have before it is parsed
+            (default :class:`~panelcare.attribution.io.XlsxLimits`).
 
     Returns:
-        The table: the contract's columns in its order with :data:`SCHEMAS`' types, rows
-        in file order, other columns dropped.
+        The table (the contract's columns in its order with :data:`SCHEMAS`' types, rows
+        in file order, other columns dropped) and its :class:`Reading`.
 
     Raises:
-        TableProblems: the file cannot be read, a column is missing, or cells are wrong.
+        TableProblems: the file cannot be read, is over the limits, a column is missing,
+            or cells are wrong.
         ValueError: ``kind`` is not one of :data:`KINDS`.
     """
     table_contract = contract(kind)
@@ -263,8 +328,9 @@ def read_contract_table(
     path = Path(path)
     report = progress or _ignore
     report("reading", 0, 0)
+    table = None
     try:
-        table = ContractTable.open(path, columns, name=name)
+        table = ContractTable.open(path, columns, name=name, xlsx_limits=xlsx_limits)
         rows, checked = table.n, []
 
         def column_checked(column: str) -> None:
@@ -279,12 +345,15 @@ def read_contract_table(
     except TableProblems:
         raise
     except AttributionInputError as error:
-        raise TableProblems([Problem.of(error)]) from None
+        reading = table.reading if table is not None else None
+        raise TableProblems([Problem.of(error)], reading=reading) from None
     found = table.problems(max_problems)
     if found:
-        raise TableProblems([Problem.of(error) for error in found], table.count_problems())
+        raise TableProblems(
+            [Problem.of(error) for error in found], table.count_problems(), table.reading
+        )
     report("checking", rows, rows)
-    return _from_cells(table_contract, table, cells)
+    return ReadFile(_from_cells(table_contract, table, cells), table.reading)
 
 
 def in_scope(
@@ -412,6 +481,7 @@ def check_registrations(table: ContractTable) -> dict[str, Any]:
             f"duplicate registration of patient_id {patient[row].as_py()} with physician_id "
             f"{physician[row].as_py()} from {start[row]}"
         ),
+        lambda row: f"{patient[row].as_py()} / {physician[row].as_py()} / {start[row]}",
     )
     return cells
 

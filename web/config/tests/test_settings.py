@@ -53,6 +53,14 @@ def test_it_fails_loudly_on_a_malformed_boolean(monkeypatch):
         settings.env_bool("DEBUG", False)
 
 
+def test_it_fails_loudly_on_a_malformed_number(monkeypatch):
+    monkeypatch.setenv("PANELCARE_IMPORT_REMOVAL_CONFIRM_SHARE", "20 %")
+    with pytest.raises(ImproperlyConfigured, match="must be a number, not '20 %'"):
+        settings.env_float("PANELCARE_IMPORT_REMOVAL_CONFIRM_SHARE", 0.2)
+    monkeypatch.setenv("PANELCARE_IMPORT_REMOVAL_CONFIRM_SHARE", "0.35")
+    assert settings.env_float("PANELCARE_IMPORT_REMOVAL_CONFIRM_SHARE", 0.2) == 0.35
+
+
 def test_it_reads_comma_separated_lists(monkeypatch):
     monkeypatch.setenv("ALLOWED_HOSTS", "a.example, b.example,")
     assert settings.env_list("ALLOWED_HOSTS", []) == ["a.example", "b.example"]

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from web.accounts import access
 from web.tables import kinds, queries, services
 from web.tables.errors import TablesError
-from web.tables.forms import ImportForm
+from web.tables.forms import ApplyForm, ImportForm
 from web.tables.models import ImportJob, ImportStatus
 
 
@@ -76,8 +76,10 @@ def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
     job = access.access_import(request.user, pk)
+    form = ApplyForm(request.POST)
+    confirmed = form.is_valid() and form.cleaned_data["confirm_removal"]
     try:
-        services.do_apply_import(job, acting_user=request.user)
+        services.do_apply_import(job, acting_user=request.user, confirm_removal=confirmed)
     except TablesError as error:
         messages.error(request, str(error))
     return redirect("tables:import-detail", pk=job.pk)
@@ -130,10 +132,17 @@ def _job_context(job: ImportJob) -> dict[str, Any]:
     changed_columns = sorted(
         (preview.get("changed_columns") or {}).items(), key=lambda item: -item[1]
     )
+    can_apply = job.status == ImportStatus.READY
     return {
         "job": job,
         "running": job.status in services.RUNNING,
-        "can_apply": job.status == ImportStatus.READY,
+        "can_apply": can_apply,
+        # The rows removed the importer must confirm before Apply (0: no confirmation).
+        "removal_to_confirm": services.removal_to_confirm(
+            preview.get("removed", 0), preview.get("scope_rows", 0)
+        )
+        if can_apply
+        else 0,
         "can_cancel": job.status in (ImportStatus.CHECKING, ImportStatus.READY),
         "preview": preview,
         "examples": preview.get("examples") or {},

@@ -4,12 +4,16 @@ browser.
     manage.py import_table --region 01 --kind waitlist gamf.csv            # preview
     manage.py import_table --region 01 --kind waitlist gamf.csv --apply    # and write
     manage.py import_table --region 01 --kind waitlist gamf.csv --user cml.rimouski
+    manage.py import_table --region 01 --kind waitlist gamf.csv --apply --confirm-removal
 
 The file is checked in full; its problems are printed as ``file:row:column: message`` and
 the command exits with status 1, writing nothing. Otherwise it prints what the file would
 change and, with ``--apply``, writes the next version. A file that changes nothing writes
 nothing. With ``--user``, the import is that user's (a CML replaces only their RLS' rows);
-without, it replaces the whole region's rows and the history names nobody.
+without, it replaces the whole region's rows and the history names nobody. A file that
+removes every row in force of its scope, or more than the share the imports page asks a
+confirmation for (``PANELCARE_IMPORT_REMOVAL_CONFIRM_SHARE``), is applied only with
+``--confirm-removal`` (exit status 1 without, naming the rows removed, writing nothing).
 """
 
 from __future__ import annotations
@@ -26,8 +30,8 @@ from web.accounts import access
 from web.regions.models import Region
 from web.tables import kinds
 from web.tables.checks import check_file
-from web.tables.errors import StalePreview
-from web.tables.services import do_write_version
+from web.tables.errors import RemovalNotConfirmed, StalePreview
+from web.tables.services import check_removal_confirmed, do_write_version, removal_to_confirm
 
 
 class Command(BaseCommand):
@@ -41,6 +45,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--user", help="import as this user (DRMG or CML), for the scope")
         parser.add_argument("--apply", action="store_true", help="write the new version")
+        parser.add_argument(
+            "--confirm-removal",
+            action="store_true",
+            help="apply a file that removes every row in force of its scope, or more than "
+            "PANELCARE_IMPORT_REMOVAL_CONFIRM_SHARE of them",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
@@ -91,9 +101,20 @@ class Command(BaseCommand):
         if not changes.any:
             self.stdout.write("nothing changes: no version written")
             return
+        to_confirm = removal_to_confirm(changes.removed, checked.scope_rows)
         if not options["apply"]:
-            self.stdout.write("nothing written; run again with --apply to import")
+            again = "--apply --confirm-removal" if to_confirm else "--apply"
+            self.stdout.write(f"nothing written; run again with {again} to import")
             return
+        try:
+            check_removal_confirmed(
+                region, scope, changes.removed, checked.scope_rows, options["confirm_removal"]
+            )
+        except RemovalNotConfirmed as refused:
+            raise CommandError(
+                f"{refused} Nothing was written: run again with --confirm-removal to apply it.",
+                returncode=1,
+            ) from None
         try:
             dataset = do_write_version(
                 region,
@@ -104,6 +125,7 @@ class Command(BaseCommand):
                 changes=changes,
                 source_name=path.name,
                 acting_user=user,
+                removal_confirmed=to_confirm,
             )
         except StalePreview as stale:
             raise CommandError(str(stale), returncode=1) from None

@@ -78,6 +78,7 @@ class RunStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     DONE = "done", _("Ready for review")
     FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
     APPROVED = "approved", _("Approved")
 
 
@@ -127,6 +128,9 @@ class Run(models.Model):
     done = models.PositiveIntegerField(default=0)
     total = models.PositiveIntegerField(default=0)
     error = models.TextField(_("error"), blank=True)
+    # Written with the progress while the worker computes: a RUNNING run whose heartbeat
+    # is older than the lease is failed (web.tasks_health).
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
     summary = models.JSONField(_("summary"), default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("started by")
@@ -257,6 +261,7 @@ class AttributionAction(models.TextChoices):
     RUN_STARTED = "run_started", _("Run started")
     RUN_FINISHED = "run_finished", _("Run finished")
     RUN_FAILED = "run_failed", _("Run failed")
+    RUN_CANCELLED = "run_cancelled", _("Run cancelled")
     ADJUSTED = "adjusted", _("Plan adjusted")
     APPROVED = "approved", _("Run approved")
     LETTERS_WRITTEN = "letters_written", _("Letters written")

@@ -57,6 +57,7 @@ from panelcare.attribution import adjust, io, outputs, solve, store
 from panelcare.attribution.figures import plan_figures
 from panelcare.attribution.model import MODES, Orphans, Physicians
 from panelcare.attribution.params import Params, params_as_dict, params_from_mapping
+from web import tasks_health
 from web.accounts import access
 from web.accounts.access import Purpose, User
 from web.attribution import letters, tasks
@@ -75,6 +76,7 @@ from web.attribution.models import (
 )
 from web.attribution.roster import applied_roster, current_roster, decisions_in_force, rls_of
 from web.audit.services import record, record_on
+from web.errors import DiskFull, disk_full_guard, is_disk_full
 from web.regions.models import Region, Rls
 from web.regions.services import do_mark_waitlist_assigned
 from web.tables.kinds import DatasetKind
@@ -84,8 +86,10 @@ from web.tables.store import read_dataset
 
 __all__ = [
     "do_approve_run",
+    "do_cancel_run",
     "do_change_target",
     "do_compute_run",
+    "do_fail_stalled_runs",
     "do_move_patient",
     "do_record_letter_download",
     "do_record_letters_failure",
@@ -192,10 +196,17 @@ def do_retry_run(run: Run, *, acting_user: User) -> Run:
         locked = Run.objects.select_for_update().get(pk=run.pk)
         if locked.is_frozen:
             raise RunFrozen(_("This run is approved: it cannot be run again."))
-        if locked.status != RunStatus.FAILED:
+        if locked.status not in (RunStatus.FAILED, RunStatus.CANCELLED):
             raise RunNotReady(_("Only a failed run can be run again."))
         Run.objects.filter(pk=run.pk).update(
-            status=RunStatus.QUEUED, error="", phase="", done=0, total=0, summary={}
+            status=RunStatus.QUEUED,
+            error="",
+            phase="",
+            done=0,
+            total=0,
+            summary={},
+            heartbeat_at=None,
+            finished_at=None,
         )
         record_on(AttributionAction.RUN_STARTED, run, acting_user=acting_user, retry=True)
     enqueue_run(run.pk)
@@ -203,7 +214,60 @@ def do_retry_run(run: Run, *, acting_user: User) -> Run:
     return run
 
 
+def do_cancel_run(run: Run, *, acting_user: User) -> Run:
+    """Cancel a queued or running run: CANCELLED at once, with the audit entry
+    RUN_CANCELLED. A queued run's task then finds it not queued and does nothing; a
+    running computation stops at its next progress report (:class:`RunStopped`) without
+    leaving a plan. It can be run again (:func:`do_retry_run`).
+
+    Raises:
+        RunNotReady: the run is no longer queued or running.
+    """
+    with transaction.atomic():
+        locked = Run.objects.select_for_update().get(pk=run.pk)
+        if locked.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
+            raise RunNotReady(_("Only a queued or running run can be cancelled."))
+        Run.objects.filter(pk=run.pk).update(
+            status=RunStatus.CANCELLED, phase="", finished_at=timezone.now()
+        )
+        record_on(AttributionAction.RUN_CANCELLED, run, acting_user=acting_user, was=locked.status)
+    run.refresh_from_db()
+    return run
+
+
+def do_fail_stalled_runs(runs: Any = None) -> list[int]:
+    """Fail the RUNNING runs (of ``runs``, a queryset; all when None) whose heartbeat is
+    older than the lease (:mod:`web.tasks_health`): their worker is gone. Each gets the
+    error :data:`web.tasks_health.STOPPED_MESSAGE`, the audit entry RUN_FAILED (as its
+    creator's, the task's user) and its task result marked failed; it can be run again.
+    Returns the ids failed."""
+    queryset = Run.objects.all() if runs is None else runs
+    failed = []
+    for run in tasks_health.stalled(queryset, [RunStatus.RUNNING]).select_related("created_by"):
+        message = str(tasks_health.STOPPED_MESSAGE)
+        with transaction.atomic():
+            if not Run.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+                status=RunStatus.FAILED, error=message, phase="", finished_at=timezone.now()
+            ):
+                continue  # finished meanwhile
+            record_on(
+                AttributionAction.RUN_FAILED,
+                run,
+                acting_user=run.created_by,
+                error=message,
+                stalled=True,
+            )
+        tasks_health.fail_task_results(tasks.execute_run.module_path, run.pk, message)
+        logger.warning("run %s stopped (last heartbeat %s): failed", run.pk, run.heartbeat_at)
+        failed.append(run.pk)
+    return failed
+
+
 # --------------------------------------------------------------------------- computing
+
+
+class RunStopped(Exception):
+    """The run being computed is no longer RUNNING (cancelled, or failed as stalled)."""
 
 
 def do_compute_run(run_id: int, *, acting_user: User | None = None) -> None:
@@ -218,7 +282,7 @@ def do_compute_run(run_id: int, *, acting_user: User | None = None) -> None:
     alone.
     """
     claimed = Run.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
-        status=RunStatus.RUNNING, phase="inputs", done=0, total=0
+        status=RunStatus.RUNNING, phase="inputs", done=0, total=0, heartbeat_at=timezone.now()
     )
     if not claimed:
         logger.warning("run %s is not queued: nothing to do", run_id)
@@ -227,18 +291,26 @@ def do_compute_run(run_id: int, *, acting_user: User | None = None) -> None:
     actor = acting_user or run.created_by
     try:
         _compute(run, actor)
+    except RunStopped:
+        # Cancelled or failed as stalled meanwhile: whatever was written goes (a RUNNING
+        # run has no plan folder of its own before).
+        shutil.rmtree(run.folder, ignore_errors=True)
+        logger.warning("run %s was stopped (cancelled or stalled): no plan kept", run_id)
     except Exception as error:
         logger.exception("run %s failed", run_id)
         message = str(error) or type(error).__name__
-        Run.objects.filter(pk=run_id).update(
+        # Only a run still RUNNING: a cancellation or a stall check meanwhile wins.
+        if Run.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
             status=RunStatus.FAILED, error=message, finished_at=timezone.now()
-        )
-        record_on(AttributionAction.RUN_FAILED, run, acting_user=actor, error=message)
+        ):
+            record_on(AttributionAction.RUN_FAILED, run, acting_user=actor, error=message)
 
 
 class _ProgressWriter:
-    """The engine's progress callback: writes phase/done/total on the run, at most every
-    :data:`PROGRESS_INTERVAL` seconds, and always at a new phase or a phase's end."""
+    """The engine's progress callback: writes phase/done/total and the heartbeat on the
+    run, at most every :data:`PROGRESS_INTERVAL` seconds, and always at a new phase or a
+    phase's end; raises :class:`RunStopped` when the run is no longer RUNNING (cancelled,
+    failed as stalled), which stops the engine."""
 
     def __init__(self, run_id: int) -> None:
         self.run_id = run_id
@@ -260,7 +332,10 @@ class _ProgressWriter:
             return
         self.last = now
         self.writes += 1
-        Run.objects.filter(pk=self.run_id).update(phase=phase, done=done, total=total)
+        if not Run.objects.filter(pk=self.run_id, status=RunStatus.RUNNING).update(
+            phase=phase, done=done, total=total, heartbeat_at=timezone.now()
+        ):
+            raise RunStopped(self.run_id)
 
     def finish(self) -> dict[str, float]:
         if self.phase:
@@ -285,7 +360,8 @@ def _compute(run: Run, actor: User) -> None:
     progress("writing", 0, 1)
     population = _population(run)
     run.folder.mkdir(parents=True)
-    store.write_plan(plan, run.folder / "plan", population)
+    with disk_full_guard(run.folder):  # a full disk: the run fails with a French reason
+        store.write_plan(plan, run.folder / "plan", population)
     summary = plan_figures(plan, population)
     progress("writing", 1, 1)
     summary["pages"]["timings"] = {
@@ -293,9 +369,11 @@ def _compute(run: Run, actor: User) -> None:
         "total": round(time.monotonic() - started, 3),
     }
     summary["pages"]["progress_writes"] = progress.writes
-    Run.objects.filter(pk=run.pk).update(
+    # Only a run still RUNNING: a cancellation since the last progress report wins.
+    if not Run.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
         status=RunStatus.DONE, summary=summary, finished_at=timezone.now(), error=""
-    )
+    ):
+        raise RunStopped(run.pk)
     record_on(
         AttributionAction.RUN_FINISHED,
         run,
@@ -581,7 +659,8 @@ class _PlanChange:
         assert run is not None
         population = _population(run)
         self.staged = Path(tempfile.mkdtemp(prefix=".plan.", suffix=".new", dir=run.folder))
-        store.write_plan(plan, self.staged, population)
+        with disk_full_guard(self.staged):
+            store.write_plan(plan, self.staged, population)
         summary = plan_figures(plan, population)
         summary["pages"]["timings"] = run.summary.get("pages", {}).get("timings", {})
         summary["pages"]["adjusted"] = True
@@ -783,6 +862,7 @@ def do_request_letters(run: Run, *, acting_user: User) -> dict[str, Any]:
     Raises:
         LetterError: the run is not approved, has no plan, or its letters are being
             written already.
+        DiskFull: the disk is full (the status file cannot be written); nothing queued.
     """
     if run.status != RunStatus.APPROVED:
         raise LetterError(_("Letters are written from an approved run only."))
@@ -790,7 +870,8 @@ def do_request_letters(run: Run, *, acting_user: User) -> dict[str, Any]:
         raise LetterError(_("The run has no plan."))
     if letters.letters_in_progress(run):
         raise LetterError(_("The letters of this run are being written."))
-    letters.write_status(run, state="queued", done=0, total=0, error="")
+    with disk_full_guard():
+        letters.write_status(run, state="queued", done=0, total=0, error="")
     tasks.write_letters.enqueue(run.pk, acting_user.pk)
     return letters.letters_status(run) or {}
 
@@ -815,6 +896,7 @@ def do_write_letters(
 
     Raises:
         LetterError: the run is not approved, or its plan cannot be read.
+        DiskFull: the disk is full; nothing was written (the staging folder removed).
     """
     from pypdf import PdfWriter
 
@@ -916,8 +998,10 @@ def do_write_letters(
                 personal_template="default" if personal_text.is_default else "region",
             )
             _move_into_place(staging, run.folder / "letters")
-    except BaseException:
+    except BaseException as error:
         shutil.rmtree(staging, ignore_errors=True)
+        if is_disk_full(error):
+            raise DiskFull() from error
         raise
     return created
 

@@ -15,6 +15,7 @@ from django_tasks import task
 from web.attribution import letters, services
 from web.attribution.errors import LetterError
 from web.attribution.models import Run
+from web.errors import DiskFull
 
 __all__ = ["execute_run", "write_letters"]
 
@@ -55,7 +56,7 @@ def write_letters(run_id: int, user_id: int) -> None:
         logger.exception("letters of run %s failed", run_id)
         message = (
             str(error)
-            if isinstance(error, LetterError)
+            if isinstance(error, (LetterError, DiskFull))
             else _("The letters could not be written: %(error)s")
             % {"error": str(error) or type(error).__name__}
         )

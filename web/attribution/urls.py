@@ -31,6 +31,7 @@ urlpatterns = [
     path("runs/<int:pk>/adjust/", runs.run_adjust, name="run-adjust"),
     path("runs/<int:pk>/approve/", runs.run_approve, name="run-approve"),
     path("runs/<int:pk>/retry/", runs.run_retry, name="run-retry"),
+    path("runs/<int:pk>/cancel/", runs.run_cancel, name="run-cancel"),
     # letters
     path("runs/<int:pk>/letters/", letters.run_letters, name="letters"),
     path("runs/<int:pk>/letters/all.pdf", letters.letters_merged, name="letters-merged"),

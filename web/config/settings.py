@@ -240,6 +240,10 @@ if _task_backend not in _TASK_BACKENDS:
         f"TASKS_BACKEND must be database or immediate, not {_task_backend!r}"
     )
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_task_backend], "QUEUES": ["default"]}}
+# A run or an import being worked on without a sign of life (its heartbeat, written with
+# its progress) for this long lost its worker: it is failed, and can be started again
+# (web/tasks_health.py).
+PANELCARE_TASK_LEASE_SECONDS = env_int("PANELCARE_TASK_LEASE_SECONDS", 120)
 
 # Uploads: the import form streams files to disk above this size (a province's waiting list
 # is about 60 MB as CSV).

@@ -44,6 +44,7 @@ __all__ = [
     "check_file",
     "current_rows",
     "keys_taken",
+    "scope_changed_since",
     "scope_values",
     "xlsx_limits",
 ]
@@ -166,6 +167,31 @@ def base_versions(region: Region, kind: str) -> dict[str, int]:
         other = Dataset.current(region, through)
         base[f"{through}_version"] = other.version if other else 0
     return base
+
+
+def scope_changed_since(
+    region: Region, kind: str, scope: list[str], base: dict[str, int]
+) -> Dataset | None:
+    """The first version written after ``base`` (:func:`base_versions`, what a preview was
+    computed on) that may have changed the rows of the RLS ``scope`` (empty: the whole
+    region): a version of ``kind``, or of the kind its scope goes through, written for
+    the whole region or for an RLS of ``scope``. None when every later version replaced
+    only other RLS's rows: the rows the preview compared with are still those in force
+    (the write merges the file with the current version's other rows, and checks the
+    keys against them again)."""
+    kinds = {"version": kind}
+    through = get_kind(kind).scope_through
+    if through:
+        kinds[f"{through}_version"] = through
+    wanted = set(scope)
+    for field_name, name in kinds.items():
+        later = Dataset.objects.filter(
+            region=region, kind=name, version__gt=base.get(field_name, 0)
+        ).order_by("version")
+        for dataset in later:
+            if not wanted or not dataset.scope or wanted & set(dataset.scope):
+                return dataset
+    return None
 
 
 def _restrictions(

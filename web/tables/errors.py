@@ -4,7 +4,7 @@ TablesError (a web.errors.PanelcareError)
 ├── UploadRefused   not a table this user may import (unknown kind, not CSV/Parquet/XLSX)
 ├── ImportNotReady  the import is not in a state where this can be done
 ├── RemovalNotConfirmed  the import removes all or much of its scope, unconfirmed
-└── StalePreview    the table changed since the file was checked
+└── StalePreview    the rows of the import's scope changed since the file was checked
     └── KeysTaken   rows to write have the key of a row kept outside the scope
 """
 
@@ -54,8 +54,9 @@ class RemovalNotConfirmed(TablesError):
 
 
 class StalePreview(TablesError):
-    """The table changed since the file was checked: applying it would undo that change
-    without the preview having shown it. Nothing was written."""
+    """The rows of the import's scope may have changed since the file was checked (a
+    version for the whole region or one of its RLS was written meanwhile): applying it
+    would undo that change without the preview having shown it. Nothing was written."""
 
 
 class KeysTaken(StalePreview):

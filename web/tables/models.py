@@ -130,6 +130,9 @@ class ImportJob(models.Model):
     phase = models.CharField(_("phase"), max_length=32, blank=True)
     done = models.PositiveIntegerField(default=0)
     total = models.PositiveIntegerField(default=0)
+    # Written with the progress while the worker checks or applies: a job in RUNNING
+    # whose heartbeat is older than the lease is failed (web.tasks_health).
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
     errors = models.JSONField(_("errors"), default=list, blank=True)
     preview = models.JSONField(_("preview"), default=dict, blank=True)
     dataset = models.ForeignKey(

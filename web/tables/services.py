@@ -35,10 +35,18 @@ from django.utils.translation import gettext as _
 
 from panelcare.attribution.tables import FORMATS, Changes, canonical
 from panelcare.exports import neutralise_table
+from web import tasks_health
 from web.audit.services import record
+from web.errors import disk_full_guard
 from web.regions.models import Region
 from web.tables import tasks
-from web.tables.checks import base_versions, current_rows, in_scope, keys_taken, scope_values
+from web.tables.checks import (
+    current_rows,
+    in_scope,
+    keys_taken,
+    scope_changed_since,
+    scope_values,
+)
 from web.tables.errors import (
     ImportNotReady,
     KeysTaken,
@@ -59,6 +67,7 @@ __all__ = [
     "do_apply_import",
     "do_cancel_import",
     "do_export_dataset",
+    "do_fail_stalled_imports",
     "do_stage_upload",
     "do_write_version",
     "removal_to_confirm",
@@ -94,8 +103,11 @@ def do_write_version(
     removed its importer confirmed (:func:`check_removal_confirmed`), for the audit entry.
 
     Raises:
-        StalePreview: the table (or the kind its scope goes through: the roster, for
-            registrations) is no longer at the versions of ``base``; nothing was written.
+        StalePreview: a version of the table (or of the kind its scope goes through:
+            the roster, for registrations) written after the versions of ``base`` may
+            have changed the rows of ``scope`` (it was written for the whole region or
+            for one of its RLS; :func:`~web.tables.checks.scope_changed_since`); nothing
+            was written. Versions of other RLS's rows are merged, not refused.
         KeysTaken: a row's key is a row's kept outside ``scope`` (another RLS's), checked
             again here because the rows may not have been checked against this version;
             nothing was written.
@@ -108,8 +120,10 @@ def do_write_version(
         # versions (on PostgreSQL; on SQLite, every transaction starts IMMEDIATE: see
         # DATABASES in the settings).
         Region.objects.select_for_update().filter(pk=region.pk).exists()
-        now = base_versions(region, kind)
-        if now != base:
+        # Stale only when a version written since the check may have changed the rows of
+        # the scope: another RLS's import of the same table is merged below instead.
+        changed = scope_changed_since(region, kind, scope, base)
+        if changed is not None:
             current = Dataset.current(region, kind)
             raise StalePreview(
                 _(
@@ -118,7 +132,7 @@ def do_write_version(
                     "it would change now."
                 )
                 % {
-                    "version": now["version"],
+                    "version": current.version if current else 0,
                     "when": timezone.localtime(current.imported_at).strftime("%Y-%m-%d %H:%M")
                     if current
                     else "-",
@@ -173,6 +187,7 @@ def do_stage_upload(
     Raises:
         UploadRefused: an unknown table, a table only the DRMG imports, or a file that is
             not CSV, Parquet or XLSX.
+        DiskFull: the disk is full; the partial file was removed, no job created.
     """
     try:
         table_kind = get_kind(kind)
@@ -189,7 +204,7 @@ def do_stage_upload(
     folder = data_dir() / region.code / "staging"
     folder.mkdir(parents=True, exist_ok=True)
     staged = folder / f"{uuid.uuid4().hex}{suffix}"
-    with staged.open("wb") as handle:
+    with disk_full_guard(staged), staged.open("wb") as handle:
         for chunk in uploaded_file.chunks():
             handle.write(chunk)
     job = ImportJob.objects.create(
@@ -305,6 +320,43 @@ def do_cancel_import(job: ImportJob, *, acting_user: Any) -> ImportJob:
     discard_staged(job)
     job.refresh_from_db()
     return job
+
+
+def do_fail_stalled_imports(jobs: Any = None) -> list[int]:
+    """Fail the imports being checked or applied (of ``jobs``, a queryset; all when None)
+    whose heartbeat is older than the lease (:mod:`web.tasks_health`): their worker is
+    gone. Each gets the error :data:`web.tasks_health.STOPPED_MESSAGE`, the audit entry
+    IMPORT_REFUSED (reason ``stopped``), its staged files deleted and its task result
+    marked failed; the file can be imported again. An import stopped while applying wrote
+    nothing (the version and its projection are written in one transaction). Returns the
+    ids failed."""
+    queryset = ImportJob.objects.all() if jobs is None else jobs
+    message = str(tasks_health.STOPPED_MESSAGE)
+    failed = []
+    for job in tasks_health.stalled(queryset, RUNNING).select_related("region", "created_by"):
+        error = {"file": job.source_name, "row": None, "column": None, "line": None}
+        with transaction.atomic():
+            if not ImportJob.objects.filter(pk=job.pk, status=job.status).update(
+                status=ImportStatus.FAILED,
+                phase="",
+                errors=[{**error, "message": message}],
+                finished_at=timezone.now(),
+            ):
+                continue  # finished meanwhile
+            record_import(
+                TableAction.IMPORT_REFUSED,
+                job,
+                acting_user=job.created_by,
+                reason="stopped",
+                was=job.status,
+            )
+        discard_staged(job)
+        task = (
+            tasks.check_import if job.status == ImportStatus.CHECKING else tasks.apply_import_task
+        )
+        tasks_health.fail_task_results(task.module_path, job.pk, message)
+        failed.append(job.pk)
+    return failed
 
 
 def record_import(action: str, job: ImportJob, *, acting_user: Any, **details: Any) -> None:

@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 from django.db import transaction
 
 from panelcare.attribution.tables import canonical
+from web.errors import disk_full_guard
 from web.regions.models import Region
 from web.tables.kinds import get_kind
 from web.tables.models import Dataset, data_dir
@@ -52,6 +53,10 @@ def store_dataset(
     The file is written to a temporary name and moved into place before the row is
     created, in one transaction, so that a version row always has its file; a crash in
     between leaves at most an unreferenced file.
+
+    Raises:
+        DiskFull: the disk is full; the partial file was removed, no version written
+            (the caller's transaction is rolled back by the error).
     """
     table = canonical(get_kind(kind).contract, table)
     # Written beside the versions (patient data stays under the data folder, and the
@@ -64,7 +69,8 @@ def store_dataset(
     ) as staging:
         staging_path = Path(staging.name)
     try:
-        pq.write_table(table, staging_path, compression="zstd")
+        with disk_full_guard(staging_path):
+            pq.write_table(table, staging_path, compression="zstd")
         digest = _sha256(staging_path)
         with transaction.atomic():
             # Lock the region's row: two imports of the same table get distinct numbers.
@@ -86,7 +92,8 @@ def store_dataset(
             if _same_device(staging_path, path):
                 os.replace(staging_path, path)
             else:
-                _copy(staging_path, path)
+                with disk_full_guard(path.with_suffix(".partial")):
+                    _copy(staging_path, path)
             dataset.save()
     finally:
         staging_path.unlink(missing_ok=True)

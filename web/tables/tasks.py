@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from panelcare.attribution.tables import Problem
+from web.errors import DiskFull
 from web.tables import services
 from web.tables.checks import Checked, Progress, check_file
 from web.tables.errors import KeysTaken, StalePreview
@@ -33,6 +34,10 @@ def check_import(job_id: int) -> str:
     job = ImportJob.objects.select_related("region", "created_by").get(pk=job_id)
     if job.status != ImportStatus.CHECKING:
         return job.status
+    # Started: from now on a missing heartbeat means a lost worker (web.tasks_health).
+    ImportJob.objects.filter(pk=job.pk, status=ImportStatus.CHECKING).update(
+        heartbeat_at=timezone.now()
+    )
     try:
         checked = check_file(
             job.region,
@@ -140,6 +145,12 @@ def apply_import_task(job_id: int, user_id: int) -> str:
                 reason="keys_taken" if taken else "stale_preview",
             )
             return ImportStatus.FAILED
+        except DiskFull as full:
+            # Nothing was written (store_dataset removed its partial file); the checked
+            # rows go too, to give the disk back.
+            _fail(job, str(full))
+            services.discard_staged(job)
+            return ImportStatus.FAILED
         seconds = {**job.preview.get("seconds", {}), "applying": time.perf_counter() - started}
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportStatus.APPLIED,
@@ -158,8 +169,8 @@ def apply_import_task(job_id: int, user_id: int) -> str:
 
 
 def _progress_of(job: ImportJob) -> Progress:
-    """A progress callback writing the job's phase, done and total, at most every
-    PROGRESS_EVERY_SECONDS within a phase."""
+    """A progress callback writing the job's phase, done and total and its heartbeat
+    (:mod:`web.tasks_health`), at most every PROGRESS_EVERY_SECONDS within a phase."""
     last = {"phase": None, "at": 0.0}
 
     def report(phase: str, done: int, total: int) -> None:
@@ -167,7 +178,9 @@ def _progress_of(job: ImportJob) -> Progress:
         if phase == last["phase"] and now - float(last["at"]) < PROGRESS_EVERY_SECONDS:
             return
         last.update(phase=phase, at=now)
-        ImportJob.objects.filter(pk=job.pk).update(phase=phase, done=done, total=total)
+        ImportJob.objects.filter(pk=job.pk).update(
+            phase=phase, done=done, total=total, heartbeat_at=timezone.now()
+        )
         job.phase, job.done, job.total = phase, done, total
 
     return report

@@ -26,6 +26,7 @@ from web.attribution import figures, followup, letters, services
 from web.attribution.errors import LetterError, LetterTemplateError
 from web.attribution.forms import LetterTemplateForm
 from web.attribution.models import LetterKind, RunStatus
+from web.errors import DiskFull
 
 # The names a downloaded file gets (French: the letters are).
 _DOWNLOAD_KIND = {LetterKind.GENERAL: "generale", LetterKind.PERSONAL: "personnalisee"}
@@ -39,7 +40,7 @@ def run_letters(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             status = services.do_request_letters(run, acting_user=request.user)
-        except LetterError as error:
+        except (LetterError, DiskFull) as error:
             messages.error(request, str(error))
         else:
             if status.get("state") == "done":

@@ -29,6 +29,7 @@ from web.attribution.forms import AdjustmentForm, RunForm
 from web.attribution.labels import LIMITS, OUTCOMES, PHASES, reason_labels
 from web.attribution.models import AdjustmentKind, Run, RunStatus
 from web.audit.models import AuditEvent
+from web.errors import DiskFull
 
 RUNS_PER_PAGE = 30
 
@@ -79,6 +80,17 @@ def run_new(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _alive(run: Run) -> Run:
+    """``run``, failed first if it is RUNNING under a lost worker (no heartbeat within the
+    lease: :func:`web.attribution.services.do_fail_stalled_runs`), so that the page stops
+    polling and offers to run it again."""
+    if run.status == RunStatus.RUNNING and services.do_fail_stalled_runs(
+        Run.objects.filter(pk=run.pk)
+    ):
+        run.refresh_from_db()
+    return run
+
+
 def _progress_context(run: Run) -> dict[str, Any]:
     percent = int(100 * run.done / run.total) if run.total else 0
     return {
@@ -86,6 +98,8 @@ def _progress_context(run: Run) -> dict[str, Any]:
         "percent": percent,
         "phase": PHASES.get(run.phase, run.phase),
         "in_progress": run.status in (RunStatus.QUEUED, RunStatus.RUNNING),
+        "can_cancel": run.status in (RunStatus.QUEUED, RunStatus.RUNNING),
+        "can_retry": run.status in (RunStatus.FAILED, RunStatus.CANCELLED),
     }
 
 
@@ -93,7 +107,7 @@ def _progress_context(run: Run) -> dict[str, Any]:
 def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The status and progress bar (htmx polls it every second while the run works); once
     the run has ended, an htmx request reloads the whole page."""
-    run = access.access_run(request.user, pk)
+    run = _alive(access.access_run(request.user, pk))
     response = render(request, "attribution/runs/_progress.html", _progress_context(run))
     if request.headers.get("HX-Request") and run.status not in (
         RunStatus.QUEUED,
@@ -107,7 +121,7 @@ def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A run: its record, and once it has a plan, the plan's figures, patients and
     adjustments (:func:`web.attribution.figures.run_figures`)."""
-    run = access.access_run(request.user, pk)
+    run = _alive(access.access_run(request.user, pk))
     context: dict[str, Any] = {
         **_progress_context(run),
         "params": sorted(run.params.items()),
@@ -207,7 +221,7 @@ def run_adjust(request: HttpRequest, pk: int) -> HttpResponse:
                 _("Target of %(code)s set to %(target)d; the plan was solved again.")
                 % {"code": data["physician"], "target": data["target"]},
             )
-    except AttributionError as error:
+    except (AttributionError, DiskFull) as error:
         messages.error(request, str(error))
     return redirect(reverse("attribution:run-detail", args=[run.pk]) + "#adjustments")
 
@@ -233,6 +247,19 @@ def run_retry(request: HttpRequest, pk: int) -> HttpResponse:
         services.do_retry_run(run, acting_user=request.user)
     except AttributionError as error:
         messages.error(request, str(error))
+    return redirect("attribution:run-detail", run.pk)
+
+
+@login_required
+@require_POST
+def run_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    run = access.access_run(request.user, pk)
+    try:
+        services.do_cancel_run(run, acting_user=request.user)
+    except AttributionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Run cancelled: no plan was written."))
     return redirect("attribution:run-detail", run.pk)
 
 

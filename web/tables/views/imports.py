@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from web.accounts import access
+from web.errors import DiskFull
 from web.tables import kinds, queries, services
 from web.tables.errors import TablesError
 from web.tables.forms import ApplyForm, ImportForm
@@ -40,7 +41,7 @@ def imports_page(request: HttpRequest) -> HttpResponse:
                     scope=scope,
                     acting_user=request.user,
                 )
-            except TablesError as error:
+            except (TablesError, DiskFull) as error:
                 form.add_error("file", str(error))
             else:
                 return redirect("tables:import-detail", pk=job.pk)
@@ -67,8 +68,14 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
-    """The import's status block, polled by htmx while it is checked or applied."""
+    """The import's status block, polled by htmx while it is checked or applied; an import
+    whose worker was lost (no heartbeat within the lease) is failed first
+    (:func:`web.tables.services.do_fail_stalled_imports`), which ends the polling."""
     job = access.access_import(request.user, pk)
+    if job.status in services.RUNNING and services.do_fail_stalled_imports(
+        ImportJob.objects.filter(pk=job.pk)
+    ):
+        job.refresh_from_db()
     return render(request, "tables/imports/_status.html", _job_context(job))
 
 

@@ -27,6 +27,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from panelcare.attribution.tables import Problem
 from web.accounts import access
+from web.errors import DiskFull
 from web.regions.models import Region
 from web.tables import kinds
 from web.tables.checks import check_file
@@ -127,7 +128,7 @@ class Command(BaseCommand):
                 acting_user=user,
                 removal_confirmed=to_confirm,
             )
-        except StalePreview as stale:
+        except (StalePreview, DiskFull) as stale:
             raise CommandError(str(stale), returncode=1) from None
         self.stdout.write(f"imported as version {dataset.version} ({dataset.rows} rows)")
 

@@ -1,0 +1,96 @@
+"""Background work that survives a crash: heartbeats and the lease.
+
+A job row being worked on (an attribution run RUNNING, an import CHECKING or APPLYING)
+carries ``heartbeat_at``, written by the worker with the job's progress
+(:func:`beat`, at most every :data:`HEARTBEAT_SECONDS`). A job whose heartbeat is older
+than the lease (setting ``PANELCARE_TASK_LEASE_SECONDS``) has lost its worker (killed,
+server restarted): each app's ``do_fail_stalled_*`` marks it failed with
+:data:`STOPPED_MESSAGE` and an audit entry, and marks its ``django_tasks`` result failed
+(:func:`fail_task_results`) so that it no longer shows RUNNING under a dead worker. The
+check runs when a worker starts (``manage.py db_worker``, :func:`fail_stalled`) and when a
+page polls a job's progress. A worker that was only slow finds its job no longer running
+at its next progress write and stops without writing anything (its result is the one the
+check recorded).
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+
+__all__ = [
+    "HEARTBEAT_SECONDS",
+    "STOPPED_MESSAGE",
+    "beat",
+    "fail_stalled",
+    "fail_task_results",
+    "lease_seconds",
+    "stalled",
+]
+
+logger = logging.getLogger(__name__)
+
+# A job's heartbeat is written at most this often (seconds), with its progress.
+HEARTBEAT_SECONDS = 5.0
+
+STOPPED_MESSAGE = gettext_lazy(
+    "The work stopped (the server was restarted or the worker stopped); start it again."
+)
+
+
+def lease_seconds() -> float:
+    """How long a job may go without a heartbeat before it is taken for stopped."""
+    return float(getattr(settings, "PANELCARE_TASK_LEASE_SECONDS", 120))
+
+
+def beat(last: float, now: float) -> bool:
+    """Whether a heartbeat is due, the previous one written at ``last`` (monotonic
+    seconds; 0: never)."""
+    return not last or now - last >= HEARTBEAT_SECONDS
+
+
+def stalled(queryset: models.QuerySet[Any], statuses: Iterable[str]) -> models.QuerySet[Any]:
+    """The jobs of ``queryset`` in one of ``statuses`` whose heartbeat is older than the
+    lease (a job not started yet has none: its task is still queued, not lost)."""
+    limit = timezone.now() - datetime.timedelta(seconds=lease_seconds())
+    return queryset.filter(status__in=list(statuses), heartbeat_at__lt=limit)
+
+
+def fail_task_results(task_path: str, job_id: int, message: str) -> int:
+    """Mark failed the ``django_tasks`` database results of ``task_path`` still RUNNING
+    for the job ``job_id`` (its first argument); 0 with another backend."""
+    try:
+        from django_tasks import TaskResultStatus
+        from django_tasks_db.models import DBTaskResult
+    except ImportError:  # pragma: no cover - the database backend is installed
+        return 0
+    failed = 0
+    for result in DBTaskResult.objects.filter(task_path=task_path, status="RUNNING"):
+        args = (result.args_kwargs or {}).get("args") or []
+        if not args or args[0] != job_id:
+            continue
+        failed += DBTaskResult.objects.filter(pk=result.pk, status="RUNNING").update(
+            status=TaskResultStatus.FAILED,
+            finished_at=timezone.now(),
+            exception_class_path="web.tasks_health.Stalled",
+            traceback=f"{message} (worker {', '.join(result.worker_ids) or '?'})",
+        )
+    return failed
+
+
+def fail_stalled() -> int:
+    """Fail every stalled job of every app (a worker starting); the number failed."""
+    from web.attribution.services import do_fail_stalled_runs
+    from web.tables.services import do_fail_stalled_imports
+
+    failed = len(do_fail_stalled_runs()) + len(do_fail_stalled_imports())
+    if failed:
+        logger.warning("%s stalled job(s) failed", failed)
+    return failed

@@ -28,9 +28,13 @@ HARMLESS = ["Dr Tremblay", "", "'already quoted", "a=b", " =leading space", "D00
 def test_it_lists_its_public_names():
     assert sorted(panelcare.exports.__all__) == [
         "FORMULA_STARTS",
+        "XLSX_ILLEGAL",
         "neutralise_cell",
         "neutralise_row",
         "neutralise_table",
+        "xlsx_cell",
+        "xlsx_row",
+        "xlsx_table",
     ]
 
 

@@ -25,6 +25,7 @@ from web.attribution.errors import LetterError
 from web.attribution.labels import WARNINGS, reason_labels
 from web.attribution.models import AttributionAction, Letter, LetterKind, Run, RunStatus
 from web.audit.models import AuditEvent
+from web.dashboard import figures as dashboard_figures
 from web.regions.models import Physician
 
 __all__ = [
@@ -122,14 +123,21 @@ def run_figures(
         },
         "by_priority": run.summary.get("by_priority", {}),
         "by_rls": run.summary.get("by_rls", {}),
-        "charts": {
-            "need": charts.need_chart(pages["groups"]),
-            "vulnerable": charts.vulnerable_chart(pages["physicians"], cap),
-            "distance": charts.distance_chart(
-                pages["distances"], run.params.get("max_distance_km", 50.0)
-            ),
-            "map": charts.map_chart(pages["map"]),
-        },
+        # Built by Altair (half of the page's time), from the run's summary alone: cached
+        # per data version (an adjustment or an approval records an audit event in the
+        # transaction that changes the summary), status and end.
+        "charts": dashboard_figures.cached(
+            "run_charts",
+            [run.pk, run.status, run.finished_at],
+            lambda: {
+                "need": charts.need_chart(pages["groups"]),
+                "vulnerable": charts.vulnerable_chart(pages["physicians"], cap),
+                "distance": charts.distance_chart(
+                    pages["distances"], run.params.get("max_distance_km", 50.0)
+                ),
+                "map": charts.map_chart(pages["map"]),
+            },
+        ),
     }
 
 

@@ -33,7 +33,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from panelcare.attribution.params import Params
-from panelcare.exports import neutralise_row
+from panelcare.exports import neutralise_row, xlsx_row
 from web.dashboard import figures
 from web.dashboard.charts import rate_against_goal_chart
 from web.dashboard.figures import STRATA
@@ -515,7 +515,8 @@ def _sheet_title(title: str, taken: set[str]) -> str:
 
 def to_xlsx(report: Quarterly) -> bytes:
     """One sheet per table (labels as headers, percentages as numbers formatted 0.0 %;
-    text cells neutralised as in :func:`to_csv`, so that none is written as a formula)."""
+    text cells neutralised as in :func:`to_csv`, so that none is written as a formula, and
+    a control character an XLSX cell cannot hold written U+FFFD: :mod:`panelcare.exports`)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -524,12 +525,12 @@ def to_xlsx(report: Quarterly) -> bytes:
     taken: set[str] = set()
     for table in report.tables.values():
         sheet = book.create_sheet(_sheet_title(table.title, taken))
-        sheet.append(neutralise_row(table.labels))
+        sheet.append(xlsx_row(table.labels))
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in table.rows:
             sheet.append(
-                neutralise_row(
+                xlsx_row(
                     row.get(key) if not isinstance(row.get(key), Decimal) else float(row[key])
                     for key, _label in table.columns
                 )

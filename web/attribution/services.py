@@ -132,7 +132,8 @@ def do_start_run(
 
     Raises:
         SettingsError: a parameter is wrong (``key`` names it).
-        RunNotReady: the region has no physicians' roster or no waiting list yet.
+        RunNotReady: the region has no physicians' roster or no waiting list yet, or the
+            roster in force has no physician in ``rls`` (in the region, when None).
     """
     region = access.access_region(acting_user, Purpose.ATTRIBUTION)
     checked = params_from_mapping(params)
@@ -141,10 +142,10 @@ def do_start_run(
     if physicians is None or waitlist is None:
         raise RunNotReady(_("Import the physicians' roster and the waiting list first."))
     registrations = Dataset.current(region, DatasetKind.REGISTRATIONS)
+    physicians_in_scope = _restricted(read_dataset(physicians), rls)
+    _refuse_an_empty_roster(physicians, physicians_in_scope.num_rows, rls)
     # The panels of the day the run starts (the dashboard's), whatever its run date.
-    roster = with_registered_counts(
-        _restricted(read_dataset(physicians), rls), registrations, timezone.localdate()
-    )
+    roster = with_registered_counts(physicians_in_scope, registrations, timezone.localdate())
     decisions = decisions_in_force(region, [rls.code] if rls else None)
     snapshot = applied_roster(roster, decisions.values(), run_date, checked)[1]
     with transaction.atomic():
@@ -176,6 +177,32 @@ def do_start_run(
     enqueue_run(run.pk)
     run.refresh_from_db()
     return run
+
+
+def _refuse_an_empty_roster(physicians: Dataset, count: int, rls: Rls | None) -> None:
+    """A roster version without a physician in the run's territory (a headers-only
+    export, more likely than an RLS without physicians) has nobody to assign the orphan
+    patients to: planning would leave every one unassigned, which says nothing. The CLI
+    refuses it too (``panelcare attribution plan`` exits 2).
+
+    Raises:
+        RunNotReady: ``count`` is 0, naming the version and the territory.
+    """
+    if count:
+        return
+    if rls is None:
+        message = _(
+            "The physicians' roster in force (version %(version)s) has no physician: "
+            "nobody to assign the orphan patients to. Check the roster's export, then "
+            "import it again."
+        ) % {"version": physicians.version}
+    else:
+        message = _(
+            "The physicians' roster in force (version %(version)s) has no physician in "
+            "RLS %(rls)s: nobody to assign the orphan patients to. Check the roster's "
+            "export, then import it again."
+        ) % {"version": physicians.version, "rls": rls.name}
+    raise RunNotReady(message)
 
 
 def enqueue_run(run_id: int) -> None:

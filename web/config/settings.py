@@ -212,6 +212,18 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# The dashboard's figures, cached per data version (web/dashboard/figures.py). In each
+# process's memory: every gunicorn worker keeps its own copy (2 workers: each computes a
+# figure once per data version), which needs no server and no file; a key holds the data
+# version, so an import or a status change shows at once in every worker.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "panelcare",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    }
+}
+
 # Imported tables, attribution plans and letters (Parquet and PDF files; back it up with the
 # database). Patient data: keep it on the region's own storage.
 PANELCARE_DATA_DIR = Path(env_str("PANELCARE_DATA_DIR", str(BASE_DIR / "var" / "data")))

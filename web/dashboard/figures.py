@@ -6,18 +6,57 @@ The registrations and the waiting list read here are the database projection of 
 versions in force (:mod:`web.tables.projections`); the quarterly tables
 (:mod:`web.attribution.quarterly`) count with these same functions, so that the two pages
 always show the same registration figures for the same day.
+
+Each figure is cached (Django's cache, :data:`CACHE_SECONDS`), keyed by what it depends on
+and nothing else: its name, the day, the language, the data version (:func:`web.tables.queries.
+data_version`: the last table version, audit event and administration change, so an
+import, a waiting-list status change or an edit in the administration shows at once) and the SQL of the querysets it was given. The
+querysets come narrowed to the user's territory, so two users share an entry only when
+their territories are the same query: a figure is never served across scopes.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, TypeVar
 
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db.models import Count, Q, QuerySet
+from django.utils import translation
 
 from web.regions.models import Patient, Physician, Region, Registration, Rls, WaitlistEntry
+from web.tables.queries import data_version
 
 PRIORITIES = ("A", "B", "C", "D", "E")
+
+# An entry is stale as soon as the data version changes (a new key); the expiry only frees
+# the memory of entries no key reaches any more.
+CACHE_SECONDS = 3600
+
+T = TypeVar("T")
+
+
+def cached(name: str, parts: list[Any], compute: Callable[[], T]) -> T:
+    """``compute()``, from the cache when the same figure was computed for the same
+    ``parts`` (querysets, by their SQL, and plain values) at the current data version, in
+    the same language (a chart's labels are translated)."""
+    version = data_version()  # before computing: a figure is never older than its key
+    try:
+        described = [str(p.query) if isinstance(p, QuerySet) else repr(p) for p in parts]
+    except EmptyResultSet:  # an empty territory (``.none()``): nothing worth caching
+        return compute()
+    text = "\x1f".join([name, repr(version), str(translation.get_language()), *described])
+    key = "figures:" + hashlib.sha256(text.encode()).hexdigest()
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, CACHE_SECONDS)
+    return value
+
 
 # Registration strata of the quarterly tables (DSP-PR-30042, section 4).
 STRATA: tuple[tuple[int, int | None, str], ...] = (
@@ -63,6 +102,14 @@ def registrations_by_physician(region: Region, day: date) -> dict[str, tuple[int
     """Each physician's registrations in force on ``day`` and how many of those patients
     are vulnerable, by physician code (a physician of the version unknown to the
     territory included; a patient unknown to the region never counts as vulnerable)."""
+    return cached(
+        "registrations_by_physician",
+        [region.pk, day],
+        lambda: _registrations_by_physician(region, day),
+    )
+
+
+def _registrations_by_physician(region: Region, day: date) -> dict[str, tuple[int, int]]:
     rows = (
         active_registrations(day)
         .filter(region=region)
@@ -79,6 +126,27 @@ def registration_by_rls(rls_qs: QuerySet[Rls], day: date) -> list[RlsRegistratio
     A resident is a patient living in the RLS; registered means an active registration on
     ``day`` with any physician (wherever that physician practises).
     """
+    # Only the counts are cached (the projections, which imports alone write): the RLS'
+    # names and the region's goal, edited in the administration, are read at each call.
+    residents, registered = cached(
+        "registration_by_rls", [rls_qs, day], lambda: _registration_counts(rls_qs, day)
+    )
+    rows = []
+    for rls in rls_qs.select_related("region").order_by("name"):
+        rows.append(
+            RlsRegistration(
+                code=rls.code,
+                name=rls.name,
+                residents=residents.get(rls.id, 0),
+                registered=registered.get(rls.id, 0),
+                goal=float(rls.region.registration_goal),
+            )
+        )
+    return rows
+
+
+def _registration_counts(rls_qs: QuerySet[Rls], day: date) -> tuple[dict[int, int], dict[int, int]]:
+    """Residents and registered residents, by RLS id."""
     residents = dict(
         Patient.objects.filter(rls__in=rls_qs)
         .values_list("rls_id")
@@ -94,18 +162,7 @@ def registration_by_rls(rls_qs: QuerySet[Rls], day: date) -> list[RlsRegistratio
         .annotate(n=Count("patient_id", distinct=True))
         .values_list("patient__rls_id", "n")
     )
-    rows = []
-    for rls in rls_qs.select_related("region").order_by("name"):
-        rows.append(
-            RlsRegistration(
-                code=rls.code,
-                name=rls.name,
-                residents=residents.get(rls.id, 0),
-                registered=registered.get(rls.id, 0),
-                goal=float(rls.region.registration_goal),
-            )
-        )
-    return rows
+    return residents, registered
 
 
 @dataclass(frozen=True)
@@ -124,15 +181,7 @@ def waitlist_by_rls_and_priority(rls_qs: QuerySet[Rls]) -> list[WaitlistRow]:
     These are counts, never identities: every role sees the counts of the RLS it may see,
     while the list of waiting patients itself goes through ``access.visible_waitlist``.
     """
-    counts: dict[tuple[int, str], int] = {
-        (rls_id, priority): n
-        for rls_id, priority, n in WaitlistEntry.objects.filter(
-            status=WaitlistEntry.Status.WAITING, rls__in=rls_qs
-        )
-        .values_list("rls_id", "priority")
-        .annotate(n=Count("id"))
-        .values_list("rls_id", "priority", "n")
-    }
+    counts = cached("waitlist_counts", [rls_qs], lambda: _waitlist_counts(rls_qs))
     return [
         WaitlistRow(
             rls_name=rls.name,
@@ -142,8 +191,26 @@ def waitlist_by_rls_and_priority(rls_qs: QuerySet[Rls]) -> list[WaitlistRow]:
     ]
 
 
+def _waitlist_counts(rls_qs: QuerySet[Rls]) -> dict[tuple[int, str], int]:
+    return {
+        (rls_id, priority): n
+        for rls_id, priority, n in WaitlistEntry.objects.filter(
+            status=WaitlistEntry.Status.WAITING, rls__in=rls_qs
+        )
+        .values_list("rls_id", "priority")
+        .annotate(n=Count("id"))
+        .values_list("rls_id", "priority", "n")
+    }
+
+
 def physicians_by_stratum(physicians: QuerySet[Physician], day: date) -> dict[str, int]:
     """How many physicians fall in each registration stratum, on ``day``."""
+    return cached(
+        "physicians_by_stratum", [physicians, day], lambda: _physicians_by_stratum(physicians, day)
+    )
+
+
+def _physicians_by_stratum(physicians: QuerySet[Physician], day: date) -> dict[str, int]:
     active = Q(registrations__start_date__lte=day) & (
         Q(registrations__end_date__isnull=True) | Q(registrations__end_date__gt=day)
     )
@@ -174,6 +241,10 @@ class PhysicianRow:
 
 def physician_rows(physicians: QuerySet[Physician], day: date) -> list[PhysicianRow]:
     """Each physician's active registrations on ``day`` and how many are vulnerable."""
+    return cached("physician_rows", [physicians, day], lambda: _physician_rows(physicians, day))
+
+
+def _physician_rows(physicians: QuerySet[Physician], day: date) -> list[PhysicianRow]:
     active = Q(registrations__start_date__lte=day) & (
         Q(registrations__end_date__isnull=True) | Q(registrations__end_date__gt=day)
     )

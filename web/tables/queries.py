@@ -2,6 +2,7 @@
 
 tables = tables_in_force(region)   # per declared kind: its label and its last version
 roster = with_registered_counts(roster, registrations_version, run_date)
+version = data_version()           # changes with every import, audited change, admin edit
 """
 
 from __future__ import annotations
@@ -11,13 +12,36 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from django.contrib.admin.models import LogEntry
+from django.db import connection
 
+from web.audit.models import AuditEvent
 from web.regions.models import Patient, Region
 from web.tables import kinds
 from web.tables.models import Dataset
 from web.tables.store import read_dataset
 
-__all__ = ["tables_in_force", "with_registered_counts"]
+__all__ = ["data_version", "tables_in_force", "with_registered_counts"]
+
+
+def data_version() -> tuple[int, int, int]:
+    """What the figures read, as numbers that change whenever it changes: the last table
+    version (every import writes one, and its projections in the same transaction), the
+    last audit event (every change of a waiting-list status, adjustment or approval is
+    audited in the transaction that makes it) and the last change in the administration
+    (a physician's or an RLS's record, the region's goal: Django's admin log). Primary-key
+    maxima, so cheap; for every region at once (an import elsewhere only costs a
+    recomputation)."""
+    # One query (the pages ask at each cached figure).
+    quote = connection.ops.quote_name
+    maxima = ", ".join(
+        f"(SELECT MAX({quote(model._meta.pk.column)}) FROM {quote(model._meta.db_table)})"
+        for model in (Dataset, AuditEvent, LogEntry)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {maxima}")
+        last_dataset, last_event, last_admin_change = cursor.fetchone()
+    return last_dataset or 0, last_event or 0, last_admin_change or 0
 
 
 def tables_in_force(region: Region, table_kinds: list[kinds.TableKind]) -> list[dict[str, Any]]:

@@ -34,7 +34,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from panelcare.attribution.tables import FORMATS, Changes, canonical
-from panelcare.exports import neutralise_table
+from panelcare.exports import neutralise_table, xlsx_table
 from web import tasks_health
 from web.audit.services import record
 from web.errors import disk_full_guard
@@ -432,7 +432,7 @@ def do_export_dataset(
     if fmt == "csv":
         return _csv_chunks(neutralise_table(table)), content_type, filename
     if fmt == "xlsx":
-        return _xlsx_bytes(neutralise_table(table), dataset.kind), content_type, filename
+        return _xlsx_bytes(xlsx_table(table), dataset.kind), content_type, filename
     sink = io.BytesIO()
     pq.write_table(table, sink, compression="zstd")
     return sink.getvalue(), content_type, filename
@@ -456,8 +456,9 @@ def _csv_chunks(table: pa.Table, rows_per_chunk: int = 50_000) -> Iterator[bytes
 def _xlsx_bytes(table: pa.Table, kind: str) -> bytes:
     """``table`` as a one-sheet spreadsheet (openpyxl's write-only mode): ids as text,
     dates as dates, numbers as numbers, booleans as TRUE/FALSE, nulls as empty cells.
-    ``table`` comes neutralised (:func:`~panelcare.exports.neutralise_table`): no text
-    begins with ``=``, so openpyxl writes every text cell as a string, never a formula."""
+    ``table`` comes through :func:`~panelcare.exports.xlsx_table`: no text begins with
+    ``=``, so openpyxl writes every text cell as a string, never a formula, and no text
+    holds a control character openpyxl refuses (each became U+FFFD)."""
     import openpyxl
 
     workbook = openpyxl.Workbook(write_only=True)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from panelcare.attribution.tables import Problem
-from web.errors import DiskFull
+from web.errors import DiskFull, disk_full_guard
 from web.tables import services
 from web.tables.checks import Checked, Progress, check_file
 from web.tables.errors import KeysTaken, StalePreview
@@ -73,7 +73,16 @@ def _finish_check(job: ImportJob, checked: Checked) -> str:
         if status == ImportStatus.READY:
             started = time.perf_counter()
             # The checked rows are what Apply writes: the upload itself is no longer needed.
-            pq.write_table(checked.table, services.checked_path(job), compression="zstd")
+            try:
+                with disk_full_guard(services.checked_path(job)):
+                    pq.write_table(checked.table, services.checked_path(job), compression="zstd")
+            except DiskFull as full:
+                # The partial checked rows are gone; the upload goes too, to give the
+                # disk back. Only a job still being checked: a cancellation meanwhile wins.
+                if ImportJob.objects.filter(pk=job.pk, status=ImportStatus.CHECKING).exists():
+                    _fail(job, str(full))
+                services.discard_staged(job)
+                return ImportStatus.FAILED
             Path(job.staged_file).unlink(missing_ok=True)
             checked.seconds["saving"] = time.perf_counter() - started
         fields = {

@@ -14,6 +14,7 @@ import datetime
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import pyarrow as pa
 from django.contrib.auth.models import User
@@ -159,3 +160,34 @@ def write_version(region: Region, kind: str, table: pa.Table) -> Dataset:
         source_name="test",
         acting_user=None,
     )
+
+
+def import_roster_with_names(client: Any, region: Region, names: list[str]) -> list[str]:
+    """Import through the web, as the user ``client`` is logged in as, the roster in force
+    with its first physicians renamed ``names`` (a CSV upload, then Apply), and return
+    those physicians' ids in the order of ``names``. For tests of what a name as given
+    (a formula, a control character) becomes in the pages and the exports."""
+    import io
+
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from web.tables.models import ImportJob, ImportStatus
+
+    current = read_dataset(Dataset.current(region, "physicians"))
+    rows = pa.table(
+        {name: pc.cast(current.column(name), pa.string()) for name in current.column_names}
+    )
+    renamed = rows.column("name").to_pylist()
+    renamed[: len(names)] = names
+    rows = rows.set_column(rows.column_names.index("name"), "name", pa.array(renamed))
+    sink = io.BytesIO()
+    pacsv.write_csv(rows, sink)
+    upload = SimpleUploadedFile("roster.csv", sink.getvalue())
+    client.post(reverse("tables:imports"), {"kind": "physicians", "file": upload})
+    job = ImportJob.objects.order_by("-pk").first()
+    assert job is not None and job.status == ImportStatus.READY, job and job.errors[:2]
+    client.post(reverse("tables:import-apply", args=[job.pk]))
+    return [str(code) for code in rows.column("physician_id").to_pylist()[: len(names)]]

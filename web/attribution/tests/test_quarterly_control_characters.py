@@ -7,17 +7,11 @@ from __future__ import annotations
 import csv
 import io
 
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from web.tables.kinds import DatasetKind
-from web.tables.models import Dataset, ImportJob, ImportStatus
-from web.tables.store import read_dataset
+from web.regions.testing import import_roster_with_names
 
 pytestmark = pytest.mark.django_db
 
@@ -30,19 +24,7 @@ def controlled(client, region, drmg) -> list[str]:
     """The roster imported through the web by the DRMG with names holding control
     characters: the ids of their physicians, in the order of NAMES."""
     client.force_login(drmg)
-    table = read_dataset(Dataset.current(region, DatasetKind.PHYSICIANS))
-    rows = pa.table({name: pc.cast(table.column(name), pa.string()) for name in table.column_names})
-    names = rows.column("name").to_pylist()
-    names[: len(NAMES)] = NAMES
-    rows = rows.set_column(rows.column_names.index("name"), "name", pa.array(names))
-    sink = io.BytesIO()
-    pacsv.write_csv(rows, sink)
-    file = SimpleUploadedFile("roster.csv", sink.getvalue())
-    client.post(reverse("tables:imports"), {"kind": DatasetKind.PHYSICIANS, "file": file})
-    job = ImportJob.objects.order_by("-pk").first()
-    assert job.status == ImportStatus.READY, job.errors[:2]
-    client.post(reverse("tables:import-apply", args=[job.pk]))
-    return rows.column("physician_id").to_pylist()[: len(NAMES)]
+    return import_roster_with_names(client, region, NAMES)
 
 
 def test_it_replaces_control_characters_in_the_quarterly_xlsx(client, controlled):

@@ -9,15 +9,14 @@ import csv
 import io
 
 import openpyxl
-import pyarrow as pa
 import pytest
 from django.urls import reverse
 
+from web.regions.testing import import_roster_with_names
 from web.tables.kinds import DatasetKind
-from web.tables.models import Dataset, ImportStatus
+from web.tables.models import Dataset
 from web.tables.store import read_dataset
 from web.tables.tests.conftest import login
-from web.tables.tests.test_export_safety import roster_as_text, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -30,14 +29,7 @@ def controlled(client, region) -> list[str]:
     """The roster imported through the web by the DRMG with names holding control
     characters: the ids of their physicians, in the order of NAMES."""
     login(client, "drmg")
-    rows = roster_as_text(region)
-    names = rows.column("name").to_pylist()
-    names[: len(NAMES)] = NAMES
-    rows = rows.set_column(rows.column_names.index("name"), "name", pa.array(names))
-    job = upload(client, rows, "roster.csv")
-    assert job.status == ImportStatus.READY, job.errors[:2]
-    client.post(reverse("tables:import-apply", args=[job.pk]))
-    return rows.column("physician_id").to_pylist()[: len(NAMES)]
+    return import_roster_with_names(client, region, NAMES)
 
 
 def export(client, region, fmt: str):

@@ -16,6 +16,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from web.regions.testing import import_roster_with_names
 from web.tables.kinds import DatasetKind
 from web.tables.models import Dataset, ImportJob, ImportStatus
 from web.tables.store import read_dataset
@@ -51,14 +52,7 @@ def hostile(client, region) -> dict[str, str]:
     """The roster imported through the web by the DRMG with three hostile names:
     {physician_id: name as given}."""
     login(client, "drmg")
-    rows = roster_as_text(region)
-    names = rows.column("name").to_pylist()
-    names[: len(NAMES)] = NAMES
-    rows = rows.set_column(rows.column_names.index("name"), "name", pa.array(names))
-    job = upload(client, rows, "roster.csv")
-    assert job.status == ImportStatus.READY, job.errors[:2]
-    client.post(reverse("tables:import-apply", args=[job.pk]))
-    ids = rows.column("physician_id").to_pylist()[: len(NAMES)]
+    ids = import_roster_with_names(client, region, NAMES)
     return dict(zip(ids, NAMES, strict=True))
 
 

@@ -168,53 +168,21 @@ REGISTRATIONS = register(
 # The assiduity's other input tables (spec/assiduity.md, "Data contract"). Each is the
 # region's: only the DRMG imports it, for the whole region (docs/decisions.md, "One copy of
 # each fact": none has an RLS of its own, and their links cross RLS).
-VISITS = register(
-    TableKind("visits", pgettext_lazy("table", "Visits"), CONTRACTS["visits"], scope_column=None)
-)
-GMF_SITES = register(
-    TableKind(
-        "gmf_sites",
-        pgettext_lazy("table", "GMF sites"),
-        CONTRACTS["gmf_sites"],
-        scope_column=None,
-        project=_project("gmf_sites"),
-    )
-)
-GMF_MEMBERSHIPS = register(
-    TableKind(
-        "gmf_memberships",
-        pgettext_lazy("table", "GMF memberships"),
-        CONTRACTS["gmf_memberships"],
-        scope_column=None,
-        project=_project("gmf_memberships"),
-    )
-)
-PRACTICE_GROUPS = register(
-    TableKind(
-        "practice_groups",
-        pgettext_lazy("table", "Practice groups"),
-        CONTRACTS["practice_groups"],
-        scope_column=None,
-        project=_project("practice_groups"),
-    )
-)
-IPS_PARTNERSHIPS = register(
-    TableKind(
-        "ips_partnerships",
-        pgettext_lazy("table", "IPS-SPL partnerships"),
-        CONTRACTS["ips_partnerships"],
-        scope_column=None,
-        project=_project("ips_partnerships"),
-    )
-)
-SERVICE_AGREEMENTS = register(
-    TableKind(
-        "service_agreements",
-        pgettext_lazy("table", "Service agreements between GMFs"),
-        CONTRACTS["service_agreements"],
-        scope_column=None,
-        project=_project("service_agreements"),
-    )
+def _region_kind(name: str, label: Promise | str, *, projected: bool = True) -> TableKind:
+    """Declare the region's table ``name`` (no RLS column: only the DRMG imports it), with
+    its projection ``projections.project_<name>`` unless ``projected`` is False."""
+    project = _project(name) if projected else None
+    return register(TableKind(name, label, CONTRACTS[name], scope_column=None, project=project))
+
+
+# Visits have no projection: no page needs SQL on them, pages read the version.
+VISITS = _region_kind("visits", pgettext_lazy("table", "Visits"), projected=False)
+GMF_SITES = _region_kind("gmf_sites", pgettext_lazy("table", "GMF sites"))
+GMF_MEMBERSHIPS = _region_kind("gmf_memberships", pgettext_lazy("table", "GMF memberships"))
+PRACTICE_GROUPS = _region_kind("practice_groups", pgettext_lazy("table", "Practice groups"))
+IPS_PARTNERSHIPS = _region_kind("ips_partnerships", pgettext_lazy("table", "IPS-SPL partnerships"))
+SERVICE_AGREEMENTS = _region_kind(
+    "service_agreements", pgettext_lazy("table", "Service agreements between GMFs")
 )
 
 

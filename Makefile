@@ -22,7 +22,8 @@ demo: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
 
-# The background worker (imports, attribution runs) runs beside the server and stops with it.
+# The background worker (imports, attribution runs) runs beside the server and stops with it
+# (its pid is db_worker's supervisor, which passes the signal on: web/ops/worker.py).
 run: demo
 	DEBUG=true $(BIN)/python manage.py db_worker --interval 0.5 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \

@@ -7,8 +7,9 @@ than the lease (setting ``PANELCARE_TASK_LEASE_SECONDS``) has lost its worker (k
 server restarted): each app's ``do_fail_stalled_*`` marks it failed with
 :data:`STOPPED_MESSAGE` and an audit entry, and marks its ``django_tasks`` result failed
 (:func:`fail_task_results`) so that it no longer shows RUNNING under a dead worker. The
-check runs when a worker starts (``manage.py db_worker``, :func:`fail_stalled`) and when a
-page polls a job's progress. A worker that was only slow finds its job no longer running
+check runs when the worker starts and every minute (``manage.py db_worker``'s upkeep,
+:func:`fail_stalled`, setting ``PANELCARE_WORKER_CHECK_SECONDS``) and when a page polls a
+job's progress. A worker that was only slow finds its job no longer running
 at its next progress write and stops without writing anything (its result is the one the
 check recorded).
 """
@@ -28,6 +29,7 @@ from django.utils.translation import gettext_lazy
 __all__ = [
     "HEARTBEAT_SECONDS",
     "STOPPED_MESSAGE",
+    "any_stalled",
     "beat",
     "fail_stalled",
     "fail_task_results",
@@ -85,8 +87,24 @@ def fail_task_results(task_path: str, job_id: int, message: str) -> int:
     return failed
 
 
+def any_stalled() -> bool:
+    """Whether a job of any app is stalled; from the models alone, without importing the
+    services (and the engines they import): the worker's upkeep asks every minute."""
+    from web.attribution.models import Run, RunStatus
+    from web.tables.models import ImportJob, ImportStatus
+
+    running_imports = [str(ImportStatus.CHECKING), str(ImportStatus.APPLYING)]
+    return (
+        stalled(Run.objects.all(), [str(RunStatus.RUNNING)]).exists()
+        or stalled(ImportJob.objects.all(), running_imports).exists()
+    )
+
+
 def fail_stalled() -> int:
-    """Fail every stalled job of every app (a worker starting); the number failed."""
+    """Fail every stalled job of every app (the worker's upkeep, :mod:`web.ops.upkeep`);
+    the number failed."""
+    if not any_stalled():
+        return 0
     from web.attribution.services import do_fail_stalled_runs
     from web.tables.services import do_fail_stalled_imports
 

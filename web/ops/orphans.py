@@ -11,7 +11,8 @@ A server or worker killed in the middle of a write leaves patient data behind:
 * a table version's file no :class:`~web.tables.models.Dataset` row names (the write's
   transaction rolled back after the file was moved into place);
 * in a run's folder, a hidden folder of a plan or letters being written
-  (``.plan.*.new``, ``.plan.*.tmp``, ``.letters.*.tmp``) or set aside (``*.old``).
+  (``.plan.*.new``, ``.plan.*.tmp``, ``.letters.*.tmp``) or set aside (``*.old``), unless
+  the run is being computed or its letters written.
 
 Only entries older than ``older_than`` (an hour by default) are orphans: a younger one
 may belong to a write in progress. A ``*.old`` folder set aside by a swap the crash cut
@@ -83,7 +84,7 @@ def find_orphans(older_than: datetime.timedelta = datetime.timedelta(hours=1)) -
             continue
         found += _staging_orphans(folder / "staging", region, old)
         found += _version_orphans(folder / "tables", region, old)
-        found += _run_orphans(folder / "runs", old)
+        found += _run_orphans(folder / "runs", region, old)
     found += [
         Orphan(path, _("a restore that was interrupted"))
         for path in sorted(root.glob(".restore.*"))
@@ -137,12 +138,22 @@ def _version_orphans(folder: Path, region: Region, old: Callable[[Path], bool]) 
     return found
 
 
-def _run_orphans(folder: Path, old: Callable[[Path], bool]) -> list[Orphan]:
+def _run_orphans(folder: Path, region: Region, old: Callable[[Path], bool]) -> list[Orphan]:
     if not folder.is_dir():
         return []
+    from web.attribution import letters
+    from web.attribution.models import Run, RunStatus
+
+    # A run being computed, or whose letters are being written, may hold a staging folder
+    # for longer than the age limit (the worker's upkeep cleans while it works).
+    busy = {
+        f"{run.pk:06d}"
+        for run in Run.objects.filter(region=region).select_related("region")
+        if run.status == RunStatus.RUNNING or letters.letters_in_progress(run)
+    }
     found = []
     for run_folder in sorted(folder.iterdir()):
-        if not run_folder.is_dir():
+        if not run_folder.is_dir() or run_folder.name in busy:
             continue
         for path in sorted(run_folder.iterdir()):
             if not path.name.startswith(".") or not old(path):

@@ -106,22 +106,19 @@ def test_it_leaves_a_queued_run_without_a_heartbeat_alone(held_run, settings):
     assert held_run.status == RunStatus.QUEUED
 
 
-def test_it_fails_stalled_runs_when_a_worker_starts(held_run, monkeypatch, settings):
+def test_it_fails_stalled_runs_in_the_workers_upkeep(held_run, settings):
+    # manage.py db_worker runs `worker_upkeep` before its first worker process, then every
+    # minute (web/ops/worker.py; its own tests in web/ops/tests/test_worker.py).
     settings.PANELCARE_TASK_LEASE_SECONDS = 60
     settings.TASKS = {
         "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
     }
     run = _running(held_run, seconds_ago=3600)
-    started = []
-    monkeypatch.setattr(
-        "django_tasks_db.management.commands.db_worker.Command.handle",
-        lambda self, *args, **options: started.append(True),
-    )
 
-    call_command("db_worker", "--batch", verbosity=0)
+    call_command("worker_upkeep", verbosity=0)
 
     run.refresh_from_db()
-    assert run.status == RunStatus.FAILED and started == [True]
+    assert run.status == RunStatus.FAILED
 
 
 def test_it_cancels_a_queued_run_and_its_task_then_does_nothing(client, cml, held_run):

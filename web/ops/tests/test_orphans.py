@@ -4,6 +4,7 @@ the run's own folders stay)."""
 
 from __future__ import annotations
 
+import datetime
 import io
 import os
 import time
@@ -124,3 +125,48 @@ def test_it_keeps_what_is_younger_than_the_limit(leftovers: dict[str, list[Path]
 
     assert all(path.exists() for path in leftovers["gone"])
     assert "0 left-overs" in out.getvalue()
+
+
+def test_it_keeps_what_a_job_in_progress_is_writing(
+    leftovers: dict[str, list[Path]], demo_user: Callable[[str], User]
+) -> None:
+    # A long check, a run being computed and letters being written may hold files older
+    # than the limit: the worker's upkeep cleans while they work (web/ops/upkeep.py).
+    from django.utils import timezone
+
+    from web.attribution.letters import write_status
+    from web.attribution.models import Run, RunStatus
+
+    region = Region.objects.get()
+    root = Path(settings.PANELCARE_DATA_DIR)
+    checking = aged(root / region.code / "staging" / "checking.csv")
+    ImportJob.objects.create(
+        region=region,
+        kind="waitlist",
+        source_name="gamf.csv",
+        staged_file=str(checking),
+        status=ImportStatus.CHECKING,
+        heartbeat_at=timezone.now(),
+        created_by=demo_user("drmg"),
+    )
+    versions = Dataset.objects.filter(region=region)
+    runs = []
+    for status in (RunStatus.RUNNING, RunStatus.APPROVED):
+        runs.append(
+            Run.objects.create(
+                region=region,
+                run_date=datetime.date(2025, 1, 6),
+                physicians=versions.filter(kind="physicians").latest("pk"),
+                waitlist=versions.filter(kind="waitlist").latest("pk"),
+                status=status,
+                created_by=demo_user("drmg"),
+            )
+        )
+    computing = aged(runs[0].folder / ".plan.r1.new", folder=True)
+    write_status(runs[1], state="running", done=3, total=40)
+    writing = aged(runs[1].folder / ".letters.w1.tmp", folder=True)
+
+    call_command("clean_orphans", "--delete", stdout=io.StringIO())
+
+    assert checking.exists() and computing.exists() and writing.exists()
+    assert [path for path in leftovers["gone"] if path.exists()] == []

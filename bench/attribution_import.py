@@ -13,9 +13,10 @@ migrate, a region with the file's RLS and a DRMG, and a previous version of the 
 tasks run inline (``TASKS_BACKEND=immediate``):
 
 * staging: the upload streamed to the staging folder (``imports.stage_upload``);
-* checking: reading and checking every cell (``tables.read_contract_table``);
+* checking: reading and checking every cell, in batches, the checked rows written for
+  Apply as they are checked (``tables.check_contract_file``);
 * comparing: the preview against version 1 (added, removed, changed, unchanged);
-* saving: the checked rows kept for Apply;
+* saving: 0 since the check writes the checked rows itself (kept for older figures);
 * applying: ``imports.apply_import``: the new version written (Parquet) and recorded.
 
 Prints the seconds of each phase, the total against the 120-second target, the preview's

@@ -96,6 +96,8 @@ def _checker(table: str) -> Any:
                     "expected an end_date on or after the start_date (end_date is the first "
                     f"day out of force), found start_date {start[row]} and end_date {end[row]}"
                 ),
+                "end_before_start",
+                lambda row: {"start": str(start[row]), "end": str(end[row])},
             )
         _unique(contract_table, cells, keys)
         if rule is not None:
@@ -120,7 +122,10 @@ def _unique(table: ContractTable, cells: dict[str, Any], keys: tuple[str, ...]) 
         values = ", ".join(f"{key} {_show(cells[key][row])}" for key in keys)
         return f"duplicate row for {values}"
 
-    table.unique_rows(list(keys), codes, describe)
+    def value(row: int) -> str:
+        return " / ".join(_show(cells[key][row]) for key in keys)
+
+    table.unique_rows(list(keys), codes, describe, value)
 
 
 def _show(cell: Any) -> str:
@@ -187,7 +192,20 @@ def check_overlaps(table: ContractTable, cells: dict[str, Any], rule: OverlapRul
             other_period=period_text(cells["start_date"][a], day(a)),
         )
 
-    table.flag("start_date", bad, message)
+    def params(row: int) -> dict[str, str]:
+        a = earlier[row]
+        return {
+            "key": str(keys_text[row].as_py()),
+            "other": str(others_text[row].as_py()) if others_text is not None else "",
+            "start": str(cells["start_date"][row]),
+            "end": "" if ongoing[row] else str(end[row]),
+            "other_row": str(a + 1),
+            "other_other": str(others_text[a].as_py()) if others_text is not None else "",
+            "other_start": str(cells["start_date"][a]),
+            "other_end": "" if ongoing[a] else str(end[a]),
+        }
+
+    table.flag("start_date", bad, message, rule.code, params)
 
 
 def _with_overlaps(table: ContractTable) -> dict[str, Any]:
@@ -206,9 +224,16 @@ CONTRACTS: dict[str, Contract] = {
         ATTRIBUTION_CONTRACTS["registrations"].columns,
         KEYS["registrations"],
         _with_overlaps,
+        whole_file=True,  # periods compared across the file: checked whole
     ),
     **{
-        table: Contract(table, columns_of(table), KEYS[table], _checker(table))
+        table: Contract(
+            table,
+            columns_of(table),
+            KEYS[table],
+            _checker(table),
+            whole_file=table in OVERLAP_RULES,
+        )
         for table in ASSIDUITY_TABLES
         if table != "registrations"
     },

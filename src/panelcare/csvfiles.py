@@ -67,7 +67,12 @@ def sniff_csv(path: Path, error: type[InputError] = InputError) -> CsvDialect:
             head = handle.read(_HEAD_BYTES)
             whole = len(head) < _HEAD_BYTES
     except OSError as failure:
-        raise error(f"cannot read this CSV file: {failure}", file=path.name) from None
+        raise error(
+            f"cannot read this CSV file: {failure}",
+            file=path.name,
+            code="file_unreadable",
+            params={"format": "csv"},
+        ) from None
     encoding, text = _decode(head, whole)
     if text is None:
         raise error(UNREADABLE, file=path.name, code="not_a_table")
@@ -76,16 +81,29 @@ def sniff_csv(path: Path, error: type[InputError] = InputError) -> CsvDialect:
     try:
         header = next(csv.reader(text.splitlines(), delimiter=delimiter), None)
     except csv.Error as failure:
-        raise error(f"cannot read this CSV file: {failure}", file=path.name) from None
+        raise error(
+            f"cannot read this CSV file: {failure}",
+            file=path.name,
+            code="file_unreadable",
+            params={"format": "csv"},
+        ) from None
     if not header:
         raise error(
-            "the file is empty: expected a header row with the column names", file=path.name
+            "the file is empty: expected a header row with the column names",
+            file=path.name,
+            code="empty_file",
         )
     header = [name.strip() for name in header]
     named = [name for name in header if name]  # a spreadsheet may add blank columns
     duplicates = sorted({name for name in named if named.count(name) > 1})
     if duplicates:
-        raise error(f"the header names column {duplicates[0]} twice", file=path.name, line=1)
+        raise error(
+            f"the header names column {duplicates[0]} twice",
+            file=path.name,
+            line=1,
+            code="duplicate_column",
+            params={"column": duplicates[0]},
+        )
     return CsvDialect(encoding, delimiter, header, ascii_head=head.isascii())
 
 
@@ -100,14 +118,27 @@ def csv_header(path: Path, error: type[InputError] = InputError) -> list[str]:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             header = next(csv.reader(handle), None)
     except (OSError, UnicodeDecodeError, csv.Error) as failure:
-        raise error(f"cannot read this CSV file: {failure}", file=path.name) from None
+        raise error(
+            f"cannot read this CSV file: {failure}",
+            file=path.name,
+            code="file_unreadable",
+            params={"format": "csv"},
+        ) from None
     if not header:
         raise error(
-            "the file is empty: expected a header row with the column names", file=path.name
+            "the file is empty: expected a header row with the column names",
+            file=path.name,
+            code="empty_file",
         )
     duplicates = sorted({name for name in header if header.count(name) > 1})
     if duplicates:
-        raise error(f"the header names column {duplicates[0]} twice", file=path.name, line=1)
+        raise error(
+            f"the header names column {duplicates[0]} twice",
+            file=path.name,
+            line=1,
+            code="duplicate_column",
+            params={"column": duplicates[0]},
+        )
     return header
 
 

@@ -9,6 +9,7 @@ file. Every step is vectorised (:mod:`panelcare.attribution.tables`), never row 
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -17,22 +18,27 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from panelcare.attribution import tables
 from panelcare.attribution.io import XlsxLimits
 from panelcare.attribution.tables import (
+    BATCH_ROWS,
     Changes,
     Problem,
     Restriction,
+    Rows,
     TableProblems,
     canonical,
+    check_contract_file,
     compare_tables,
-    read_contract_file,
 )
+from web.errors import disk_full_guard
 from web.regions.models import Region, Rls
 from web.tables.kinds import TableKind, get_kind
-from web.tables.models import Dataset
+from web.tables.models import Dataset, data_dir
 from web.tables.store import read_dataset
 
 __all__ = [
@@ -60,9 +66,15 @@ class Checked:
     """What checking a file found: its rows (canonical) or its problems, and what it
     would change in the rows of the scope. ``base`` records the versions it was compared
     with (``version``, and ``<kind>_version`` of the kind its scope goes through:
-    registrations are placed by the roster), for the write to refuse a stale preview."""
+    registrations are placed by the roster), for the write to refuse a stale preview.
+
+    The checked rows are in the Parquet file ``path`` (the ``out`` given to
+    :func:`check_file`), or held as ``table`` when no ``out`` was given; ``rows`` is how
+    many."""
 
     table: pa.Table | None = None
+    path: Path | None = None
+    rows: int = 0
     problems: list[Problem] = field(default_factory=list)
     problem_count: int = 0
     changes: Changes | None = None
@@ -90,6 +102,8 @@ def check_file(
     *,
     source_name: str | None = None,
     progress: Progress | None = None,
+    out: Path | None = None,
+    batch_rows: int = BATCH_ROWS,
 ) -> Checked:
     """Read and check the file ``path`` as the table ``kind`` of ``region`` imported for
     ``scope`` (RLS codes; empty: the whole region), and compare it with the rows of the
@@ -101,51 +115,107 @@ def check_file(
     its current version. And no row's key may be a row's outside the scope, which the next
     version keeps: a CML cannot take another RLS's physician or patient by importing a
     copy of their row under their own RLS.
+
+    The file is checked in batches of ``batch_rows`` rows and compared on disk
+    (:func:`~panelcare.attribution.tables.check_contract_file`), in a memory that does not
+    grow with the file; its checked rows are written to the Parquet file ``out`` (removed
+    when the file is refused). Without ``out`` they are held in memory as
+    ``Checked.table`` (the ``import_table`` command).
+
+    Raises:
+        DiskFull: the disk filled while writing the checked rows; ``out`` is removed.
     """
+    if out is None:
+        folder = data_dir() / "checks"
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=".check-", dir=folder) as scratch:
+            held = Path(scratch) / "checked.parquet"
+            checked = check_file(
+                region,
+                kind,
+                scope,
+                path,
+                source_name=source_name,
+                progress=progress,
+                out=held,
+                batch_rows=batch_rows,
+            )
+            if not checked.refused:
+                checked.table, checked.path = pq.ParquetFile(held).read(), None
+            return checked
     table_kind = get_kind(kind)
     report = progress or _ignore
-    checked = Checked()
+    checked = Checked(path=out)
     started = time.perf_counter()
     checked.base = base_versions(region, kind)
     restrictions, values = _restrictions(region, table_kind, scope)
     name = source_name or path.name
+    # The keys, DuckDB's spill: beside the checked rows, under the data folder.
+    work_dir = out.parent
     try:
-        table, reading = read_contract_file(
-            path,
-            table_kind.contract,
-            name=name,
-            max_problems=MAX_PROBLEMS,
-            restrictions=restrictions,
-            progress=report,
-            xlsx_limits=xlsx_limits(),
-        )
+        with disk_full_guard(out):
+            read = check_contract_file(
+                path,
+                table_kind.contract,
+                out,
+                name=name,
+                max_problems=MAX_PROBLEMS,
+                restrictions=restrictions,
+                progress=report,
+                xlsx_limits=xlsx_limits(),
+                batch_rows=batch_rows,
+                work_dir=work_dir,
+            )
     except TableProblems as problems:
+        checked.path = None
         checked.problems = problems.problems
         checked.problem_count = problems.count
         checked.reading = problems.reading.as_dict() if problems.reading else {}
         checked.seconds["checking"] = time.perf_counter() - started
         return checked
-    checked.reading = reading.as_dict()
-    current, inside = current_rows(region, kind, scope, values)
-    if current is not None and inside is not None:
+    checked.rows = read.rows
+    checked.reading = read.reading.as_dict()
+    current = Dataset.current(region, kind)
+    inside = _scope_rows(kind, current, scope, values, inside=True)
+    outside = _scope_rows(kind, current, scope, values, inside=False)
+    if outside is not None:
         is_csv = path.suffix.lower() == ".csv"
-        taken, count = keys_taken(
-            region, kind, table, current.filter(pc.invert(inside)), name, is_csv
-        )
+        taken, count = keys_taken(region, kind, Rows(out), outside, name, is_csv, work_dir)
         if taken:
+            out.unlink(missing_ok=True)
+            checked.path = None
             checked.problems, checked.problem_count = taken, count
             checked.seconds["checking"] = time.perf_counter() - started
             return checked
     checked.seconds["checking"] = time.perf_counter() - started
     started = time.perf_counter()
-    report("comparing", 0, table.num_rows)
-    scope_rows = None if current is None else current.filter(inside)
-    checked.scope_rows = 0 if scope_rows is None else scope_rows.num_rows
-    checked.changes = compare_tables(table_kind.contract, scope_rows, table, examples=EXAMPLES)
-    checked.table = table
-    report("comparing", table.num_rows, table.num_rows)
+    report("comparing", 0, read.rows)
+    checked.changes = compare_tables(
+        table_kind.contract, inside, Rows(out), examples=EXAMPLES, work_dir=work_dir
+    )
+    changes = checked.changes
+    # Every row of the scope in force is removed, changed or unchanged (one per key).
+    checked.scope_rows = changes.removed + changes.changed + changes.unchanged
+    report("comparing", read.rows, read.rows)
     checked.seconds["comparing"] = time.perf_counter() - started
     return checked
+
+
+def _scope_rows(
+    kind: str, current: Dataset | None, scope: list[str], values: Collection[str], *, inside: bool
+) -> Rows | None:
+    """The rows of the version ``current`` (on disk) in the RLS ``scope`` (``inside``) or
+    outside it, as :func:`in_scope` tells them; None before the first version, and for
+    the rows outside the whole region (none)."""
+    if current is None:
+        return None
+    table_kind = get_kind(kind)
+    if not scope or table_kind.scope_column is None:
+        return Rows(Path(current.path)) if inside else None
+    allowed = values if table_kind.scope_through else scope
+    return Rows(
+        Path(current.path), column=table_kind.scope_column, values=frozenset(allowed), inside=inside
+    )
 
 
 def xlsx_limits() -> XlsxLimits:
@@ -205,17 +275,23 @@ def _restrictions(
     if kind.scope_through is None:
         if scope:
             where = f"the RLS of this import ({', '.join(scope)})"
-            return [Restriction(column, frozenset(scope), where)], frozenset()
+            words = (("scope", "rls"), ("codes", ", ".join(scope)))
+            return [Restriction(column, frozenset(scope), where, words)], frozenset()
         codes = frozenset(Rls.objects.filter(region=region).values_list("code", flat=True))
-        return [Restriction(column, codes, f"the RLS of region {region.code}")], frozenset()
+        where, words = (
+            f"the RLS of region {region.code}",
+            (("scope", "region"), ("region", region.code)),
+        )
+        return [Restriction(column, codes, where, words)], frozenset()
     if not scope:
         return [], frozenset()
     values = scope_values(region, kind.name, scope)
     # In English, like the engine's messages ("the physicians of RLS 0115 in the current
     # physicians table").
-    through, codes = kind.scope_through, ", ".join(scope)
-    where = f"the {through} of RLS {codes} in the current {through} table"
-    return [Restriction(column, values, where)], values
+    through, listed = kind.scope_through, ", ".join(scope)
+    where = f"the {through} of RLS {listed} in the current {through} table"
+    words = (("scope", "through"), ("through", through), ("codes", listed))
+    return [Restriction(column, values, where, words)], values
 
 
 def scope_values(region: Region, kind: str, scope: list[str]) -> frozenset[str]:
@@ -266,19 +342,31 @@ def current_rows(
 
 
 def keys_taken(
-    region: Region, kind: str, rows: pa.Table, outside: pa.Table, file: str, is_csv: bool
+    region: Region,
+    kind: str,
+    rows: pa.Table | Rows,
+    outside: pa.Table | Rows,
+    file: str,
+    is_csv: bool,
+    work_dir: Path | None = None,
 ) -> tuple[list[Problem], int]:
-    """The rows of ``rows`` (canonical) whose key is the key of a row of ``outside`` (the
-    rows outside the scope, which the next version keeps): up to MAX_PROBLEMS problems in
-    file order, each naming the RLS the key belongs to, and how many rows in all. Merged,
-    such a version would hold one physician or patient twice, under two RLS: the CML of
-    one could then decide on, export and break the other's."""
+    """The rows of ``rows`` (canonical, in memory or on disk) whose key is the key of a
+    row of ``outside`` (the rows outside the scope, which the next version keeps): up to
+    MAX_PROBLEMS problems in file order, each naming the RLS the key belongs to, and how
+    many rows in all. Merged, such a version would hold one physician or patient twice,
+    under two RLS: the CML of one could then decide on, export and break the other's.
+    Compared by DuckDB on disk (:func:`panelcare.attribution.tables.keys_taken`), spilling
+    to ``work_dir`` (default: the system's temporary folder)."""
     table_kind = get_kind(kind)
     keys = list(table_kind.keys)
-    if rows.num_rows == 0 or outside.num_rows == 0 or table_kind.scope_column is None:
+    if table_kind.scope_column is None:
         return [], 0
-    owners = outside.select(keys)
+    if isinstance(rows, pa.Table) and rows.num_rows == 0:
+        return [], 0
+    if isinstance(outside, pa.Table) and outside.num_rows == 0:
+        return [], 0
     through = table_kind.scope_through
+    rls_of = None
     if through:
         # A registration's RLS is its physician's, in the roster.
         owner = get_kind(through)
@@ -296,35 +384,33 @@ def keys_taken(
                 }
             )
         )
-        owners = owners.join(rls_of, keys=table_kind.scope_column, join_type="left outer")
-    else:
-        owners = owners.append_column("rls_id", outside.column(table_kind.scope_column))
-    numbered = rows.select(keys).append_column(
-        "_row", pa.array(np.arange(rows.num_rows, dtype=np.int64))
+    taken, count = tables.keys_taken(
+        table_kind.contract,
+        rows,
+        outside,
+        rls_column=table_kind.scope_column,
+        rls_of=rls_of,
+        limit=MAX_PROBLEMS,
+        work_dir=work_dir,
     )
-    joined = numbered.join(owners.rename_columns([*keys, "_rls"]), keys=keys, join_type="inner")
-    if joined.num_rows == 0:
-        return [], 0
-    # One problem per row of the file, even when the key is held twice outside already.
-    first = joined.group_by("_row").aggregate([("_rls", "min")]).sort_by("_row")
     # The column a problem points at: what places the row in an RLS (a registration is
     # its physician's), else the key.
     column = table_kind.scope_column if through else keys[0]
     problems = []
-    for taken in first.slice(0, MAX_PROBLEMS).to_pylist():
-        row = int(taken["_row"])
-        value = " / ".join(str(rows.column(key)[row].as_py()) for key in keys)
-        words = {"key": ", ".join(keys), "value": value, "rls": taken["_rls_min"]}
+    for row, key_cells, rls in taken:
+        value = " / ".join(str(cell) for cell in key_cells)
+        words = {"key": ", ".join(keys), "value": value, "rls": rls}
         message = (
             _("%(key)s %(value)s already belongs to RLS %(rls)s")
-            if taken["_rls_min"]
+            if rls
             else _("%(key)s %(value)s already belongs to another RLS")
         ) % words
         # The line as ContractTable counts it: a CSV's header is line 1; a spreadsheet's
         # lines (blank rows skipped) are not kept once the file is read.
-        line = row + 2 if is_csv else None
-        problems.append(Problem(file, row + 1, column, line, message))
-    return problems, first.num_rows
+        line = row + 1 if is_csv else None
+        params = {"key": ", ".join(keys), "value": value, "rls": rls or ""}
+        problems.append(Problem(file, row, column, line, message, "key_taken", params))
+    return problems, count
 
 
 def _ignore(phase: str, done: int, total: int) -> None:

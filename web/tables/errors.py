@@ -6,6 +6,9 @@ TablesError (a web.errors.PanelcareError)
 ├── RemovalNotConfirmed  the import removes all or much of its scope, unconfirmed
 └── StalePreview    the rows of the import's scope changed since the file was checked
     └── KeysTaken   rows to write have the key of a row kept outside the scope
+
+ImportStopped (an Exception, not a TablesError: never shown to anyone) stops the worker of
+an import cancelled, or failed as stalled, while it checks or applies the file.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ImportNotReady",
+    "ImportStopped",
     "KeysTaken",
     "RemovalNotConfirmed",
     "StalePreview",
@@ -40,6 +44,19 @@ class UploadRefused(TablesError):
 class ImportNotReady(TablesError):
     """The import is not in a state where this can be done (apply a refused file, cancel
     an applied one); nothing was written."""
+
+
+class ImportStopped(Exception):
+    """The import being worked on is no longer in the status its worker works it in
+    (CHECKING, APPLYING): cancelled (:func:`web.tables.services.do_cancel_import`) or
+    failed as stalled (:func:`web.tables.services.do_fail_stalled_imports`). Raised by the
+    task's progress report (:func:`web.tables.tasks._progress_of`) so that the worker
+    stops where it is; the task catches it, writes nothing and removes the staged files.
+    ``job_id`` is the import's."""
+
+    def __init__(self, job_id: int) -> None:
+        super().__init__(f"import {job_id} was stopped (cancelled or stalled)")
+        self.job_id = job_id
 
 
 class RemovalNotConfirmed(TablesError):

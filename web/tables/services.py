@@ -305,7 +305,12 @@ def check_removal_confirmed(
 
 
 def do_cancel_import(job: ImportJob, *, acting_user: Any) -> ImportJob:
-    """Cancel an import being checked or ready to apply; its staged file is deleted.
+    """Cancel an import being checked or ready to apply: CANCELLED at once, with the audit
+    entry IMPORT_CANCELLED, its staged files deleted. A worker checking it stops at its
+    next progress report (:class:`~web.tables.errors.ImportStopped`) and writes nothing.
+
+    An import being applied cannot be cancelled: the version is written in one short
+    transaction, which a cancellation could only race.
 
     Raises:
         ImportNotReady: the import is finished (applied, refused, ...) or being applied.

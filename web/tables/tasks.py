@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from panelcare.attribution.tables import Problem
-from web.errors import DiskFull, disk_full_guard
+from web.errors import DiskFull
 from web.tables import services
 from web.tables.checks import Checked, Progress, check_file
-from web.tables.errors import KeysTaken, StalePreview
+from web.tables.errors import ImportStopped, KeysTaken, StalePreview
 from web.tables.models import ImportJob, ImportStatus, TableAction
 
 __all__ = ["apply_import_task", "check_import"]
@@ -46,8 +46,20 @@ def check_import(job_id: int) -> str:
             Path(job.staged_file),
             source_name=job.source_name,
             progress=_progress_of(job),
+            # The checked rows are written as they are checked, where Apply reads them.
+            out=services.checked_path(job),
         )
         return _finish_check(job, checked)
+    except ImportStopped:
+        return _stopped(job)
+    except DiskFull as full:
+        # The partial checked rows are gone (check_file removed them); the upload goes
+        # too, to give the disk back. Only a job still being checked: a cancellation
+        # meanwhile wins.
+        if ImportJob.objects.filter(pk=job.pk, status=ImportStatus.CHECKING).exists():
+            _fail(job, str(full))
+        services.discard_staged(job)
+        return ImportStatus.FAILED
     except Exception:
         logger.exception("checking import %s failed", job.pk)
         _fail(job, _("The file could not be checked (an internal error); nothing was written."))
@@ -68,28 +80,17 @@ def _finish_check(job: ImportJob, checked: Checked) -> str:
             },
         }
     else:
-        assert checked.table is not None and checked.changes is not None
+        assert checked.changes is not None
         status = ImportStatus.UNCHANGED if checked.unchanged else ImportStatus.READY
         if status == ImportStatus.READY:
-            started = time.perf_counter()
-            # The checked rows are what Apply writes: the upload itself is no longer needed.
-            try:
-                with disk_full_guard(services.checked_path(job)):
-                    pq.write_table(checked.table, services.checked_path(job), compression="zstd")
-            except DiskFull as full:
-                # The partial checked rows are gone; the upload goes too, to give the
-                # disk back. Only a job still being checked: a cancellation meanwhile wins.
-                if ImportJob.objects.filter(pk=job.pk, status=ImportStatus.CHECKING).exists():
-                    _fail(job, str(full))
-                services.discard_staged(job)
-                return ImportStatus.FAILED
+            # The checked rows (written by check_file at services.checked_path) are what
+            # Apply writes: the upload itself is no longer needed.
             Path(job.staged_file).unlink(missing_ok=True)
-            checked.seconds["saving"] = time.perf_counter() - started
         fields = {
             "errors": [],
             "preview": {
                 **checked.changes.as_dict(),
-                "rows": checked.table.num_rows,
+                "rows": checked.rows,
                 "scope_rows": checked.scope_rows,
                 "base": checked.base,
                 "seconds": checked.seconds,
@@ -171,6 +172,11 @@ def apply_import_task(job_id: int, user_id: int) -> str:
         )
         services.discard_staged(job)
         return ImportStatus.APPLIED
+    except ImportStopped:
+        # Only before the writing: do_write_version writes the version in one transaction
+        # and reports no progress; an APPLYING import cannot be cancelled (only failed as
+        # stalled by the lease, which the report at the start notices).
+        return _stopped(job)
     except Exception:
         logger.exception("applying import %s failed", job.pk)
         _fail(job, _("The import could not be applied (an internal error); nothing was written."))
@@ -179,20 +185,37 @@ def apply_import_task(job_id: int, user_id: int) -> str:
 
 def _progress_of(job: ImportJob) -> Progress:
     """A progress callback writing the job's phase, done and total and its heartbeat
-    (:mod:`web.tasks_health`), at most every PROGRESS_EVERY_SECONDS within a phase."""
+    (:mod:`web.tasks_health`), at most every PROGRESS_EVERY_SECONDS within a phase.
+
+    The write is conditional on the job still being in the status it is worked in
+    (``job.status`` now: CHECKING or APPLYING); when it no longer is (cancelled, failed
+    as stalled), the report raises :class:`~web.tables.errors.ImportStopped`, which stops
+    the worker at its next report."""
     last = {"phase": None, "at": 0.0}
+    working = job.status
 
     def report(phase: str, done: int, total: int) -> None:
         now = time.monotonic()
         if phase == last["phase"] and now - float(last["at"]) < PROGRESS_EVERY_SECONDS:
             return
         last.update(phase=phase, at=now)
-        ImportJob.objects.filter(pk=job.pk).update(
+        if not ImportJob.objects.filter(pk=job.pk, status=working).update(
             phase=phase, done=done, total=total, heartbeat_at=timezone.now()
-        )
+        ):
+            raise ImportStopped(job.pk)
         job.phase, job.done, job.total = phase, done, total
 
     return report
+
+
+def _stopped(job: ImportJob) -> str:
+    """The end of a task whose import was cancelled or failed as stalled meanwhile:
+    nothing written, its staged files removed, its status left as the canceller or the
+    stall check wrote it (CANCELLED, FAILED) and returned as the task's result."""
+    services.discard_staged(job)
+    status = ImportJob.objects.filter(pk=job.pk).values_list("status", flat=True).first()
+    logger.info("import %s was stopped (%s): nothing written", job.pk, status)
+    return str(status or ImportStatus.CANCELLED)
 
 
 def _fail(job: ImportJob, message: str, problems: list[Problem] | None = None) -> None:

@@ -135,11 +135,13 @@ class OverlapRule:
     """Rows of one ``key`` whose periods must not overlap (when ``differing`` is set: only
     rows with a different value of that column may not). ``message`` is formatted with
     ``key``, ``other``, ``period`` (the later row's), ``other_row``, ``other_other`` and
-    ``other_period`` (the earlier row's)."""
+    ``other_period`` (the earlier row's). ``code`` names the problem for an interface that
+    says it in its own language (:class:`~panelcare.errors.InputError`)."""
 
     key: str
     differing: str | None
     message: str
+    code: str
 
 
 OVERLAP_RULES = {
@@ -149,6 +151,7 @@ OVERLAP_RULES = {
         "the registration of patient {key} ({period}) overlaps the one on row {other_row} "
         "({other_period}); a patient has at most one registration on a given day "
         "(end_date is the first day out of force)",
+        code="overlapping_registration",
     ),
     # The computation merges a membership written twice; two GMFs on one day are an error.
     "gmf_memberships": OverlapRule(
@@ -157,6 +160,7 @@ OVERLAP_RULES = {
         "the membership of physician {key} in {other} ({period}) overlaps the one in "
         "{other_other} on row {other_row} ({other_period}); a physician holds at most one "
         "GMF membership on any day (end_date is the first day out of force)",
+        code="overlapping_membership",
     ),
 }
 

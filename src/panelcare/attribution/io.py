@@ -34,7 +34,7 @@ from __future__ import annotations
 import csv
 import datetime
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -55,7 +55,9 @@ __all__ = [
     "WAITLIST_COLUMNS",
     "AttributionInputError",
     "ContractColumn",
+    "ContractFile",
     "ContractTable",
+    "EncodingChanged",
     "Reading",
     "XlsxLimits",
     "check_physicians",
@@ -64,6 +66,7 @@ __all__ = [
     "orphans_from_arrow",
     "physicians_from_arrow",
     "read_inputs",
+    "reading_of",
 ]
 
 
@@ -296,6 +299,11 @@ def check_physicians(table: ContractTable) -> dict[str, Any]:
             f"{int(vulnerable[row])} vulnerable patients but {int(registered[row])} "
             "registered: vulnerable must be at most registered"
         ),
+        "vulnerable_above_registered",
+        lambda row: {
+            "vulnerable": str(int(vulnerable[row])),
+            "registered": str(int(registered[row])),
+        },
     )
     table.unique("physician_id")
     return cells
@@ -374,6 +382,7 @@ class ContractTable:
         name: str | None = None,
         lines: npt.NDArray[np.int64] | None = None,
         dialect: CsvDialect | None = None,
+        row_numbers: npt.NDArray[np.int64] | None = None,
     ) -> None:
         self.path = path
         self.dialect = dialect
@@ -385,6 +394,15 @@ class ContractTable:
         self.n = table.num_rows
         self.name = name or (path.name if path is not None else "table")
         self.lines = lines
+        # The file's row (0-based) of each of this table's rows, when it holds only some
+        # of the file's (a batch of a file read in batches, or the rows of a few keys).
+        self.row_numbers = row_numbers
+        # Keys checked elsewhere: ``unique_rows`` then only records the key's columns
+        # (a file read in batches finds its duplicates across the whole file).
+        self.defer_keys = False
+        self.deferred_keys: list[str] | None = None
+        # Only the duplicates are recorded (the rows of a few keys, for their messages).
+        self.keys_only = False
         # Position of each column in the file, to break ties between cells of one row.
         self.position = {name: i for i, name in enumerate(table.column_names)}
         self._valid: dict[str, Bools] = {}
@@ -407,17 +425,7 @@ class ContractTable:
     @property
     def reading(self) -> Reading:
         """How the file was read (after the checks, which find the decimal commas)."""
-        if self.path is None:
-            return Reading("table")
-        suffix = self.path.suffix.lower()
-        if suffix != ".csv" or self.dialect is None:
-            return Reading("xlsx" if suffix == ".xlsx" else "parquet")
-        return Reading(
-            "csv",
-            "Windows-1252" if self.dialect.encoding == "cp1252" else "UTF-8",
-            self.dialect.delimiter,
-            "," if self.decimal_commas else ".",
-        )
+        return reading_of(self.path, self.dialect, self.decimal_commas)
 
     @classmethod
     def from_arrow(
@@ -455,51 +463,22 @@ class ContractTable:
             AttributionInputError: the file cannot be read, its header is wrong, a
                 contract column is missing, or a spreadsheet is over its limits.
         """
-        name = name or path.name
-        suffix = path.suffix.lower()
-        lines = None
-        dialect = None
-        if suffix == ".csv":
-            try:
-                dialect = sniff_csv(path, AttributionInputError)
-            except AttributionInputError as error:
-                raise _renamed(error, name) from None
-            names = dialect.header
-        elif suffix == ".xlsx":
-            names, cells, lines = _read_xlsx(path, name, xlsx_limits or XlsxLimits())
-        else:
-            try:
-                names = pq.ParquetFile(path).schema_arrow.names
-            except (OSError, pa.ArrowException) as error:
-                raise AttributionInputError(
-                    f"cannot read this Parquet file: {error}", file=name
-                ) from None
-        _check_header(names, columns, name, "file")
-        wanted = [column for column in names if column in columns]  # file order
-        if suffix == ".csv":
-            assert dialect is not None
-            table, dialect = _read_csv(path, wanted, dialect, name)
-        elif suffix == ".xlsx":
-            table = pa.table({column: pa.array(cells[column], pa.string()) for column in wanted})
-        else:
-            try:
-                # ParquetFile rather than read_table, which imports pyarrow.dataset and
-                # pandas: a third of a second.
-                table = pq.ParquetFile(path).read(columns=wanted)
-            except (OSError, pa.ArrowException) as error:
-                raise AttributionInputError(
-                    f"cannot read this Parquet file: {error}", file=name
-                ) from None
-        return cls(path, columns, table, name=name, lines=lines, dialect=dialect)
+        return ContractFile(path, columns, name=name, xlsx_limits=xlsx_limits).read()
 
     # ----------------------------------------------------------------------- problems
 
     def line(self, row: int) -> int | None:
-        """The line of CSV data row ``row`` (1-based), or its row in the sheet; None for
-        Parquet."""
+        """The line of CSV data row ``row`` (1-based, of this table), or its row in the
+        sheet; None for Parquet."""
         if self.lines is not None:
             return int(self.lines[row - 1])
-        return row + 1 if self.is_csv else None
+        return self.file_row(row) + 1 if self.is_csv else None
+
+    def file_row(self, row: int) -> int:
+        """The file's data row (1-based) of this table's row ``row`` (1-based)."""
+        if self.row_numbers is None:
+            return row
+        return int(self.row_numbers[row - 1]) + 1
 
     def error(
         self,
@@ -512,7 +491,13 @@ class ContractTable:
     ) -> Any:
         line = self.line(row) if row is not None else None
         return AttributionInputError(
-            message, file=self.file, row=row, column=column, line=line, code=code, params=params
+            message,
+            file=self.file,
+            row=self.file_row(row) if row is not None else None,
+            column=column,
+            line=line,
+            code=code,
+            params=params,
         )
 
     def flag(
@@ -527,7 +512,7 @@ class ContractTable:
         says what is wrong with one of them (in English), ``code`` and ``params`` name it
         for a translation (:class:`~panelcare.errors.InputError`). A cell flagged twice
         keeps its first problem."""
-        if bad.any():
+        if bad.any() and not self.keys_only:
             self._flags.append((column, bad, message, code, params))
 
     def problems(self, limit: int | None = None) -> list[AttributionInputError]:
@@ -605,6 +590,8 @@ class ContractTable:
         return self.error(
             f"a column of type {arrow_type}: expected {kinds} ({self.columns[column].expected()})",
             column=column,
+            code="wrong_column_type",
+            params={**self.columns[column].expectation(), "type": str(arrow_type)},
         )
 
     # ----------------------------------------------------------------------- columns
@@ -761,7 +748,7 @@ class ContractTable:
     def unique(self, column: str) -> None:
         """Flag every row repeating an earlier row's value in text ``column`` (after
         :meth:`text_cells`; empty cells aside), naming the earlier row."""
-        if len(self._encoded[column].dictionary) == self.n:
+        if not self.defer_keys and len(self._encoded[column].dictionary) == self.n:
             return
         values = self._text[column]
         self.unique_rows(
@@ -790,6 +777,9 @@ class ContractTable:
                 2025-01-01"), for the problem's ``duplicate_key`` code; without it the
                 problem has no code.
         """
+        if self.defer_keys:
+            self.deferred_keys = list(columns)
+            return
         if self.n == 0:
             return
         _, key = np.unique(codes[0], return_inverse=True)
@@ -803,14 +793,248 @@ class ContractTable:
         repeated = (earlier != np.arange(self.n)) & valid
 
         def message(row: int) -> str:
-            return f"{describe(row)}: also on row {int(earlier[row]) + 1}"
+            return f"{describe(row)}: also on row {self.file_row(int(earlier[row]) + 1)}"
 
         def params(row: int) -> dict[str, str]:
             assert value is not None
-            return {"key": ", ".join(columns), "value": value(row), "row": str(earlier[row] + 1)}
+            first = self.file_row(int(earlier[row]) + 1)
+            return {"key": ", ".join(columns), "value": value(row), "row": str(first)}
 
         code = "duplicate_key" if value is not None else None
-        self.flag(columns[0], repeated, message, code, params if value is not None else None)
+        if repeated.any():  # recorded even when only the duplicates are (keys_only)
+            self._flags.append(
+                (columns[0], repeated, message, code, params if value is not None else None)
+            )
+
+
+class EncodingChanged(Exception):
+    """A CSV file taken for UTF-8 from an ASCII start holds Windows-1252 further down:
+    read it again from the start (:attr:`ContractFile.dialect` now says Windows-1252)."""
+
+
+class ContractFile:
+    """One file of the contract, opened to be read whole (:meth:`read`) or in batches of
+    rows (:meth:`batches`), so that a big CSV or Parquet file is checked without being
+    held in memory. Opening it reads its header (a spreadsheet: all of it, within
+    ``xlsx_limits``) and checks that every contract column is there.
+
+    Raises:
+        AttributionInputError: the file cannot be read, its header is wrong, a contract
+            column is missing, or a spreadsheet is over its limits.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        columns: dict[str, ContractColumn],
+        *,
+        name: str | None = None,
+        xlsx_limits: XlsxLimits | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.columns = columns
+        self.name = name or self.path.name
+        self.suffix = self.path.suffix.lower()
+        self.dialect: CsvDialect | None = None
+        self._sheet: tuple[dict[str, list[str]], npt.NDArray[np.int64]] | None = None
+        if self.suffix == ".csv":
+            try:
+                self.dialect = sniff_csv(self.path, AttributionInputError)
+            except AttributionInputError as error:
+                raise _renamed(error, self.name) from None
+            names = self.dialect.header
+        elif self.suffix == ".xlsx":
+            names, cells, lines = _read_xlsx(self.path, self.name, xlsx_limits or XlsxLimits())
+            self._sheet = (cells, lines)
+        else:
+            names = self._parquet().schema_arrow.names
+        _check_header(names, columns, self.name, "file")
+        self.wanted = [column for column in names if column in columns]  # file order
+
+    @property
+    def lines(self) -> npt.NDArray[np.int64] | None:
+        """The sheet row of each data row of a spreadsheet; None for other files."""
+        return self._sheet[1] if self._sheet is not None else None
+
+    @property
+    def rows(self) -> int | None:
+        """How many data rows the file holds, when known before reading it (Parquet,
+        XLSX); None for CSV."""
+        if self._sheet is not None:
+            return len(self._sheet[1])
+        if self.suffix == ".csv":
+            return None
+        return int(self._parquet().metadata.num_rows)
+
+    def table(
+        self,
+        batch: pa.Table,
+        *,
+        first_row: int = 0,
+        lines: npt.NDArray[np.int64] | None = None,
+    ) -> ContractTable:
+        """The rows ``batch`` of the file (its ``first_row``, 0-based, onwards) to check."""
+        numbers = None
+        if first_row:
+            numbers = np.arange(first_row, first_row + batch.num_rows, dtype=np.int64)
+        return ContractTable(
+            self.path,
+            self.columns,
+            batch,
+            name=self.name,
+            lines=lines,
+            dialect=self.dialect,
+            row_numbers=numbers,
+        )
+
+    def read(self) -> ContractTable:
+        """The whole file."""
+        lines = None
+        if self.suffix == ".csv":
+            assert self.dialect is not None
+            table, self.dialect = _read_csv(self.path, self.wanted, self.dialect, self.name)
+        elif self._sheet is not None:
+            cells, lines = self._sheet
+            table = pa.table(
+                {column: pa.array(cells[column], pa.string()) for column in self.wanted}
+            )
+        else:
+            try:
+                # ParquetFile rather than read_table, which imports pyarrow.dataset and
+                # pandas: a third of a second.
+                table = self._parquet().read(columns=self.wanted)
+            except (OSError, pa.ArrowException) as error:
+                raise self._parquet_error(error) from None
+        return self.table(table, lines=lines)
+
+    def batches(self, rows: int) -> Iterator[tuple[pa.Table, npt.NDArray[np.int64] | None, float]]:
+        """The file's rows in batches of at most ``rows``, in file order, each with its
+        sheet rows (XLSX; else None) and how much of the file is read (0 to 1).
+
+        Raises:
+            EncodingChanged: a CSV file taken for UTF-8 is Windows-1252 (start again).
+            AttributionInputError: a row has more or fewer cells than the header, or the
+                file cannot be read further.
+        """
+        if self._sheet is not None:
+            cells, lines = self._sheet
+            table = pa.table(
+                {column: pa.array(cells[column], pa.string()) for column in self.wanted}
+            )
+            for start in range(0, max(table.num_rows, 1), rows):
+                end = min(start + rows, table.num_rows)
+                yield table.slice(start, end - start), lines[start:end], end / max(len(lines), 1)
+            return
+        csv = self.suffix == ".csv"
+        chunks = self._csv_chunks(rows) if csv else self._parquet_chunks(rows)
+        empty = True
+        for chunk, done in chunks:
+            for start in range(0, chunk.num_rows, rows):
+                empty = False
+                yield pa.Table.from_batches([chunk.slice(start, rows)]), None, done
+        if empty:  # a file without rows is checked too (a Parquet column's type)
+            if csv:
+                nothing = pa.table({column: pa.array([], pa.string()) for column in self.wanted})
+            else:
+                nothing = self._parquet().schema_arrow.empty_table().select(self.wanted)
+            yield nothing, None, 1.0
+
+    def _csv_chunks(self, rows: int) -> Iterator[tuple[pa.RecordBatch, float]]:
+        dialect = self.dialect
+        assert dialect is not None
+        size = max(self.path.stat().st_size, 1)
+        # Blocks of about ``rows`` rows (arrow reads a CSV by blocks of bytes), within a
+        # few megabytes: a block is transcoded, parsed and held as text at once.
+        block = min(max(rows * 256, 1 << 16), 1 << 24)
+        names = [column or f" {i}" for i, column in enumerate(dialect.header)]
+        try:
+            with self.path.open("rb") as handle:
+                # As _arrow_csv: every cell as text, as written; Windows-1252 transcoded
+                # as arrow streams the file.
+                reader = pacsv.open_csv(
+                    handle,
+                    read_options=pacsv.ReadOptions(
+                        column_names=names,
+                        skip_rows=1,
+                        encoding="cp1252" if dialect.encoding == "cp1252" else "utf8",
+                        block_size=block,
+                    ),
+                    parse_options=pacsv.ParseOptions(delimiter=dialect.delimiter, quote_char='"'),
+                    convert_options=pacsv.ConvertOptions(
+                        column_types=dict.fromkeys(self.wanted, pa.string()),
+                        include_columns=self.wanted,
+                        strings_can_be_null=False,
+                    ),
+                )
+                for chunk in reader:
+                    yield chunk, min(handle.tell() / size, 1.0)
+        except (OSError, pa.ArrowException) as error:
+            if (
+                isinstance(error, pa.ArrowInvalid)
+                and "UTF8" in str(error)
+                and dialect.ascii_head
+                and dialect.encoding != "cp1252"
+            ):
+                self.dialect = replace(dialect, encoding="cp1252")
+                raise EncodingChanged() from None
+            width = len(dialect.header)
+            row = _first_ragged_row(self.path, width, dialect)
+            if row is not None:
+                raise AttributionInputError(
+                    f"cannot read this CSV file: the row has {row[1]} cells, the header {width}",
+                    file=self.name,
+                    row=row[0],
+                    line=row[0] + 1,
+                    code="uneven_row",
+                    params={"cells": str(row[1]), "width": str(width)},
+                ) from None
+            raise AttributionInputError(
+                f"cannot read this CSV file: {error}",
+                file=self.name,
+                code="file_unreadable",
+                params={"format": "csv"},
+            ) from None
+
+    def _parquet_chunks(self, rows: int) -> Iterator[tuple[pa.RecordBatch, float]]:
+        parquet = self._parquet()
+        total = max(parquet.metadata.num_rows, 1)
+        done = 0
+        try:
+            for chunk in parquet.iter_batches(batch_size=rows, columns=self.wanted):
+                done += chunk.num_rows
+                yield chunk, done / total
+        except (OSError, pa.ArrowException) as error:
+            raise self._parquet_error(error) from None
+
+    def _parquet(self) -> pq.ParquetFile:
+        try:
+            return pq.ParquetFile(self.path)
+        except (OSError, pa.ArrowException) as error:
+            raise self._parquet_error(error) from None
+
+    def _parquet_error(self, error: Exception) -> AttributionInputError:
+        return AttributionInputError(
+            f"cannot read this Parquet file: {error}",
+            file=self.name,
+            code="file_unreadable",
+            params={"format": "parquet"},
+        )
+
+
+def reading_of(path: Path | None, dialect: CsvDialect | None, decimal_commas: bool) -> Reading:
+    """How the file ``path`` was read (None: a table held in memory): by its dialect for
+    a CSV file, with decimal commas or not."""
+    if path is None:
+        return Reading("table")
+    suffix = path.suffix.lower()
+    if suffix != ".csv" or dialect is None:
+        return Reading("xlsx" if suffix == ".xlsx" else "parquet")
+    return Reading(
+        "csv",
+        "Windows-1252" if dialect.encoding == "cp1252" else "UTF-8",
+        dialect.delimiter,
+        "," if decimal_commas else ".",
+    )
 
 
 # --------------------------------------------------------------------------- helpers
@@ -869,8 +1093,15 @@ def _read_csv(
                 file=name,
                 row=row[0],
                 line=row[0] + 1,
+                code="uneven_row",
+                params={"cells": str(row[1]), "width": str(width)},
             ) from None
-        raise AttributionInputError(f"cannot read this CSV file: {error}", file=name) from None
+        raise AttributionInputError(
+            f"cannot read this CSV file: {error}",
+            file=name,
+            code="file_unreadable",
+            params={"format": "csv"},
+        ) from None
 
 
 def _arrow_csv(path: Path, columns: list[str], dialect: CsvDialect) -> pa.Table:
@@ -931,7 +1162,10 @@ def _read_xlsx(
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (OSError, KeyError, ValueError, zipfile.BadZipFile, InvalidFileException) as error:
         raise AttributionInputError(
-            f"cannot read this spreadsheet: {error or type(error).__name__}", file=name
+            f"cannot read this spreadsheet: {error or type(error).__name__}",
+            file=name,
+            code="file_unreadable",
+            params={"format": "xlsx"},
         ) from None
     try:
         sheet = workbook.worksheets[0]
@@ -946,13 +1180,19 @@ def _read_xlsx(
             header.pop()
         if not header:
             raise AttributionInputError(
-                "the file is empty: expected a header row with the column names", file=name
+                "the file is empty: expected a header row with the column names",
+                file=name,
+                code="empty_file",
             )
         named = [column for column in header if column]
         duplicates = sorted({column for column in named if named.count(column) > 1})
         if duplicates:
             raise AttributionInputError(
-                f"the header names column {duplicates[0]} twice", file=name, line=1
+                f"the header names column {duplicates[0]} twice",
+                file=name,
+                line=1,
+                code="duplicate_column",
+                params={"column": duplicates[0]},
             )
         width = len(header)
         cells: list[list[str]] = [[] for _ in header]
@@ -981,7 +1221,10 @@ def _check_xlsx_size(path: Path, name: str, limits: XlsxLimits) -> None:
             size = sum(member.file_size for member in archive.infolist())
     except (OSError, zipfile.BadZipFile) as error:
         raise AttributionInputError(
-            f"cannot read this spreadsheet: {error or type(error).__name__}", file=name
+            f"cannot read this spreadsheet: {error or type(error).__name__}",
+            file=name,
+            code="file_unreadable",
+            params={"format": "xlsx"},
         ) from None
     if size > limits.max_bytes:
         mib, limit = size / 2**20, limits.max_bytes / 2**20

@@ -24,28 +24,37 @@ types; an empty optional cell is null), so that two versions compare column by c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+import tempfile
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from panelcare.attribution.io import (
     PHYSICIAN_COLUMNS,
     WAITLIST_COLUMNS,
     AttributionInputError,
     ContractColumn,
+    ContractFile,
     ContractTable,
+    EncodingChanged,
     Reading,
     XlsxLimits,
     check_physicians,
     check_waitlist,
+    reading_of,
 )
 
+if TYPE_CHECKING:
+    import duckdb
+
 __all__ = [
+    "BATCH_ROWS",
     "COLUMNS",
     "CONTRACTS",
     "FORMATS",
@@ -54,15 +63,20 @@ __all__ = [
     "REGISTRATION_COLUMNS",
     "SCHEMAS",
     "Changes",
+    "CheckedFile",
     "Contract",
     "Problem",
     "ReadFile",
     "Restriction",
+    "Rows",
     "TableProblems",
+    "Taken",
     "canonical",
+    "check_contract_file",
     "compare_tables",
     "contract",
     "in_scope",
+    "keys_taken",
     "read_contract_file",
     "read_contract_table",
 ]
@@ -118,6 +132,9 @@ class Contract:
     columns: dict[str, ContractColumn]
     keys: tuple[str, ...]
     check: Callable[[ContractTable], dict[str, Any]] | None = None
+    # A check comparing rows across the whole file beyond the keys (overlapping
+    # periods): such a file is checked whole, not in batches.
+    whole_file: bool = False
 
     @property
     def schema(self) -> pa.Schema:
@@ -135,10 +152,20 @@ class Contract:
         if len(self.keys) == 1:
             table.unique(self.keys[0])
         else:
+            texts: list[Any] = []
+
+            def value(row: int) -> str:
+                # The key's cells, for the problem's duplicate_key code (only for the rows
+                # found twice: made on the first).
+                if not texts:
+                    texts.extend(table.strings(key) for key in self.keys)
+                return " / ".join(str(text[row]) for text in texts)
+
             table.unique_rows(
                 list(self.keys),
                 [table.codes(key) for key in self.keys],
                 lambda row: f"duplicate row for {', '.join(self.keys)}",
+                value,
             )
         return cells
 
@@ -221,11 +248,14 @@ class ReadFile(NamedTuple):
 @dataclass(frozen=True)
 class Restriction:
     """Only ``values`` may appear in text ``column``: a row with another is refused,
-    its message saying it is outside ``where`` ("your RLS: 0115")."""
+    its message saying it is outside ``where`` ("your RLS: 0115"); ``params`` say
+    ``where`` for a translation (the problem ``outside_scope``'s, with ``column`` and
+    ``value``)."""
 
     column: str
     values: frozenset[str]
     where: str
+    params: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -323,37 +353,273 @@ def read_contract_file(
             or cells are wrong.
         ValueError: ``kind`` is not one of :data:`KINDS`.
     """
+    with tempfile.TemporaryDirectory(prefix="panelcare-check-") as scratch:
+        out = Path(scratch) / "checked.parquet"
+        checked = check_contract_file(
+            path,
+            kind,
+            out,
+            name=name,
+            max_problems=max_problems,
+            restrictions=restrictions,
+            progress=progress,
+            xlsx_limits=xlsx_limits,
+            work_dir=Path(scratch),
+        )
+        return ReadFile(pq.ParquetFile(out).read(), checked.reading)
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    """A file read and checked: where its rows are (Parquet, in the canonical shape),
+    how many, and how it was read."""
+
+    path: Path
+    rows: int
+    reading: Reading
+
+
+# Rows checked at a time: a batch's cells, their checks and its canonical rows take a few
+# hundred bytes a row.
+BATCH_ROWS = 200_000
+# What DuckDB may hold in memory to find duplicate keys and compare versions; beyond it,
+# it spills to its temporary folder.
+DUCKDB_MEMORY = "400MB"
+
+
+def check_contract_file(
+    path: Path,
+    kind: str | Contract,
+    out: Path,
+    *,
+    name: str | None = None,
+    max_problems: int = 50,
+    restrictions: Iterable[Restriction] = (),
+    progress: Progress | None = None,
+    xlsx_limits: XlsxLimits | None = None,
+    batch_rows: int = BATCH_ROWS,
+    work_dir: Path | None = None,
+) -> CheckedFile:
+    """Read and check one file of ``kind`` in batches of ``batch_rows`` rows, writing its
+    rows in the canonical shape to the Parquet file ``out``: what
+    :func:`read_contract_file` does, in a memory that does not grow with the file.
+
+    Each batch's cells are checked with the contract's checks, rows numbered in the
+    whole file; the keys of every row are written aside, and their duplicates found across
+    the whole file by DuckDB (within :data:`DUCKDB_MEMORY`, spilling to ``work_dir``),
+    each named with its first occurrence. A contract comparing rows beyond their keys
+    (``whole_file``: overlapping periods) is checked whole. The problems are those
+    :func:`read_contract_file` finds: the first ``max_problems`` in file order and how
+    many in all.
+
+    Args:
+        path, kind, name, max_problems, restrictions, xlsx_limits: as
+            :func:`read_contract_file`.
+        out: where to write the checked rows (removed when the file is refused).
+        progress: called with ("reading", 0, 0), then ("checking", rows checked so far,
+            rows expected: an estimate for a CSV file until its end).
+        batch_rows: the rows checked at a time.
+        work_dir: where the keys and DuckDB's spill go (a temporary folder is made and
+            removed in it; default: the system's).
+
+    Returns:
+        Where the rows are, how many, and how the file was read.
+
+    Raises:
+        TableProblems: as :func:`read_contract_file`; ``out`` is then removed.
+        ValueError: ``kind`` is not one of :data:`KINDS`.
+    """
     table_contract = contract(kind)
-    columns = table_contract.columns
-    path = Path(path)
     report = progress or _ignore
     report("reading", 0, 0)
-    table = None
     try:
-        table = ContractTable.open(path, columns, name=name, xlsx_limits=xlsx_limits)
-        rows, checked = table.n, []
-
-        def column_checked(column: str) -> None:
-            checked.append(column)
-            report("checking", rows * len(checked) // len(columns), rows)
-
-        table.on_checked = column_checked
-        report("checking", 0, rows)
-        cells = table_contract.check_cells(table)
-        for restriction in restrictions:
-            _restrict(table, cells, restriction)
-    except TableProblems:
-        raise
-    except AttributionInputError as error:
-        reading = table.reading if table is not None else None
-        raise TableProblems([Problem.of(error)], reading=reading) from None
-    found = table.problems(max_problems)
-    if found:
-        raise TableProblems(
-            [Problem.of(error) for error in found], table.count_problems(), table.reading
+        opened = ContractFile(
+            Path(path), table_contract.columns, name=name, xlsx_limits=xlsx_limits
         )
+    except AttributionInputError as error:
+        raise TableProblems([Problem.of(error)]) from None
+    try:
+        with tempfile.TemporaryDirectory(prefix=".check-", dir=work_dir) as scratch:
+            while True:
+                try:
+                    return _check_batches(
+                        opened,
+                        table_contract,
+                        Path(out),
+                        Path(scratch),
+                        max_problems=max_problems,
+                        restrictions=list(restrictions),
+                        report=report,
+                        batch_rows=batch_rows,
+                    )
+                except EncodingChanged:  # read it again, as Windows-1252
+                    continue
+    except BaseException:
+        Path(out).unlink(missing_ok=True)
+        raise
+
+
+def _check_batches(
+    opened: ContractFile,
+    table_contract: Contract,
+    out: Path,
+    scratch: Path,
+    *,
+    max_problems: int,
+    restrictions: list[Restriction],
+    report: Progress,
+    batch_rows: int,
+) -> CheckedFile:
+    """One pass of :func:`check_contract_file` over the file."""
+    whole = table_contract.whole_file
+    keys = list(table_contract.keys)
+    key_schema = pa.schema(
+        [*(table_contract.schema.field(key) for key in keys), pa.field("_row", pa.int64())]
+    )
+    keys_path = scratch / "keys.parquet"
+    problems: list[Problem] = []
+    count = rows = 0
+    decimal_commas = False
+    known = opened.rows
+    writer = pq.ParquetWriter(out, table_contract.schema, compression="zstd")
+    key_writer = None if whole else pq.ParquetWriter(keys_path, key_schema)
+    try:
+        for table, done in _tables(opened, whole, batch_rows):
+            table.defer_keys = not whole
+            expected = known if known is not None else round((rows + table.n) / max(done, 1e-9))
+            report("checking", rows, max(expected, rows + table.n))
+            try:
+                cells = table_contract.check_cells(table)
+                for restriction in restrictions:
+                    _restrict(table, cells, restriction)
+            except AttributionInputError as error:
+                reading = reading_of(opened.path, opened.dialect, table.decimal_commas)
+                raise TableProblems([Problem.of(error)], reading=reading) from None
+            decimal_commas |= table.decimal_commas
+            if len(problems) < max_problems:
+                listed = table.problems(max_problems - len(problems))
+                problems.extend(Problem.of(error) for error in listed)
+            count += table.count_problems() if problems else 0
+            arrays = _canonical_arrays(table_contract, table, cells)
+            if not count:  # the checked rows are only kept for a file without problems
+                writer.write_table(pa.Table.from_arrays(arrays, schema=table_contract.schema))
+            if key_writer is not None:
+                _write_keys(key_writer, key_schema, table_contract, table, arrays)
+            rows += table.n
+    except AttributionInputError as error:  # read further: a ragged row, say
+        raise TableProblems([Problem.of(error)]) from None
+    finally:
+        writer.close()
+        if key_writer is not None:
+            key_writer.close()
+    reading = reading_of(opened.path, opened.dialect, decimal_commas)
+    if key_writer is not None and rows > 1:
+        repeated, duplicates = _duplicates(opened, table_contract, keys_path, scratch, max_problems)
+        if duplicates:
+            # In file order: by row, then by the column's place in the file.
+            position = {column: i for i, column in enumerate(opened.wanted)}
+            problems = sorted(
+                problems + repeated,
+                key=lambda problem: (problem.row or 0, position.get(problem.column or "", 0)),
+            )[:max_problems]
+            count += duplicates
+    if problems:
+        out.unlink(missing_ok=True)
+        raise TableProblems(problems, count, reading)
     report("checking", rows, rows)
-    return ReadFile(_from_cells(table_contract, table, cells), table.reading)
+    return CheckedFile(out, rows, reading)
+
+
+def _tables(
+    opened: ContractFile, whole: bool, batch_rows: int
+) -> Iterator[tuple[ContractTable, float]]:
+    """The file's rows to check, in batches (or whole), each with how much of the file is
+    read."""
+    if whole:
+        yield opened.read(), 1.0
+        return
+    first = 0
+    for batch, lines, done in opened.batches(batch_rows):
+        yield opened.table(batch, first_row=first, lines=lines), done
+        first += batch.num_rows
+
+
+def _write_keys(
+    writer: pq.ParquetWriter,
+    schema: pa.Schema,
+    table_contract: Contract,
+    table: ContractTable,
+    arrays: list[pa.Array],
+) -> None:
+    """Write the keys of the rows of ``table`` whose key cells are all right, with their
+    rows in the file (0-based)."""
+    names = table_contract.schema.names
+    keys = list(table_contract.keys)
+    valid = np.logical_and.reduce([table.valid(key) for key in keys])
+    numbers = (
+        table.row_numbers if table.row_numbers is not None else np.arange(table.n, dtype=np.int64)
+    )
+    chosen = pa.array(valid)
+    columns = [pc.filter(arrays[names.index(key)], chosen) for key in keys]
+    columns.append(pa.array(numbers[valid], pa.int64()))
+    writer.write_table(pa.Table.from_arrays(columns, schema=schema))
+
+
+def _duplicates(
+    opened: ContractFile,
+    table_contract: Contract,
+    keys_path: Path,
+    scratch: Path,
+    limit: int,
+) -> tuple[list[Problem], int]:
+    """The rows repeating an earlier row's key (among the rows whose key cells are
+    right), found across the whole file: the first ``limit`` problems, as the contract's
+    own key check words them, and how many rows in all."""
+    keys = list(table_contract.keys)
+    columns = ", ".join(_quoted(key) for key in keys)
+    with _duckdb(scratch) as con:
+        con.execute(f"CREATE VIEW k AS SELECT * FROM read_parquet({_literal(keys_path)})")
+        con.execute(
+            f"""CREATE TEMP TABLE dup AS
+            SELECT k._row, f._first FROM k
+            JOIN (SELECT {columns}, min(_row) AS _first FROM k GROUP BY {columns}
+                  HAVING count(*) > 1) AS f USING ({columns})
+            WHERE k._row > f._first"""
+        )
+        total = int(con.execute("SELECT count(*) FROM dup").fetchall()[0][0])
+        if not total:
+            return [], 0
+        con.execute(
+            f"""CREATE TEMP TABLE wanted AS
+            SELECT _row FROM (SELECT _row FROM dup ORDER BY _row LIMIT {int(limit)})
+            UNION
+            SELECT _first FROM (SELECT _row, _first FROM dup ORDER BY _row LIMIT {int(limit)})"""
+        )
+        rows = con.sql(
+            "SELECT k.* FROM k SEMI JOIN wanted USING (_row) ORDER BY k._row"
+        ).to_arrow_table()
+    # The rows of those keys, their other cells empty, checked by the contract's own
+    # check: its duplicate messages (the first occurrence is among them, before).
+    numbers = np.asarray(rows.column("_row").to_numpy(), dtype=np.int64)
+    cells = {
+        column: rows.column(column)
+        if column in keys
+        else pa.array([""] * rows.num_rows, pa.string())
+        for column in opened.wanted
+    }
+    sheet_lines = opened.lines
+    table = ContractTable(
+        opened.path,
+        table_contract.columns,
+        pa.table(cells),
+        name=opened.name,
+        lines=sheet_lines[numbers] if sheet_lines is not None else None,
+        dialect=opened.dialect,
+        row_numbers=numbers,
+    )
+    table.keys_only = True
+    table_contract.check_cells(table)
+    return [Problem.of(error) for error in table.problems(limit)], total
 
 
 def in_scope(
@@ -377,59 +643,141 @@ def in_scope(
     )
 
 
-def compare_tables(
-    kind: str | Contract, old: pa.Table | None, new: pa.Table, *, examples: int = 10
-) -> Changes:
-    """What replacing the canonical table ``old`` (None: nothing yet) by ``new`` changes.
+@dataclass(frozen=True)
+class Rows:
+    """Canonical rows: a table held in memory or a Parquet file (``source``), all of
+    them, or only those whose text ``column`` is among ``values`` (``inside``) or not
+    (``inside=False``; a null cell is not among them)."""
 
-    Rows are matched by their key (:data:`KEYS`); a matched row is changed when any other
-    cell differs (an empty cell and an empty text cell are the same). Row order does not
-    matter: the same rows in another order change nothing.
+    source: pa.Table | Path
+    column: str | None = None
+    values: frozenset[str] = frozenset()
+    inside: bool = True
+
+
+class Taken(NamedTuple):
+    """A row of a file whose key is already a row's elsewhere: its ``row`` in the file
+    (1-based), its ``key`` cells, and the RLS of that other row (None when unknown)."""
+
+    row: int
+    key: tuple[Any, ...]
+    rls: str | None
+
+
+def keys_taken(
+    kind: str | Contract,
+    rows: pa.Table | Rows,
+    held: pa.Table | Rows,
+    *,
+    rls_column: str,
+    rls_of: pa.Table | None = None,
+    limit: int = 50,
+    work_dir: Path | None = None,
+) -> tuple[list[Taken], int]:
+    """The rows of ``rows`` whose key is the key of a row of ``held`` (rows another
+    scope keeps): the first ``limit`` in file order, each with the RLS holding the key
+    (the lowest when several do), and how many rows in all.
+
+    Args:
+        rows, held: canonical rows (a table or :class:`Rows`).
+        rls_column: the column of ``held`` placing a row in an RLS (``rls_id``) or, with
+            ``rls_of``, naming what does (a registration's ``physician_id``).
+        rls_of: two columns, ``rls_column`` and ``rls_id``: the RLS of each value (the
+            physicians' RLS in the roster).
+        work_dir: as :func:`compare_tables`.
     """
     table_contract = contract(kind)
     keys = list(table_contract.keys)
-    new = canonical(table_contract, new)
-    old = canonical(table_contract, old if old is not None else table_contract.schema.empty_table())
-    old_keys = old.select(keys).append_column("_old_row", _positions(old.num_rows))
-    new_keys = new.select(keys).append_column("_new_row", _positions(new.num_rows))
-    joined = new_keys.join(old_keys, keys=keys, join_type="full outer", coalesce_keys=True)
-    new_row = joined.column("_new_row")
-    old_row = joined.column("_old_row")
-    added = _sorted_rows(pc.filter(new_row, pc.is_null(old_row)))
-    removed = _sorted_rows(pc.filter(old_row, pc.is_null(new_row)))
-    matched = pc.and_(pc.is_valid(new_row), pc.is_valid(old_row))
-    pairs = np.stack(
-        [
-            _numpy_rows(pc.filter(new_row, matched)),
-            _numpy_rows(pc.filter(old_row, matched)),
-        ]
-    )
-    pairs = pairs[:, np.argsort(pairs[0], kind="stable")]  # file order
-    differs = np.zeros(pairs.shape[1], dtype=bool)
-    changed_columns = {}
-    for column in table_contract.schema.names:
-        if column in keys:
-            continue
-        a = new.column(column).take(pairs[0])
-        b = old.column(column).take(pairs[1])
-        both_empty = pc.and_(pc.is_null(a), pc.is_null(b))
-        different = pc.if_else(both_empty, False, pc.fill_null(pc.not_equal(a, b), True))
-        column_differs = np.asarray(different.to_numpy(zero_copy_only=False), dtype=bool)
-        if column_differs.any():
-            changed_columns[column] = int(column_differs.sum())
-            differs |= column_differs
-    changed = pairs[0][differs]
+    with _duckdb(work_dir) as con:
+        _view(con, "n", table_contract, _as_rows(table_contract, rows))
+        _view(con, "held", table_contract, _as_rows(table_contract, held))
+        column = _quoted(rls_column)
+        if rls_of is None:
+            owners = f"SELECT *, {column} AS _rls FROM held"
+        else:
+            con.register("rls_of", rls_of.select([rls_column, "rls_id"]))
+            owners = (
+                f"SELECT held.*, rls_of.rls_id AS _rls FROM held "
+                f"LEFT JOIN rls_of ON held.{column} = rls_of.{column}"
+            )
+        selected = ", ".join(f"n.{_quoted(key)}" for key in keys)
+        con.execute(
+            f"""CREATE TEMP TABLE taken AS
+            SELECT n._row, {selected}, min(o._rls) AS _rls
+            FROM n JOIN ({owners}) AS o ON {_join(keys)}
+            GROUP BY n._row, {selected}"""
+        )
+        total = int(con.execute("SELECT count(*) FROM taken").fetchall()[0][0])
+        found = con.execute(f"SELECT * FROM taken ORDER BY _row LIMIT {int(limit)}").fetchall()
+    # One problem per row of the file, even when the key is held twice already.
+    taken = [Taken(int(row[0]) + 1, tuple(row[1:-1]), row[-1]) for row in found]
+    return taken, total
+
+
+def compare_tables(
+    kind: str | Contract,
+    old: pa.Table | Rows | None,
+    new: pa.Table | Rows,
+    *,
+    examples: int = 10,
+    work_dir: Path | None = None,
+) -> Changes:
+    """What replacing the canonical rows ``old`` (None: nothing yet) by ``new`` changes.
+
+    Rows are matched by their key (:data:`KEYS`); a matched row is changed when any other
+    cell differs (an empty cell and an empty text cell are the same). Row order does not
+    matter: the same rows in another order change nothing. Either side is a table held
+    in memory or :class:`Rows` of a Parquet file (the version in force, a checked file):
+    DuckDB joins them within :data:`DUCKDB_MEMORY`, spilling to a temporary folder in
+    ``work_dir`` (default: the system's), so two big files compare in a bounded memory.
+    """
+    table_contract = contract(kind)
+    keys = list(table_contract.keys)
+    others = [column for column in table_contract.schema.names if column not in keys]
+    with _duckdb(work_dir) as con:
+        _view(con, "n", table_contract, _as_rows(table_contract, new))
+        _view(
+            con,
+            "o",
+            table_contract,
+            _as_rows(
+                table_contract, old if old is not None else table_contract.schema.empty_table()
+            ),
+        )
+        matched = "n._row IS NOT NULL AND o._row IS NOT NULL"
+        differs = [f"(n.{_quoted(c)} IS DISTINCT FROM o.{_quoted(c)})" for c in others]
+        changed = " OR ".join(differs) or "false"
+        top = max(int(examples), 1)
+        counts = ", ".join(f"count(*) FILTER (WHERE {matched} AND {test})" for test in differs)
+        fetched = con.execute(
+            f"""SELECT
+                count(*) FILTER (WHERE o._row IS NULL),
+                count(*) FILTER (WHERE n._row IS NULL),
+                count(*) FILTER (WHERE {matched} AND ({changed})),
+                count(*) FILTER (WHERE {matched}),
+                min(n._row, {top}) FILTER (WHERE o._row IS NULL),
+                min(o._row, {top}) FILTER (WHERE n._row IS NULL),
+                min(n._row, {top}) FILTER (WHERE {matched} AND ({changed}))
+                {", " + counts if counts else ""}
+            FROM n FULL OUTER JOIN o ON {_join(keys)}"""
+        ).fetchall()[0]
+        added, removed, changed_rows, both = (int(value) for value in fetched[:4])
+        picked = [list(value or [])[:examples] if examples else [] for value in fetched[4:7]]
+        by_column = [int(value) for value in fetched[7:]]
+        texts = {
+            "added": _key_texts(con, "n", keys, picked[0]),
+            "removed": _key_texts(con, "o", keys, picked[1]),
+            "changed": _key_texts(con, "n", keys, picked[2]),
+        }
     return Changes(
-        added=len(added),
-        removed=len(removed),
-        changed=len(changed),
-        unchanged=int((~differs).sum()),
-        examples={
-            "added": _key_texts(new, keys, added[:examples]),
-            "removed": _key_texts(old, keys, removed[:examples]),
-            "changed": _key_texts(new, keys, changed[:examples]),
+        added=added,
+        removed=removed,
+        changed=changed_rows,
+        unchanged=both - changed_rows,
+        examples=texts,
+        changed_columns={
+            column: number for column, number in zip(others, by_column, strict=True) if number
         },
-        changed_columns=changed_columns,
     )
 
 
@@ -472,6 +820,8 @@ def check_registrations(table: ContractTable) -> dict[str, Any]:
             f"end_date {end[row]} is before start_date {start[row]}: expected an end_date "
             "on or after the start_date or an empty cell"
         ),
+        "end_before_start",
+        lambda row: {"start": str(start[row]), "end": str(end[row])},
     )
     patient, physician = cells["patient_id"], cells["physician_id"]
     table.unique_rows(
@@ -507,14 +857,23 @@ def _restrict(table: ContractTable, checked: dict[str, Any], restriction: Restri
         column,
         outside,
         lambda row: f"{column} {cells[row].as_py()} is outside {restriction.where}",
+        "outside_scope",
+        lambda row: {
+            **dict(restriction.params),
+            "column": column,
+            "value": str(cells[row].as_py()),
+        },
     )
 
 
 # --------------------------------------------------------------------------- shapes
 
 
-def _from_cells(table_contract: Contract, table: ContractTable, cells: dict[str, Any]) -> pa.Table:
-    """The checked ``cells`` as the canonical table (every cell valid or empty)."""
+def _canonical_arrays(
+    table_contract: Contract, table: ContractTable, cells: dict[str, Any]
+) -> list[pa.Array]:
+    """The checked ``cells`` as the canonical columns, a cell that is not right (empty or
+    wrong) as null."""
     arrays = []
     for name, column in table_contract.columns.items():
         values = cells[name]
@@ -532,28 +891,101 @@ def _from_cells(table_contract: Contract, table: ContractTable, cells: dict[str,
         else:  # float, bool
             array = pa.array(values, _ARROW_TYPES[column.kind], mask=mask)
         arrays.append(array)
-    return pa.Table.from_arrays(arrays, schema=table_contract.schema)
+    return arrays
 
 
-def _positions(n: int) -> pa.Array:
-    return pa.array(np.arange(n, dtype=np.int64))
+# --------------------------------------------------------------------------- DuckDB
 
 
-def _numpy_rows(values: Any) -> np.ndarray:
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
-    return np.asarray(values.to_numpy(zero_copy_only=False), dtype=np.int64)
+def _duckdb(work_dir: Path | None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection within :data:`DUCKDB_MEMORY`, spilling to ``work_dir``."""
+    import duckdb  # only to compare and find duplicates: a tenth of a second to import
+
+    config: dict[str, str | bool | int | float | list[str]] = {
+        "memory_limit": DUCKDB_MEMORY,
+        "threads": 2,
+        "preserve_insertion_order": False,
+    }
+    if work_dir is not None:
+        config["temp_directory"] = str(Path(work_dir) / "duckdb.tmp")
+    return duckdb.connect(config=config)
 
 
-def _sorted_rows(values: Any) -> np.ndarray:
-    return np.sort(_numpy_rows(values))
+def _as_rows(table_contract: Contract, rows: pa.Table | Rows) -> Rows:
+    if isinstance(rows, Rows):
+        return rows
+    return Rows(canonical(table_contract, rows))
 
 
-def _key_texts(table: pa.Table, keys: list[str], rows: np.ndarray) -> list[str]:
-    if len(rows) == 0:
+def _view(con: duckdb.DuckDBPyConnection, name: str, table_contract: Contract, rows: Rows) -> None:
+    """The view ``name``: the canonical columns of ``rows`` and ``_row``, each row's place
+    in its table or file (0-based), only the rows ``rows`` keeps."""
+    if isinstance(rows.source, pa.Table):
+        numbered = rows.source.append_column(
+            "_row", pa.array(np.arange(rows.source.num_rows, dtype=np.int64))
+        )
+        con.register(f"{name}_table", numbered)
+        source, row = f"{name}_table", "_row"
+    else:
+        source, row = (
+            f"read_parquet({_literal(rows.source)}, file_row_number = true)",
+            "file_row_number",
+        )
+    selected = []
+    for field in table_contract.schema:
+        cell = f"CAST({_quoted(field.name)} AS {_SQL_TYPES[field.type]})"
+        if pa.types.is_string(field.type) and table_contract.columns[field.name].optional:
+            cell = f"NULLIF({cell}, '')"  # as canonical(): an empty optional text is null
+        selected.append(f"{cell} AS {_quoted(field.name)}")
+    where = "true"
+    if rows.column is not None:
+        con.register(
+            f"{name}_values", pa.table({"value": pa.array(sorted(rows.values), pa.string())})
+        )
+        test = f"coalesce({_quoted(rows.column)} IN (SELECT value FROM {name}_values), false)"
+        where = test if rows.inside else f"NOT {test}"
+    con.execute(
+        f"CREATE TEMP VIEW {name} AS SELECT {', '.join(selected)}, {row} AS _row "
+        f"FROM {source} WHERE {where}"
+    )
+
+
+_SQL_TYPES = {
+    pa.string(): "VARCHAR",
+    pa.float64(): "DOUBLE",
+    pa.int64(): "BIGINT",
+    pa.date32(): "DATE",
+    pa.bool_(): "BOOLEAN",
+}
+
+
+def _key_texts(
+    con: duckdb.DuckDBPyConnection, view: str, keys: list[str], rows: list[int]
+) -> list[str]:
+    """The keys of the rows ``rows`` of ``view``, each as its cells joined by " / ", in
+    the order of ``rows``."""
+    if not rows:
         return []
-    picked = table.select(keys).take(rows).to_pylist()
-    return [" / ".join(str(row[key]) for key in keys) for row in picked]
+    con.register("_picked", pa.table({"_row": pa.array(rows, pa.int64())}))
+    found = con.execute(
+        f"SELECT _row, {', '.join(_quoted(key) for key in keys)} FROM {view} "
+        "SEMI JOIN _picked USING (_row)"
+    ).fetchall()
+    con.unregister("_picked")
+    texts = {found_row[0]: " / ".join(str(cell) for cell in found_row[1:]) for found_row in found}
+    return [texts[row] for row in rows]
+
+
+def _join(keys: list[str]) -> str:
+    return " AND ".join(f"n.{_quoted(key)} = o.{_quoted(key)}" for key in keys)
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 def _ignore(phase: str, done: int, total: int) -> None:

@@ -24,17 +24,18 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def full_on_checked_rows(monkeypatch):
-    """pyarrow writes half the checked rows (``*.checked.parquet``), then finds the disk
-    full; other Parquet files are written as usual."""
-    real_write = pq.write_table
+    """pyarrow writes half the checked rows (``*.checked.parquet``, written batch by
+    batch as the file is checked), then finds the disk full; other Parquet files are
+    written as usual."""
+    real_write = pq.ParquetWriter.write_table
 
-    def write_table(table, where, *args, **kwargs):
-        if str(where).endswith(".checked.parquet"):
-            Path(where).write_bytes(b"PAR1 half")
+    def write_table(writer, table, *args, **kwargs):
+        if str(writer.where).endswith(".checked.parquet"):
+            Path(writer.where).write_bytes(b"PAR1 half")
             raise OSError(errno.ENOSPC, "No space left on device")
-        return real_write(table, where, *args, **kwargs)
+        return real_write(writer, table, *args, **kwargs)
 
-    monkeypatch.setattr(pq, "write_table", write_table)
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", write_table)
 
 
 def test_it_fails_the_check_with_the_full_disk_message(client, region, full_on_checked_rows):

@@ -26,11 +26,14 @@ template engine (Django's built-in tags and filters only, no loader: no ``{% inc
 from __future__ import annotations
 
 import datetime
+import fcntl
 import json
 import math
 import os
 import re
-from collections.abc import Iterable, Mapping
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +46,7 @@ from django.utils import dateformat, timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from web import tasks_health
 from web.accounts.access import region_cmls, region_drmgs
 from web.attribution.errors import LetterError, LetterTemplateError
 from web.attribution.models import LetterKind, LetterTemplate, Run
@@ -50,25 +54,32 @@ from web.regions.models import Region, Rls
 
 __all__ = [
     "GROUP_SENTENCES",
+    "IN_PROGRESS",
     "MODE_SENTENCES",
     "REASON_SENTENCES",
     "VARIABLES",
+    "LettersStopped",
     "RegionFacts",
     "TemplateText",
+    "cancel_status",
     "check_template",
     "default_template",
+    "end_status",
+    "finishing",
     "general_facts",
     "letter_file_name",
     "letters_in_progress",
     "letters_status",
     "letters_written",
     "merged_path",
+    "new_job",
     "personal_facts",
     "plan_letters",
     "preview_pdf",
     "recipients",
     "render_html",
     "render_pdf",
+    "report_status",
     "sample_facts",
     "template_for",
     "write_status",
@@ -774,24 +785,39 @@ def letters_written(run: Run) -> bool:
 # --------------------------------------------------------------------------- in the background
 
 STATUS_FILE = "letters-status.json"
-# A job whose status has not moved for this long is taken as dead (its worker stopped):
-# the letters may be asked for again.
+# Held (flock) while the status is read and replaced by the worker, a cancellation or the
+# final swap of the letters into place, so that none overwrites another's decision.
+STATUS_LOCK = "letters-status.lock"
+# A queued job whose status has not moved for this long is taken as lost (no worker took
+# it): the letters may be asked for again. A running one has the lease of every long task
+# (web.tasks_health.lease_seconds): its worker writes the status, its heartbeat, with its
+# progress.
 STALE_AFTER = datetime.timedelta(minutes=10)
+IN_PROGRESS = ("queued", "running")
+
+
+class LettersStopped(Exception):
+    """The letters being written are no longer wanted: cancelled
+    (:func:`web.attribution.services.do_cancel_letters`), asked for again, or taken for
+    stopped after the lease without a heartbeat. Raised by :func:`report_status` (and
+    :func:`finishing`) so that the worker stops where it is; nothing of its writing is
+    kept (the previous letters stay as they were)."""
+
+    def __init__(self, run_id: int) -> None:
+        super().__init__(f"the letters of run {run_id} are no longer being written")
+        self.run_id = run_id
 
 
 def letters_status(run: Run) -> dict[str, Any] | None:
     """The state of the latest writing of ``run``'s letters: ``state`` (queued, running,
-    done, failed), ``done`` and ``total`` letters, ``error``, ``updated_at`` (ISO); None
-    before the first. A queued or running job that has not moved for
-    :data:`STALE_AFTER` reads as failed."""
-    try:
-        status = json.loads((run.folder / STATUS_FILE).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return None
-    if status.get("state") in ("queued", "running"):
-        updated = datetime.datetime.fromisoformat(status["updated_at"])
-        if timezone.now() - updated > STALE_AFTER:
-            status.update(state="failed", error=_("The writing of the letters stopped."))
+    done, failed, cancelled), ``done`` and ``total`` letters, ``error``, ``updated_at``
+    (ISO), ``job`` (the writing's token); None before the first. A running job whose
+    status (its heartbeat) is older than the lease, or a queued one that has not moved for
+    :data:`STALE_AFTER`, reads as failed with :data:`web.tasks_health.STOPPED_MESSAGE`:
+    its worker is gone and the letters may be asked for again."""
+    status = _read_status(run)
+    if status is not None and _stale(status):
+        status.update(state="failed", error=str(tasks_health.STOPPED_MESSAGE), stopped=True)
     return status
 
 
@@ -804,6 +830,119 @@ def write_status(run: Run, **fields: Any) -> None:
     os.replace(partial, run.folder / STATUS_FILE)
 
 
+def new_job() -> str:
+    """A token naming one writing of a run's letters (its status's ``job``)."""
+    return uuid.uuid4().hex
+
+
+def report_status(run: Run, job: str, **fields: Any) -> None:
+    """Write the status of the writing ``job`` (``state``, ``done``, ``total``,
+    ``error``), the worker's heartbeat, if it is still the one wanted.
+
+    Raises:
+        LettersStopped: the status is no longer ``job``'s, queued or running (cancelled,
+            asked for again, or stale after the lease).
+    """
+    with _status_lock(run):
+        if not _is_current(_read_status(run), job):
+            raise LettersStopped(run.pk)
+        write_status(run, job=job, **fields)
+
+
+def end_status(run: Run, job: str, **fields: Any) -> bool:
+    """Write the final status of the writing ``job`` (failed) if it is still the one
+    wanted; whether it was (a cancelled writing keeps its status)."""
+    try:
+        report_status(run, job, **fields)
+    except LettersStopped:
+        return False
+    return True
+
+
+@contextmanager
+def finishing(run: Run, job: str) -> Iterator[None]:
+    """Around the swap of the written letters into place: hold the status lock, check
+    that ``job`` is still wanted, and write its status ``done`` (with the total of its
+    last report) when the block ends without error. A cancellation then comes either
+    before (the letters are not swapped in) or after (nothing left to cancel), never
+    between.
+
+    Raises:
+        LettersStopped: the writing ``job`` is no longer wanted; the block does not run.
+    """
+    with _status_lock(run):
+        status = _read_status(run)
+        if status is None or not _is_current(status, job):
+            raise LettersStopped(run.pk)
+        yield
+        total = int(status.get("total", 0))
+        write_status(run, job=job, state="done", done=total, total=total, error="")
+
+
+def cancel_status(run: Run) -> dict[str, Any] | None:
+    """Mark the writing of ``run``'s letters in progress cancelled (its worker stops at
+    its next report); the status it had, or None when none was in progress."""
+    with _status_lock(run):
+        status = _read_status(run)
+        if status is None or status.get("state") not in IN_PROGRESS or _stale(status):
+            return None
+        write_status(
+            run,
+            job=status.get("job", ""),
+            state="cancelled",
+            done=status.get("done", 0),
+            total=status.get("total", 0),
+            error="",
+        )
+    return status
+
+
 def letters_in_progress(run: Run) -> bool:
     status = letters_status(run)
-    return status is not None and status["state"] in ("queued", "running")
+    return status is not None and status["state"] in IN_PROGRESS
+
+
+def _read_status(run: Run) -> dict[str, Any] | None:
+    try:
+        status = json.loads((run.folder / STATUS_FILE).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    return status if isinstance(status, dict) else None
+
+
+def _stale(status: Mapping[str, Any]) -> bool:
+    """Whether a queued or running ``status`` has lost its worker."""
+    state = status.get("state")
+    if state not in IN_PROGRESS:
+        return False
+    try:
+        age = timezone.now() - datetime.datetime.fromisoformat(status["updated_at"])
+    except (KeyError, TypeError, ValueError):
+        return True
+    if state == "queued":
+        return age > STALE_AFTER
+    return age.total_seconds() > tasks_health.lease_seconds()
+
+
+def _is_current(status: Mapping[str, Any] | None, job: str) -> bool:
+    """Whether ``status`` is the writing ``job``'s, queued or running, not stale (a
+    status of before the tokens has none: the job "")."""
+    return (
+        status is not None
+        and status.get("job", "") == job
+        and status.get("state") in IN_PROGRESS
+        and not _stale(status)
+    )
+
+
+@contextmanager
+def _status_lock(run: Run) -> Iterator[None]:
+    """The run's letters status lock (an exclusive flock on :data:`STATUS_LOCK`); not
+    reentrant."""
+    run.folder.mkdir(parents=True, exist_ok=True)
+    with (run.folder / STATUS_LOCK).open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -265,5 +265,6 @@ class AttributionAction(models.TextChoices):
     ADJUSTED = "adjusted", _("Plan adjusted")
     APPROVED = "approved", _("Run approved")
     LETTERS_WRITTEN = "letters_written", _("Letters written")
+    LETTERS_CANCELLED = "letters_cancelled", _("Writing of the letters cancelled")
     LETTER_DOWNLOADED = "letter_downloaded", _("Letter downloaded")
     TEMPLATE_EDITED = "template_edited", _("Letter template edited")

@@ -86,6 +86,7 @@ from web.tables.store import read_dataset
 
 __all__ = [
     "do_approve_run",
+    "do_cancel_letters",
     "do_cancel_run",
     "do_change_target",
     "do_compute_run",
@@ -897,9 +898,38 @@ def do_request_letters(run: Run, *, acting_user: User) -> dict[str, Any]:
         raise LetterError(_("The run has no plan."))
     if letters.letters_in_progress(run):
         raise LetterError(_("The letters of this run are being written."))
+    # A token for this writing: a worker still writing an earlier one (taken for stopped
+    # after the lease) finds its status replaced and stops.
+    job = letters.new_job()
     with disk_full_guard():
-        letters.write_status(run, state="queued", done=0, total=0, error="")
-    tasks.write_letters.enqueue(run.pk, acting_user.pk)
+        letters.write_status(run, state="queued", done=0, total=0, error="", job=job)
+    tasks.write_letters.enqueue(run.pk, acting_user.pk, job)
+    return letters.letters_status(run) or {}
+
+
+def do_cancel_letters(run: Run, *, acting_user: User) -> dict[str, Any]:
+    """Cancel the writing of ``run``'s letters, queued or running: its status is
+    ``cancelled`` at once, with the audit entry LETTERS_CANCELLED; the worker stops at its
+    next status write (:class:`web.attribution.letters.LettersStopped`) and removes what
+    it wrote. The letters written before, if any, stay as they were (the writing is all
+    or nothing: they are replaced only at its very end). Returns the status cancelled.
+
+    Raises:
+        LetterError: no letters of ``run`` are being written (finished, failed, or taken
+            for stopped after the lease); nothing changed.
+    """
+    with transaction.atomic():
+        status = letters.cancel_status(run)
+        if status is None:
+            raise LetterError(_("No letters of this run are being written."))
+        record_on(
+            AttributionAction.LETTERS_CANCELLED,
+            run,
+            acting_user=acting_user,
+            was=status.get("state", ""),
+            done=status.get("done", 0),
+            total=status.get("total", 0),
+        )
     return letters.letters_status(run) or {}
 
 
@@ -909,6 +939,7 @@ def do_write_letters(
     acting_user: User,
     today: datetime.date | None = None,
     progress: Callable[[int, int], None] | None = None,
+    finishing: Callable[[], contextlib.AbstractContextManager[Any]] | None = None,
 ) -> list[Letter]:
     """Write the letters of the approved ``run``: the general letter to every physician of
     its roster (:func:`web.attribution.letters.recipients`), a personalised letter to each
@@ -918,8 +949,13 @@ def do_write_letters(
 
     All or nothing: the files are written in a staging folder renamed into place at the
     end, in the transaction that replaces the :class:`Letter` rows. ``progress(done,
-    total)`` is called as letters are written. Pages call :func:`do_request_letters`, which
-    runs this in the background (a region's 450 letters take about a minute).
+    total)`` is called as letters are written; it may raise to stop the writing (the
+    background task's raises :class:`~web.attribution.letters.LettersStopped` for a
+    cancelled writing), which then leaves nothing. ``finishing()``, when given, is a
+    context entered around the replacement (the task's holds the status lock and checks
+    the writing is still wanted, :func:`web.attribution.letters.finishing`). Pages call
+    :func:`do_request_letters`, which runs this in the background (a region's 450 letters
+    take about a minute).
 
     Raises:
         LetterError: the run is not approved, or its plan cannot be read.
@@ -1010,7 +1046,7 @@ def do_write_letters(
             writer.write(file)
         writer.close()
         staging.chmod(0o755)
-        with transaction.atomic():
+        with (finishing or contextlib.nullcontext)(), transaction.atomic():
             Run.objects.select_for_update().filter(pk=run.pk).exists()
             Letter.objects.filter(run=run).delete()
             created = Letter.objects.bulk_create(rows)

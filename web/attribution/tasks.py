@@ -33,12 +33,17 @@ def execute_run(run_id: int) -> None:
 
 
 @task()
-def write_letters(run_id: int, user_id: int) -> None:
+def write_letters(run_id: int, user_id: int, job: str = "") -> None:
     """Write the letters of run ``run_id`` for user ``user_id``
-    (:func:`web.attribution.services.do_write_letters`), keeping the status file
-    (:func:`web.attribution.letters.letters_status`) up to date; a failure is written there
-    and in the history (:func:`web.attribution.services.do_record_letters_failure`), not
-    raised."""
+    (:func:`web.attribution.services.do_write_letters`), the writing ``job`` (its token in
+    the status file; "" for a task queued before the tokens), keeping the status file
+    (:func:`web.attribution.letters.letters_status`) up to date: it is the writing's
+    heartbeat. A failure is written there and in the history
+    (:func:`web.attribution.services.do_record_letters_failure`), not raised.
+
+    The writing stops at its next status write when it is no longer wanted (cancelled,
+    asked for again, or taken for stopped after the lease):
+    :class:`~web.attribution.letters.LettersStopped`, nothing kept, no error logged."""
     run = Run.objects.select_related("region", "rls").get(pk=run_id)
     user = get_user_model().objects.get(pk=user_id)
     last = [0.0]
@@ -48,10 +53,18 @@ def write_letters(run_id: int, user_id: int) -> None:
         now = time.monotonic()
         if done in (0, total) or now - last[0] > LETTERS_PROGRESS_INTERVAL:
             last[0] = now
-            letters.write_status(run, state="running", done=done, total=total, error="")
+            letters.report_status(run, job, state="running", done=done, total=total, error="")
 
     try:
-        written = services.do_write_letters(run, acting_user=user, progress=progress)
+        services.do_write_letters(
+            run,
+            acting_user=user,
+            progress=progress,
+            finishing=lambda: letters.finishing(run, job),
+        )
+    except letters.LettersStopped:
+        # do_write_letters removed its staging folder: the previous letters stay.
+        logger.info("letters of run %s were stopped (cancelled or stalled): none kept", run_id)
     except Exception as error:
         logger.exception("letters of run %s failed", run_id)
         message = (
@@ -60,10 +73,9 @@ def write_letters(run_id: int, user_id: int) -> None:
             else _("The letters could not be written: %(error)s")
             % {"error": str(error) or type(error).__name__}
         )
-        letters.write_status(run, state="failed", done=0, total=0, error=message)
+        if not letters.end_status(run, job, state="failed", done=0, total=0, error=message):
+            return  # cancelled meanwhile: its status stays
         try:
             services.do_record_letters_failure(run, message, acting_user=user)
         except Exception:  # the database may be why it failed: the status file says it
             logger.exception("recording the failed letters of run %s failed", run_id)
-        return
-    letters.write_status(run, state="done", done=len(written), total=len(written), error="")

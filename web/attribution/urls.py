@@ -34,6 +34,7 @@ urlpatterns = [
     path("runs/<int:pk>/cancel/", runs.run_cancel, name="run-cancel"),
     # letters
     path("runs/<int:pk>/letters/", letters.run_letters, name="letters"),
+    path("runs/<int:pk>/letters/cancel/", letters.letters_cancel, name="letters-cancel"),
     path("runs/<int:pk>/letters/all.pdf", letters.letters_merged, name="letters-merged"),
     path("letters/<int:pk>/", letters.letter_download, name="letter-download"),
     path("letters/templates/", letters.letter_templates, name="letter-templates"),

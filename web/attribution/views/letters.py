@@ -4,6 +4,7 @@
 page                who                                    refused
 ==================  =====================================  ================================
 letters             DRMG, CML of the run's RLS             other roles 403, other RLS 404
+letters-cancel      DRMG, CML of the run's RLS (POST)      other roles 403, other RLS 404
 letter-download     the same, and the letter's physician   others 404 (403: no letter role)
 letters-merged      DRMG, CML of the run's RLS             other roles 403, other RLS 404
 letter-templates    DRMG                                   others 403
@@ -19,7 +20,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from web.accounts import access
 from web.attribution import figures, followup, letters, services
@@ -62,6 +63,20 @@ def run_letters(request: HttpRequest, pk: int) -> HttpResponse:
         **figures.run_letters(run),
     }
     return render(request, "attribution/letters/run_letters.html", context)
+
+
+@login_required
+@require_POST
+def letters_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel the writing of the run's letters (queued or running)."""
+    run = access.access_run(request.user, pk)
+    try:
+        services.do_cancel_letters(run, acting_user=request.user)
+    except LetterError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Writing of the letters cancelled."))
+    return redirect("attribution:letters", pk=run.pk)
 
 
 @login_required

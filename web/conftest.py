@@ -36,6 +36,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.db import transaction
 from django.test import Client
 from django.utils import translation
@@ -60,6 +61,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             module_items, key=lambda item: "demo" in getattr(item, "fixturenames", ())
         )
     ]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with an empty cache: the pages' cache keys hold the data version
+    (primary-key maxima), which a rolled-back test can give the next one again."""
+    cache.clear()
 
 
 @pytest.fixture(scope="module")

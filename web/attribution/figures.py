@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from panelcare.attribution import solve, store
@@ -34,8 +35,10 @@ __all__ = [
     "comparison",
     "physician_runs",
     "plan_of",
+    "plan_stamp",
     "run_figures",
     "run_letters",
+    "run_record",
 ]
 
 PATIENTS_PER_PAGE = 50
@@ -77,59 +80,83 @@ def plan_of(run: Run) -> solve.Plan | None:
         return None
 
 
+def plan_stamp(run: Run) -> tuple[int, int, int] | None:
+    """What identifies the files of ``run``'s plan on disk (inode, modification time and
+    size of its assignments): a plan written again (an adjustment solves it again, a
+    retry) has new files, hence a new stamp. None without a plan folder."""
+    try:
+        stat = (run.folder / "plan" / "assignments.csv").stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns, stat.st_size
+
+
 def run_figures(
     run: Run, *, physician: str = "", unassigned: bool = False, page: str | None = None
 ) -> dict[str, Any]:
-    """What the page of a run with a plan shows beyond its record: the physicians (by
-    group then name, reasons worded), one page of its patients (one physician's with
-    ``physician``, the unassigned with ``unassigned``), its adjustments with their
-    consequences, the totals and the charts. Empty for a run without a plan."""
+    """What the page of a run with a plan shows beyond its record: ``plan_html`` (the
+    totals, the physicians by group then name with their reasons worded, the charts),
+    ``patients_html`` (one page of its patients: one physician's with ``physician``, the
+    unassigned with ``unassigned``) and the ``physician_options`` of the adjustment forms
+    (the participating physicians). Empty for a run without a plan.
+
+    The plan's parts are rendered once and cached (:func:`web.dashboard.figures.cached`)
+    per run, territory, status, end, plan files (:func:`plan_stamp`), language and data
+    version (an adjustment or an approval records an audit event in the transaction that
+    changes the plan): a DONE or APPROVED plan's files change only with them. They hold
+    nothing that depends on the reader (no form token): the caller has decided, with
+    ``access.access_run``, that the reader may see this run.
+    """
     pages = run.summary.get("pages") if run.summary else None
     if not pages or run.status not in (RunStatus.DONE, RunStatus.APPROVED):
         return {}
-    physician_rows = sorted(
-        pages["physicians"], key=lambda row: (row["group"] == "none", row["group"], row["name"])
-    )
-    for row in physician_rows:
-        row["reason_labels"] = reason_labels(row["reasons"])
-    names = {row["physician_id"]: row["name"] for row in physician_rows}
-    patients = PlanPatients(run.folder / "plan", physician=physician, unassigned=unassigned)
-    patients_page = Paginator(patients, PATIENTS_PER_PAGE).get_page(page)
-    for row in patients_page.object_list:
-        row["physician_name"] = names.get(row["physician_id"] or "", "")
-    cap = run.params.get("vulnerable_cap", 0.45)
-    details = {
-        event.details.get("adjustment"): event.details
-        for event in AuditEvent.objects.about(run).filter(action=AttributionAction.ADJUSTED)
-    }
-    adjustments = [
-        {"adjustment": adjustment, "consequences": worded(details.get(adjustment.pk))}
-        for adjustment in run.adjustments.select_related("made_by")
-    ]
+    plan_key = [run.pk, run.region_id, run.rls_id, run.status, run.finished_at, plan_stamp(run)]
+    plan = dashboard_figures.cached("run_plan", plan_key, lambda: _plan_parts(run, pages))
     return {
         "pages": pages,
-        "physician_rows": physician_rows,
-        "participating": [row for row in physician_rows if row["group"] != "none"],
-        "patients": patients_page,
         "physician_filter": physician,
         "unassigned": unassigned,
-        "adjustments": adjustments,
-        "last_consequences": adjustments[-1]["consequences"] if adjustments else None,
-        "totals": {
-            "orphans": run.summary.get("orphans"),
-            "assigned": run.summary.get("assigned"),
-            "unassigned": run.summary.get("unassigned"),
-            "assigned_le304": run.summary.get("assigned_le304"),
-        },
-        "by_priority": run.summary.get("by_priority", {}),
-        "by_rls": run.summary.get("by_rls", {}),
-        # Built by Altair (half of the page's time), from the run's summary alone: cached
-        # per data version (an adjustment or an approval records an audit event in the
-        # transaction that changes the summary), status and end.
-        "charts": dashboard_figures.cached(
-            "run_charts",
-            [run.pk, run.status, run.finished_at],
-            lambda: {
+        "plan_html": plan["html"],
+        "physician_options": plan["options"],
+        "patients_html": dashboard_figures.cached(
+            "run_patients_html",
+            [*plan_key, physician, unassigned, page],
+            lambda: _patients_html(run, plan, physician, unassigned, page),
+        ),
+    }
+
+
+def _plan_parts(run: Run, pages: dict[str, Any]) -> dict[str, Any]:
+    """What the page of ``run`` shows of its plan whoever reads it, rendered: ``html``
+    (the totals, the physicians by group then name with their reasons worded, the charts
+    with their Vega-Lite specs), ``options`` (the participating physicians as the
+    ``<option>`` elements of the adjustment forms: ``move`` and ``target``, with their
+    target), and for the patients' pages the ``participating`` physicians and every
+    physician's name by code (``names``)."""
+    rows = sorted(
+        pages["physicians"], key=lambda row: (row["group"] == "none", row["group"], row["name"])
+    )
+    for row in rows:
+        row["reason_labels"] = reason_labels(row["reasons"])
+    participating = [row for row in rows if row["group"] != "none"]
+    cap = run.params.get("vulnerable_cap", 0.45)
+    summary = run.summary
+    html = render_to_string(
+        "attribution/runs/_plan.html",
+        {
+            "run": run,
+            "pages": pages,
+            "physician_rows": rows,
+            "totals": {
+                "orphans": summary.get("orphans"),
+                "assigned": summary.get("assigned"),
+                "unassigned": summary.get("unassigned"),
+                "assigned_le304": summary.get("assigned_le304"),
+            },
+            "by_priority": summary.get("by_priority", {}),
+            "by_rls": summary.get("by_rls", {}),
+            # Built by Altair, from the run's summary alone.
+            "charts": {
                 "need": charts.need_chart(pages["groups"]),
                 "vulnerable": charts.vulnerable_chart(pages["physicians"], cap),
                 "distance": charts.distance_chart(
@@ -137,7 +164,102 @@ def run_figures(
                 ),
                 "map": charts.map_chart(pages["map"]),
             },
-        ),
+        },
+    )
+    options = {
+        form: render_to_string(
+            "attribution/runs/_physician_options.html",
+            {"participating": participating, "with_target": form == "target"},
+        )
+        for form in ("move", "target")
+    }
+    return {
+        "html": html,
+        "options": options,
+        "participating": [
+            {"physician_id": row["physician_id"], "name": row["name"]} for row in participating
+        ],
+        "names": {row["physician_id"]: row["name"] for row in rows},
+    }
+
+
+def _patients_html(
+    run: Run, plan: dict[str, Any], physician: str, unassigned: bool, page: str | None
+) -> str:
+    """One page of the plan's patients and its filter, as HTML."""
+    names = plan["names"]
+    patients = PlanPatients(run.folder / "plan", physician=physician, unassigned=unassigned)
+    patients_page = Paginator(patients, PATIENTS_PER_PAGE).get_page(page)
+    for row in patients_page.object_list:
+        row["physician_name"] = names.get(row["physician_id"] or "", "")
+    return render_to_string(
+        "attribution/runs/_plan_patients.html",
+        {
+            "run": run,
+            "patients": patients_page,
+            "participating": plan["participating"],
+            "physician_filter": physician,
+            "unassigned": unassigned,
+        },
+    )
+
+
+def run_record(run: Run) -> dict[str, Any]:
+    """The record of ``run`` its page shows, whatever its status: who started it
+    (``started_by``) and approved it (``approved_by``, None before), the table versions it
+    read (``physicians`` and ``waitlist``: :class:`~web.tables.models.Dataset`), its
+    history (``events``: ``created_at``, ``action`` worded, ``actor``), its
+    ``adjustments`` (each: the ``adjustment``'s fields, ``made_by``, ``consequences``
+    worded) and the ``last_consequences``. Plain values and usernames, not users.
+
+    Cached like the plan (:func:`run_figures`): per run, territory, status, end, approval
+    and data version (every change of a run's history is an audit event, which moves it).
+    """
+    return dashboard_figures.cached(
+        "run_record",
+        [run.pk, run.region_id, run.rls_id, run.status, run.finished_at, run.approved_at],
+        lambda: _run_record(run),
+    )
+
+
+def _run_record(run: Run) -> dict[str, Any]:
+    events = AuditEvent.objects.about(run).select_related("actor").order_by("created_at", "pk")
+    details = {
+        event.details.get("adjustment"): event.details
+        for event in events
+        if event.action == AttributionAction.ADJUSTED
+    }
+    adjustments = [
+        {
+            "adjustment": {
+                "pk": adjustment.pk,
+                "kind": adjustment.kind,
+                "made_at": adjustment.made_at,
+                "patient_code": adjustment.patient_code,
+                "physician_code": adjustment.physician_code,
+                "target": adjustment.target,
+                "note": adjustment.note,
+            },
+            "made_by": adjustment.made_by.get_username() if adjustment.made_by else "",
+            "consequences": worded(details.get(adjustment.pk)),
+        }
+        for adjustment in run.adjustments.select_related("made_by")
+    ]
+    return {
+        "started_by": run.created_by.get_username() if run.created_by else "",
+        "approved_by": run.approved_by.get_username() if run.approved_by else None,
+        "physicians": run.physicians,
+        "waitlist": run.waitlist,
+        "events": [
+            {
+                "created_at": event.created_at,
+                "action": event.get_action_display(),
+                "actor": event.actor.get_username() if event.actor else "",
+            }
+            for event in events
+        ],
+        "adjustments": adjustments,
+        "last_consequences": adjustments[-1]["consequences"] if adjustments else None,
     }
 
 

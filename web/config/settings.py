@@ -135,11 +135,14 @@ TEMPLATES = [
 WSGI_APPLICATION = "web.config.wsgi.application"
 
 # SQLite in the project folder unless DATABASE_URL says otherwise (PostgreSQL in production
-# and in CI: postgres://postgres@127.0.0.1:5432/panelcare).
+# and in CI: postgres://postgres@127.0.0.1:5432/panelcare). Each server thread keeps its
+# connection for DB_CONN_MAX_AGE seconds (checked before it is reused): opening one at every
+# request cost 2-3 ms of a page's 5-10 (docs/deployment.md, "Load"); 0 closes it each time.
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'panelcare.sqlite3'}"),
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 600),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -212,10 +215,12 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
 
-# The dashboard's figures, cached per data version (web/dashboard/figures.py). In each
-# process's memory: every gunicorn worker keeps its own copy (2 workers: each computes a
-# figure once per data version), which needs no server and no file; a key holds the data
-# version, so an import or a status change shows at once in every worker.
+# The pages' figures and rendered parts (dashboard, RLS, waiting list, a run's plan), cached
+# per data version and territory (web/dashboard/figures.py, `cached`). In each process's
+# memory: every gunicorn worker keeps its own copy (2 workers: each renders a page once per
+# data version), which needs no server and no file; a key holds the data version, so an
+# import or a status change shows at once in every worker. Sessions stay in the database
+# (not `cached_db`: a logout would not reach the other workers' memory).
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
@@ -256,6 +261,22 @@ TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_task_backend], "QUEUES": ["defau
 # its progress) for this long lost its worker: it is failed, and can be started again
 # (web/tasks_health.py).
 PANELCARE_TASK_LEASE_SECONDS = env_int("PANELCARE_TASK_LEASE_SECONDS", 120)
+# `manage.py db_worker` runs the tasks in worker processes of its own, each ended after this
+# many tasks (or after a task that left it above PANELCARE_WORKER_MAX_RSS_MB, 0: no limit),
+# so that a big import's memory goes back to the system (web/ops/worker.py). It fails the
+# stalled jobs every PANELCARE_WORKER_CHECK_SECONDS (default: half the lease, at most a
+# minute) and removes the files a crash left every PANELCARE_WORKER_CLEAN_SECONDS.
+PANELCARE_WORKER_TASKS_PER_PROCESS = env_int("PANELCARE_WORKER_TASKS_PER_PROCESS", 1)
+PANELCARE_WORKER_MAX_RSS_MB = env_int("PANELCARE_WORKER_MAX_RSS_MB", 0)
+PANELCARE_WORKER_CHECK_SECONDS = env_float(
+    "PANELCARE_WORKER_CHECK_SECONDS", min(PANELCARE_TASK_LEASE_SECONDS / 2, 60)
+)
+PANELCARE_WORKER_CLEAN_SECONDS = env_float("PANELCARE_WORKER_CLEAN_SECONDS", 3600)
+if PANELCARE_WORKER_TASKS_PER_PROCESS < 1 or PANELCARE_WORKER_CHECK_SECONDS <= 0:
+    raise ImproperlyConfigured(
+        "PANELCARE_WORKER_TASKS_PER_PROCESS must be at least 1 and "
+        "PANELCARE_WORKER_CHECK_SECONDS above 0"
+    )
 
 # Uploads: the import form streams files to disk above this size (a province's waiting list
 # is about 60 MB as CSV).

@@ -18,6 +18,7 @@ their territories are the same query: a figure is never served across scopes.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -25,6 +26,7 @@ from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
+from django.core.signals import request_finished, request_started
 from django.db.models import Count, Q, QuerySet
 from django.utils import translation
 
@@ -39,12 +41,38 @@ CACHE_SECONDS = 3600
 
 T = TypeVar("T")
 
+# The data version, read once per request (a page asks for several figures) and forgotten
+# when the request ends, so the next request sees a change at once. Outside a request (a
+# command, a test calling a figure directly) every figure reads it afresh.
+_request = threading.local()
+
+
+def _request_started(**kwargs: Any) -> None:
+    _request.active, _request.version = True, None
+
+
+def _request_finished(**kwargs: Any) -> None:
+    _request.active, _request.version = False, None
+
+
+request_started.connect(_request_started, dispatch_uid="panelcare-figures-request-started")
+request_finished.connect(_request_finished, dispatch_uid="panelcare-figures-request-finished")
+
+
+def _current_version() -> tuple[int, int, int]:
+    if not getattr(_request, "active", False):
+        return data_version()
+    if _request.version is None:
+        _request.version = data_version()
+    return _request.version
+
 
 def cached(name: str, parts: list[Any], compute: Callable[[], T]) -> T:
     """``compute()``, from the cache when the same figure was computed for the same
     ``parts`` (querysets, by their SQL, and plain values) at the current data version, in
-    the same language (a chart's labels are translated)."""
-    version = data_version()  # before computing: a figure is never older than its key
+    the same language (a chart's labels are translated). The data version is read once
+    per request, at the request's first figure."""
+    version = _current_version()  # before computing: a figure is never older than its key
     try:
         described = [str(p.query) if isinstance(p, QuerySet) else repr(p) for p in parts]
     except EmptyResultSet:  # an empty territory (``.none()``): nothing worth caching

@@ -28,7 +28,6 @@ from web.attribution.errors import AttributionError
 from web.attribution.forms import AdjustmentForm, RunForm
 from web.attribution.labels import LIMITS, OUTCOMES, PHASES, reason_labels
 from web.attribution.models import AdjustmentKind, Run, RunStatus
-from web.audit.models import AuditEvent
 from web.errors import DiskFull
 
 RUNS_PER_PAGE = 30
@@ -119,15 +118,18 @@ def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """A run: its record, and once it has a plan, the plan's figures, patients and
-    adjustments (:func:`web.attribution.figures.run_figures`)."""
+    """A run: its record and adjustments (:func:`web.attribution.figures.run_record`), and
+    once it has a plan, the plan's figures and patients (:func:`~web.attribution.figures.
+    run_figures`); both cached per data version, the forms (with the reader's token) not."""
     run = _alive(access.access_run(request.user, pk))
+    record = figures.run_record(run)
     context: dict[str, Any] = {
         **_progress_context(run),
         "params": sorted(run.params.items()),
-        "events": AuditEvent.objects.about(run)
-        .select_related("actor")
-        .order_by("created_at", "pk"),
+        "record": record,
+        "events": record["events"],
+        "adjustments": record["adjustments"],
+        "last_consequences": record["last_consequences"],
         "can_approve": run.status == RunStatus.DONE,
         "frozen": run.is_frozen,
         "decisions": run.decisions,

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import datetime
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from web.accounts import access
 from web.dashboard import charts, figures
+from web.regions.models import Physician, Rls
 
 
 @login_required
@@ -16,13 +22,30 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     today = timezone.localdate()
     rls_qs = access.visible_rls(user)
+    physicians = access.visible_physicians(user)
+    scope = access.scope_label(user)
+    # Rendered once per data version: keyed by the queries access narrowed to the user's
+    # territory, so only users who see the same territory share it.
+    content = figures.cached(
+        "home_html",
+        [rls_qs, physicians, today, scope],
+        lambda: render_to_string(
+            "dashboard/home/_home.html", _context(rls_qs, physicians, today, scope)
+        ),
+    )
+    return render(request, "dashboard/home/home.html", {"content": content})
+
+
+def _context(
+    rls_qs: QuerySet[Rls], physicians: QuerySet[Physician], today: datetime.date, scope: str
+) -> dict[str, Any]:
     registration_rows = figures.registration_by_rls(rls_qs, today)
     waitlist_rows = figures.waitlist_by_rls_and_priority(rls_qs)
-    strata = figures.physicians_by_stratum(access.visible_physicians(user), today)
+    strata = figures.physicians_by_stratum(physicians, today)
     residents = sum(row.residents for row in registration_rows)
     registered = sum(row.registered for row in registration_rows)
-    context = {
-        "scope": access.scope_label(user),
+    return {
+        "scope": scope,
         "today": today,
         "registration_rows": registration_rows,
         "residents": residents,
@@ -37,15 +60,10 @@ def home(request: HttpRequest) -> HttpResponse:
         "waitlist_total": sum(row.total for row in waitlist_rows),
         "strata": strata,
         "physicians_total": sum(strata.values()),
-        # Built by Altair (most of the page's time): cached, keyed by what they draw.
-        "charts": figures.cached(
-            "home_charts",
-            [registration_rows, waitlist_rows, strata],
-            lambda: {
-                "registration": charts.registration_rate_chart(registration_rows),
-                "waitlist": charts.waitlist_chart(waitlist_rows),
-                "strata": charts.strata_chart(strata),
-            },
-        ),
+        # Built by Altair (most of the page's time).
+        "charts": {
+            "registration": charts.registration_rate_chart(registration_rows),
+            "waitlist": charts.waitlist_chart(waitlist_rows),
+            "strata": charts.strata_chart(strata),
+        },
     }
-    return render(request, "dashboard/home/home.html", context)

@@ -1,6 +1,6 @@
 """Benchmark: the peak memory of an import's check on a 1 GB CSV (target: under 1.5 GB).
 
-    .venv/bin/python bench/import_check_memory.py [--kind waitlist|visits|all]
+    .venv/bin/python bench/import_check_memory.py [--kind waitlist|visits|registrations|all]
         [--size-mb 1024] [--rows N] [--cases plain,french,problems]
         [--data DIR] [--keep]
 
@@ -99,10 +99,47 @@ def visits_chunk(start: int, rows: int) -> pa.Table:
     )
 
 
-CHUNKS = {"waitlist": waitlist_chunk, "visits": visits_chunk}
+SITES = ("S101", "S102", "S103", "S104", "S105")
+
+
+def registrations_chunk(start: int, rows: int) -> pa.Table:
+    """Rows ``start`` to ``start + rows`` of the registrations: two a patient (P000000001,
+    ...), the first ended, the second ongoing from that end (touching, not overlapping),
+    so that every patient's periods are compared."""
+    rng = np.random.default_rng(start // CHUNK_ROWS + 200)
+    numbers = np.arange(start, start + rows)
+    patients = pc.cast(pa.array(numbers // 2 + 1), pa.string())
+    first = np.datetime64("2019-01-01") + rng.integers(0, 1500, rows)
+    ends = first + rng.integers(30, 1000, rows)
+    # A pair's two rows share the first row's draws (the second starts at its end).
+    paired = numbers - start - (numbers % 2)
+    second = numbers % 2 == 1
+    start_dates = np.where(second, ends[paired], first[paired]).astype("datetime64[D]")
+    end_dates = pa.array(ends[paired].astype("datetime64[D]"), pa.date32(), mask=second)
+    physicians = pc.cast(pa.array(rng.integers(1, 9_000, rows)), pa.string())
+    return pa.table(
+        {
+            "patient_id": pc.binary_join_element_wise("P", pc.utf8_lpad(patients, 9, "0"), ""),
+            "physician_id": pc.binary_join_element_wise("D", pc.utf8_lpad(physicians, 5, "0"), ""),
+            "site_id": pa.array(np.array(SITES)[rng.integers(0, len(SITES), rows)]),
+            "start_date": pa.array(start_dates, pa.date32()),
+            "end_date": end_dates,
+        }
+    )
+
+
+CHUNKS = {
+    "waitlist": waitlist_chunk,
+    "visits": visits_chunk,
+    "registrations": registrations_chunk,
+}
 # The key and a column a later version changes, of each kind.
-KEY = {"waitlist": "patient_id", "visits": "visit_id"}
-SHIFTED = {"waitlist": ("priority", tuple("ABCDE")), "visits": ("billing_code", ("00010", "15804"))}
+KEY = {"waitlist": "patient_id", "visits": "visit_id", "registrations": "patient_id"}
+SHIFTED = {
+    "waitlist": ("priority", tuple("ABCDE")),
+    "visits": ("billing_code", ("00010", "15804")),
+    "registrations": ("site_id", SITES),
+}
 
 
 def planned_rows(kind: str, rows: int | None, size: int) -> int:
@@ -289,7 +326,9 @@ def child(kind: str, path: Path, version: Path, work: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--kind", choices=("waitlist", "visits", "all"), default="all")
+    parser.add_argument(
+        "--kind", choices=("waitlist", "visits", "registrations", "all"), default="all"
+    )
     parser.add_argument("--size-mb", type=int, default=1024, help="CSV size (default 1024)")
     parser.add_argument("--rows", type=int, help="rows instead of a size")
     parser.add_argument("--cases", default="plain,french,problems")
@@ -306,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT / "src"))
     folder = args.data or Path(tempfile.mkdtemp(prefix="panelcare-check-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
-    kinds = ("waitlist", "visits") if args.kind == "all" else (args.kind,)
+    kinds = tuple(CHUNKS) if args.kind == "all" else (args.kind,)
     wanted = args.cases.split(",")
     cases = [
         (kind, case)

@@ -7,6 +7,9 @@ than the lease (setting ``PANELCARE_TASK_LEASE_SECONDS``) has lost its worker (k
 server restarted): each app's ``do_fail_stalled_*`` marks it failed with
 :data:`STOPPED_MESSAGE` and an audit entry, and marks its ``django_tasks`` result failed
 (:func:`fail_task_results`) so that it no longer shows RUNNING under a dead worker. The
+letters' heartbeat is their status file (:func:`web.attribution.letters.letters_status`,
+read as stopped after the lease): the result of a writing whose worker is gone is marked
+failed too (:func:`web.attribution.services.fail_stalled_letters`). The
 check runs when the worker starts and every minute (``manage.py db_worker``'s upkeep,
 :func:`fail_stalled`, setting ``PANELCARE_WORKER_CHECK_SECONDS``) and when a page polls a
 job's progress. A worker that was only slow finds its job no longer running
@@ -28,12 +31,15 @@ from django.utils.translation import gettext_lazy
 
 __all__ = [
     "HEARTBEAT_SECONDS",
+    "LETTERS_TASK",
     "STOPPED_MESSAGE",
     "any_stalled",
     "beat",
     "fail_stalled",
+    "fail_task_result",
     "fail_task_results",
     "lease_seconds",
+    "running_letters",
     "stalled",
 ]
 
@@ -41,6 +47,10 @@ logger = logging.getLogger(__name__)
 
 # A job's heartbeat is written at most this often (seconds), with its progress.
 HEARTBEAT_SECONDS = 5.0
+
+# The letters' task (web.attribution.tasks.write_letters), named here so that the upkeep's
+# question does not import it (and the services and engines it imports).
+LETTERS_TASK = "web.attribution.tasks.write_letters"
 
 STOPPED_MESSAGE = gettext_lazy(
     "The work stopped (the server was restarted or the worker stopped); start it again."
@@ -69,7 +79,6 @@ def fail_task_results(task_path: str, job_id: int, message: str) -> int:
     """Mark failed the ``django_tasks`` database results of ``task_path`` still RUNNING
     for the job ``job_id`` (its first argument); 0 with another backend."""
     try:
-        from django_tasks import TaskResultStatus
         from django_tasks_db.models import DBTaskResult
     except ImportError:  # pragma: no cover - the database backend is installed
         return 0
@@ -78,18 +87,41 @@ def fail_task_results(task_path: str, job_id: int, message: str) -> int:
         args = (result.args_kwargs or {}).get("args") or []
         if not args or args[0] != job_id:
             continue
-        failed += DBTaskResult.objects.filter(pk=result.pk, status="RUNNING").update(
+        failed += fail_task_result(result, message)
+    return failed
+
+
+def fail_task_result(result: Any, message: str) -> int:
+    """Mark failed the ``django_tasks`` database result ``result`` (a ``DBTaskResult``)
+    if it is still RUNNING, naming its workers; 1 if it was, else 0."""
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    return int(
+        DBTaskResult.objects.filter(pk=result.pk, status="RUNNING").update(
             status=TaskResultStatus.FAILED,
             finished_at=timezone.now(),
             exception_class_path="web.tasks_health.Stalled",
             traceback=f"{message} (worker {', '.join(result.worker_ids) or '?'})",
         )
-    return failed
+    )
+
+
+def running_letters() -> bool:
+    """Whether a ``django_tasks`` database result of the letters' task is RUNNING (its
+    worker alive or not: the letters' status file says, read by the services)."""
+    try:
+        from django_tasks_db.models import DBTaskResult
+    except ImportError:  # pragma: no cover - the database backend is installed
+        return False
+    return DBTaskResult.objects.filter(task_path=LETTERS_TASK, status="RUNNING").exists()
 
 
 def any_stalled() -> bool:
     """Whether a job of any app is stalled; from the models alone, without importing the
-    services (and the engines they import): the worker's upkeep asks every minute."""
+    services (and the engines they import): the worker's upkeep asks every minute. A
+    letters' task RUNNING counts (whether its worker is alive is in its status file, read
+    by :func:`web.attribution.services.fail_stalled_letters`)."""
     from web.attribution.models import Run, RunStatus
     from web.tables.models import ImportJob, ImportStatus
 
@@ -97,6 +129,7 @@ def any_stalled() -> bool:
     return (
         stalled(Run.objects.all(), [str(RunStatus.RUNNING)]).exists()
         or stalled(ImportJob.objects.all(), running_imports).exists()
+        or running_letters()
     )
 
 
@@ -105,10 +138,12 @@ def fail_stalled() -> int:
     the number failed."""
     if not any_stalled():
         return 0
-    from web.attribution.services import do_fail_stalled_runs
+    from web.attribution.services import do_fail_stalled_runs, fail_stalled_letters
     from web.tables.services import do_fail_stalled_imports
 
-    failed = len(do_fail_stalled_runs()) + len(do_fail_stalled_imports())
+    failed = (
+        len(do_fail_stalled_runs()) + len(do_fail_stalled_imports()) + len(fail_stalled_letters())
+    )
     if failed:
         logger.warning("%s stalled job(s) failed", failed)
     return failed

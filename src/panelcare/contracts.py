@@ -35,9 +35,17 @@ from panelcare.assiduity.contract import (
 )
 from panelcare.attribution.io import ContractColumn, ContractTable
 from panelcare.attribution.tables import CONTRACTS as ATTRIBUTION_CONTRACTS
-from panelcare.attribution.tables import Contract, check_registrations
+from panelcare.attribution.tables import Contract, Periods, check_registrations
 
-__all__ = ["ASSIDUITY_TABLES", "CONTRACTS", "KEYS", "check_overlaps", "columns_of"]
+__all__ = [
+    "ASSIDUITY_TABLES",
+    "CONTRACTS",
+    "KEYS",
+    "check_overlaps",
+    "columns_of",
+    "flag_overlaps",
+    "periods_of",
+]
 
 # The assiduity input tables an import takes (drmg_notices and gmf_r_coverage are
 # yearly decisions, not extracts: not imported yet).
@@ -135,14 +143,16 @@ def _show(cell: Any) -> str:
 def check_overlaps(table: ContractTable, cells: dict[str, Any], rule: OverlapRule) -> None:
     """Flag, in ``start_date``, every row whose period overlaps an earlier row's of the
     same ``rule.key`` (with another ``rule.differing`` value, when set), with the
-    engine's message naming the earliest such row. Checked, as the engine does, only once
-    every cell is right.
+    engine's message naming the earliest such row (:func:`flag_overlaps`). Checked, as
+    the engine does, only once every cell is right; not at all in a batch of a file
+    checked in batches (``table.defer_keys``): the periods are then compared across the
+    whole file (:func:`panelcare.attribution.tables.check_contract_file`).
 
     Sorted by key and start, a key's periods overlap somewhere only if one starts before
     the latest stop so far (a running maximum): only those keys' periods are compared
     pairwise.
     """
-    if table.n < 2 or table.count_problems():
+    if table.defer_keys or table.keys_only or table.n < 2 or table.count_problems():
         return
     key = table.codes(rule.key)
     start = cells["start_date"].astype("datetime64[D]").astype(np.int64)
@@ -160,7 +170,6 @@ def check_overlaps(table: ContractTable, cells: dict[str, Any], rule: OverlapRul
     if len(suspects) == 0:
         return
     other = table.codes(rule.differing) if rule.differing else None
-    bad = np.zeros(table.n, dtype=bool)
     earlier: dict[int, int] = {}
     rows_of = np.flatnonzero(np.isin(key, suspects))
     by_key: dict[int, list[int]] = {}
@@ -172,9 +181,23 @@ def check_overlaps(table: ContractTable, cells: dict[str, Any], rule: OverlapRul
                 if other is not None and other[a] == other[b]:
                     continue
                 if start[a] < stop[b] and start[b] < stop[a]:
-                    bad[b] = True
                     earlier[b] = a
                     break
+    flag_overlaps(table, cells, rule, earlier)
+
+
+def flag_overlaps(
+    table: ContractTable, cells: dict[str, Any], rule: OverlapRule, earlier: dict[int, int]
+) -> None:
+    """Flag, in ``start_date``, each row ``b`` of ``earlier`` (0-based, in ``table``) as
+    overlapping the row ``earlier[b]`` of ``table``, in the engine's words
+    (``rule.message``) and with the problem's code and parameters: the one wording of the
+    rule, for a file checked whole (:func:`check_overlaps`) or in batches (the rows of
+    the overlaps found across the file, numbered in it by ``table.row_numbers``)."""
+    bad = np.zeros(table.n, dtype=bool)
+    bad[list(earlier)] = True
+    end = cells["end_date"]
+    ongoing = np.isnat(end)
     keys_text = cells[rule.key]
     others_text = cells[rule.differing] if rule.differing else None
 
@@ -187,7 +210,7 @@ def check_overlaps(table: ContractTable, cells: dict[str, Any], rule: OverlapRul
             key=keys_text[row].as_py(),
             other=others_text[row].as_py() if others_text is not None else "",
             period=period_text(cells["start_date"][row], day(row)),
-            other_row=a + 1,
+            other_row=table.file_row(a + 1),
             other_other=others_text[a].as_py() if others_text is not None else "",
             other_period=period_text(cells["start_date"][a], day(a)),
         )
@@ -199,13 +222,23 @@ def check_overlaps(table: ContractTable, cells: dict[str, Any], rule: OverlapRul
             "other": str(others_text[row].as_py()) if others_text is not None else "",
             "start": str(cells["start_date"][row]),
             "end": "" if ongoing[row] else str(end[row]),
-            "other_row": str(a + 1),
+            "other_row": str(table.file_row(a + 1)),
             "other_other": str(others_text[a].as_py()) if others_text is not None else "",
             "other_start": str(cells["start_date"][a]),
             "other_end": "" if ongoing[a] else str(end[a]),
         }
 
     table.flag("start_date", bad, message, rule.code, params)
+
+
+def periods_of(rule: OverlapRule) -> Periods:
+    """``rule`` as a contract's :class:`~panelcare.attribution.tables.Periods`: compared
+    across a file checked in batches, worded by :func:`flag_overlaps`."""
+
+    def flag(table: ContractTable, cells: dict[str, Any], earlier: dict[int, int]) -> None:
+        flag_overlaps(table, cells, rule, earlier)
+
+    return Periods(rule.key, rule.differing, flag)
 
 
 def _with_overlaps(table: ContractTable) -> dict[str, Any]:
@@ -224,7 +257,7 @@ CONTRACTS: dict[str, Contract] = {
         ATTRIBUTION_CONTRACTS["registrations"].columns,
         KEYS["registrations"],
         _with_overlaps,
-        whole_file=True,  # periods compared across the file: checked whole
+        periods=periods_of(OVERLAP_RULES["registrations"]),
     ),
     **{
         table: Contract(
@@ -232,7 +265,7 @@ CONTRACTS: dict[str, Contract] = {
             columns_of(table),
             KEYS[table],
             _checker(table),
-            whole_file=table in OVERLAP_RULES,
+            periods=periods_of(OVERLAP_RULES[table]) if table in OVERLAP_RULES else None,
         )
         for table in ASSIDUITY_TABLES
         if table != "registrations"

@@ -202,3 +202,159 @@ def test_it_compares_a_checked_file_on_disk_as_in_memory(tmp_path):
         "removed": ["0001", "0002"],
         "changed": ["0003"],
     }
+
+
+# --------------------------------------------------------------------------- overlapping periods
+
+
+def overlap_problems(path: Path, kind: str, tmp_path: Path, **options) -> tuple[TableProblems, ...]:
+    """The problems of ``path`` checked in batches of 7, and checked whole as before
+    (the contract's in-memory rule over the whole file): both refusals."""
+    from dataclasses import replace
+
+    from panelcare.contracts import CONTRACTS
+
+    found = []
+    for table_contract in (CONTRACTS[kind], replace(CONTRACTS[kind], whole_file=True)):
+        out = tmp_path / "checked.parquet"
+        with pytest.raises(TableProblems) as caught:
+            check_contract_file(
+                path, table_contract, out, batch_rows=BATCH, work_dir=tmp_path, **options
+            )
+        assert not out.exists()
+        found.append(caught.value)
+    return tuple(found)
+
+
+def test_it_finds_overlapping_registrations_across_batches_as_whole(tmp_path):
+    changes = [{} for _ in range(30)]
+    # Row 10 (2nd batch) overlaps row 3 (1st batch), ongoing since 2024-05-01.
+    changes[9] = {"patient_id": "0003", "physician_id": "D002", "start_date": "2024-08-01"}
+    # Row 16 starts before row 7 but comes after it in the file: row 16 is named.
+    changes[15] = {"patient_id": "0007", "start_date": "2023-01-01", "end_date": "2025-01-01"}
+    # Row 23 overlaps rows 7 and 16: the first in file order is named.
+    changes[22] = {
+        "patient_id": "0007",
+        "physician_id": "D003",
+        "start_date": "2024-06-01",
+        "end_date": "2024-07-01",
+    }
+    # Touching periods do not overlap (end_date is the first day out of force).
+    changes[8] = {"end_date": "2024-06-01"}
+    changes[26] = {"patient_id": "0009", "physician_id": "D004", "start_date": "2024-06-01"}
+    path = write(tmp_path, "registrations", registration_rows(*changes), REGISTRATION_COLUMNS)
+    streamed, whole = overlap_problems(path, "registrations", tmp_path)
+    assert streamed.problems == whole.problems
+    assert streamed.count == whole.count == 3
+    assert [(p.row, p.column, p.params["other_row"]) for p in streamed.problems] == [
+        (10, "start_date", "3"),
+        (16, "start_date", "7"),
+        (23, "start_date", "7"),
+    ]
+    second = streamed.problems[1]
+    assert second.message == (
+        "the registration of patient 0007 (from 2023-01-01 to 2025-01-01) overlaps the one "
+        "on row 7 (from 2024-05-01, ongoing); a patient has at most one registration on a "
+        "given day (end_date is the first day out of force)"
+    )
+    assert (second.line, second.code) == (17, "overlapping_registration")
+    assert second.params == {
+        "key": "0007",
+        "other": "",
+        "start": "2023-01-01",
+        "end": "2025-01-01",
+        "other_row": "7",
+        "other_other": "",
+        "other_start": "2024-05-01",
+        "other_end": "",
+    }
+
+
+def test_it_lists_the_first_overlaps_and_counts_them_all_with_the_restrictions(tmp_path):
+    # Every patient of rows 21-40 registered again with another physician: 20 overlaps,
+    # 2 listed; a restriction's problems (which do not stop the comparison) in file order.
+    changes = [{} for _ in range(20)]
+    changes += [{"patient_id": f"{i:04d}", "physician_id": "D002"} for i in range(1, 21)]
+    changes[4] = {"physician_id": "D999"}
+    path = write(tmp_path, "registrations", registration_rows(*changes), REGISTRATION_COLUMNS)
+    restriction = Restriction("physician_id", frozenset({"D001", "D002"}), "your RLS")
+    streamed, whole = overlap_problems(
+        path, "registrations", tmp_path, max_problems=3, restrictions=[restriction]
+    )
+    assert streamed.problems == whole.problems
+    assert streamed.count == whole.count == 21
+    assert [(p.row, p.code) for p in streamed.problems] == [
+        (5, "outside_scope"),
+        (21, "overlapping_registration"),
+        (22, "overlapping_registration"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"start_date": "2024-13-01"},  # a wrong cell
+        {"patient_id": "0001", "physician_id": "D001"},  # a duplicate key
+    ],
+)
+def test_it_compares_periods_only_once_every_cell_and_key_is_right(tmp_path, change):
+    changes = [{} for _ in range(20)]
+    changes[10] = {"patient_id": "0002", "physician_id": "D002"}  # overlaps row 2
+    changes[17] = change
+    path = write(tmp_path, "registrations", registration_rows(*changes), REGISTRATION_COLUMNS)
+    streamed, whole = overlap_problems(path, "registrations", tmp_path)
+    assert streamed.problems == whole.problems
+    assert streamed.count == whole.count == 1
+    assert streamed.problems[0].row == 18
+    assert streamed.problems[0].code != "overlapping_registration"
+
+
+def membership_file(tmp_path: Path, rows: list[tuple[str, str, str, str]]) -> Path:
+    lines = ["physician_id,gmf_id,start_date,end_date"] + [",".join(row) for row in rows]
+    path = tmp_path / "gmf_memberships.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_it_finds_a_physician_in_two_gmfs_across_batches_as_whole(tmp_path):
+    rows = [(f"D{i:03d}", "G01", "2024-01-01", "") for i in range(1, 21)]
+    rows[9] = ("D002", "G01", "2024-06-01", "2024-09-01")  # the same GMF: merged, allowed
+    rows[12] = ("D003", "G02", "2024-03-01", "")  # another GMF on row 3's days
+    rows[18] = ("D003", "G03", "2023-01-01", "2024-01-01")  # ends as row 3 starts: fine
+    path = membership_file(tmp_path, rows)
+    streamed, whole = overlap_problems(path, "gmf_memberships", tmp_path)
+    assert streamed.problems == whole.problems
+    assert streamed.count == whole.count == 1
+    (problem,) = streamed.problems
+    assert (problem.row, problem.code) == (13, "overlapping_membership")
+    assert problem.message == (
+        "the membership of physician D003 in G02 (from 2024-03-01, ongoing) overlaps the one "
+        "in G01 on row 3 (from 2024-01-01, ongoing); a physician holds at most one GMF "
+        "membership on any day (end_date is the first day out of force)"
+    )
+
+
+def test_it_checks_registrations_without_overlaps_in_batches(tmp_path):
+    # The file is no longer read whole: its checked rows are those checked whole.
+    from panelcare.contracts import CONTRACTS
+
+    changes = [{} for _ in range(20)]
+    changes[3] = {"end_date": "2024-06-01"}
+    changes[15] = {"patient_id": "0004", "start_date": "2024-06-01"}
+    path = write(tmp_path, "registrations", registration_rows(*changes), REGISTRATION_COLUMNS)
+    out = tmp_path / "checked.parquet"
+    reads = []
+    original = ContractTable.__init__
+
+    def counting(self, *args, **kwargs):
+        reads.append(args[2].num_rows)
+        original(self, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ContractTable, "__init__", counting)
+        checked = check_contract_file(
+            path, CONTRACTS["registrations"], out, batch_rows=BATCH, work_dir=tmp_path
+        )
+    assert checked.rows == 20
+    assert max(reads) == BATCH  # no table of the whole file
+    assert pq.read_table(out).num_rows == 20

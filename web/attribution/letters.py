@@ -83,6 +83,7 @@ __all__ = [
     "sample_facts",
     "template_for",
     "write_status",
+    "writing_stopped",
 ]
 
 # The language of the letters (section 7 asks for French letters).
@@ -895,6 +896,24 @@ def cancel_status(run: Run) -> dict[str, Any] | None:
             error="",
         )
     return status
+
+
+def writing_stopped(run: Run | None, job: str) -> bool:
+    """Whether the writing ``job`` of ``run``'s letters (None: a run deleted since) has
+    lost its worker, so that its task result still RUNNING is a dead worker's: its status
+    (its heartbeat) is gone or another writing's, reads as stopped (queued or running,
+    stale: :func:`letters_status`), or is final (done, failed, cancelled) since more than
+    the lease (a worker that ends writes its final status just before it returns)."""
+    status = _read_status(run) if run is not None else None
+    if status is None or status.get("job", "") != job:
+        return True
+    if status.get("state") in IN_PROGRESS:
+        return _stale(status)
+    try:
+        written = datetime.datetime.fromisoformat(status["updated_at"])
+    except (KeyError, TypeError, ValueError):
+        return True
+    return (timezone.now() - written).total_seconds() > tasks_health.lease_seconds()
 
 
 def letters_in_progress(run: Run) -> bool:

@@ -102,6 +102,7 @@ __all__ = [
     "do_start_run",
     "do_write_letters",
     "enqueue_run",
+    "fail_stalled_letters",
 ]
 
 logger = logging.getLogger(__name__)
@@ -288,6 +289,35 @@ def do_fail_stalled_runs(runs: Any = None) -> list[int]:
         tasks_health.fail_task_results(tasks.execute_run.module_path, run.pk, message)
         logger.warning("run %s stopped (last heartbeat %s): failed", run.pk, run.heartbeat_at)
         failed.append(run.pk)
+    return failed
+
+
+def fail_stalled_letters() -> list[int]:
+    """Mark failed the ``django_tasks`` results of the letters' task still RUNNING whose
+    writing has lost its worker (:func:`web.attribution.letters.writing_stopped`: its
+    status, its heartbeat, read as stopped after the lease), so that none shows RUNNING
+    under a dead worker. The writing itself already reads as failed in its status file
+    (:func:`~web.attribution.letters.letters_status`) and may be asked for again: no
+    audit entry. Returns the ids of the runs whose results were failed."""
+    from django_tasks_db.models import DBTaskResult
+
+    message = str(tasks_health.STOPPED_MESSAGE)
+    failed = []
+    for result in DBTaskResult.objects.filter(
+        task_path=tasks.write_letters.module_path, status="RUNNING"
+    ):
+        arguments = result.args_kwargs or {}
+        args, kwargs = arguments.get("args") or [], arguments.get("kwargs") or {}
+        run_id = int(args[0] if args else kwargs.get("run_id", 0))
+        job = args[2] if len(args) > 2 else kwargs.get("job", "")
+        run = Run.objects.filter(pk=run_id).select_related("region").first()
+        if not letters.writing_stopped(run, str(job)):
+            continue
+        if tasks_health.fail_task_result(result, message):
+            logger.warning(
+                "letters of run %s stopped (worker %s): failed", run_id, result.worker_ids
+            )
+            failed.append(run_id)
     return failed
 
 

@@ -7,6 +7,8 @@ A server or worker killed in the middle of a write leaves patient data behind:
 * a staged upload (or its checked rows) in ``<data>/<region>/staging/`` whose import is
   no longer in progress (no :class:`~web.tables.models.ImportJob` checking, ready or
   applying names it);
+* in that staging folder, the hidden ``.check-*`` scratch folder of a check (its keys,
+  periods and DuckDB's spill), unless an import of the region is being checked;
 * a hidden ``.partial`` file (a version being written, a file being restored) anywhere;
 * a table version's file no :class:`~web.tables.models.Dataset` row names (the write's
   transaction rolled back after the file was moved into place);
@@ -111,11 +113,25 @@ def _staging_orphans(folder: Path, region: Region, old: Callable[[Path], bool]) 
         # By name: the data folder may have moved (a restore) since the job was made.
         name = Path(staged)
         live |= {name.name, f"{name.stem}.checked.parquet"}
-    return [
-        Orphan(path, _("a staged upload with no import in progress"))
-        for path in sorted(folder.iterdir())
-        if path.name not in live and old(path)
-    ]
+    # A check's scratch folder (keys, periods, DuckDB's spill: check_contract_file) has a
+    # random name: it may be any checking import's, so none goes while one is checking.
+    checking = ImportJob.objects.filter(region=region, status=ImportStatus.CHECKING).exists()
+    found = []
+    for path in sorted(folder.iterdir()):
+        if path.name in live or not old(path):
+            continue
+        if _is_check_scratch(path):
+            if not checking:
+                found.append(Orphan(path, _("the scratch folder of an interrupted check")))
+        else:
+            found.append(Orphan(path, _("a staged upload with no import in progress")))
+    return found
+
+
+def _is_check_scratch(path: Path) -> bool:
+    """Whether ``path`` is the scratch folder of an import's check (a hidden ``.check-*``
+    folder, or DuckDB's spill ``duckdb.tmp``) in a staging folder."""
+    return path.is_dir() and (path.name.startswith(".check-") or path.name == "duckdb.tmp")
 
 
 def _version_orphans(folder: Path, region: Region, old: Callable[[Path], bool]) -> list[Orphan]:

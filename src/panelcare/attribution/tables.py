@@ -65,6 +65,7 @@ __all__ = [
     "Changes",
     "CheckedFile",
     "Contract",
+    "Periods",
     "Problem",
     "ReadFile",
     "Restriction",
@@ -122,6 +123,29 @@ KEYS: dict[str, tuple[str, ...]] = {
 
 
 @dataclass(frozen=True)
+class Periods:
+    """Rows sharing a ``key`` whose periods must not overlap (only rows with different
+    values of ``differing``, when set): a period runs from its ``start_date`` to its
+    ``end_date``, the first day out of force (empty: ongoing). A file checked in batches
+    compares them across the whole file (:func:`check_contract_file`);
+    ``flag_overlaps`` words the problems: called with a table of the rows concerned, its
+    cells (:meth:`~panelcare.attribution.io.ContractTable.cells` of ``key``,
+    ``differing``, ``start_date`` and ``end_date``) and, for each overlapping row, the
+    earliest row in file order it overlaps (both indices in the table), it flags them in
+    ``start_date`` as the contract's own check does
+    (:func:`panelcare.contracts.flag_overlaps`)."""
+
+    key: str
+    differing: str | None
+    flag_overlaps: Callable[[ContractTable, dict[str, Any], dict[int, int]], None]
+
+    @property
+    def columns(self) -> list[str]:
+        """The columns the periods are compared by."""
+        return [self.key, *([self.differing] if self.differing else []), "start_date", "end_date"]
+
+
+@dataclass(frozen=True)
 class Contract:
     """One table's contract: its columns (in the contract's order), the columns that
     identify a row (``keys``: no two rows share them) and the check between cells
@@ -132,8 +156,11 @@ class Contract:
     columns: dict[str, ContractColumn]
     keys: tuple[str, ...]
     check: Callable[[ContractTable], dict[str, Any]] | None = None
-    # A check comparing rows across the whole file beyond the keys (overlapping
-    # periods): such a file is checked whole, not in batches.
+    # Periods that must not overlap (``check`` compares them in a file checked whole; a
+    # file checked in batches compares them across the file with these).
+    periods: Periods | None = None
+    # A check comparing rows across the whole file in another way than the keys and the
+    # periods: such a file is checked whole, not in batches.
     whole_file: bool = False
 
     @property
@@ -407,8 +434,10 @@ def check_contract_file(
     Each batch's cells are checked with the contract's checks, rows numbered in the
     whole file; the keys of every row are written aside, and their duplicates found across
     the whole file by DuckDB (within :data:`DUCKDB_MEMORY`, spilling to ``work_dir``),
-    each named with its first occurrence. A contract comparing rows beyond their keys
-    (``whole_file``: overlapping periods) is checked whole. The problems are those
+    each named with its first occurrence. So are the periods that must not overlap
+    (``Contract.periods``: a patient's registrations, a physician's GMF memberships),
+    once every cell and key is right, as the contract's own check compares them; a
+    contract comparing rows otherwise (``whole_file``) is checked whole. The problems are those
     :func:`read_contract_file` finds: the first ``max_problems`` in file order and how
     many in all.
 
@@ -477,12 +506,26 @@ def _check_batches(
         [*(table_contract.schema.field(key) for key in keys), pa.field("_row", pa.int64())]
     )
     keys_path = scratch / "keys.parquet"
+    periods = None if whole else table_contract.periods
+    periods_path = scratch / "periods.parquet"
     problems: list[Problem] = []
     count = rows = 0
+    # No problem but the restrictions' so far: the periods are compared only then, as the
+    # contract's own check compares them once every cell and key is right.
+    cells_right = True
     decimal_commas = False
     known = opened.rows
     writer = pq.ParquetWriter(out, table_contract.schema, compression="zstd")
     key_writer = None if whole else pq.ParquetWriter(keys_path, key_schema)
+    period_writer = None
+    if periods is not None:
+        period_schema = pa.schema(
+            [
+                *(table_contract.schema.field(column) for column in periods.columns),
+                pa.field("_row", pa.int64()),
+            ]
+        )
+        period_writer = pq.ParquetWriter(periods_path, period_schema)
     try:
         for table, done in _tables(opened, whole, batch_rows):
             table.defer_keys = not whole
@@ -490,6 +533,8 @@ def _check_batches(
             report("checking", rows, max(expected, rows + table.n))
             try:
                 cells = table_contract.check_cells(table)
+                if periods is not None and cells_right:
+                    cells_right = not table.count_problems()
                 for restriction in restrictions:
                     _restrict(table, cells, restriction)
             except AttributionInputError as error:
@@ -505,6 +550,8 @@ def _check_batches(
                 writer.write_table(pa.Table.from_arrays(arrays, schema=table_contract.schema))
             if key_writer is not None:
                 _write_keys(key_writer, key_schema, table_contract, table, arrays)
+            if period_writer is not None and cells_right:
+                _write_periods(period_writer, table_contract, table, arrays)
             rows += table.n
     except AttributionInputError as error:  # read further: a ragged row, say
         raise TableProblems([Problem.of(error)]) from None
@@ -512,17 +559,29 @@ def _check_batches(
         writer.close()
         if key_writer is not None:
             key_writer.close()
+        if period_writer is not None:
+            period_writer.close()
     reading = reading_of(opened.path, opened.dialect, decimal_commas)
+    # In file order: by row, then by the column's place in the file.
+    position = {column: i for i, column in enumerate(opened.wanted)}
+
+    def merged(more: list[Problem]) -> list[Problem]:
+        return sorted(
+            problems + more,
+            key=lambda problem: (problem.row or 0, position.get(problem.column or "", 0)),
+        )[:max_problems]
+
+    duplicates = 0
     if key_writer is not None and rows > 1:
         repeated, duplicates = _duplicates(opened, table_contract, keys_path, scratch, max_problems)
         if duplicates:
-            # In file order: by row, then by the column's place in the file.
-            position = {column: i for i, column in enumerate(opened.wanted)}
-            problems = sorted(
-                problems + repeated,
-                key=lambda problem: (problem.row or 0, position.get(problem.column or "", 0)),
-            )[:max_problems]
+            problems = merged(repeated)
             count += duplicates
+    if periods is not None and cells_right and not duplicates and rows > 1:
+        overlapping, overlaps = _overlaps(opened, table_contract, periods_path, max_problems)
+        if overlaps:
+            problems = merged(overlapping)
+            count += overlaps
     if problems:
         out.unlink(missing_ok=True)
         raise TableProblems(problems, count, reading)
@@ -563,6 +622,99 @@ def _write_keys(
     columns = [pc.filter(arrays[names.index(key)], chosen) for key in keys]
     columns.append(pa.array(numbers[valid], pa.int64()))
     writer.write_table(pa.Table.from_arrays(columns, schema=schema))
+
+
+def _write_periods(
+    writer: pq.ParquetWriter,
+    table_contract: Contract,
+    table: ContractTable,
+    arrays: list[pa.Array],
+) -> None:
+    """Write the periods of the rows of ``table`` (every cell right), with their rows in
+    the file (0-based)."""
+    assert table_contract.periods is not None
+    names = table_contract.schema.names
+    numbers = (
+        table.row_numbers if table.row_numbers is not None else np.arange(table.n, dtype=np.int64)
+    )
+    columns = [arrays[names.index(column)] for column in table_contract.periods.columns]
+    columns.append(pa.array(numbers, pa.int64()))
+    writer.write_table(pa.Table.from_arrays(columns, schema=writer.schema))
+
+
+def _overlaps(
+    opened: ContractFile,
+    table_contract: Contract,
+    periods_path: Path,
+    limit: int,
+) -> tuple[list[Problem], int]:
+    """The rows whose period overlaps an earlier row's (in file order) of the same key
+    (``Contract.periods``), found across the whole file: the first ``limit`` problems,
+    each naming the earliest row it overlaps, as the contract's own check words them,
+    and how many rows in all.
+
+    Periods are half-open, [start_date, end_date), an empty end_date ongoing: two overlap
+    when a.start < b.stop and b.start < a.stop. Sorted by start, a key's periods overlap
+    somewhere only if one starts before the previous one stops (else each stop is at
+    most the next start): one window (``lag``) finds the keys to look at, whose periods
+    only are compared pairwise, as the check of a file held whole does.
+    """
+    periods = table_contract.periods
+    assert periods is not None
+    source = f"read_parquet({_literal(periods_path)})"
+    key = _quoted(periods.key)
+    other = "a.o <> b.o" if periods.differing else "true"
+    # The day after any date (an ongoing period's stop).
+    stop = "coalesce(end_date, DATE 'infinity')"
+    with _duckdb(periods_path.parent) as con:
+        con.execute(
+            f"""CREATE TEMP VIEW p AS SELECT {key} AS k,
+                {_quoted(periods.differing) if periods.differing else "NULL"} AS o,
+                start_date AS s, {stop} AS e, _row FROM {source}"""
+        )
+        con.execute(
+            """CREATE TEMP TABLE suspects AS SELECT DISTINCT k FROM (
+                SELECT k, s, lag(e) OVER (PARTITION BY k ORDER BY s) AS previous FROM p
+            ) WHERE previous > s"""
+        )
+        if not con.execute("SELECT count(*) FROM suspects").fetchall()[0][0]:
+            return [], 0
+        con.execute(
+            f"""CREATE TEMP TABLE bad AS
+            WITH theirs AS (SELECT * FROM p SEMI JOIN suspects USING (k))
+            SELECT b._row, min(a._row) AS _first
+            FROM theirs AS a JOIN theirs AS b
+              ON a.k = b.k AND a._row < b._row AND a.s < b.e AND b.s < a.e AND {other}
+            GROUP BY b._row"""
+        )
+        total = int(con.execute("SELECT count(*) FROM bad").fetchall()[0][0])
+        pairs = con.execute(f"SELECT _row, _first FROM bad ORDER BY _row LIMIT {int(limit)}")
+        firsts = pairs.fetchall()
+        con.register(
+            "wanted",
+            pa.table(
+                {"_row": pa.array(sorted({row for pair in firsts for row in pair}), pa.int64())}
+            ),
+        )
+        rows = con.sql(
+            f"SELECT * FROM {source} SEMI JOIN wanted USING (_row) ORDER BY _row"
+        ).to_arrow_table()
+    # Those rows, checked and worded by the contract's own rule.
+    numbers = np.asarray(rows.column("_row").to_numpy(), dtype=np.int64)
+    index = {int(row): i for i, row in enumerate(numbers)}
+    sheet_lines = opened.lines
+    table = ContractTable(
+        opened.path,
+        table_contract.columns,
+        rows.select(periods.columns),
+        name=opened.name,
+        lines=sheet_lines[numbers] if sheet_lines is not None else None,
+        dialect=opened.dialect,
+        row_numbers=numbers,
+    )
+    cells = {column: table.cells(column) for column in periods.columns}
+    periods.flag_overlaps(table, cells, {index[row]: index[first] for row, first in firsts})
+    return [Problem.of(error) for error in table.problems(limit)], total
 
 
 def _duplicates(

@@ -210,6 +210,67 @@ def test_it_writes_again_letters_whose_worker_died(approved_run, drmg, monkeypat
         letters.report_status(approved_run, "dead", state="running", done=4, total=10)
 
 
+def test_it_fails_the_task_result_of_letters_whose_worker_died(approved_run, drmg, monkeypatch):
+    # The worker's upkeep (web/ops/upkeep.py) finds the letters' task still RUNNING under
+    # a dead worker once their status, their heartbeat, is older than the lease.
+    from django_tasks_db.models import DBTaskResult
+
+    from web.ops.upkeep import upkeep
+
+    assert tasks.write_letters.module_path == tasks_health.LETTERS_TASK
+    letters.write_status(approved_run, state="running", done=3, total=10, error="", job="dead")
+    now = timezone.now()
+    held = {
+        "task_path": tasks.write_letters.module_path,
+        "worker_ids": ["dead-worker"],
+        "backend_name": "default",
+        "run_after": now,
+        "started_at": now,
+    }
+    result = DBTaskResult.objects.create(
+        status="RUNNING", args_kwargs={"args": [approved_run.pk, drmg.pk, "dead"]}, **held
+    )
+    queued = DBTaskResult.objects.create(
+        status="READY", args_kwargs={"args": [approved_run.pk, drmg.pk, "next"]}, **held
+    )
+
+    assert upkeep(clean_orphans=False).stalled == 0  # a fresh heartbeat: still writing
+    result.refresh_from_db()
+    assert result.status == "RUNNING"
+
+    later = now + datetime.timedelta(seconds=tasks_health.lease_seconds() + 1)
+    monkeypatch.setattr(letters.timezone, "now", lambda: later)
+    assert upkeep(clean_orphans=False).stalled == 1
+
+    result.refresh_from_db()
+    queued.refresh_from_db()
+    assert result.status == "FAILED" and "dead-worker" in result.traceback
+    assert str(tasks_health.STOPPED_MESSAGE) in result.traceback
+    assert queued.status == "READY"  # only the task a worker held
+    assert upkeep(clean_orphans=False).stalled == 0
+
+
+def test_it_leaves_the_task_result_of_letters_just_written(approved_run, drmg):
+    # A worker writes the final status just before its task returns: not a dead one.
+    from django_tasks_db.models import DBTaskResult
+
+    letters.write_status(approved_run, state="done", done=10, total=10, error="", job="j1")
+    now = timezone.now()
+    result = DBTaskResult.objects.create(
+        status="RUNNING",
+        args_kwargs={"args": [approved_run.pk, drmg.pk, "j1"]},
+        task_path=tasks.write_letters.module_path,
+        worker_ids=["live-worker"],
+        backend_name="default",
+        run_after=now,
+        started_at=now,
+    )
+
+    assert services.fail_stalled_letters() == []
+    result.refresh_from_db()
+    assert result.status == "RUNNING"
+
+
 # --------------------------------------------------------------------------- in French
 
 

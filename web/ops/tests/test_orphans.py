@@ -170,3 +170,36 @@ def test_it_keeps_what_a_job_in_progress_is_writing(
 
     assert checking.exists() and computing.exists() and writing.exists()
     assert [path for path in leftovers["gone"] if path.exists()] == []
+
+
+def test_it_removes_an_interrupted_checks_scratch_folder_unless_an_import_is_checking(
+    demo: LoadReport, demo_user: Callable[[str], User]
+) -> None:
+    # A crash in the middle of a check leaves its hidden scratch folder (the keys, the
+    # periods, DuckDB's spill) in the staging folder; its name says not whose it is.
+    from django.utils import timezone
+
+    region = Region.objects.get()
+    staging = Path(settings.PANELCARE_DATA_DIR) / region.code / "staging"
+    left = aged(staging / ".check-ab12cd", folder=True)
+    young = staging / ".check-young"
+    young.mkdir()
+    job = ImportJob.objects.create(
+        region=region,
+        kind="registrations",
+        source_name="inscriptions.csv",
+        staged_file=str(aged(staging / "checking.csv")),
+        status=ImportStatus.CHECKING,
+        heartbeat_at=timezone.now(),
+        created_by=demo_user("drmg"),
+    )
+
+    call_command("clean_orphans", "--delete", stdout=io.StringIO())
+    assert left.is_dir() and young.is_dir()  # perhaps the checking import's
+
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.FAILED)
+    out = io.StringIO()
+    call_command("clean_orphans", "--delete", stdout=out)
+    assert not left.exists()
+    assert young.is_dir()  # younger than the limit
+    assert "the scratch folder of an interrupted check" in out.getvalue()

@@ -69,8 +69,9 @@ def test_it_lets_a_patient_cross_rls_borders_when_the_run_does():
     assert outcomes(explain_patient(plan, "P001")) == {"D001": "group_order"}
 
 
-def test_it_tells_a_physician_beyond_the_candidates_offered():
-    # One candidate place per patient: D002's site, farther, was never offered.
+def test_it_offers_every_physician_within_reach_whatever_candidates_per_patient():
+    # Issue 15: every eligible place within the maximum distance is a candidate (no
+    # nearest-k limit), so D002's farther site is offered even with a limit of 1.
     doctors = physicians(
         {"registered": 499},
         {"site_id": "S002", "latitude": north_of(RIMOUSKI, 5)[0]},
@@ -78,7 +79,7 @@ def test_it_tells_a_physician_beyond_the_candidates_offered():
     plan = make_plan(doctors, orphans({}, {}), [-1, 0], params=Params(candidates_per_patient=1))
     assert outcomes(explain_patient(plan, "P001")) == {
         "D001": "full",
-        "D002": "beyond_candidates",
+        "D002": "group_order",
     }
 
 

@@ -48,7 +48,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from web.accounts.models import Profile, Role
-from web.attribution.models import Letter, Run, RunStatus
+from web.attribution.models import Letter, Run
 from web.audit.models import AuditEvent, subjects_filter
 from web.regions.models import (
     GmfMembership,
@@ -75,6 +75,7 @@ __all__ = [
     "access_region",
     "access_rls",
     "access_run",
+    "access_run_patient",
     "access_territory",
     "access_waitlist",
     "allows",
@@ -481,6 +482,21 @@ def access_run(user: User, pk: int) -> Run:
     return get_object_or_404(visible_runs(user).select_related("region", "rls"), pk=pk)
 
 
+def access_run_patient(user: User, run: Run, patient_code: str) -> WaitlistEntry:
+    """The waiting-list entry of ``patient_code`` in ``run``'s territory (``run`` checked
+    by :func:`access_run`): the DRMG and the CML of the run's RLS see a plan's patients.
+
+    Raises:
+        Http404: no such entry in the run's territory.
+    """
+    entries = WaitlistEntry.objects.select_related("rls", "rls__region").filter(
+        region_id=run.region_id, patient_code=patient_code
+    )
+    if run.rls_id is not None:
+        entries = entries.filter(rls_id=run.rls_id)
+    return get_object_or_404(entries)
+
+
 def own_physician(user: User) -> Physician | None:
     """The physician record of a physician user, None for other roles."""
     profile = profile_for(user)
@@ -510,14 +526,16 @@ def access_own_physician(user: User) -> Physician:
 
 
 def visible_own_runs(user: User) -> QuerySet[Run]:
-    """The approved runs of a physician user's region: those whose letters, expected
+    """The approved runs in force of a physician user's region: those whose letters, expected
     patients and pace they read (counts only), never a run's page.
 
     Raises:
         PermissionDenied: any other role, or a physician's profile without its record.
     """
     physician = access_own_physician(user)
-    return Run.objects.filter(region_id=physician.rls.region_id, status=RunStatus.APPROVED)
+    # Only the plans in force: a superseded plan's letters are not the physician's any
+    # more (docs/decisions.md, "One approved plan per territory").
+    return Run.objects.filter(region_id=physician.rls.region_id).in_force()
 
 
 def visible_letters(user: User) -> QuerySet[Letter]:

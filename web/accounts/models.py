@@ -10,7 +10,15 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from web.audit.actions import register_actions
 from web.regions.models import Gmf, Physician, Region, Rls
+
+
+@register_actions
+class AccountAction(models.TextChoices):
+    """What the accounts record in the audit trail (:mod:`web.audit`)."""
+
+    SIGNATORY_EDITED = "signatory_edited", _("Signatory edited")
 
 
 class Role(models.TextChoices):
@@ -64,9 +72,35 @@ class Profile(models.Model):
         help_text=_("For a physician: the physician record this user is."),
     )
 
+    # How the person signs the letters of the attribution (a CML, the DRMG's chief):
+    # edited on their profile page (web.accounts.views.profile) and in the admin.
+    signatory_name = models.CharField(
+        _("name as signed"),
+        max_length=120,
+        blank=True,
+        help_text=_("The name printed under the signature, e.g. Dre Josée Gagnon."),
+    )
+    signatory_title = models.CharField(
+        _("title"),
+        max_length=200,
+        blank=True,
+        help_text=_("The title printed under the name, e.g. Chef du DRMG."),
+    )
+    signature_block = models.TextField(
+        _("signature block"),
+        blank=True,
+        help_text=_("Lines printed under the title (service, address, telephone), one per line."),
+    )
+
     class Meta:
         verbose_name = _("profile")
         verbose_name_plural = _("profiles")
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()})"
+
+    @property
+    def signs_as(self) -> str:
+        """The name the letters print for this person: the name as signed, else the
+        user's full name; empty when neither is known (a login is not a name)."""
+        return self.signatory_name.strip() or self.user.get_full_name().strip()

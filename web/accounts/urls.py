@@ -1,7 +1,9 @@
-"""Login and logout, under /accounts/ (namespace ``accounts``)."""
+"""Login, logout and the user's profile page, under /accounts/ (namespace ``accounts``)."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
+
+from web.accounts import views
 
 app_name = "accounts"
 
@@ -15,4 +17,5 @@ urlpatterns = [
     ),
     # Django's LogoutView only accepts POST, so a link or a prefetch cannot log anyone out.
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("profile/", views.profile, name="profile"),
 ]

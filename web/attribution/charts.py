@@ -12,17 +12,50 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import altair as alt
-from django.utils.formats import date_format
+from django.utils.formats import date_format, get_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 if TYPE_CHECKING:
     from web.attribution.followup import FollowUp
 
-__all__ = ["distance_chart", "followup_chart", "map_chart", "need_chart", "vulnerable_chart"]
+__all__ = [
+    "distance_chart",
+    "followup_chart",
+    "format_locale",
+    "localised",
+    "map_chart",
+    "need_chart",
+    "vulnerable_chart",
+]
 
 ASSIGNED_COLOUR = "#1b7a3a"
 UNASSIGNED_COLOUR = "#a14a00"
 SITE_COLOUR = "#0b5a8c"
+
+
+def format_locale() -> dict[str, Any]:
+    """The number format of the reader's language for the charts' axes and tooltips (a
+    d3-format locale, which vega-embed applies: ``usermeta.embedOptions.formatLocale``),
+    with the separators Django's tables use, so that a figure reads the same in a table
+    and on an axis ("12 500" and "0,45" in French)."""
+    return {
+        "decimal": get_format("DECIMAL_SEPARATOR"),
+        "thousands": get_format("THOUSAND_SEPARATOR"),
+        "grouping": [get_format("NUMBER_GROUPING") or 3],
+        "currency": ["", "\u00a0$"],
+        "percent": "\u00a0%" if (get_language() or "").startswith("fr") else "%",
+    }
+
+
+def localised(spec: dict[str, Any]) -> dict[str, Any]:
+    """``spec`` with the reader's number format (:func:`format_locale`)."""
+    usermeta = dict(spec.get("usermeta") or {})
+    usermeta["embedOptions"] = {
+        **usermeta.get("embedOptions", {}),
+        "formatLocale": format_locale(),
+    }
+    return {**spec, "usermeta": usermeta}
 
 
 def _spec(chart: alt.TopLevelMixin, datasets: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
@@ -35,7 +68,7 @@ def _spec(chart: alt.TopLevelMixin, datasets: dict[str, list[dict[str, Any]]]) -
     spec = chart.to_dict()
     spec.pop("$schema", None)  # a URL, even if never fetched: none leaves the server
     spec["datasets"] = datasets
-    return spec
+    return localised(spec)
 
 
 def _named(name: str) -> alt.NamedData:
@@ -201,9 +234,12 @@ def map_chart(points: dict[str, Any]) -> dict[str, Any]:
     return _spec(chart, {"patients": patients, "sites": sites})
 
 
-def followup_chart(report: FollowUp) -> dict[str, Any]:
-    """Registrations per month against the pace of the run's physicians (Vega-Lite)."""
-    pace = sum(row.monthly_pace for row in report.physicians)
+def followup_chart(report: FollowUp, pace: float, pace_text: str) -> dict[str, Any]:
+    """Registrations per month against the territory's monthly ``pace`` (Vega-Lite): the
+    figure the run's page and the general letter show
+    (:func:`web.attribution.figures.territory_monthly_pace`), worded ``pace_text`` in its
+    tooltip. Not the sum of the physicians' paces: each is rounded up, and the letters
+    never show that sum."""
     values = [
         {
             "month": date_format(month, "YEAR_MONTH_FORMAT"),
@@ -230,8 +266,11 @@ def followup_chart(report: FollowUp) -> dict[str, Any]:
         )
     )
     rule = (
-        alt.Chart(alt.Data(values=[{"pace": pace}]))
+        alt.Chart(alt.Data(values=[{"pace": pace, "pace_text": pace_text}]))
         .mark_rule(color="#1d2733", strokeDash=[4, 3])
-        .encode(y="pace:Q")
+        .encode(
+            y="pace:Q",
+            tooltip=[alt.Tooltip("pace_text:N", title=_("Monthly pace of the territory"))],
+        )
     )
-    return alt.layer(bars, rule).properties(width="container", height=220).to_dict()
+    return localised(alt.layer(bars, rule).properties(width="container", height=220).to_dict())

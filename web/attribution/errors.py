@@ -4,6 +4,8 @@
     ├── RunFrozen            the run is approved: nothing may change it any more
     ├── RunNotReady          the run has no plan to work on yet (queued, running, failed),
     │                        or the region has no table to run on
+    ├── PlanInForce          approving would overlap a plan in force that the approver
+    │                        may not, or did not say they would, supersede
     ├── AdjustmentRefused    an adjustment that cannot be made (unknown patient, a physician
     │                        who takes no patient in this run, ...)
     ├── LetterError          letters cannot be written for this run (not approved, no plan,
@@ -23,6 +25,7 @@ __all__ = [
     "AttributionError",
     "LetterError",
     "LetterTemplateError",
+    "PlanInForce",
     "RunFrozen",
     "RunNotReady",
 ]
@@ -54,3 +57,9 @@ class LetterError(AttributionError):
 class LetterTemplateError(AttributionError):
     """A letter template does not compile, does not render or cannot be laid out;
     ``str()`` says why. Nothing was saved."""
+
+
+class PlanInForce(AttributionError):
+    """Approving the run would put two plans in force on one territory: the approver may
+    not supersede the plan in force (named in the message), or did not confirm it with a
+    reason. Nothing was written."""

@@ -10,35 +10,67 @@ Read-side only (the writes are :mod:`web.attribution.services`').
 
 from __future__ import annotations
 
+import datetime
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
-from panelcare.attribution import solve, store
+from panelcare.attribution import adjust, solve, store
+from panelcare.attribution.model import PRIORITIES
+from panelcare.attribution.outputs import weighted_assigned
 from panelcare.errors import PanelcareError
+from panelcare.geo import haversine_km
 from web.attribution import charts, followup, letters
 from web.attribution.errors import LetterError
+from web.attribution.forms import CATEGORY_LABELS, param_labels
 from web.attribution.labels import WARNINGS, reason_labels
-from web.attribution.models import AttributionAction, Letter, LetterKind, Run, RunStatus
+from web.attribution.models import (
+    AdjustmentKind,
+    AttributionAction,
+    Letter,
+    LetterKind,
+    Run,
+    RunStatus,
+)
 from web.audit.models import AuditEvent
 from web.dashboard import figures as dashboard_figures
-from web.regions.models import Physician
+from web.dashboard.templatetags.panelcare_format import pct
+from web.regions.models import Physician, Rls
 
 __all__ = [
+    "MODE_LABELS",
+    "MOVE_CHOICES",
     "PATIENTS_PER_PAGE",
+    "PHYSICIANS_PER_PAGE",
+    "RUN_TABS",
     "PlanPatients",
     "comparison",
+    "decision_rows",
+    "followup_export",
+    "monthly_pace_text",
+    "move_candidates",
+    "param_rows",
+    "param_value",
     "physician_runs",
+    "plan_export",
     "plan_of",
     "plan_stamp",
+    "rls_names",
     "run_figures",
     "run_letters",
+    "run_monthly_pace",
     "run_record",
+    "target_changes",
+    "territory_monthly_pace",
 ]
 
 PATIENTS_PER_PAGE = 50
@@ -91,13 +123,26 @@ def plan_stamp(run: Run) -> tuple[int, int, int] | None:
     return stat.st_ino, stat.st_mtime_ns, stat.st_size
 
 
+# The run page's tabs (sub-pages, ``?tab=``), the first one the default.
+RUN_TABS = ("summary", "physicians", "patients", "charts", "history")
+
+PHYSICIANS_PER_PAGE = 25
+
+
 def run_figures(
-    run: Run, *, physician: str = "", unassigned: bool = False, page: str | None = None
+    run: Run,
+    *,
+    tab: str = "summary",
+    physician: str = "",
+    unassigned: bool = False,
+    page: str | None = None,
 ) -> dict[str, Any]:
-    """What the page of a run with a plan shows beyond its record: ``plan_html`` (the
-    totals, the physicians by group then name with their reasons worded, the charts),
-    ``patients_html`` (one page of its patients: one physician's with ``physician``, the
-    unassigned with ``unassigned``) and the ``physician_options`` of the adjustment forms
+    """What the page of a run with a plan shows beyond its record, for one of its
+    :data:`RUN_TABS`: ``summary_html`` (the totals by priority and by RLS, always),
+    ``physicians_html`` (tab ``physicians``: one page of the physicians by group then
+    name with their reasons worded), ``patients_html`` (tab ``patients``: one page of its
+    patients, one physician's with ``physician``, the unassigned with ``unassigned``),
+    ``charts_html`` (tab ``charts``), and the ``physician_options`` of the target form
     (the participating physicians). Empty for a run without a plan.
 
     The plan's parts are rendered once and cached (:func:`web.dashboard.figures.cached`)
@@ -112,49 +157,89 @@ def run_figures(
         return {}
     plan_key = [run.pk, run.region_id, run.rls_id, run.status, run.finished_at, plan_stamp(run)]
     plan = dashboard_figures.cached("run_plan", plan_key, lambda: _plan_parts(run, pages))
-    return {
+    result: dict[str, Any] = {
         "pages": pages,
         "physician_filter": physician,
         "unassigned": unassigned,
-        "plan_html": plan["html"],
+        "summary_html": plan["summary"],
         "physician_options": plan["options"],
-        "patients_html": dashboard_figures.cached(
+    }
+    if tab == "physicians":
+        result["physicians_html"] = dashboard_figures.cached(
+            "run_physicians_html",
+            [*plan_key, page],
+            lambda: _physicians_html(run, plan, page),
+        )
+    elif tab == "patients":
+        result["patients_html"] = dashboard_figures.cached(
             "run_patients_html",
             [*plan_key, physician, unassigned, page],
             lambda: _patients_html(run, plan, physician, unassigned, page),
-        ),
-    }
+        )
+    elif tab == "charts":
+        result["charts_html"] = plan["charts"]
+    return result
+
+
+def rls_names(run: Run) -> dict[str, str]:
+    """The name of each RLS of ``run``'s region by code (the pages show both)."""
+    return dict(Rls.objects.filter(region_id=run.region_id).values_list("code", "name"))
 
 
 def _plan_parts(run: Run, pages: dict[str, Any]) -> dict[str, Any]:
-    """What the page of ``run`` shows of its plan whoever reads it, rendered: ``html``
-    (the totals, the physicians by group then name with their reasons worded, the charts
-    with their Vega-Lite specs), ``options`` (the participating physicians as the
-    ``<option>`` elements of the adjustment forms: ``move`` and ``target``, with their
-    target), and for the patients' pages the ``participating`` physicians and every
-    physician's name by code (``names``)."""
+    """What the page of ``run`` shows of its plan whoever reads it, rendered: ``summary``
+    (the totals by priority and by RLS, named), ``charts`` (the charts with their
+    Vega-Lite specs), ``options`` (the participating physicians as the ``<option>``
+    elements of the target form, with their target), ``rows`` (every physician by group
+    then name, reasons worded, RLS named), and for the patients' pages the
+    ``participating`` physicians and every physician's name by code (``names``)."""
+    names_of_rls = rls_names(run)
     rows = sorted(
         pages["physicians"], key=lambda row: (row["group"] == "none", row["group"], row["name"])
     )
     for row in rows:
         row["reason_labels"] = reason_labels(row["reasons"])
+        row["rls_name"] = names_of_rls.get(row.get("rls_id", ""), "")
     participating = [row for row in rows if row["group"] != "none"]
     cap = run.params.get("vulnerable_cap", 0.45)
     summary = run.summary
-    html = render_to_string(
-        "attribution/runs/_plan.html",
+    by_priority = summary.get("by_priority", {})
+    summary_html = render_to_string(
+        "attribution/runs/_summary.html",
         {
             "run": run,
-            "pages": pages,
-            "physician_rows": rows,
             "totals": {
                 "orphans": summary.get("orphans"),
                 "assigned": summary.get("assigned"),
                 "unassigned": summary.get("unassigned"),
                 "assigned_le304": summary.get("assigned_le304"),
             },
-            "by_priority": summary.get("by_priority", {}),
-            "by_rls": summary.get("by_rls", {}),
+            # Every priority, even one without an orphan (a table that lists A to D only
+            # leaves the reader wondering about E).
+            "by_priority": {
+                priority: by_priority.get(priority, {"orphans": 0, "assigned": 0, "unassigned": 0})
+                for priority in sorted({*PRIORITIES, *by_priority})
+            },
+            "by_rls": [
+                {
+                    "code": code,
+                    "name": names_of_rls.get(code, ""),
+                    **row,
+                    "pace": monthly_pace_text(territory_monthly_pace(summary, code)),
+                }
+                for code, row in summary.get("by_rls", {}).items()
+            ],
+            # The figure the general letter and the follow-up show (one function).
+            "territory": run.rls.name if run.rls is not None else run.region.name,
+            "territory_pace": monthly_pace_text(run_monthly_pace(run)),
+            "period_months": int((summary.get("params") or {}).get("period_months", 12)),
+        },
+    )
+    charts_html = render_to_string(
+        "attribution/runs/_charts.html",
+        {
+            "run": run,
+            "pages": pages,
             # Built by Altair, from the run's summary alone.
             "charts": {
                 "need": charts.need_chart(pages["groups"]),
@@ -167,20 +252,30 @@ def _plan_parts(run: Run, pages: dict[str, Any]) -> dict[str, Any]:
         },
     )
     options = {
-        form: render_to_string(
+        "target": render_to_string(
             "attribution/runs/_physician_options.html",
-            {"participating": participating, "with_target": form == "target"},
+            {"participating": participating, "with_target": True},
         )
-        for form in ("move", "target")
     }
     return {
-        "html": html,
+        "summary": summary_html,
+        "charts": charts_html,
         "options": options,
+        "rows": rows,
         "participating": [
             {"physician_id": row["physician_id"], "name": row["name"]} for row in participating
         ],
         "names": {row["physician_id"]: row["name"] for row in rows},
     }
+
+
+def _physicians_html(run: Run, plan: dict[str, Any], page: str | None) -> str:
+    """One page of the plan's physicians, as HTML (the RLS beside each on a region run)."""
+    physicians_page = Paginator(plan["rows"], PHYSICIANS_PER_PAGE).get_page(page)
+    return render_to_string(
+        "attribution/runs/_plan_physicians.html",
+        {"run": run, "physicians": physicians_page, "show_rls": run.rls_id is None},
+    )
 
 
 def _patients_html(
@@ -192,6 +287,8 @@ def _patients_html(
     patients_page = Paginator(patients, PATIENTS_PER_PAGE).get_page(page)
     for row in patients_page.object_list:
         row["physician_name"] = names.get(row["physician_id"] or "", "")
+        month = row["month"]
+        row["month_start"] = letters.month_of_period(run.run_date, int(month)) if month else None
     return render_to_string(
         "attribution/runs/_plan_patients.html",
         {
@@ -200,6 +297,7 @@ def _patients_html(
             "participating": plan["participating"],
             "physician_filter": physician,
             "unassigned": unassigned,
+            "can_move": run.status == RunStatus.DONE,
         },
     )
 
@@ -272,6 +370,332 @@ def worded(consequences: dict[str, Any] | None) -> dict[str, Any] | None:
         for warning in consequences.get("warnings", [])
     ]
     return {**consequences, "warnings": warnings}
+
+
+# --------------------------------------------------------------------------- parameters
+
+# The parameters shown as percentages (shares of a panel or of the visits).
+_SHARES = ("vulnerable_cap", "le304_min_assiduity")
+
+
+def param_rows(run: Run) -> list[dict[str, str]]:
+    """``run``'s parameters in words, in the run form's order: each ``name``, its
+    ``label`` (the form's) and its ``value`` formatted in the reader's language (yes/no,
+    percentages, decimals, categories by name, "off" for an unset limit)."""
+    rows = []
+    for name, label in param_labels().items():
+        if name in run.params:
+            rows.append(
+                {"name": name, "label": label, "value": param_value(name, run.params[name])}
+            )
+    return rows
+
+
+def param_value(name: str, value: Any) -> str:
+    """The value ``value`` of the parameter ``name`` in words (:func:`param_rows`)."""
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if value is None:
+        return str(_("off"))
+    if name in _SHARES:
+        return pct(float(value), 0)
+    if name == "category_weights":
+        if not value:
+            return str(_("none: every category weighs 1"))
+        return "; ".join(
+            f"{CATEGORY_LABELS.get(key, key)} = {_number(weight)}" for key, weight in value.items()
+        )
+    if name == "target_overrides":
+        if not value:
+            return str(_("none"))
+        count = len(value)
+        return ngettext("%(count)s physician (below)", "%(count)s physicians (below)", count) % {
+            "count": number_format(count, force_grouping=True)
+        }
+    if name == "max_distance_km":
+        return f"{_number(value)} km"
+    return _number(value)
+
+
+def _number(value: float | int) -> str:
+    """A number in the reader's language: grouped thousands, a decimal only when it has
+    one (3.0 -> "3", 0.5 -> "0,5")."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return number_format(value, force_grouping=True)
+
+
+def target_changes(run: Run, adjustments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The targets ``run``'s plan does not take from the rules: those set by hand in the
+    run form (``target_overrides``: the new target only, ``old`` None) and those changed
+    by an adjustment (``with_target``: old -> new, who and when), each with the
+    physician's ``code`` and ``name``. ``adjustments``: :func:`run_record`'s."""
+    names = {row["physician_id"]: row["name"] for row in _pages(run).get("physicians", [])}
+    changes: list[dict[str, Any]] = [
+        {
+            "code": code,
+            "name": names.get(code, ""),
+            "old": None,
+            "new": target,
+            "by": "",
+            "when": None,
+        }
+        for code, target in sorted((run.params.get("target_overrides") or {}).items())
+    ]
+    for item in adjustments:
+        adjustment = item["adjustment"]
+        if adjustment["kind"] != AdjustmentKind.TARGET:
+            continue
+        code = adjustment["physician_code"]
+        before = next(
+            (
+                row["before"].get("target")
+                for row in (item["consequences"] or {}).get("physicians", [])
+                if row.get("physician_id") == code
+            ),
+            None,
+        )
+        changes.append(
+            {
+                "code": code,
+                "name": names.get(code, ""),
+                "old": before,
+                "new": adjustment["target"],
+                "by": item["made_by"],
+                "when": adjustment["made_at"],
+            }
+        )
+    return changes
+
+
+# The roster's columns a decision changes, and the modes, as the run's record words them.
+_DECISION_COLUMNS = {
+    "amp_target": gettext_lazy("AMP requirement"),
+    "mode": gettext_lazy("mode"),
+    "other_units": gettext_lazy("other work units"),
+    "departing_on": gettext_lazy("departure"),
+}
+MODE_LABELS = {
+    "bloc": gettext_lazy("block from the waiting list"),
+    "le304": gettext_lazy("LE 304"),
+    "none": gettext_lazy("not participating"),
+}
+
+
+def decision_rows(run: Run) -> list[dict[str, Any]]:
+    """The decisions ``run`` applied (its snapshot), each change of the roster worded:
+    ``physician_code``, ``changes`` (``label``, ``old``, ``new`` as text), ``note``,
+    ``updated_by``."""
+    rows = []
+    for decision in run.decisions or []:
+        changes = [
+            {
+                "label": str(_DECISION_COLUMNS.get(column, column)),
+                "old": _decision_value(column, values[0]),
+                "new": _decision_value(column, values[1]),
+            }
+            for column, values in (decision.get("changes") or {}).items()
+        ]
+        rows.append(
+            {
+                "physician_code": decision.get("physician_code", ""),
+                "changes": changes,
+                "note": decision.get("note", ""),
+                "updated_by": decision.get("updated_by") or "",
+            }
+        )
+    return rows
+
+
+def _decision_value(column: str, value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if column == "mode":
+        return str(MODE_LABELS.get(value, value))
+    if column == "departing_on":
+        try:
+            return date_format(datetime.date.fromisoformat(str(value)), "DATE_FORMAT")
+        except ValueError:
+            return str(value)
+    if isinstance(value, int | float):
+        return _number(value)
+    return str(value)
+
+
+# --------------------------------------------------------------------------- moves
+
+# The most physicians the move picker lists (nearest first).
+MOVE_CHOICES = 30
+
+
+def move_candidates(run: Run, patient_code: str, query: str = "") -> dict[str, Any]:
+    """The physicians a patient of ``run``'s plan may be moved to, for the move picker:
+    those who take patients in this run, of the patient's RLS (any RLS when the run
+    crosses borders), within the run's maximum distance, but their physician of now;
+    nearest first, at most :data:`MOVE_CHOICES`, kept to those whose name or code holds
+    ``query`` (accents and case ignored). Each: ``physician_id``, ``name``, ``site_id``,
+    ``rls_id``, ``rls_name``, ``room_left`` (weighted patients the physician may still
+    take, 0 when full), ``distance_km``.
+
+    Returns:
+        ``patient`` (``patient_id``, ``priority``, ``physician_id`` of now or None) and
+        ``candidates``; ``patient`` None when the plan has no such patient.
+    """
+    plan = plan_of(run)
+    if plan is None:
+        return {"patient": None, "candidates": []}
+    try:
+        i = adjust.patient_index(plan, patient_code)
+    except adjust.AdjustmentError:
+        return {"patient": None, "candidates": []}
+    physicians, orphans = plan.physicians, plan.orphans
+    now = int(plan.physician_of[i])
+    rows = np.flatnonzero(plan.targets.tier >= 0)
+    if not plan.params.cross_rls:
+        rows = rows[physicians.rls_id[rows] == orphans.rls_id[i]]
+    rows = rows[rows != now]
+    km = np.asarray(
+        haversine_km(
+            orphans.latitude[i],
+            orphans.longitude[i],
+            physicians.latitude[rows],
+            physicians.longitude[rows],
+        ),
+        dtype=np.float64,
+    )
+    near = km <= plan.params.max_distance_km
+    rows, km = rows[near], km[near]
+    wanted = _folded(query.strip())
+    room = plan.targets.capacity - weighted_assigned(plan)
+    names_of_rls = rls_names(run)
+    candidates = []
+    for k in np.lexsort((rows, km)):
+        j = int(rows[k])
+        name, code = str(physicians.name[j]), str(physicians.physician_id[j])
+        if wanted and wanted not in _folded(f"{name} {code}"):
+            continue
+        rls_id = str(physicians.rls_id[j])
+        candidates.append(
+            {
+                "physician_id": code,
+                "name": name,
+                "site_id": str(physicians.site_id[j]),
+                "rls_id": rls_id,
+                "rls_name": names_of_rls.get(rls_id, ""),
+                "room_left": max(0, int(room[j])),
+                "distance_km": round(float(km[k]), 1),
+            }
+        )
+        if len(candidates) >= MOVE_CHOICES:
+            break
+    return {
+        "patient": {
+            "patient_id": patient_code,
+            "priority": PRIORITIES[int(orphans.priority[i])],
+            "physician_id": str(physicians.physician_id[now]) if now >= 0 else None,
+        },
+        "candidates": candidates,
+    }
+
+
+def _folded(text: str) -> str:
+    """``text`` without accents, case folded (the physicians' search)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+# --------------------------------------------------------------------------- exports
+
+
+def plan_export(run: Run) -> tuple[list[str], list[list[Any]]]:
+    """The approved plan of ``run`` as the GAMF reads it: one row per assigned patient in
+    waiting-list order (priority, request date), with the patient's waiting-list code,
+    priority, request date, the physician's name and number, the month (its first day)
+    and the distance in km. Headers in the reader's language; values as data (dates
+    as dates, numbers as numbers), to be written by :mod:`panelcare.exports`."""
+    headers = [
+        str(_("Waiting-list code")),
+        str(_("Priority")),
+        str(_("Request date")),
+        str(_("Physician's name")),
+        str(_("Physician's number")),
+        str(_("Month")),
+        str(_("Distance (km)")),
+    ]
+    names = {row["physician_id"]: row["name"] for row in _pages(run).get("physicians", [])}
+    table = store.read_plan_patients(run.folder / "plan")
+    rows = []
+    for row in table.to_pylist():
+        if not row["physician_id"]:
+            continue
+        month = row["month"]
+        rows.append(
+            [
+                row["patient_id"],
+                row["priority"],
+                row["requested_on"],
+                names.get(row["physician_id"], ""),
+                row["physician_id"],
+                letters.month_of_period(run.run_date, int(month)) if month else None,
+                row["distance_km"],
+            ]
+        )
+    return headers, rows
+
+
+def followup_export(report: followup.FollowUp) -> dict[str, tuple[list[str], list[list[Any]]]]:
+    """A run's follow-up as two tables (``physicians`` and ``rls``), headers in the
+    reader's language, months as dates: what the follow-up page shows, for a CSV or an
+    XLSX file."""
+    physicians = [
+        str(_("Physician's name")),
+        str(_("Physician's number")),
+        str(_("Group")),
+        str(_("Assigned")),
+        str(_("Monthly pace")),
+        *[date_format(month, "YEAR_MONTH_FORMAT") for month in report.months],
+        str(_("Registered")),
+        str(_("Expected to date")),
+        str(_("Behind")),
+    ]
+    physician_rows = [
+        [
+            row.name,
+            row.code,
+            row.group,
+            row.assigned,
+            row.monthly_pace,
+            *row.by_month,
+            row.registered,
+            row.expected_to_date,
+            str(_("yes") if row.behind else _("no")),
+        ]
+        for row in report.physicians
+    ]
+    rls = [
+        str(_("RLS code")),
+        str(_("RLS")),
+        str(_("Orphans at the run")),
+        str(_("Assigned")),
+        str(_("Registered since")),
+        str(_("Orphans of the run still waiting")),
+        str(_("Waiting now")),
+        str(_("List empty at the current pace")),
+    ]
+    rls_rows = [
+        [
+            row.code,
+            row.name,
+            row.orphans,
+            row.assigned,
+            row.registered,
+            row.orphans_still_waiting,
+            row.waiting_now,
+            row.projected_empty,
+        ]
+        for row in report.rls
+    ]
+    return {"physicians": (physicians, physician_rows), "rls": (rls, rls_rows)}
 
 
 def comparison(a: Run, b: Run) -> dict[str, Any]:
@@ -388,3 +812,32 @@ def physician_runs(
             }
         )
     return items
+
+
+# --------------------------------------------------------------------------- one figure, one value
+# Figures a page and a letter both show (issue 15, 4): computed here once, formatted by
+# the shared filters (web.dashboard.templatetags.panelcare_format) in the reader's language.
+
+
+def territory_monthly_pace(summary: dict[str, Any], rls_code: str | None) -> float:
+    """The monthly pace of a run's territory (DSP-PR-30042, 7: its orphans divided by the
+    months of the period), from the plan's summary: the RLS ``rls_code``'s, or for the
+    region (None) the sum of every RLS's. The run page, the general letter and the
+    follow-up's pace line show this figure."""
+    by_rls = summary.get("by_rls") or {}
+    if rls_code is not None:
+        return float((by_rls.get(rls_code) or {}).get("monthly_pace", 0.0))
+    return float(sum(row.get("monthly_pace", 0.0) for row in by_rls.values()))
+
+
+def run_monthly_pace(run: Run) -> float:
+    """The monthly pace of ``run``'s territory (:func:`territory_monthly_pace`) from the
+    summary of its plan: its RLS's, or its region's."""
+    return territory_monthly_pace(run.summary or {}, run.rls.code if run.rls is not None else None)
+
+
+def monthly_pace_text(value: float) -> str:
+    """A territory's monthly pace in the active language, one decimal ("84,3")."""
+    from web.dashboard.templatetags.panelcare_format import grouped
+
+    return grouped(value, 1)

@@ -33,6 +33,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -41,6 +42,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from django.utils import timezone
 
+from web.attribution.journey import journey_counts
 from web.attribution.models import Run, RunStatus
 from web.regions.models import Rls
 from web.tables.kinds import DatasetKind
@@ -123,6 +125,13 @@ class FollowUp:
     waitlist: Dataset | None
     physicians: list[PhysicianProgress] = field(default_factory=list)
     rls: list[RlsProgress] = field(default_factory=list)
+    # What became of the patients the (approved) plan proposed: the journey's counts
+    # (web.attribution.journey.journey_counts; empty for a run not approved).
+    journey: dict[str, Any] = field(default_factory=dict)
+
+    def journey_of(self, code: str) -> dict[str, int]:
+        """The journey's counts of one physician's proposed patients."""
+        return dict(self.journey.get("physicians", {}).get(code, {}))
 
     @property
     def behind(self) -> list[PhysicianProgress]:
@@ -260,6 +269,7 @@ def follow_up(run: Run, *, today: datetime.date | None = None) -> FollowUp:
         rls=_rls_progress(
             run, orphans, assignments, first, waitlist, start, today, by_month, rls_code
         ),
+        journey=journey_counts(run) if run.status == RunStatus.APPROVED else {},
     )
 
 

@@ -33,8 +33,17 @@ from panelcare.errors import SettingsError
 from web.accounts import access
 from web.accounts.access import Purpose, User
 from web.attribution.models import AdjustmentKind, LetterKind, Run
+from web.regions.models import RETURN_REASONS
 
-__all__ = ["AdjustmentForm", "DecisionForm", "LetterTemplateForm", "RunForm"]
+__all__ = [
+    "CATEGORY_LABELS",
+    "AdjustmentForm",
+    "DecisionForm",
+    "LetterTemplateForm",
+    "RunForm",
+    "param_help_texts",
+    "param_labels",
+]
 
 
 # --------------------------------------------------------------------------- runs
@@ -49,36 +58,80 @@ def _table_field(label: str, help_text: str) -> forms.CharField:
     )
 
 
+# The categories of the waiting list the procedure weighs (5.3.2), as the pages word them.
+CATEGORY_LABELS = {
+    "home_care": gettext_lazy("home care"),
+    "detention": gettext_lazy("detention"),
+    "addiction": gettext_lazy("addiction"),
+    "palliative": gettext_lazy("palliative care"),
+    "mental_health": gettext_lazy("mental health"),
+}
+
+
+def _share_field(label: str, help_text: str) -> forms.FloatField:
+    """A share typed as a decimal in the reader's language ("0,45" in French)."""
+    return forms.FloatField(label=label, help_text=help_text, localize=True)
+
+
 def _param_fields() -> dict[str, forms.Field]:
-    """One form field per parameter of the engine, in :class:`Params`' order."""
+    """One form field per parameter of the engine, in :class:`Params`' order, labelled and
+    explained in words (docs/attribution-rules.md, "Run parameters"); decimals are read and
+    shown in the reader's language (``localize``: "0,45" in French)."""
     return {
         "group1_threshold": forms.IntegerField(
-            label=gettext_lazy("Group 1 threshold (registrations)")
+            label=gettext_lazy("Group 1 threshold (registrations)"),
+            help_text=gettext_lazy(
+                "Below it (without an AMP requirement) a physician is in group 1b and is "
+                "asked to reach it (5.1)."
+            ),
         ),
         "exclude_below": forms.IntegerField(
             label=gettext_lazy("Exclude group 1b physicians below (patients)"),
             help_text=gettext_lazy("Empty: nobody is excluded. The procedure allows 25."),
             required=False,
         ),
-        "stratum": forms.IntegerField(label=gettext_lazy("Registration stratum (patients)")),
-        "group2_target": forms.IntegerField(label=gettext_lazy("Group 2 target (registrations)")),
-        "vulnerable_cap": forms.FloatField(
-            label=gettext_lazy("Vulnerable cap (share of the final panel)"),
-            help_text=gettext_lazy("0.45 for 45 %."),
+        "stratum": forms.IntegerField(
+            label=gettext_lazy("Registration stratum (patients)"),
+            help_text=gettext_lazy("Group 2's targets are multiples of it."),
         ),
-        "full_workload_units": forms.FloatField(label=gettext_lazy("Full workload (units)")),
+        "group2_target": forms.IntegerField(
+            label=gettext_lazy("Group 2 target (registrations)"),
+            help_text=gettext_lazy(
+                "A multiple of the stratum, above the group 1 threshold (5.1, 5.3.5)."
+            ),
+        ),
+        "vulnerable_cap": _share_field(
+            gettext_lazy("Vulnerable cap (share of the final panel)"),
+            gettext_lazy("A share: 0.45 for 45 %."),
+        ),
+        "full_workload_units": forms.FloatField(
+            label=gettext_lazy("Full workload (units)"),
+            help_text=gettext_lazy("3 by default (5.3.3)."),
+            localize=True,
+        ),
         "patients_per_unit": forms.IntegerField(
             label=gettext_lazy("Registered patients worth one unit")
         ),
         "shortage": forms.BooleanField(
             label=gettext_lazy("Shortage: nobody above the full workload"), required=False
         ),
-        "max_distance_km": forms.FloatField(label=gettext_lazy("Maximum distance (km)")),
-        "cross_rls": forms.BooleanField(label=gettext_lazy("Cross RLS borders"), required=False),
-        "period_months": forms.IntegerField(label=gettext_lazy("Period (months)")),
+        "max_distance_km": forms.FloatField(
+            label=gettext_lazy("Maximum distance (km)"),
+            help_text=gettext_lazy("From the physician's site to the patient's home."),
+            localize=True,
+        ),
+        "cross_rls": forms.BooleanField(
+            label=gettext_lazy("Cross RLS borders"),
+            help_text=gettext_lazy("A patient may go to a physician of another RLS."),
+            required=False,
+        ),
+        "period_months": forms.IntegerField(
+            label=gettext_lazy("Period (months)"),
+            help_text=gettext_lazy("The months over which the patients are spread (7)."),
+        ),
         "category_weights": _table_field(
             gettext_lazy("Category weights"),
-            gettext_lazy("One per line: category = weight (1 or more), e.g. home_care = 2."),
+            gettext_lazy("One per line: category = weight (1 or more), e.g. home care = 2."),
         ),
         "include_later_departures": forms.BooleanField(
             label=gettext_lazy("Include unconfirmed departures and departures after 1 January"),
@@ -89,19 +142,33 @@ def _param_fields() -> dict[str, forms.Field]:
             help_text=gettext_lazy("Empty: no cap."),
             required=False,
         ),
-        "le304_min_block": forms.IntegerField(label=gettext_lazy("LE 304: smallest block")),
-        "le304_min_assiduity": forms.FloatField(
-            label=gettext_lazy("LE 304: previous-year assiduity at least"),
-            help_text=gettext_lazy("0.75 for 75 %."),
+        "le304_min_block": forms.IntegerField(
+            label=gettext_lazy("LE 304: smallest block"),
+            help_text=gettext_lazy("Patients a departing physician's colleague takes at once (7)."),
+        ),
+        "le304_min_assiduity": _share_field(
+            gettext_lazy("LE 304: previous-year assiduity at least"),
+            gettext_lazy("A share: 0.75 for 75 %."),
         ),
         "candidates_per_patient": forms.IntegerField(
-            label=gettext_lazy("Nearest physicians offered to each patient")
+            label=gettext_lazy("Nearest physicians offered to each patient"),
+            help_text=gettext_lazy("Between 1 and 100."),
         ),
         "target_overrides": _table_field(
             gettext_lazy("Targets set by hand"),
             gettext_lazy("One per line: physician code = target. Usually left empty."),
         ),
     }
+
+
+def param_labels() -> dict[str, str]:
+    """Each parameter's label, as the run form and the run's page word it."""
+    return {name: str(field.label) for name, field in _param_fields().items()}
+
+
+def param_help_texts() -> dict[str, str]:
+    """Each parameter's explanation (empty when it has none), for the rules page."""
+    return {name: str(field.help_text or "") for name, field in _param_fields().items()}
 
 
 class RunForm(forms.Form):
@@ -152,7 +219,11 @@ class RunForm(forms.Form):
         return [spec.name for spec in dataclasses.fields(Params)]
 
     def clean_category_weights(self) -> dict[str, float]:
-        return _parse_table(self.cleaned_data["category_weights"], float)
+        """The weights by category code; a category may be typed by its name in the
+        reader's language ("soins à domicile = 2" is ``home_care``)."""
+        codes = {str(label).casefold(): code for code, label in CATEGORY_LABELS.items()}
+        table = _parse_table(self.cleaned_data["category_weights"], float)
+        return {codes.get(name.casefold(), name): weight for name, weight in table.items()}
 
     def clean_target_overrides(self) -> dict[str, Any]:
         return _parse_table(self.cleaned_data["target_overrides"], int)
@@ -186,7 +257,8 @@ def _parse_table(text: str, number: type) -> dict[str, Any]:
             raise ValidationError(
                 _("Line %(line)d: write name = value."), params={"line": line_number}
             )
-        value = value.strip()
+        # A decimal typed the French way ("1,5") reads as one.
+        value = value.strip().replace(",", ".") if number is float else value.strip()
         try:
             table[name.strip()] = number(value)
         except ValueError:
@@ -277,3 +349,32 @@ class LetterTemplateForm(forms.Form):
         """``preview``, ``reset``, or ``save`` (anything else, as the page's main button)."""
         action = self.cleaned_data["action"]
         return action if action in ("preview", "reset") else "save"
+
+
+# --------------------------------------------------------------------------- approval
+
+
+class ApproveForm(forms.Form):
+    """The approval's confirmation: ``confirm`` (the confirmation page's button) and the
+    reason for superseding the plans in force, typed by the approver (required by the
+    service when a plan is superseded)."""
+
+    confirm = forms.BooleanField(required=False)
+    reason = forms.CharField(required=False, max_length=2000)
+
+
+# --------------------------------------------------------------------------- the journey
+
+
+class JourneyForm(forms.Form):
+    """A step the CML records for a proposed patient (docs/attribution-journey.md): a
+    contact attempt, a return to the list (why: ``reason``), or a removal (why: ``note``,
+    required by the service)."""
+
+    ACTIONS = (("attempt", "attempt"), ("return", "return"), ("remove", "remove"))
+
+    action = forms.ChoiceField(choices=ACTIONS)
+    reason = forms.ChoiceField(
+        choices=[(str(reason), reason.label) for reason in RETURN_REASONS], required=False
+    )
+    note = forms.CharField(required=False, max_length=2000)

@@ -16,7 +16,7 @@ REASONS = {
     "group_1b": gettext_lazy("under 500 registrations (group 1b)"),
     "group_2": gettext_lazy("500 registrations or more (group 2)"),
     "not_participating": gettext_lazy("takes no patient in this run"),
-    "declined": gettext_lazy("declined (mode none)"),
+    "declined": gettext_lazy("declined: not participating"),
     "departing": gettext_lazy("leaving before 1 January"),
     "below_exclusion_threshold": gettext_lazy("excluded: too few patients"),
     "shortage_spared": gettext_lazy("spared: full workload in a shortage"),

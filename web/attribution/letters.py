@@ -49,7 +49,9 @@ from django.utils.translation import gettext as _
 from web import tasks_health
 from web.accounts.access import region_cmls, region_drmgs
 from web.attribution.errors import LetterError, LetterTemplateError
-from web.attribution.models import LetterKind, LetterTemplate, Run
+from web.attribution.models import AttributionAction, LetterKind, LetterTemplate, Run
+from web.audit.models import AuditEvent
+from web.dashboard.templatetags.panelcare_format import grouped, pct
 from web.regions.models import Region, Rls
 
 __all__ = [
@@ -60,18 +62,23 @@ __all__ = [
     "VARIABLES",
     "LettersStopped",
     "RegionFacts",
+    "Signatory",
     "TemplateText",
+    "above_cap_count",
     "cancel_status",
     "check_template",
     "default_template",
     "end_status",
     "finishing",
     "general_facts",
+    "gets_personal_letter",
     "letter_file_name",
+    "letter_items",
     "letters_in_progress",
     "letters_status",
     "letters_written",
     "merged_path",
+    "moved_patients",
     "new_job",
     "personal_facts",
     "plan_letters",
@@ -117,6 +124,11 @@ GROUP_SENTENCES = {
         "Groupe 2 : vous comptez {threshold} patients inscrits ou plus. Comme il reste des "
         "patients orphelins après le groupe 1, vous êtes invité à atteindre {target} "
         "inscriptions, la cible fixée pour cet exercice."
+    ),
+    "2_none": (
+        "Groupe 2 : vous comptez {threshold} patients inscrits ou plus. Les médecins du "
+        "groupe 2 accueillent les patients orphelins qui restent après le groupe 1 : aucun "
+        "ne vous est attribué lors de cet exercice."
     ),
     "none": "Vous ne recevez pas de patients lors de cet exercice.",
 }
@@ -193,14 +205,16 @@ REASON_SENTENCES = {
         "patients un à un, comme en attribution particulière."
     ),
     "need_filled": "Les patients qui vous sont attribués permettent d'atteindre votre cible.",
+    # Said from the plan's record of the physician when known (letters._reach_sentence).
     "candidates_exhausted": (
-        "Vous recevez moins de patients que votre besoin : les patients orphelins à une "
-        "distance raisonnable de votre lieu de pratique sont tous attribués, certains à des "
-        "médecins prioritaires."
+        "Vous recevez moins de patients que votre besoin : les patients orphelins à moins "
+        "de {max_distance} de votre lieu de pratique sont allés à d'autres médecins ou sont "
+        "restés sans médecin."
     ),
     "no_candidate": (
-        "Aucun patient ne vous est attribué : aucun patient orphelin à une distance "
-        "raisonnable de votre lieu de pratique ne restait pour vous."
+        "Aucun patient ne vous est attribué : les patients orphelins à moins de "
+        "{max_distance} de votre lieu de pratique sont allés à d'autres médecins ou sont "
+        "restés sans médecin."
     ),
     "le304_block": (
         "Vous recevez un bloc de patients d'un collègue qui quitte (lettre d'entente 304)."
@@ -334,40 +348,37 @@ def render_html(template: TemplateText, facts: Mapping[str, Any]) -> str:
 
 
 def render_pdf(template: TemplateText, facts: Mapping[str, Any]) -> bytes:
-    """The letter as a PDF file's bytes (WeasyPrint)."""
-    import weasyprint
+    """The letter as a PDF file's bytes (WeasyPrint, the process's fonts reused:
+    :func:`web.attribution.letterpdf.pdf_of`)."""
+    from web.attribution.letterpdf import pdf_of
 
-    html = render_html(template, facts)
-    return weasyprint.HTML(string=html, base_url=None).write_pdf()
+    return pdf_of(render_html(template, facts))[0]
 
 
 # --------------------------------------------------------------------------- facts
 
 
-def _int(value: int | None) -> str:
-    """A whole number the French way: grouped by a non-breaking space from 10 000 on (a
-    four-digit number stays whole, as the OQLF allows, so that it reads as typed)."""
+def _int(value: int | float | None) -> str:
+    """A whole number in French, as the pages write it (the shared filter ``grouped``:
+    "1 250" with a no-break space)."""
     if value is None:
         return ""
-    text = str(int(value))
-    if abs(int(value)) < 10_000:
-        return text
-    sign, digits = ("-", text[1:]) if text.startswith("-") else ("", text)
-    groups = []
-    while digits:
-        groups.insert(0, digits[-3:])
-        digits = digits[:-3]
-    return sign + "\u00a0".join(groups)
+    with translation.override(LETTER_LANGUAGE):
+        return grouped(int(value))
 
 
 def _pct(ratio: float | None, decimals: int = 1) -> str:
-    """0.4464 -> "44,6 %" (French decimal comma, non-breaking space before %)."""
+    """0.4464 -> "44,6 %", by the pages' filter ``pct`` (rounded, never "-0,0"), so that
+    a page and a letter show the same share; "—" for no value."""
     if ratio is None or (isinstance(ratio, float) and math.isnan(ratio)):
         return "—"
-    text = f"{ratio * 100:.{decimals}f}".replace(".", ",")
-    if decimals and text.endswith("," + "0" * decimals):
-        text = text.split(",")[0]
-    return f"{text}\u00a0%"
+    with translation.override(LETTER_LANGUAGE):
+        return pct(ratio, decimals)
+
+
+def _patients(count: int) -> str:
+    """ "1 patient", "0 patient", "12 patients" (French: the plural from 2 on)."""
+    return f"{_int(count)} patient" + ("s" if abs(int(count)) >= 2 else "")
 
 
 def _day(day: datetime.date) -> str:
@@ -401,6 +412,7 @@ def _params_words(params: Mapping[str, Any]) -> dict[str, str]:
         "le304_min_assiduity": _pct(params.get("le304_min_assiduity", 0.75), 0),
         "le304_min_block": _int(params.get("le304_min_block", 50)),
         "exclude_below": _int(exclude) if exclude is not None else "",
+        "max_distance": f"{_int(params.get('max_distance_km', 50))} km",
         "yearly_cap": _int(yearly) if yearly is not None else "",
     }
 
@@ -421,8 +433,9 @@ def reason_sentences(codes: Iterable[str], words: Mapping[str, str]) -> list[str
 
 
 def cml_contacts(region: Region) -> dict[str, list[dict[str, str]]]:
-    """The CMLs of each RLS code of ``region``: name (full name, else user name) and
-    e-mail address (may be empty)."""
+    """The CMLs of each RLS code of ``region``: ``name`` (as they sign, from their profile:
+    :attr:`~web.accounts.models.Profile.signs_as`; never their login), ``title`` and
+    ``email`` (each may be empty)."""
     contacts: dict[str, list[dict[str, str]]] = {}
     profiles = (
         region_cmls(region)
@@ -431,17 +444,27 @@ def cml_contacts(region: Region) -> dict[str, list[dict[str, str]]]:
         .order_by("user__last_name", "user__username")
     )
     for profile in profiles:
-        user = profile.user
-        person = {"name": user.get_full_name() or user.get_username(), "email": user.email}
+        person = {
+            "name": profile.signs_as,
+            "title": profile.signatory_title.strip(),
+            "email": profile.user.email,
+        }
         for rls in profile.rls.all():
             contacts.setdefault(rls.code, []).append(person)
     return contacts
 
 
 def _contact_words(people: list[dict[str, str]]) -> str:
+    """The CMLs of an RLS as one phrase: "Dr Marc Exemple, coordonnateur médical local
+    (cml@example.org)"; the DRMG when the RLS has none."""
     if not people:
         return "le Département régional de médecine générale (DRMG)"
-    parts = [f"{p['name']} ({p['email']})" if p["email"] else p["name"] for p in people]
+    parts = []
+    for person in people:
+        name = person.get("name") or "votre coordonnateur médical local (CML)"
+        if person.get("title"):
+            name = f"{name}, {person['title'][:1].lower()}{person['title'][1:]}"
+        parts.append(f"{name} ({person['email']})" if person.get("email") else name)
     return ", ".join(parts)
 
 
@@ -455,17 +478,26 @@ def plan_summary(run: Run) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class Signatory:
+    """Who signs a run's letters, as their profile says (name, title, signature block)."""
+
+    name: str = ""
+    title: str = ""
+    block: str = ""
+
+
+@dataclass(frozen=True)
 class RegionFacts:
     """What every letter of a region names: RLS names, CMLs, the signatory (read once
     for a batch of letters)."""
 
     rls_names: dict[str, str]
     contacts: dict[str, list[dict[str, str]]]
-    signatory: str
+    signatory: Signatory
 
     @classmethod
-    def of(cls, region: Region) -> RegionFacts:
-        return cls(_rls_names(region), cml_contacts(region), signatory(region))
+    def of(cls, region: Region, run: Run | None = None) -> RegionFacts:
+        return cls(_rls_names(region), cml_contacts(region), signatory(region, run))
 
 
 def _common_facts(
@@ -473,10 +505,13 @@ def _common_facts(
 ) -> dict[str, Any]:
     region = run.region
     params = summary.get("params") or {}
+    signer = region_facts.signatory
     return {
         "region": region.name,
         "drmg": f"Département régional de médecine générale (DRMG) — {region.name}",
-        "signatory": region_facts.signatory,
+        "signatory": signer.name,
+        "signatory_title": signer.title,
+        "signature_lines": [line.strip() for line in signer.block.splitlines() if line.strip()],
         "date": _day(today),
         "run_title": run.title or f"#{run.pk}",
         "run_reference": run.pk,
@@ -486,13 +521,24 @@ def _common_facts(
     }
 
 
-def signatory(region: Region) -> str:
-    """The name signing the letters: the first DRMG user of ``region`` with a full name
-    (empty when none has one: the block then signs for the department)."""
-    for profile in region_drmgs(region).select_related("user").order_by("user__pk"):
-        if profile.user.get_full_name():
-            return profile.user.get_full_name()
-    return ""
+def signatory(region: Region, run: Run | None = None) -> Signatory:
+    """Who signs the letters of ``run``: whoever approved it when they are a DRMG or a
+    CML with a name (a CML signs the plan of their RLS they approved), else the first
+    DRMG of ``region`` with a name (their profile's name as signed, else their full name);
+    an empty :class:`Signatory` when none has one (the block then signs for the
+    department)."""
+    candidates = []
+    approver = getattr(run, "approved_by", None) if run is not None else None
+    profile = getattr(approver, "profile", None) if approver is not None else None
+    if profile is not None and profile.region_id == region.pk and profile.role in ("drmg", "cml"):
+        candidates.append(profile)
+    candidates.extend(region_drmgs(region).select_related("user").order_by("user__pk"))
+    for profile in candidates:
+        if profile.signs_as:
+            return Signatory(
+                profile.signs_as, profile.signatory_title.strip(), profile.signature_block
+            )
+    return Signatory()
 
 
 def _rls_names(region: Region) -> dict[str, str]:
@@ -506,28 +552,35 @@ def general_facts(
     summary: Mapping[str, Any] | None = None,
     today: datetime.date | None = None,
     region_facts: RegionFacts | None = None,
+    personal_letter: bool | None = None,
+    above_cap: int | None = None,
 ) -> dict[str, Any]:
     """The facts of the general letter to ``physician`` (``physician_id``, ``name``,
     ``rls_id``) from the summary of ``run``'s plan: the territory's orphans, assigned,
-    pace, the vulnerable cap, how to reach the CML. Variables:
-    docs/attribution-web-letters.md."""
+    pace, the vulnerable cap, how to reach the CML; ``personal_letter``, whether this
+    physician gets a personalised letter too (:func:`gets_personal_letter`; None: not
+    said), ``above_cap``, how many participating physicians of the territory were already
+    above the vulnerable cap (None: not said). Variables: docs/attribution-web-letters.md."""
+    from web.attribution.figures import monthly_pace_text, territory_monthly_pace
+
     today = today or timezone.localdate()
     summary = plan_summary(run) if summary is None else summary
-    region_facts = region_facts or RegionFacts.of(run.region)
+    region_facts = region_facts or RegionFacts.of(run.region, run)
     facts = _common_facts(run, summary, today, region_facts)
     names = region_facts.rls_names
     by_rls = summary.get("by_rls") or {}
+    code = run.rls.code if run.rls is not None else None
     if run.rls is not None:
         territory = run.rls.name
         figures = by_rls.get(run.rls.code, {})
         orphans = figures.get("orphans", summary.get("orphans", 0))
         assigned = figures.get("assigned", summary.get("assigned", 0))
-        pace = figures.get("monthly_pace", 0.0)
     else:
         territory = run.region.name
         orphans = summary.get("orphans", 0)
         assigned = summary.get("assigned", 0)
-        pace = sum(row.get("monthly_pace", 0.0) for row in by_rls.values())
+    with translation.override(LETTER_LANGUAGE):
+        pace = monthly_pace_text(territory_monthly_pace(dict(summary), code))
     contacts = region_facts.contacts.get(str(physician.get("rls_id", "")), [])
     facts.update(
         {
@@ -538,17 +591,44 @@ def general_facts(
             "orphans": _int(orphans),
             "assigned": _int(assigned),
             "unassigned": _int(orphans - assigned),
-            "monthly_pace": _int(math.ceil(pace)),
+            "monthly_pace": pace,
             "physicians_participating": _int(
                 sum(row.get("physicians_participating", 0) for row in by_rls.values())
                 if run.rls is None
                 else by_rls.get(run.rls.code, {}).get("physicians_participating", 0)
             ),
+            "personal_letter": personal_letter,
+            "above_cap": "" if above_cap is None else _int(above_cap),
+            "above_cap_sentence": _above_cap_sentence(above_cap, facts["vulnerable_cap"]),
             "cml_contacts": contacts,
             "cml_contact": _contact_words(contacts),
         }
     )
     return facts
+
+
+def _above_cap_sentence(count: int | None, cap: str) -> str:
+    if count is None:
+        return ""
+    if count == 0:
+        return f"Lors de cet exercice, aucun médecin participant ne dépassait déjà {cap}."
+    if count == 1:
+        return (
+            f"Lors de cet exercice, 1 médecin participant dépassait déjà {cap} : il n'a reçu "
+            "aucun patient vulnérable, et sa part reste au-dessus du seuil."
+        )
+    return (
+        f"Lors de cet exercice, {_int(count)} médecins participants dépassaient déjà {cap} : "
+        "ils n'ont reçu aucun patient vulnérable, et leur part reste au-dessus du seuil."
+    )
+
+
+def gets_personal_letter(item: Mapping[str, Any]) -> bool:
+    """Whether the targeted physician of ``item`` (:func:`panelcare.attribution.outputs.letters`)
+    gets a personalised letter: when the plan gives them patients, and in group 1 (1a, 1b:
+    served first, they are told why they receive none). A group-2 physician who receives
+    no patient gets the general letter only, which says so."""
+    return int(item.get("expected") or 0) > 0 or str(item.get("group")) in ("1a", "1b")
 
 
 def personal_facts(
@@ -560,11 +640,12 @@ def personal_facts(
     region_facts: RegionFacts | None = None,
 ) -> dict[str, Any]:
     """The facts of a targeted physician's personalised letter, from one item of
-    :func:`panelcare.attribution.outputs.letters` and the parameters of ``run``'s plan.
-    Variables: docs/attribution-web-letters.md."""
+    :func:`panelcare.attribution.outputs.letters` (with, when :func:`letter_items` read
+    it, what the plan recorded about them: ``reach`` and ``moves``) and the parameters of
+    ``run``'s plan. Variables: docs/attribution-web-letters.md."""
     today = today or timezone.localdate()
     summary = plan_summary(run) if summary is None else summary
-    region_facts = region_facts or RegionFacts.of(run.region)
+    region_facts = region_facts or RegionFacts.of(run.region, run)
     facts = _common_facts(run, summary, today, region_facts)
     words = {**facts, "target": _int(letter["target"])}
     months = letter.get("months")
@@ -573,32 +654,218 @@ def personal_facts(
     contacts = region_facts.contacts.get(str(letter["rls_id"]), [])
     group = str(letter["group"])
     mode = str(letter["mode"])
+    expected = int(letter["expected"])
+    group_key = "2_none" if group == "2" and expected == 0 else group
     facts.update(
         {
             "physician_name": letter["name"],
             "physician_code": letter["physician_id"],
             "rls": region_facts.rls_names.get(str(letter["rls_id"]), str(letter["rls_id"])),
             "group": group,
-            "group_label": _sentence(GROUP_SENTENCES.get(group, group), words),
+            "group_label": _sentence(GROUP_SENTENCES.get(group_key, group), words),
             "target": _int(letter["target"]),
             "registered": _int(letter["registered"]),
             "need": _int(max(0, int(letter["target"]) - int(letter["registered"]))),
-            "expected": _int(letter["expected"]),
+            "expected": _int(expected),
+            "expected_patients": _patients(expected),
             "monthly_pace": _int(letter["monthly_pace"]),
+            "monthly_pace_patients": _patients(int(letter["monthly_pace"])),
             "mode": mode,
             "mode_label": _sentence(MODE_SENTENCES.get(mode, mode), words),
-            "reasons": reason_sentences(letter.get("reasons") or [], words),
+            "reasons": _reasons(letter, words),
             "first_month": _month_name(first) if first else "",
             "last_month": _month_name(last) if last else "",
             "first_month_number": months["first"] if months else "",
             "last_month_number": months["last"] if months else "",
+            "vulnerable_share_before": _pct(letter.get("vulnerable_share_before")),
             "vulnerable_share_after": _pct(letter.get("vulnerable_share_after")),
             "rls_vulnerable_share_mean": _pct(letter.get("rls_vulnerable_share_mean")),
+            "vulnerable_rule": _vulnerable_rule(letter, words),
             "cml_contacts": contacts,
             "cml_contact": _contact_words(contacts),
         }
     )
     return facts
+
+
+def _vulnerable_rule(letter: Mapping[str, Any], words: Mapping[str, str]) -> str:
+    """The 45 % rule as it applied to this physician (5.3.1): above the cap already, no
+    vulnerable patient (their share may stay above it); otherwise at most the cap."""
+    cap = words["vulnerable_cap"]
+    after = _pct(letter.get("vulnerable_share_after"))
+    codes = letter.get("reasons") or []
+    if "above_vulnerable_cap" in codes:
+        before = letter.get("vulnerable_share_before")
+        was = f" ({_pct(before)})" if before is not None else ""
+        return (
+            f"Votre clientèle comptait déjà plus de {cap} de patients vulnérables{was} : "
+            f"conformément à la règle, aucun patient vulnérable ne vous est attribué, et "
+            f"votre part après l'attribution est de {after}."
+        )
+    return (
+        f"Après l'attribution, votre clientèle compte {after} de patients vulnérables : "
+        f"les patients vulnérables vous sont attribués sans dépasser {cap}."
+    )
+
+
+def _reasons(letter: Mapping[str, Any], words: Mapping[str, str]) -> list[str]:
+    """The reason codes as sentences; when the plan's record of this physician is known
+    (``reach``, ``moves``: :func:`letter_items`), "too few patients" is said from it — how
+    many orphans were within reach and where they went, and the CML's moves — rather than
+    from a general sentence."""
+    codes = list(letter.get("reasons") or [])
+    reach = letter.get("reach")
+    moves = letter.get("moves") or {}
+    if reach is not None:
+        codes = [code for code in codes if code not in ("no_candidate", "candidates_exhausted")]
+    sentences = reason_sentences(codes, words)
+    if reach is not None and {"no_candidate", "candidates_exhausted"} & set(
+        letter.get("reasons") or []
+    ):
+        sentences.append(_reach_sentence(reach, int(moves.get("away", 0)), words))
+        if reach.get("limited_by") == "vulnerable_cap":
+            sentences.append(
+                f"Votre quota de patients vulnérables ({_int(reach['vulnerable_quota'])}) est "
+                "atteint : les autres patients vulnérables à proximité sont allés à d'autres "
+                "médecins ou sont restés sans médecin."
+            )
+    away, moved_in = int(moves.get("away", 0)), int(moves.get("in", 0))
+    if away:
+        sentences.append(
+            "Lors de la révision du plan, le coordonnateur médical local (CML) a confié à un "
+            f"autre médecin {_patients(away)} "
+            + ("qui vous était attribué." if away == 1 else "qui vous étaient attribués.")
+        )
+    if moved_in:
+        sentences.append(
+            "Lors de la révision du plan, le coordonnateur médical local (CML) vous a confié "
+            f"{_patients(moved_in)}."
+        )
+    return sentences
+
+
+def _reach_sentence(reach: Mapping[str, Any], moved_away: int, words: Mapping[str, str]) -> str:
+    """Why fewer patients than the need, from the plan: the orphans who could be theirs
+    (eligible, within the maximum distance: :func:`panelcare.attribution.explain.
+    explain_physician`'s ``candidates``) and where they went."""
+    within = f"à moins de {words['max_distance']} de votre lieu de pratique"
+    total = int(reach.get("candidates", 0))
+    if total == 0:
+        return (
+            f"Aucun patient orphelin de la liste d'attente ne se trouvait {within} : aucun "
+            "ne pouvait vous être attribué."
+        )
+    earlier = int(reach.get("to_earlier_tiers", 0))
+    others = max(0, int(reach.get("went_elsewhere", 0)) - earlier - moved_away)
+    unassigned = int(reach.get("unassigned", 0))
+    parts = []
+    if earlier:
+        parts.append(
+            f"{_int(earlier)} {'a été attribué' if earlier == 1 else 'ont été attribués'} à "
+            "des médecins servis avant vous (un groupe prioritaire)"
+        )
+    if others:
+        parts.append(
+            f"{_int(others)} à d'autres médecins servis en même temps que vous ou après "
+            "(la répartition égalise la part du besoin comblée de chacun, puis réduit les "
+            "distances)"
+        )
+    if moved_away:
+        parts.append(f"{_int(moved_away)} à un autre médecin par le CML")
+    if unassigned:
+        parts.append(
+            f"{_int(unassigned)} {'est resté' if unassigned == 1 else 'sont restés'} sans médecin"
+        )
+    head = (
+        f"Un patient orphelin se trouvait {within}"
+        if total == 1
+        else f"{_int(total)} patients orphelins se trouvaient {within}"
+    )
+    if not parts:
+        return head + "."
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " et " + parts[-1]
+    return f"{head} : {listed}."
+
+
+def letter_items(run: Run, plan: Any) -> list[dict[str, Any]]:
+    """The facts of each personalised letter of ``run`` (its computed ``plan``, a
+    :class:`panelcare.attribution.solve.Plan`): :func:`panelcare.attribution.outputs.letters`
+    for the physicians who get one (:func:`gets_personal_letter`; for an RLS run, the
+    run's RLS and the neighbours it gives patients to), each with what the plan recorded:
+    ``vulnerable_share_before``; ``reach`` (:func:`panelcare.attribution.explain.
+    explain_physician`: the orphans who could be theirs and where they went, what limited
+    them); ``moves``, the patients the CML moved away from them and to them (the run's
+    adjustments, in the history)."""
+    from panelcare.attribution import explain, outputs
+
+    items = [
+        item
+        for item in outputs.letters(plan)
+        if (run.rls is None or item["rls_id"] == run.rls.code or item["expected"] > 0)
+        and gets_personal_letter(item)
+    ]
+    moves = moved_patients(run)
+    physicians = plan.physicians
+    index = {str(code): j for j, code in enumerate(physicians.physician_id)}
+    for item in items:
+        code = item["physician_id"]
+        j = index[code]
+        registered = int(physicians.registered[j])
+        item["vulnerable_share_before"] = (
+            round(float(physicians.vulnerable[j]) / registered, 4) if registered else None
+        )
+        if {"no_candidate", "candidates_exhausted"} & set(item["reasons"]):
+            reach = explain.explain_physician(plan, code)
+            item["reach"] = {
+                key: reach[key]
+                for key in ("candidates", "went_elsewhere", "to_earlier_tiers", "unassigned")
+            }
+            item["reach"]["limited_by"] = reach["why"]["limited_by"]
+            item["reach"]["vulnerable_quota"] = reach["vulnerable_quota"]
+        item["moves"] = moves.get(code, {})
+    return items
+
+
+def above_cap_count(run: Run, plan: Any) -> int:
+    """How many participating physicians of ``run``'s territory (its RLS, or the region)
+    were already above the vulnerable cap, so received no vulnerable patient (5.3.1)."""
+    targets = plan.targets
+    above = (targets.tier >= 0) & ~targets.accepts_vulnerable.astype(bool)
+    if run.rls is not None:
+        above &= plan.physicians.rls_id == run.rls.code
+    return int(above.sum())
+
+
+def moved_patients(run: Run) -> dict[str, dict[str, int]]:
+    """Per physician code, the patients the CML moved ``away`` from them and ``in`` to
+    them while reviewing ``run`` (the ADJUSTED entries of kind move, in order: a patient
+    moved twice counts from the first physician to the last)."""
+    first: dict[str, str | None] = {}
+    last: dict[str, str | None] = {}
+    entries = (
+        AuditEvent.objects.about(run)
+        .filter(action=AttributionAction.ADJUSTED)
+        .order_by("created_at", "pk")
+        .values_list("details", flat=True)
+    )
+    for details in entries:
+        if not isinstance(details, dict) or details.get("kind") != "move":
+            continue
+        patient = str(details.get("patient_id"))
+        first.setdefault(patient, details.get("from"))
+        last[patient] = details.get("to")
+    result: dict[str, dict[str, int]] = {}
+    for patient, origin in first.items():
+        target = last[patient]
+        if origin == target:
+            continue
+        if origin:
+            row = result.setdefault(str(origin), {})
+            row["away"] = row.get("away", 0) + 1
+        if target:
+            row = result.setdefault(str(target), {})
+            row["in"] = row.get("in", 0) + 1
+    return result
 
 
 def sample_facts(kind: str) -> dict[str, Any]:
@@ -609,6 +876,8 @@ def sample_facts(kind: str) -> dict[str, Any]:
         "region": "Bas-Saint-Laurent",
         "drmg": "Département régional de médecine générale (DRMG) — Bas-Saint-Laurent",
         "signatory": "Dre Marie Exemple",
+        "signatory_title": "Cheffe du Département régional de médecine générale",
+        "signature_lines": ["DRMG du Bas-Saint-Laurent", "418 555-0100"],
         "date": _day(today),
         "run_title": "Exercice d'exemple",
         "run_reference": 0,
@@ -628,8 +897,11 @@ def sample_facts(kind: str) -> dict[str, Any]:
                 "orphans": "2840",
                 "assigned": "2790",
                 "unassigned": "50",
-                "monthly_pace": "237",
+                "monthly_pace": "236,7",
                 "physicians_participating": "22",
+                "personal_letter": True,
+                "above_cap": "2",
+                "above_cap_sentence": _above_cap_sentence(2, facts["vulnerable_cap"]),
             }
         )
         return facts
@@ -644,7 +916,9 @@ def sample_facts(kind: str) -> dict[str, Any]:
             "registered": "412",
             "need": "88",
             "expected": "88",
+            "expected_patients": _patients(88),
             "monthly_pace": "8",
+            "monthly_pace_patients": _patients(8),
             "mode": "bloc",
             "mode_label": _sentence(MODE_SENTENCES["bloc"], words),
             "reasons": reason_sentences(["group_1b", "under_full_workload", "need_filled"], words),
@@ -652,8 +926,12 @@ def sample_facts(kind: str) -> dict[str, Any]:
             "last_month": _month_name(last),
             "first_month_number": 1,
             "last_month_number": 11,
+            "vulnerable_share_before": _pct(0.3712),
             "vulnerable_share_after": _pct(0.3821),
             "rls_vulnerable_share_mean": _pct(0.4065),
+            "vulnerable_rule": _vulnerable_rule(
+                {"reasons": [], "vulnerable_share_after": 0.3821}, words
+            ),
         }
     )
     return facts
@@ -675,6 +953,8 @@ _COMMON_VARIABLES = [
     ("region", "Bas-Saint-Laurent"),
     ("drmg", "Département régional de médecine générale (DRMG) — Bas-Saint-Laurent"),
     ("signatory", "Dre Marie Exemple"),
+    ("signatory_title", "Cheffe du Département régional de médecine générale"),
+    ("signature_lines", "[« DRMG du Bas-Saint-Laurent », « 418 555-0100 »]"),
     ("date", "23 novembre 2026"),
     ("run_title", "Exercice de novembre"),
     ("run_reference", "12"),
@@ -689,6 +969,7 @@ _COMMON_VARIABLES = [
     ("full_units", "3"),
     ("le304_min_assiduity", "75 %"),
     ("le304_min_block", "50"),
+    ("max_distance", "50 km"),
     ("cml_contact", "Dre Josée Exemple (cml@example.org)"),
     ("cml_contacts", "[{name, email}, …]"),
 ]
@@ -699,8 +980,11 @@ VARIABLES = {
         ("orphans", "2840"),
         ("assigned", "2790"),
         ("unassigned", "50"),
-        ("monthly_pace", "237"),
+        ("monthly_pace", "236,7"),
         ("physicians_participating", "22"),
+        ("personal_letter", "True / False"),
+        ("above_cap", "2"),
+        ("above_cap_sentence", "Lors de cet exercice, 2 médecins participants dépassaient…"),
     ],
     LetterKind.PERSONAL: [
         *_COMMON_VARIABLES,
@@ -710,7 +994,9 @@ VARIABLES = {
         ("registered", "412"),
         ("need", "88"),
         ("expected", "88"),
+        ("expected_patients", "88 patients"),
         ("monthly_pace", "8"),
+        ("monthly_pace_patients", "8 patients"),
         ("mode", "bloc"),
         ("mode_label", "attribution particulière : …"),
         ("reasons", "[« Vous comptez moins de 500 patients… », …]"),
@@ -718,8 +1004,10 @@ VARIABLES = {
         ("last_month", "septembre 2027"),
         ("first_month_number", "1"),
         ("last_month_number", "11"),
+        ("vulnerable_share_before", "37,1 %"),
         ("vulnerable_share_after", "38,2 %"),
         ("rls_vulnerable_share_mean", "40,6 %"),
+        ("vulnerable_rule", "Après l'attribution, votre clientèle compte 38,2 % …"),
     ],
 }
 

@@ -82,6 +82,19 @@ class RunStatus(models.TextChoices):
     APPROVED = "approved", _("Approved")
 
 
+class RunQuerySet(models.QuerySet):
+    def in_force(self) -> RunQuerySet:
+        """Approved runs not superseded: at most one per territory (RLS or region)."""
+        return self.filter(status=RunStatus.APPROVED, superseded_at__isnull=True)
+
+    def overlapping(self, rls_id: int | None) -> RunQuerySet:
+        """Runs whose territory overlaps an RLS (``rls_id``) or the whole region (None):
+        the same RLS or a region run, or any run when ``rls_id`` is None."""
+        if rls_id is None:
+            return self
+        return self.filter(models.Q(rls_id=rls_id) | models.Q(rls__isnull=True))
+
+
 class Run(models.Model):
     """One attribution run of an RLS (or of the whole region, by the DRMG).
 
@@ -146,6 +159,25 @@ class Run(models.Model):
         verbose_name=_("approved by"),
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    # The waiting-list patients of the version not offered to this run, fixed at its
+    # start so that a new target is solved on the same orphans: proposed by a plan in
+    # force, registered or removed (docs/attribution-journey.md).
+    withheld_patients = models.JSONField(_("patients not offered"), default=list, blank=True)
+    # An approved run replaced by a later approved run of an overlapping territory
+    # (docs/decisions.md, "One approved plan per territory"): who is the superseding
+    # run's approver; its plan and letters are no longer in force.
+    superseded_by = models.ForeignKey(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="superseded_runs",
+        verbose_name=_("superseded by"),
+    )
+    superseded_at = models.DateTimeField(_("superseded at"), null=True, blank=True)
+    superseded_reason = models.TextField(_("reason for superseding"), blank=True)
+
+    objects = RunQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -164,6 +196,22 @@ class Run(models.Model):
     @property
     def is_frozen(self) -> bool:
         return self.status == RunStatus.APPROVED
+
+    @property
+    def is_superseded(self) -> bool:
+        return self.superseded_at is not None
+
+    @property
+    def is_in_force(self) -> bool:
+        """Approved and not superseded: its plan and letters are the territory's."""
+        return self.status == RunStatus.APPROVED and self.superseded_at is None
+
+    def get_status_display(self) -> str:
+        # Overrides Django's generated method so that every page listing runs by status
+        # says "superseded" for an approved run no longer in force.
+        if self.is_superseded:
+            return str(_("Approved, superseded"))
+        return str(RunStatus(self.status).label)
 
 
 class AdjustmentKind(models.TextChoices):
@@ -264,7 +312,9 @@ class AttributionAction(models.TextChoices):
     RUN_CANCELLED = "run_cancelled", _("Run cancelled")
     ADJUSTED = "adjusted", _("Plan adjusted")
     APPROVED = "approved", _("Run approved")
+    SUPERSEDED = "superseded", _("Approved plan superseded")
     LETTERS_WRITTEN = "letters_written", _("Letters written")
     LETTERS_CANCELLED = "letters_cancelled", _("Writing of the letters cancelled")
     LETTER_DOWNLOADED = "letter_downloaded", _("Letter downloaded")
+    EXPORTED = "exported", _("Plan or follow-up downloaded")
     TEMPLATE_EDITED = "template_edited", _("Letter template edited")

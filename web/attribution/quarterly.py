@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from panelcare.attribution.params import Params
@@ -37,7 +38,14 @@ from panelcare.exports import neutralise_row, xlsx_row
 from web.dashboard import figures
 from web.dashboard.charts import rate_against_goal_chart
 from web.dashboard.figures import STRATA
-from web.regions.models import Region, Rls
+from web.regions.models import (
+    Region,
+    Rls,
+    WaitlistEntry,
+    WaitlistReason,
+    WaitlistStatus,
+    WaitlistStatusEvent,
+)
 from web.tables.kinds import DatasetKind
 from web.tables.models import Dataset
 from web.tables.store import read_dataset
@@ -58,7 +66,15 @@ __all__ = [
 
 SENIOR_AGE = 65
 SENIOR_YEARS = 30
-TABLES = ("physicians", "strata", "seniority", "senior_physicians", "amp", "registration_rate")
+TABLES = (
+    "physicians",
+    "strata",
+    "seniority",
+    "senior_physicians",
+    "amp",
+    "registration_rate",
+    "journey",
+)
 
 
 def quarter_start(day: datetime.date) -> datetime.date:
@@ -103,20 +119,23 @@ class Table:
 
 
 def _display(value: Any, percent: bool) -> tuple[str, bool]:
-    from django.utils.formats import date_format, number_format
+    from django.utils.formats import date_format
+
+    # The pages' shared formats: rounded half up, never "-0,0", thousands grouped.
+    from web.dashboard.templatetags.panelcare_format import grouped, pct
 
     if value is None:
         return ("—", False)
     if isinstance(value, bool):
         return (_("yes") if value else _("no"), False)
     if percent:
-        return (f"{number_format(float(value) * 100, decimal_pos=1)} %", True)
+        return (pct(float(value)), True)
     if isinstance(value, datetime.date):
         return (date_format(value, "SHORT_DATE_FORMAT"), False)
     if isinstance(value, int):
-        return (number_format(value, force_grouping=True), True)
+        return (grouped(value), True)
     if isinstance(value, float):
-        return (number_format(value, decimal_pos=1), True)
+        return (grouped(value, 1), True)
     return (str(value), False)
 
 
@@ -154,7 +173,9 @@ def _years_before(day: datetime.date, years: int) -> datetime.date:
 
 
 def _years_between(start: datetime.date, end: datetime.date) -> float:
-    return round((end - start).days / 365.25, 1)
+    """Years from ``start`` to ``end``, one decimal; 0 for a practice that starts after
+    ``end`` (never a negative number of years: "-0,0")."""
+    return max(0.0, round((end - start).days / 365.25, 1))
 
 
 def quarterly(
@@ -224,6 +245,7 @@ def quarterly(
             "senior_physicians": _senior_physicians_table(physicians, quarter),
             "amp": _amp_table(physicians),
             "registration_rate": rate,
+            "journey": _journey_table(region, rls_list, quarter),
         }
     )
     report.registered = sum(row.registered for row in residents)
@@ -697,3 +719,62 @@ def vega_charts(report: Quarterly) -> dict[str, dict[str, Any]]:
         "vulnerable": vulnerable.to_dict(),
         "seniority": stacked(data["seniority"], data["seniority_series"], _("Group")),
     }
+
+
+def _journey_table(region: Region, rls_list: list[Rls], quarter: datetime.date) -> Table:
+    """The waiting-list patients' journey per RLS (docs/attribution-journey.md): where
+    they are today (waiting, proposed, returned to the list) and what happened in the
+    quarter (proposed by a plan, registered, returned for each reason, removed), counted
+    from the status history (one count per event)."""
+    codes = [rls.code for rls in rls_list]
+    now: dict[tuple[str, str], int] = {
+        (rls, status): count
+        for rls, status, count in WaitlistEntry.objects.filter(region=region, rls__code__in=codes)
+        .values_list("rls__code", "status")
+        .annotate(count=Count("pk"))
+    }
+    since: dict[tuple[str, str], int] = {
+        (rls, reason): count
+        for rls, reason, count in WaitlistStatusEvent.objects.filter(
+            region=region,
+            rls_code__in=codes,
+            at__date__gte=quarter,
+        )
+        .values_list("rls_code", "reason")
+        .annotate(count=Count("pk"))
+    }
+    columns = [
+        ("rls_code", _("RLS code")),
+        ("rls", _("RLS")),
+        ("waiting", _("Waiting today")),
+        ("proposed_now", _("Proposed today")),
+        ("returned_now", _("Returned to the list today")),
+        ("proposed", _("Proposed in the quarter")),
+        ("registered", _("Registered in the quarter")),
+        ("refused_physician", _("Returned: refused by the physician")),
+        ("refused_patient", _("Returned: refused by the patient")),
+        ("unreachable", _("Returned: unreachable")),
+        ("removed", _("Removed in the quarter")),
+    ]
+    rows = [
+        {
+            "rls_code": rls.code,
+            "rls": rls.name,
+            "waiting": now.get((rls.code, WaitlistStatus.WAITING), 0),
+            "proposed_now": now.get((rls.code, WaitlistStatus.ASSIGNED), 0),
+            "returned_now": now.get((rls.code, WaitlistStatus.RETURNED), 0),
+            "proposed": since.get((rls.code, WaitlistReason.PLAN_APPROVED), 0),
+            "registered": since.get((rls.code, WaitlistReason.REGISTERED_IMPORT), 0),
+            "refused_physician": since.get((rls.code, WaitlistReason.REFUSED_BY_PHYSICIAN), 0),
+            "refused_patient": since.get((rls.code, WaitlistReason.REFUSED_BY_PATIENT), 0),
+            "unreachable": since.get((rls.code, WaitlistReason.UNREACHABLE), 0),
+            "removed": since.get((rls.code, WaitlistReason.REMOVED), 0),
+        }
+        for rls in rls_list
+    ]
+    return Table(
+        name="journey",
+        title=_("The waiting-list patients' journey"),
+        columns=columns,
+        rows=rows,
+    )

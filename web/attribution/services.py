@@ -17,7 +17,8 @@ mapping (:func:`panelcare.attribution.params.params_from_mapping`), the run's ta
 versions as Arrow tables (:func:`panelcare.attribution.io.inputs_from_arrow`); the plan's
 figures and adjustments are the engine's too (:mod:`panelcare.attribution.figures`,
 :mod:`panelcare.attribution.adjust`). What a run read is its record: the table versions
-and the decisions' snapshot. A run's folder (:attr:`Run.folder`)::
+and the decisions' snapshot, and the waiting-list patients it does not offer (proposed by a plan
+in force, registered, removed: ``docs/attribution-journey.md``). A run's folder (:attr:`Run.folder`)::
 
     plan/                       the engine's plan folder (store.write_plan: the plan, and
                                 in plan/inputs/ the physicians and orphans it read and
@@ -60,8 +61,14 @@ from panelcare.attribution.params import Params, params_as_dict, params_from_map
 from web import tasks_health
 from web.accounts import access
 from web.accounts.access import Purpose, User
-from web.attribution import letters, tasks
-from web.attribution.errors import AdjustmentRefused, LetterError, RunFrozen, RunNotReady
+from web.attribution import journey, letterpdf, letters, tasks
+from web.attribution.errors import (
+    AdjustmentRefused,
+    LetterError,
+    PlanInForce,
+    RunFrozen,
+    RunNotReady,
+)
 from web.attribution.models import (
     DECISION_FIELDS,
     AdjustmentKind,
@@ -78,7 +85,11 @@ from web.attribution.roster import applied_roster, current_roster, decisions_in_
 from web.audit.services import record, record_on
 from web.errors import DiskFull, disk_full_guard, is_disk_full
 from web.regions.models import Region, Rls
-from web.regions.services import do_mark_waitlist_assigned
+from web.regions.services import (
+    do_propose_waitlist,
+    do_release_proposals,
+    withheld_patients,
+)
 from web.tables.kinds import DatasetKind
 from web.tables.models import Dataset
 from web.tables.queries import with_registered_counts
@@ -150,6 +161,8 @@ def do_start_run(
     roster = with_registered_counts(physicians_in_scope, registrations, timezone.localdate())
     decisions = decisions_in_force(region, [rls.code] if rls else None)
     snapshot = applied_roster(roster, decisions.values(), run_date, checked)[1]
+    # Not offered: proposed by a plan in force, registered, removed (the journey).
+    withheld = withheld_patients(region, [rls.code] if rls else None)
     with transaction.atomic():
         run = Run.objects.create(
             region=region,
@@ -161,6 +174,7 @@ def do_start_run(
             waitlist=waitlist,
             registrations=registrations,
             decisions=snapshot,
+            withheld_patients=withheld,
             status=RunStatus.QUEUED,
             created_by=acting_user,
         )
@@ -175,6 +189,7 @@ def do_start_run(
             physicians_version=physicians.version,
             waitlist_version=waitlist.version,
             decisions=len(snapshot),
+            withheld_patients=len(withheld),
         )
     enqueue_run(run.pk)
     run.refresh_from_db()
@@ -460,6 +475,11 @@ def _engine_inputs(run: Run, params: Params) -> tuple[Physicians, Orphans]:
         timezone.localdate(run.created_at),
     )
     waitlist = _restricted(read_dataset(run.waitlist), run.rls)
+    if run.withheld_patients:
+        offered = pc.invert(
+            pc.is_in(waitlist.column("patient_id"), value_set=pa.array(run.withheld_patients))
+        )
+        waitlist = waitlist.filter(offered)
     roster, _snapshot = applied_roster(roster, run.decisions, run.run_date, params)
     return io.inputs_from_arrow(roster, waitlist)
 
@@ -591,31 +611,83 @@ def do_change_target(
     return consequences
 
 
-def do_approve_run(run: Run, *, acting_user: User) -> Run:
+def do_approve_run(run: Run, *, acting_user: User, supersede_reason: str = "") -> Run:
     """Approve ``run``: frozen from now on (who, when, parameters and input versions are
-    recorded in the event APPROVED).
+    recorded in the event APPROVED), its placed patients proposed to their physician
+    (:func:`web.regions.services.do_propose_waitlist`).
+
+    One approved plan per territory (``docs/decisions.md``): the plans in force whose
+    territory overlaps the run's (:func:`web.attribution.journey.plans_in_force_overlapping`)
+    are superseded by it, when ``acting_user`` may supersede them
+    (:func:`~web.attribution.journey.supersession_refusal`) and gives the reason
+    ``supersede_reason``: each is marked superseded (by this run, when, why; event
+    SUPERSEDED on it) and its patients still proposed that this plan does not place go back
+    on the waiting list (:func:`web.regions.services.do_release_proposals`).
 
     Raises:
         RunFrozen: it is approved already.
         RunNotReady: it has no plan (queued, running, failed).
+        PlanInForce: a plan in force overlaps and ``acting_user`` may not supersede it, or
+            no reason was given; nothing written.
     """
+    reason = supersede_reason.strip()
     with transaction.atomic():
-        locked = Run.objects.select_for_update().get(pk=run.pk)
+        locked = (
+            Run.objects.select_for_update(of=("self",))
+            .select_related("region", "rls", "waitlist", "physicians")
+            .get(pk=run.pk)
+        )
         if locked.is_frozen:
             raise RunFrozen(_("This run is approved already."))
         if locked.status != RunStatus.DONE:
             raise RunNotReady(_("Only a run with a plan can be approved."))
+        plans = list(journey.plans_in_force_overlapping(locked).select_for_update(of=("self",)))
+        refusal = journey.supersession_refusal(locked, acting_user, plans)
+        if refusal:
+            raise PlanInForce(refusal)
+        if plans and not reason:
+            raise PlanInForce(
+                _(
+                    "A plan is in force on this territory: %(plans)s. Say why this plan "
+                    "supersedes it, then confirm."
+                )
+                % {"plans": "; ".join(journey.plan_label(plan) for plan in plans)}
+            )
+        now = timezone.now()
         locked.status = RunStatus.APPROVED
         locked.approved_by = acting_user
-        locked.approved_at = timezone.now()
+        locked.approved_at = now
         locked.save(update_fields=["status", "approved_by", "approved_at"])
-        # The plan's patients leave the waiting counts (their entries: assigned).
-        plan = store.read_plan(locked.folder / "plan")
-        do_mark_waitlist_assigned(
+        placed = journey.placed_patients(locked)
+        released = 0
+        if plans:
+            released = do_release_proposals(
+                locked.region,
+                [plan.pk for plan in plans],
+                # The patients it did not offer keep their proposal: it could not place them.
+                set(placed) | journey.withheld_by(locked),
+                acting_user=acting_user,
+                run=locked,
+            )
+        for plan in plans:
+            plan.superseded_by, plan.superseded_at, plan.superseded_reason = locked, now, reason
+            plan.save(update_fields=["superseded_by", "superseded_at", "superseded_reason"])
+            record_on(
+                AttributionAction.SUPERSEDED,
+                plan,
+                acting_user=acting_user,
+                superseded_by=locked.pk,
+                superseded_by_rls=locked.rls.code if locked.rls else "",
+                reason=reason,
+            )
+        # The plan's patients are proposed to their physician (their entries leave the
+        # waiting counts and the next runs' orphans).
+        proposed = do_propose_waitlist(
             locked.region,
-            plan.orphans.patient_id[plan.physician_of >= 0].tolist(),
+            placed,
             acting_user=acting_user,
             run=locked,
+            superseded=[plan.pk for plan in plans],
         )
         record_on(
             AttributionAction.APPROVED,
@@ -628,6 +700,10 @@ def do_approve_run(run: Run, *, acting_user: User) -> Run:
             adjustments=locked.adjustments.count(),
             orphans=locked.summary.get("orphans"),
             assigned=locked.summary.get("assigned"),
+            proposed=proposed,
+            superseded=[plan.pk for plan in plans],
+            supersede_reason=reason,
+            back_to_list=released,
         )
     run.refresh_from_db()
     return run
@@ -924,6 +1000,8 @@ def do_request_letters(run: Run, *, acting_user: User) -> dict[str, Any]:
     """
     if run.status != RunStatus.APPROVED:
         raise LetterError(_("Letters are written from an approved run only."))
+    if run.is_superseded:
+        raise LetterError(_("This plan is superseded: its letters are not written again."))
     if not (letters.plan_folder(run) / "summary.json").is_file():
         raise LetterError(_("The run has no plan."))
     if letters.letters_in_progress(run):
@@ -970,6 +1048,7 @@ def do_write_letters(
     today: datetime.date | None = None,
     progress: Callable[[int, int], None] | None = None,
     finishing: Callable[[], contextlib.AbstractContextManager[Any]] | None = None,
+    timings: dict[str, float] | None = None,
 ) -> list[Letter]:
     """Write the letters of the approved ``run``: the general letter to every physician of
     its roster (:func:`web.attribution.letters.recipients`), a personalised letter to each
@@ -984,8 +1063,9 @@ def do_write_letters(
     cancelled writing), which then leaves nothing. ``finishing()``, when given, is a
     context entered around the replacement (the task's holds the status lock and checks
     the writing is still wanted, :func:`web.attribution.letters.finishing`). Pages call
-    :func:`do_request_letters`, which runs this in the background (a region's 450 letters
-    take about a minute).
+    :func:`do_request_letters`, which runs this in the background (the PDFs in a pool of
+    processes, :mod:`web.attribution.letterpdf`; bench/letters.py). ``timings``, when given, receives the seconds of each phase (facts, html,
+    pdf, merge, swap; bench/letters.py).
 
     Raises:
         LetterError: the run is not approved, or its plan cannot be read.
@@ -993,6 +1073,7 @@ def do_write_letters(
     """
     from pypdf import PdfWriter
 
+    clock = _Phases(timings)
     if run.status != RunStatus.APPROVED:
         raise LetterError(_("Letters are written from an approved run only."))
     plan_path = letters.plan_folder(run)
@@ -1006,13 +1087,11 @@ def do_write_letters(
             _("The run's plan cannot be read: %(error)s") % {"error": error}
         ) from None
     summary = outputs.summary(plan)
-    # Every targeted physician (a neighbour who receives patients across the RLS border
-    # too); for an RLS run, a neighbour without patients of this run gets no letter.
-    personal = [
-        item
-        for item in outputs.letters(plan)
-        if run.rls is None or item["rls_id"] == run.rls.code or item["expected"] > 0
-    ]
+    # The physicians who get a personalised letter (letters.gets_personal_letter: patients
+    # given, or group 1), with what the plan recorded about them; for an RLS run, a
+    # neighbour without patients of this run gets no letter.
+    personal = letters.letter_items(run, plan)
+    above_cap = letters.above_cap_count(run, plan)
     physicians = letters.recipients(run)
     if not physicians:
         raise LetterError(_("The run's roster has no physician."))
@@ -1033,48 +1112,91 @@ def do_write_letters(
                 }
             )
 
-    region_facts = letters.RegionFacts.of(run.region)
-    total = len(physicians) + len(personal_by_code)
+    region_facts = letters.RegionFacts.of(run.region, run)
+    # Each letter, in the order of the merged file (a physician's letters together, by
+    # name).
+    rows: list[Letter] = []
+    parts: list[tuple[letters.TemplateText, dict[str, Any]]] = []
+    for physician in physicians:
+        code = physician["physician_id"]
+        own = [
+            (
+                LetterKind.GENERAL,
+                general_text,
+                letters.general_facts(
+                    run,
+                    physician,
+                    summary=summary,
+                    today=today,
+                    region_facts=region_facts,
+                    personal_letter=code in personal_by_code,
+                    above_cap=above_cap,
+                ),
+            )
+        ]
+        if code in personal_by_code:
+            facts = letters.personal_facts(
+                run,
+                personal_by_code[code],
+                summary=summary,
+                today=today,
+                region_facts=region_facts,
+            )
+            own.append((LetterKind.PERSONAL, personal_text, facts))
+        for kind, text, facts in own:
+            parts.append((text, facts))
+            rows.append(
+                Letter(
+                    run=run,
+                    kind=kind,
+                    physician_code=code,
+                    physician_name=physician["name"][:200],
+                    file_name=letters.letter_file_name(code, kind),
+                )
+            )
+    clock.lap("facts")
+    total = len(rows)
     report = progress or (lambda done, total: None)
     report(0, total)
     run.folder.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".letters.", suffix=".tmp", dir=run.folder))
     try:
-        rows: list[Letter] = []
         writer = PdfWriter()
-        for physician in physicians:
-            code = physician["physician_id"]
-            facts = letters.general_facts(
-                run, physician, summary=summary, today=today, region_facts=region_facts
+        processes = letterpdf.workers()
+        if total < letterpdf.POOL_FROM or processes <= 1:
+            # A few letters (an RLS run): one by one in this process, a progress report
+            # after each.
+            for done, (row, (text, facts)) in enumerate(zip(rows, parts, strict=True), 1):
+                (staging / row.file_name).write_bytes(letters.render_pdf(text, facts))
+                writer.append(str(staging / row.file_name))
+                report(done, total)
+            clock.lap("pdf")
+        else:
+            # Many (a region run): the pages as HTML here, the PDFs in a pool of processes
+            # (letterpdf), merged here in order as they come.
+            pages_html = [
+                (row.file_name, letters.render_html(text, facts))
+                for row, (text, facts) in zip(rows, parts, strict=True)
+            ]
+            clock.lap("html")
+
+            def merge(names: list[str]) -> None:
+                for name in names:
+                    writer.append(str(staging / name))
+
+            letterpdf.write_files(
+                staging,
+                pages_html,
+                progress=lambda done: report(done, total),
+                written=merge,
+                processes=processes,
             )
-            parts = [(LetterKind.GENERAL, general_text, facts)]
-            if code in personal_by_code:
-                facts = letters.personal_facts(
-                    run,
-                    personal_by_code[code],
-                    summary=summary,
-                    today=today,
-                    region_facts=region_facts,
-                )
-                parts.append((LetterKind.PERSONAL, personal_text, facts))
-            for kind, text, facts in parts:
-                name = letters.letter_file_name(code, kind)
-                (staging / name).write_bytes(letters.render_pdf(text, facts))
-                writer.append(str(staging / name))
-                rows.append(
-                    Letter(
-                        run=run,
-                        kind=kind,
-                        physician_code=code,
-                        physician_name=physician["name"][:200],
-                        file_name=name,
-                    )
-                )
-                report(len(rows), total)
+            clock.lap("pdf")
         pages = len(writer.pages)
         with (staging / letters.MERGED_FILE).open("wb") as file:
             writer.write(file)
         writer.close()
+        clock.lap("merge")  # what is left of it once the last PDF is written
         staging.chmod(0o755)
         with (finishing or contextlib.nullcontext)(), transaction.atomic():
             Run.objects.select_for_update().filter(pk=run.pk).exists()
@@ -1091,12 +1213,26 @@ def do_write_letters(
                 personal_template="default" if personal_text.is_default else "region",
             )
             _move_into_place(staging, run.folder / "letters")
+        clock.lap("swap")
     except BaseException as error:
         shutil.rmtree(staging, ignore_errors=True)
         if is_disk_full(error):
             raise DiskFull() from error
         raise
     return created
+
+
+class _Phases:
+    """Seconds of each phase of a writing, into ``timings`` (bench/letters.py)."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings if timings is not None else {}
+        self.last = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.timings[phase] = self.timings.get(phase, 0.0) + now - self.last
+        self.last = now
 
 
 def _move_into_place(staging: Path, target: Path) -> None:
@@ -1137,3 +1273,9 @@ def do_record_letter_download(run: Run, *, acting_user: User, letter: Letter | N
         physician_code=letter.physician_code,
         kind=letter.kind,
     )
+
+
+def do_record_export(run: Run, what: str, fmt: str, *, acting_user: User) -> None:
+    """Record that ``acting_user`` downloaded ``run``'s approved plan (``what`` "plan") or
+    its follow-up ("followup") as ``fmt`` (csv, xlsx): EXPORTED, as a letter's download."""
+    record_on(AttributionAction.EXPORTED, run, acting_user=acting_user, what=what, format=fmt)

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from html import escape
 
+from django.utils.formats import number_format
+
 __all__ = ["bar_chart", "stacked_bar_chart"]
 
 COLOURS = ("#0b5a8c", "#3d8fc4", "#7fb7dc", "#f2b134", "#d9662b", "#a13d2d", "#5b6570")
@@ -20,11 +22,16 @@ _FONT = 'font-family="DejaVu Sans, sans-serif"'
 
 
 def _percent(value: float) -> str:
-    return f"{value * 100:.1f}".replace(".", ",") + " %"
+    """87,3 % in French: the pages' format (``panelcare_format.pct``)."""
+    return f"{number_format(value * 100, decimal_pos=1)} %"
 
 
 def _number(value: float) -> str:
-    return f"{value:,.0f}".replace(",", "\u00a0") if float(value).is_integer() else f"{value:.1f}"
+    """A count or a figure with the reader's separators, as the pages' tables show it
+    (``12 500`` and ``2,5`` in French)."""
+    if float(value).is_integer():
+        return number_format(int(value), force_grouping=True)
+    return number_format(value, decimal_pos=1, force_grouping=True)
 
 
 def _svg(width: int, height: int, body: list[str], title: str) -> str:
@@ -133,12 +140,12 @@ def stacked_bar_chart(
             if length >= 14:
                 body.append(
                     f'<text x="{x + length / 2:.1f}" y="{y + bar_height * 0.7:.1f}" '
-                    f'text-anchor="middle" font-size="9" {_FONT} fill="#ffffff">{count}</text>'
+                    f'text-anchor="middle" font-size="9" {_FONT} fill="#ffffff">{_number(count)}</text>'
                 )
             x += length
         body.append(
             f'<text x="{x + 4:.1f}" y="{y + bar_height * 0.72:.1f}" font-size="9" {_FONT} '
-            f'fill="#1d2733">{totals[index]}</text>'
+            f'fill="#1d2733">{_number(totals[index])}</text>'
         )
     for number, (name, (x, line)) in enumerate(zip(series, legend, strict=True)):
         y = legend_y + line * 16

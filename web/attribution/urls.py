@@ -3,7 +3,7 @@ every route of the app, English paths, named with hyphens."""
 
 from django.urls import path
 
-from web.attribution.views import history, home, letters, physicians, reports, runs
+from web.attribution.views import history, home, journey, letters, physicians, reports, runs
 
 app_name = "attribution"
 
@@ -20,6 +20,7 @@ urlpatterns = [
     path("runs/", runs.runs, name="runs"),
     path("runs/new/", runs.run_new, name="run-new"),
     path("runs/compare/", runs.run_compare, name="run-compare"),
+    path("rules/", runs.rules, name="rules"),
     path("runs/<int:pk>/", runs.run_detail, name="run-detail"),
     path("runs/<int:pk>/progress/", runs.run_progress, name="run-progress"),
     path("runs/<int:pk>/patients/<str:patient_code>/", runs.run_patient, name="run-patient"),
@@ -29,7 +30,21 @@ urlpatterns = [
         name="run-physician",
     ),
     path("runs/<int:pk>/adjust/", runs.run_adjust, name="run-adjust"),
+    path("runs/<int:pk>/move/", runs.run_move, name="run-move"),
+    path("runs/<int:pk>/move/physicians/", runs.run_move_physicians, name="run-move-physicians"),
+    path("runs/<int:pk>/export.<str:fmt>", runs.run_export, name="run-export"),
     path("runs/<int:pk>/approve/", runs.run_approve, name="run-approve"),
+    # the patient's journey after the plan
+    path(
+        "runs/<int:pk>/patients/<str:patient_code>/journey/",
+        journey.run_patient_journey,
+        name="run-journey",
+    ),
+    path(
+        "runs/<int:pk>/followup/physicians/<str:physician_code>/",
+        journey.followup_physician,
+        name="followup-physician",
+    ),
     path("runs/<int:pk>/retry/", runs.run_retry, name="run-retry"),
     path("runs/<int:pk>/cancel/", runs.run_cancel, name="run-cancel"),
     # letters
@@ -41,6 +56,7 @@ urlpatterns = [
     path("my-letters/", letters.my_letters, name="my-letters"),
     # reports
     path("runs/<int:pk>/followup/", reports.followup_view, name="followup"),
+    path("runs/<int:pk>/followup.<str:fmt>", reports.followup_export, name="followup-export"),
     path("quarterly/", reports.quarterly_view, name="quarterly"),
     # history
     path("history/", history.history, name="history"),

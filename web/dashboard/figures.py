@@ -30,7 +30,15 @@ from django.core.signals import request_finished, request_started
 from django.db.models import Count, Q, QuerySet
 from django.utils import translation
 
-from web.regions.models import Patient, Physician, Region, Registration, Rls, WaitlistEntry
+from web.regions.models import (
+    ON_THE_LIST,
+    Patient,
+    Physician,
+    Region,
+    Registration,
+    Rls,
+    WaitlistEntry,
+)
 from web.tables.queries import data_version
 
 PRIORITIES = ("A", "B", "C", "D", "E")
@@ -223,7 +231,7 @@ def _waitlist_counts(rls_qs: QuerySet[Rls]) -> dict[tuple[int, str], int]:
     return {
         (rls_id, priority): n
         for rls_id, priority, n in WaitlistEntry.objects.filter(
-            status=WaitlistEntry.Status.WAITING, rls__in=rls_qs
+            status__in=ON_THE_LIST, rls__in=rls_qs
         )
         .values_list("rls_id", "priority")
         .annotate(n=Count("id"))

@@ -513,6 +513,26 @@ def _demo_gmf_and_physician(rls: Rls, on: datetime.date) -> tuple[Gmf | None, Ph
     return gmf, physician
 
 
+# How the demo's DRMG and CMLs sign the letters (illustrative people, not real ones).
+DEMO_SIGNATORIES: dict[str, dict[str, str]] = {
+    "drmg": {
+        "signatory_name": "Dre Hélène Exemple",
+        "signatory_title": "Cheffe du Département régional de médecine générale",
+        "signature_block": "DRMG du Bas-Saint-Laurent\n288, rue Pierre-Saindon, Rimouski\n418 555-0100",
+    },
+    "cml.rimouski": {
+        "signatory_name": "Dr Marc Exemple",
+        "signatory_title": "Coordonnateur médical local, RLS de Rimouski-Neigette",
+        "signature_block": "418 555-0115",
+    },
+    "cml.kamouraska": {
+        "signatory_name": "Dre Julie Exemple",
+        "signatory_title": "Coordonnatrice médicale locale, RLS de Kamouraska",
+        "signature_block": "418 555-0112",
+    },
+}
+
+
 def create_demo_users(region: Region, *, scale: str, on: datetime.date) -> int:
     """Create the demo accounts of ``region`` and return how many were created."""
     cml_rls = _demo_rls(region, scale)
@@ -547,6 +567,7 @@ def create_demo_users(region: Region, *, scale: str, on: datetime.date) -> int:
                 region=region,
                 gmf=territory.get("gmf"),
                 physician=territory.get("physician"),
+                **DEMO_SIGNATORIES.get(username, {}),
             )
             for username, role, territory in specs
         ]

@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -53,6 +54,13 @@ class Region(models.Model):
         decimal_places=3,
         default=Decimal("0.850"),
         help_text=_("Share of the population to be registered with a family physician."),
+    )
+    contact_attempts = models.PositiveSmallIntegerField(
+        _("contact attempts before unreachable"),
+        default=2,
+        help_text=_(
+            "Calls a clinic makes to a proposed patient before it may return them as unreachable."
+        ),
     )
 
     class Meta:
@@ -474,10 +482,45 @@ class WaitlistPriority(models.TextChoices):
 
 
 class WaitlistStatus(models.TextChoices):
+    """Where a patient of the waiting list is in their journey (docs/attribution-journey.md).
+
+    The stored values of the first statuses predate the journey: ``assigned`` is
+    *proposed to a physician* by an approved plan in force, ``withdrawn`` is *removed
+    from the list* (with a reason).
+    """
+
     WAITING = "waiting", _("Waiting")
-    ASSIGNED = "assigned", _("Assigned to a physician")
+    ASSIGNED = "assigned", _("Proposed to a physician")
     REGISTERED = "registered", pgettext_lazy("waitlist status", "Registered")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    RETURNED = "returned", _("Returned to the list")
+    WITHDRAWN = "withdrawn", _("Removed from the list")
+
+
+# The statuses of a patient on the list (counted as waiting, offered by the next run):
+# never proposed, or back from a failed proposal with their own priority and request date.
+ON_THE_LIST = (WaitlistStatus.WAITING, WaitlistStatus.RETURNED)
+
+
+class WaitlistReason(models.TextChoices):
+    """Why a waiting-list entry changed status (a :class:`WaitlistStatusEvent`)."""
+
+    PLAN_APPROVED = "plan_approved", _("Proposed by an approved plan")
+    PLAN_SUPERSEDED = "plan_superseded", _("Plan superseded")
+    REGISTERED_IMPORT = "registered_import", _("Registered, seen in a registrations import")
+    REFUSED_BY_PHYSICIAN = "refused_physician", _("Refused by the physician")
+    REFUSED_BY_PATIENT = "refused_patient", _("Refused by the patient")
+    UNREACHABLE = "unreachable", _("Unreachable after the contact attempts")
+    CONTACT_ATTEMPT = "contact_attempt", _("Contact attempt")
+    REMOVED = "removed", _("Removed from the list")
+    MANUAL = "manual", _("Status changed by hand")
+
+
+# The reasons a proposed patient is returned to the list for.
+RETURN_REASONS = (
+    WaitlistReason.REFUSED_BY_PHYSICIAN,
+    WaitlistReason.REFUSED_BY_PATIENT,
+    WaitlistReason.UNREACHABLE,
+)
 
 
 class WaitlistEntry(models.Model):
@@ -511,6 +554,14 @@ class WaitlistEntry(models.Model):
     status = models.CharField(
         _("status"), max_length=12, choices=WaitlistStatus.choices, default=WaitlistStatus.WAITING
     )
+    # The proposal in force (status ASSIGNED), kept across re-imports with the status: the
+    # approved run (its id: web.attribution depends on this app, not the reverse), the
+    # physician and the plan's month (1 = the run's first month).
+    proposed_run_id = models.PositiveIntegerField(_("proposed by run"), null=True, blank=True)
+    proposed_physician_code = models.CharField(
+        _("proposed to physician"), max_length=32, blank=True
+    )
+    proposed_month = models.PositiveSmallIntegerField(_("month of the plan"), null=True, blank=True)
     previous_physician_code = models.CharField(_("previous physician"), max_length=32, blank=True)
     previous_physician = models.ForeignKey(
         Physician,
@@ -542,4 +593,53 @@ class RegionsAction(models.TextChoices):
     """What :mod:`web.regions.services` records in the audit trail (:mod:`web.audit`)."""
 
     WAITLIST_STATUS = "waitlist_status", _("Waiting-list status changed")
-    WAITLIST_ASSIGNED = "waitlist_assigned", _("Waiting patients assigned by a plan")
+    WAITLIST_ASSIGNED = "waitlist_assigned", _("Waiting patients proposed by a plan")
+    WAITLIST_RELEASED = "waitlist_released", _("Proposed patients back on the list")
+    WAITLIST_REGISTERED = "waitlist_registered", _("Waiting patients seen registered")
+    WAITLIST_RETURNED = "waitlist_returned", _("Proposed patient returned to the list")
+    WAITLIST_REMOVED = "waitlist_removed", _("Patient removed from the waiting list")
+    WAITLIST_ATTEMPT = "waitlist_attempt", _("Contact attempt recorded")
+
+
+class WaitlistStatusEvent(models.Model):
+    """One step of a waiting-list patient's journey: from a status to another (or a
+    contact attempt, from and to the same status), when, by whom (empty: the system),
+    for which run, physician and month, and why. Keyed by the patient's code, not by the
+    entry: the entries are rebuilt by every import of the waiting list, the history stays.
+    Written by :mod:`web.regions.services` only."""
+
+    region = models.ForeignKey(Region, models.CASCADE, related_name="+", verbose_name=_("region"))
+    patient_code = models.CharField(_("patient"), max_length=32)
+    rls_code = models.CharField(_("RLS"), max_length=32)
+    from_status = models.CharField(
+        _("from"), max_length=12, choices=WaitlistStatus.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=12, choices=WaitlistStatus.choices)
+    reason = models.CharField(_("reason"), max_length=20, choices=WaitlistReason.choices)
+    note = models.TextField(_("note"), blank=True)
+    run_id = models.PositiveIntegerField(_("run"), null=True, blank=True)
+    physician_code = models.CharField(_("physician"), max_length=32, blank=True)
+    month = models.PositiveSmallIntegerField(_("month of the plan"), null=True, blank=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("waiting-list status change")
+        verbose_name_plural = _("waiting-list status changes")
+        indexes = [
+            models.Index(
+                fields=["region", "patient_code", "at"], name="waitlist_event_patient_idx"
+            ),
+            models.Index(fields=["region", "run_id", "reason"], name="waitlist_event_run_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient_code}: {self.from_status} → {self.to_status}"

@@ -139,10 +139,16 @@ def project_physicians(region: Region, table: pa.Table) -> dict[str, int]:
 
 def project_waitlist(region: Region, table: pa.Table) -> dict[str, int]:
     """Replace the region's waiting-list entries by the rows of the waiting list
-    ``table``, each keeping the status its patient had (waiting for a new one)."""
-    statuses = dict(
-        WaitlistEntry.objects.filter(region=region).values_list("patient_code", "status")
-    )
+    ``table``, each keeping the status its patient had (waiting for a new one) and the
+    proposal in force (run, physician, month): the patient's journey
+    (docs/attribution-journey.md) survives every import; its history is keyed by code."""
+    journeys = {
+        code: journey
+        for code, *journey in WaitlistEntry.objects.filter(region=region).values_list(
+            "patient_code", "status", "proposed_run_id", "proposed_physician_code", "proposed_month"
+        )
+    }
+    new_patient = (WaitlistStatus.WAITING, None, "", None)
     WaitlistEntry.objects.filter(region=region).delete()
     patient_ids = _ids(Patient.objects.filter(rls__region=region))
     rls_ids = _ids(Rls.objects.filter(region=region))
@@ -160,7 +166,7 @@ def project_waitlist(region: Region, table: pa.Table) -> dict[str, int]:
             rls_ids[rls_codes[row]],  # checked: an RLS of the region
             priorities[row],
             requested[row],
-            statuses.get(code, WaitlistStatus.WAITING),
+            *journeys.get(code, new_patient),
             previous[row] or "",
             physician_ids.get(previous[row]) if previous[row] else None,
         )
@@ -174,6 +180,9 @@ def project_waitlist(region: Region, table: pa.Table) -> dict[str, int]:
         "priority",
         "requested_on",
         "status",
+        "proposed_run_id",
+        "proposed_physician_code",
+        "proposed_month",
         "previous_physician_code",
         "previous_physician_id",
     ]
@@ -188,7 +197,16 @@ def project_registrations(region: Region, table: pa.Table) -> dict[str, int]:
         "site": ("site_id", _ids(Site.objects.filter(rls__region=region))),
     }
     counts = _project_periods(region, table, Registration, links)
-    return {"rows": counts["rows"], "unknown_patients": counts["unknown_patient"]}
+    # The waiting-list patients now registered leave the list (their journey's end),
+    # recorded by the service; the import's own audit entry names who imported.
+    from web.regions.services import do_mark_waitlist_registered
+
+    registered = do_mark_waitlist_registered(region, acting_user=None)
+    return {
+        "rows": counts["rows"],
+        "unknown_patients": counts["unknown_patient"],
+        "waitlist_registered": registered,
+    }
 
 
 def project_gmf_sites(region: Region, table: pa.Table) -> dict[str, int]:

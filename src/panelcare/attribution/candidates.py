@@ -1,11 +1,11 @@
 """Candidate physicians of each orphan, found with a spatial index.
 
 Physicians practise at a few places (a province: 10,000 physicians at about 1,500
-sites), so the candidates are the *places*: each orphan is offered the
-``params.candidates_per_patient`` nearest places within ``params.max_distance_km`` that
-have an eligible physician (of the orphan's RLS unless ``params.cross_rls``), and every
-eligible physician of those places. The solver then has one arc per orphan and place,
-not per orphan and physician.
+sites), so the candidates are the *places*: each orphan is offered **every** place within
+``params.max_distance_km`` that has an eligible physician (of the orphan's RLS unless
+``params.cross_rls``), and every eligible physician of those places: no nearest-k limit,
+so that no plan the formal model allows is out of the solver's reach. The solver then has
+one arc per orphan and place, not per orphan and physician.
 
 Distances are great-circle distances (``panelcare.geo.haversine_km``); the k-d tree
 (``scipy.spatial.cKDTree``) works on points of the unit sphere, where the straight-line
@@ -55,8 +55,7 @@ class Candidates:
     """Each orphan's candidate places, nearest first, in CSR form, and their physicians.
 
     The candidate places of orphan ``i`` are ``place[start[i]:start[i + 1]]`` at
-    ``distance_km[start[i]:start[i + 1]]`` (ascending; the greedy baseline's place, when
-    added, last);
+    ``distance_km[start[i]:start[i + 1]]`` (ascending, ties by place);
     :meth:`of` expands them to physicians.
     """
 
@@ -149,18 +148,17 @@ def find_candidates(
     params: Params,
     also: Ints | None = None,
 ) -> Candidates:
-    """Each orphan's nearest places with an eligible physician (see the module).
+    """Each orphan's places with an eligible physician within ``params.max_distance_km``
+    (of the orphan's RLS unless ``params.cross_rls``), every one of them, nearest first
+    (ties by place).
 
     ``also`` (per orphan, a physician index or -1) adds that physician's place to the
-    orphan's candidates when it is not among them: the planner passes the greedy
-    baseline's choice, so that the greedy plan is always one of the plans it can make
-    and it never places fewer orphans.
+    orphan's candidates when it is not among them (kept for callers that pass a plan's
+    choice; a place in range is always among them).
     """
     places = places_of(physicians, targets)
-    k = int(params.candidates_per_patient)
     n = len(orphans)
-    chosen_place = np.full((n, k), -1, dtype=np.int64)
-    chosen_distance = np.full((n, k), np.inf)
+    parts: list[tuple[Ints, Ints, Floats]] = []
     if len(places) and n:
         groups = (
             [(np.arange(len(places)), np.arange(n))]
@@ -168,39 +166,38 @@ def find_candidates(
             else _by_rls(places.rls_id, orphans.rls_id)
         )
         for place_rows, orphan_rows in groups:
-            _query(
-                places, place_rows, orphans, orphan_rows, k, params, chosen_place, chosen_distance
-            )
-        chosen_place[chosen_distance > params.max_distance_km] = -1
-        if also is not None:
-            # Not among the nearest, so at least as far as the last of them: the rows stay
-            # sorted with it appended.
-            chosen_place, chosen_distance = _add_places(
-                chosen_place, chosen_distance, also, places, orphans
-            )
-    keep = chosen_place >= 0
-    start = np.concatenate([[0], np.cumsum(keep.sum(axis=1))]).astype(np.int64)
-    return Candidates(start, chosen_place[keep], chosen_distance[keep], places)
+            parts.append(_query(places, place_rows, orphans, orphan_rows, params))
+    if also is not None:
+        parts.append(_extra_places(parts, also, places, orphans))
+    if parts:
+        orphan = np.concatenate([p[0] for p in parts])
+        place = np.concatenate([p[1] for p in parts])
+        distance = np.concatenate([p[2] for p in parts])
+    else:
+        orphan = np.empty(0, dtype=np.int64)
+        place = np.empty(0, dtype=np.int64)
+        distance = np.empty(0)
+    order = np.lexsort((place, distance, orphan))
+    start = np.concatenate([[0], np.cumsum(np.bincount(orphan, minlength=n))]).astype(np.int64)
+    return Candidates(start, place[order].astype(np.int64), distance[order], places)
 
 
-def _add_places(
-    chosen_place: Ints, chosen_distance: Floats, also: Ints, places: Places, orphans: Orphans
-) -> tuple[Ints, Floats]:
-    """One more column: the place of physician ``also[i]`` when it is new for orphan i."""
+def _extra_places(
+    parts: list[tuple[Ints, Ints, Floats]], also: Ints, places: Places, orphans: Orphans
+) -> tuple[Ints, Ints, Floats]:
+    """The arcs (orphan, place of ``also[i]``, distance) not already among ``parts``."""
     extra = np.full(len(also), -1, dtype=np.int64)
     given = also >= 0
     extra[given] = places.of_physician[also[given]]
-    extra[(chosen_place == extra[:, None]).any(axis=1)] = -1
     rows = np.flatnonzero(extra >= 0)
-    distance = np.full(len(also), np.inf)
+    if parts and rows.size:
+        known = np.concatenate([p[0] * (len(places) + 1) + p[1] for p in parts])
+        rows = rows[~np.isin(rows * (len(places) + 1) + extra[rows], known)]
     q = extra[rows]
-    distance[rows] = haversine_km(
+    distance = haversine_km(
         orphans.latitude[rows], orphans.longitude[rows], places.latitude[q], places.longitude[q]
     )
-    return (
-        np.column_stack((chosen_place, extra)),
-        np.column_stack((chosen_distance, distance)),
-    )
+    return rows.astype(np.int64), q.astype(np.int64), np.asarray(distance, dtype=np.float64)
 
 
 def _by_rls(place_rls: np.ndarray, orphan_rls: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -223,28 +220,30 @@ def _by_rls(place_rls: np.ndarray, orphan_rls: np.ndarray) -> list[tuple[np.ndar
 
 
 def _query(
-    places: Places,
-    place_rows: Ints,
-    orphans: Orphans,
-    orphan_rows: Ints,
-    k: int,
-    params: Params,
-    out: Ints,
-    out_km: Floats,
-) -> None:
-    """Fill ``out[orphan_rows]`` with the nearest ``k`` of ``place_rows`` within reach,
-    nearest first (the k-d tree's order), and ``out_km`` with their distances."""
+    places: Places, place_rows: Ints, orphans: Orphans, orphan_rows: Ints, params: Params
+) -> tuple[Ints, Ints, Floats]:
+    """Every place of ``place_rows`` within reach of each orphan of ``orphan_rows``:
+    (orphan, place, km) arcs. The k-d tree is asked for all the places of the group at
+    once, in batches of orphans so that the answer stays a few million entries."""
     tree = cKDTree(unit_vectors(places.latitude[place_rows], places.longitude[place_rows]))
     chord = chord_of_km(params.max_distance_km)
-    kk = min(k, place_rows.size)
-    chords, index = tree.query(
-        unit_vectors(orphans.latitude[orphan_rows], orphans.longitude[orphan_rows]),
-        k=kk,
-        distance_upper_bound=chord,
+    k = int(place_rows.size)
+    xyz = unit_vectors(orphans.latitude[orphan_rows], orphans.longitude[orphan_rows])
+    batch = max(1, 4_000_000 // k)
+    out_o, out_q, out_d = [], [], []
+    for lo in range(0, orphan_rows.size, batch):
+        chords, index = tree.query(xyz[lo : lo + batch], k=k, distance_upper_bound=chord)
+        index = np.asarray(index).reshape(-1, k)
+        chords = np.asarray(chords).reshape(-1, k)
+        # The tree's chords give the great-circle distances without computing them again.
+        km = km_of_chord(chords)
+        found = (index < k) & (km <= params.max_distance_km)
+        row, col = np.nonzero(found)
+        out_o.append(orphan_rows[lo + row])
+        out_q.append(place_rows[index[row, col]])
+        out_d.append(km[row, col])
+    return (
+        np.concatenate(out_o).astype(np.int64),
+        np.concatenate(out_q).astype(np.int64),
+        np.concatenate(out_d).astype(np.float64),
     )
-    index = np.asarray(index).reshape(orphan_rows.size, kk)
-    chords = np.asarray(chords).reshape(orphan_rows.size, kk)
-    found = index < place_rows.size
-    out[orphan_rows, :kk] = np.where(found, place_rows[np.minimum(index, place_rows.size - 1)], -1)
-    # The tree's chords give the great-circle distances without computing them again.
-    out_km[orphan_rows, :kk] = np.where(found, km_of_chord(chords), np.inf)

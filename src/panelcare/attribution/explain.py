@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from panelcare.attribution.candidates import eligible_for_patients
 from panelcare.attribution.groups import category_weight
 from panelcare.attribution.model import PRIORITIES, Floats, Ints
 from panelcare.attribution.outputs import (
@@ -85,7 +86,10 @@ def explain_patient(plan: Plan, patient_id: str) -> dict[str, Any]:
     Returns:
         ``patient_id``, ``rls_id``, ``priority`` (A..E), ``vulnerable``, ``requested_on``,
         ``category`` and ``previous_physician_id`` (``None`` when empty); ``candidates``
-        (how many physicians the planner offered them); ``assignment``: ``None`` when
+        (how many physicians the planner offered them); ``within_reach`` (how many
+        physicians could take them in this run: taking individual orphans, with a
+        capacity, of their RLS unless the run crosses borders (``cross_rls``), within
+        ``max_distance_km``, the run's maximum distance); ``assignment``: ``None`` when
         unassigned, else ``physician_id``, ``name``, ``distance_km``, ``month``,
         ``le304`` (via an LE 304 block), ``group``, ``tier``; ``considered``: up to
         :data:`CONSIDERED` of the patient's candidates, nearest first, then — when they
@@ -163,6 +167,9 @@ def explain_patient(plan: Plan, patient_id: str) -> dict[str, Any]:
         "category": str(orphans.category[i]) or None,
         "previous_physician_id": str(orphans.previous_physician_id[i]) or None,
         "candidates": len(offered),
+        "within_reach": _within_reach(plan, i),
+        "max_distance_km": float(plan.params.max_distance_km),
+        "cross_rls": bool(plan.params.cross_rls),
         "assignment": assignment,
         "considered": considered,
     }
@@ -322,6 +329,19 @@ def _km_to(plan: Plan, i: int, rows: Ints) -> Floats:
         ),
         dtype=np.float64,
     )
+
+
+def _within_reach(plan: Plan, i: int) -> int:
+    """How many physicians could take orphan ``i`` in ``plan``, from the plan's own facts
+    (whatever the solver's candidate lists hold): those who take individual orphans in
+    this run with a capacity (:func:`.candidates.eligible_for_patients`), of the orphan's
+    RLS unless the run crosses borders, within its maximum distance."""
+    rows = np.flatnonzero(eligible_for_patients(plan.targets))
+    if not plan.params.cross_rls:
+        rows = rows[plan.physicians.rls_id[rows] == plan.orphans.rls_id[i]]
+    if rows.size == 0:
+        return 0
+    return int(np.count_nonzero(_km_to(plan, i, rows) <= plan.params.max_distance_km))
 
 
 def _nearest_physicians(plan: Plan, i: int, exclude: set[int]) -> list[tuple[int, float]]:

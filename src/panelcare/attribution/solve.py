@@ -1,47 +1,53 @@
 """The attribution plan: who takes which orphans, by the formal model of
-``spec/attribution.md`` (ours; docs/attribution-model.md draws the network).
+``spec/attribution.md`` (ours; docs/attribution-model.md draws the networks and gives
+the proofs).
 
-The objective is lexicographic. Each level is solved exactly, as a min-cost flow on
-OR-Tools (``SimpleMinCostFlow``, arcs added from numpy arrays), the result of one level
-becoming a constraint of the next:
+The objective is lexicographic; every level is solved exactly. Each orphan's candidates
+are **every** eligible physician within the maximum distance (``candidates``). Levels 1
+to 4 do not depend on distances, so orphans with the same candidate places and the same
+vulnerability are interchangeable there: they share one node of the network (a *class*),
+and a region's 20,000 orphans make a few hundred classes.
 
-1. **placement** — as many orphans as possible, highest priority first, then oldest
-   request first (then lowest patient id): each orphan left out costs its rank weight
-   (the most urgent orphan weighs most). The orphans that can be placed together are the
-   independent sets of a matroid (the sets a flow can route), so the minimum-cost flow
-   is the greedy choice in that order: as many A as any plan could place, then as many
-   A+B, and so on. The placed orphans are then fixed (they all must be routed);
-2. **group precedence** — flow into group 1a, then into group 1b under the full
-   workload, then the rest of group 1b, then group 2 (5.3.4, 5.3.5): tier costs
-   ``0, B², B² + B, B² + B + 1`` with ``B`` one more than the placed orphans, so that a
-   lower tier never outweighs a higher one. Each tier's total is then fixed;
-3. **equity, then distance** — inside each tier, filled fractions as equal as whole
-   patients allow: the k-th patient of physician j costs ``ceil(E k / need_j)`` (convex,
-   so fractions fill evenly), times ``M`` larger than any possible total distance, plus
-   the distance in tenths of a km.
+1. **placement** (min-cost flow): each class supplies its orphans; each orphan may go to
+   the sink unplaced on a unit arc costing its placement weight (distinct, highest for
+   the most urgent: priority, then oldest request, then patient id). The routable sets
+   are the independent sets of a gammoid, so the minimum is the greedy choice in that
+   order: as many A as any plan, then A+B, ..., and no unplaced orphan could replace a
+   newer request of its priority;
+2. **group precedence** (min-cost flow, the placed orphans fixed): physician arcs cost
+   their tier 0 < 1 < 2 < 3 (a polymatroid: each prefix of tiers as full as it can be);
+3. **equity** (min-cost flow, each tier's total fixed): the k-th patient of physician j
+   costs the rank of ``k / need_j`` among all such fractions of the network (exact
+   integer ranks: a convex cost per physician, so the minimum has no single move that
+   lowers the higher of two fills);
+4. **distance** (min-cost flow, each physician's count fixed): one arc per orphan and
+   candidate place, in metres. With the counts fixed the vulnerable cap is a plain bound
+   on each physician's vulnerable patients, ``floor(cap (R + n) - V)``.
 
-The vulnerable cap (5.3.1) holds on each final panel through a per-physician quota of
-vulnerable patients: first the quota the cap allows at full capacity; when a physician
-ends below capacity with more vulnerable patients than the cap allows at their real
-total, their quota is lowered to that and the component solved again (quotas only go
-down, so this ends). Weighted clienteles work the same way: capacities are counted in
-patients, and a physician whose weighted total passes their capacity has it lowered by
-the excess. The final plan is optimal for the final quotas and capacities (the tests
-compare it with an LP of that model solved by HiGHS).
+The cap is held **exactly**: levels 1-3 are solved with each physician's vulnerable quota
+at its loosest (what the cap allows at full capacity), a relaxation of the model. If the
+distance level, run with the exact bounds at the counts found, is feasible, that plan
+attains every relaxed optimum while keeping the cap: it is lexicographically optimal. If
+not (the cap binds), or when the network's orphans weigh differently (weighted
+capacities are side constraints), levels 1-3 are solved instead as mixed-integer
+programs with HiGHS over the classes (the cap and the weighted capacities as linear
+constraints), then the distance level with the counts they give.
 
 Independent networks (connected components of orphans and candidate places) are solved
-separately. Ties are broken by the order of the arcs, itself sorted by ids, so the same
-input always gives the same plan.
+separately. Ties are broken by the order of the arcs and variables, itself sorted by
+ids, so the same input always gives the same plan.
 """
 
 from __future__ import annotations
 
 import datetime
+import itertools
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 import numpy.typing as npt
@@ -66,7 +72,6 @@ __all__ = [
     "Candidates",
     "Plan",
     "Progress",
-    "network_for",
     "plan",
     "plan_candidates",
     "solve_flows",
@@ -75,10 +80,11 @@ __all__ = [
 # progress(phase, done, total): called as a long phase advances (the CLI draws a bar).
 Progress = Callable[[str, int, int], None]
 
-# Equity steps: a physician's filled fraction is priced in thousandths.
-EQUITY_STEPS = 1000
-# Distances enter the costs in tenths of a kilometre.
-DISTANCE_UNITS_PER_KM = 10
+# Distances enter the costs in metres.
+DISTANCE_UNITS_PER_KM = 1000
+# Each mixed-integer solve stops after this many seconds with the best plan found (only
+# weighted capacities make them hard; docs/attribution-model.md).
+MILP_SECONDS = 2.0
 # OR-Tools refuses costs whose range times the number of nodes would overflow 64 bits.
 _COST_LIMIT = 2**62
 
@@ -199,16 +205,59 @@ def plan(
 def plan_candidates(
     physicians: Physicians, targets: Targets, orphans: Orphans, params: Params
 ) -> Candidates:
-    """The orphans' candidates: the nearest places (``candidates.find_candidates``) and
-    the place the greedy baseline would choose. With the greedy plan among the plans the
-    solver may pick, it never places fewer orphans than greedy."""
-    from panelcare.attribution.greedy import greedy_plan
-
-    greedy_of, _ = greedy_plan(physicians, orphans, targets, params)
-    return find_candidates(physicians, targets, orphans, params, also=greedy_of)
+    """The orphans' candidates: every eligible place within reach
+    (``candidates.find_candidates``)."""
+    return find_candidates(physicians, targets, orphans, params)
 
 
-# --- the flow ------------------------------------------------------------------------------
+# --- the cap ------------------------------------------------------------------------------
+
+
+def _cap_fraction(cap: float) -> tuple[int, int]:
+    """The cap as an exact fraction p / q (0.45 is 9 / 20)."""
+    f = Fraction(str(cap)).limit_denominator(10_000)
+    return f.numerator, f.denominator
+
+
+def _cap_facets(
+    registered: int, vulnerable: int, most: int, cap: float
+) -> list[tuple[int, int, int]]:
+    """The cap on one physician's final panel as linear cuts on (n, v), the patients and
+    the vulnerable patients they receive (``0 <= v <= n <= most``): the facets
+    ``a v - b n <= c`` of the convex hull of the integer points with
+    ``v <= floor(cap (R + n) - V)``, i.e. the upper concave envelope of that staircase
+    (exact integers). Valid for every plan, and the tightest linear form of the cap: the
+    mixed-integer programs branch much less than on the cap's own row."""
+    p, q = _cap_fraction(cap)
+    n = np.arange(most + 1, dtype=np.int64)
+    top = np.minimum(n, (p * (registered + n) - q * vulnerable) // q)
+    hull: list[tuple[int, int]] = []
+    for point in zip(n.tolist(), top.tolist(), strict=True):
+        # Upper hull, left to right (monotone chain): drop points under the chord.
+        while len(hull) >= 2:
+            (x1, y1), (x2, y2) = hull[-2], hull[-1]
+            if (x2 - x1) * (point[1] - y1) - (y2 - y1) * (point[0] - x1) >= 0:
+                hull.pop()
+            else:
+                break
+        hull.append(point)
+    facets = []
+    for (x1, y1), (x2, y2) in itertools.pairwise(hull):
+        a, b = x2 - x1, y2 - y1
+        facets.append((a, b, a * y1 - b * x1))
+    if len(hull) == 1:  # most == 0: nothing to bound
+        facets.append((1, 0, int(hull[0][1])))
+    return facets
+
+
+def _cap_allows(total: Ints, vulnerable: Ints, cap: float) -> Ints:
+    """Vulnerable patients a panel of ``total`` patients holding ``vulnerable`` already
+    may still take under the cap: ``floor(cap * total - vulnerable)``, at least 0 (exact
+    integer arithmetic)."""
+    p, q = _cap_fraction(cap)
+    return np.maximum(
+        0, (p * np.asarray(total, np.int64) - q * np.asarray(vulnerable, np.int64)) // q
+    )
 
 
 def initial_quota(physicians: Physicians, targets: Targets, params: Params) -> Ints:
@@ -222,11 +271,7 @@ def initial_quota(physicians: Physicians, targets: Targets, params: Params) -> I
     return np.where(receives, allowed, 0).astype(np.int64)
 
 
-def _cap_allows(total: Ints, vulnerable: Ints, cap: float) -> Ints:
-    """Vulnerable patients a panel of ``total`` patients holding ``vulnerable`` already
-    may still take under the cap: ``floor(cap * total - vulnerable)``, at least 0."""
-    # A hair of tolerance: 0.45 * 100 is 45.00000000000001 in binary floats.
-    return np.maximum(0, np.floor(cap * total - vulnerable + 1e-9).astype(np.int64))
+# --- the networks -------------------------------------------------------------------------
 
 
 def solve_flows(
@@ -242,75 +287,74 @@ def solve_flows(
 ) -> tuple[Ints, Ints]:
     """Assign the orphans ``in_flow`` (all by default) to the candidates' physicians.
 
-    Returns ``physician_of`` (per orphan, -1 when unassigned or not in the flow) and the
-    final vulnerable quota of each physician. The components are solved in ``workers``
-    processes (the result does not depend on it).
+    Returns ``physician_of`` (per orphan, -1 when unassigned or not in the flow) and each
+    physician's vulnerable quota: what the cap allows at their final total,
+    ``floor(cap (R + assigned) - V)`` (0 for a physician above the cap or not taking
+    patients). The components are solved in ``workers`` processes (the result does not
+    depend on it).
     """
     report = progress or (lambda phase, done, total: None)
     n = len(orphans)
     active = np.ones(n, dtype=bool) if in_flow is None else in_flow.copy()
     places = candidates.places
-    quota = initial_quota(physicians, targets, params)
-    capacity = targets.capacity.astype(np.int64).copy()
+    physician_of = np.full(n, -1, dtype=np.int64)
     weight = orphan_weights(orphans, params)
     rank = priority_rank(orphans)
 
     orphan_of_arc = np.repeat(np.arange(n), np.diff(candidates.start))
     arc_active = active[orphan_of_arc]
-    physician_of = np.full(n, -1, dtype=np.int64)
-    if not arc_active.any():
-        return physician_of, quota
-
-    # Components of the bipartite graph orphans - places.
-    size = n + len(places)
-    graph = coo_matrix(
-        (
-            np.ones(int(arc_active.sum()), dtype=np.int8),
-            (orphan_of_arc[arc_active], n + candidates.place[arc_active]),
-        ),
-        shape=(size, size),
-    )
-    _, label = connected_components(graph, directed=False)
-    orphan_label = label[:n]
-    with_arcs = np.zeros(n, dtype=bool)
-    with_arcs[orphan_of_arc[arc_active]] = True
-    components = np.unique(orphan_label[with_arcs])
-    # Orphans of each component, in orphan order: sort once, split.
-    # Within a component the orphans come in patient-id order: ties in the flows are
-    # broken by the arcs' order, so by ids, whatever the order of the input rows.
-    id_rank = np.empty(n, dtype=np.int64)
-    id_rank[np.argsort(orphans.patient_id.astype(str), kind="stable")] = np.arange(n)
-    members = np.flatnonzero(with_arcs)
-    members = members[np.lexsort((id_rank[members], orphan_label[members]))]
-    bounds = np.searchsorted(orphan_label[members], components, side="left")
-    groups = np.split(members, bounds[1:])
-
-    networks = [
-        network_for(
-            component, physicians, targets, orphans, candidates, params, quota, capacity
-        ).with_orphan_values(weight[component], _placement_weights(rank[component]))
-        for component in groups
-    ]
-    # Largest first, so that the workers finish together.
-    order = sorted(range(len(networks)), key=lambda c: -len(networks[c].orphans))
-    for done, (c, result) in enumerate(
-        _map(_solve_network, [networks[c] for c in order], order, workers)
-    ):
-        report("solving", done, len(networks))
-        net = networks[c]
-        physician_of[net.orphans] = result.physician_of
-        quota[net.physicians] = result.quota
-        capacity[net.physicians] = result.capacity
-    report("solving", len(networks), len(networks))
+    if arc_active.any():
+        size = n + len(places)
+        graph = coo_matrix(
+            (
+                np.ones(int(arc_active.sum()), dtype=np.int8),
+                (orphan_of_arc[arc_active], n + candidates.place[arc_active]),
+            ),
+            shape=(size, size),
+        )
+        _, label = connected_components(graph, directed=False)
+        orphan_label = label[:n]
+        with_arcs = np.zeros(n, dtype=bool)
+        with_arcs[orphan_of_arc[arc_active]] = True
+        components = np.unique(orphan_label[with_arcs])
+        # Within a component the orphans come in patient-id order: ties are broken by the
+        # arcs' order, so by ids, whatever the order of the input rows.
+        id_rank = np.empty(n, dtype=np.int64)
+        id_rank[np.argsort(orphans.patient_id.astype(str), kind="stable")] = np.arange(n)
+        members = np.flatnonzero(with_arcs)
+        members = members[np.lexsort((id_rank[members], orphan_label[members]))]
+        bounds = np.searchsorted(orphan_label[members], components, side="left")
+        groups = np.split(members, bounds[1:])
+        networks = [
+            network_for(c, physicians, targets, orphans, candidates, params, weight, rank)
+            for c in groups
+        ]
+        order = sorted(range(len(networks)), key=lambda c: -len(networks[c].orphans))
+        for done, (c, local) in enumerate(
+            _map(_solve_network, [networks[c] for c in order], order, workers)
+        ):
+            report("solving", done, len(networks))
+            net = networks[c]
+            physician_of[net.orphans] = np.where(
+                local >= 0, net.physicians[np.maximum(local, 0)], -1
+            )
+        report("solving", len(networks), len(networks))
+    placed = physician_of >= 0
+    total = np.bincount(physician_of[placed], minlength=len(physicians))
+    quota = np.where(
+        targets.accepts_vulnerable & eligible_for_patients(targets),
+        _cap_allows(physicians.registered + total, physicians.vulnerable, params.vulnerable_cap),
+        0,
+    ).astype(np.int64)
     return physician_of, quota
 
 
 def _map(
-    function: Callable[[Network], _Result],
+    function: Callable[[Network], Ints],
     networks: list[Network],
     keys: list[int],
     workers: int,
-) -> Iterator[tuple[int, _Result]]:
+) -> Iterator[tuple[int, Ints]]:
     """``function`` over the networks, in ``workers`` processes when more than one."""
     if workers <= 1 or len(networks) <= 1:
         for key, network in zip(keys, networks, strict=True):
@@ -350,7 +394,6 @@ def orphan_weights(orphans: Orphans, params: Params) -> Floats:
 def priority_rank(orphans: Orphans) -> Ints:
     """Each orphan's rank, 0 for the first to place: priority, then oldest request, then
     patient id."""
-    # Fixed-width strings: numpy compares them in C, not through Python objects.
     ids = orphans.patient_id.astype(str)
     order = np.lexsort((ids, orphans.requested_on, orphans.priority))
     rank = np.empty(len(orphans), dtype=np.int64)
@@ -358,467 +401,50 @@ def priority_rank(orphans: Orphans) -> Ints:
     return rank
 
 
-@dataclass(frozen=True, eq=False)
-class _Result:
-    physician_of: Ints  # global physician index per orphan of the network, -1: unplaced
-    quota: Ints  # final vulnerable quota per physician of the network
-    capacity: Ints  # final capacity (in patients) per physician of the network
-
-
-def _solve_network(network: Network) -> _Result:
-    """Solve one independent network to its fixed point: while a physician ends above the
-    vulnerable cap at their real total, or above their capacity in weighted patients,
-    lower their quota or capacity and solve again (both only go down, so this ends)."""
-    quota = network.quota.copy()
-    limit = network.capacity  # in weighted patients
-    heads = network.capacity.copy()  # the flow's capacity, in patients
-    before = None
-    # Drafts (level 3 without distances) until the quotas settle, then the real solve;
-    # if it still breaks the cap somewhere, back to drafts.
-    draft = True
-    tried: _Outcome | None = None
-    while True:
-        outcome = tried if tried is not None else network.solve(quota, heads, before, draft=draft)
-        tried = None
-        assert outcome is not None
-        before = outcome.before
-        total, vulnerable = outcome.total, outcome.vulnerable
-        # The cap on the final panel: the quota assumed the whole capacity was filled.
-        allowed = _cap_allows(network.registered + total, network.existing_vulnerable, network.cap)
-        over_cap = vulnerable > allowed
-        quota[over_cap] = allowed[over_cap]
-        if outcome.local is None:
-            # A grouped draft: every orphan weighs the same.
-            weight = float(network.weight[0]) if network.weight.size else 1.0
-            over_weight = np.flatnonzero(total * weight - limit > 1e-9)
-            fits = np.floor(limit / weight + 1e-9).astype(np.int64)
-            heads[over_weight] = np.minimum(heads[over_weight], fits[over_weight])
-        else:
-            local = outcome.local
-            placed = local >= 0
-            weighted = np.bincount(
-                local[placed], weights=network.weight[placed], minlength=len(total)
-            )
-            # Above the limit in weighted patients: allow as many patients as remain once
-            # the heaviest of the current ones are taken off until the weight fits.
-            over_weight = np.flatnonzero(weighted - limit > 1e-9)
-            for j in over_weight:
-                weights = np.sort(network.weight[local == j])[::-1]
-                removed = np.searchsorted(
-                    np.cumsum(weights), weighted[j] - limit[j] - 1e-9, side="left"
-                )
-                heads[j] = min(heads[j], total[j] - (removed + 1))
-        if not (over_cap.any() or over_weight.size):
-            if draft:
-                draft = False
-                continue
-            assert outcome.local is not None
-            local = outcome.local
-            physician_of = np.where(local >= 0, network.physicians[np.maximum(local, 0)], -1)
-            return _Result(physician_of.astype(np.int64), quota, heads)
-        draft = True
-        # Lowering only the violators moves their vulnerable patients to neighbours who may
-        # then break the cap in turn, one round each. So the physicians under capacity
-        # are also held to what the cap allows one patient below their current total
-        # (never below what they hold): the patients given up then go where there is
-        # room for sure. Kept only if the placed orphans and tier totals still route:
-        # then they are still optimal, else the round goes on without it.
-        below = _cap_allows(
-            network.registered + np.maximum(total - 1, 0), network.existing_vulnerable, network.cap
-        )
-        tight = quota.copy()
-        under = (total < heads) & ~over_cap
-        tight[under] = np.minimum(quota[under], np.maximum(vulnerable[under], below[under]))
-        if (tight < quota).any():
-            tried = network.solve(tight, heads, before, draft=True, fallback=False)
-            if tried is not None:
-                quota = tight
-
-
 @dataclass(eq=False)
 class Network:
-    """One component's flow network (node and arc layout in docs/attribution-model.md).
-
-    ``orphans`` are the component's orphans (global indices), ``arc_place`` /
-    ``arc_distance`` the candidate arcs (orphan position ``arc_orphan`` in ``orphans``),
-    ``physicians`` the eligible physicians of the component's places (global indices)
-    with ``physician_place`` their place's position in ``places``.
-    """
+    """One component: its orphans (global indices, patient-id order) and their candidate
+    arcs (``arc_orphan`` a position in ``orphans``, ``arc_place`` a position in
+    ``places``, ``arc_metres``), and the eligible physicians of its places (global
+    indices, ``physician_place`` their place's position)."""
 
     orphans: Ints
     vulnerable: Bools
+    priority: Ints
+    requested: Ints  # days
+    placement_weight: Ints  # distinct, highest for the most urgent
+    weight: Floats  # 5.3.2
     arc_orphan: Ints
     arc_place: Ints
-    arc_distance_units: Ints
+    arc_metres: Ints
     places: Ints
     physicians: Ints
     physician_place: Ints
     tier: Ints
     need: Ints
-    registered: Ints  # per physician of the network
+    registered: Ints
     existing_vulnerable: Ints
-    quota: Ints  # initial vulnerable quota
-    capacity: Ints  # initial capacity, in patients
-    cap: float  # the vulnerable cap
-    weight: Floats = field(default_factory=lambda: np.empty(0))  # per orphan (5.3.2)
-    order_weight: Ints = field(default_factory=lambda: np.empty(0, dtype=np.int64))
-    _group_table: tuple[Ints, Ints, Ints, Bools] | None = None
-
-    def with_orphan_values(self, weight: Floats, order_weight: Ints) -> Network:
-        """Set each orphan's weight and its placement weight (higher: placed first)."""
-        self.weight = weight
-        self.order_weight = order_weight
-        return self
-
-    def solve(
-        self,
-        quota: Ints,
-        capacity: Ints,
-        before: tuple[Bools, Ints] | None = None,
-        *,
-        draft: bool = False,
-        fallback: bool = True,
-    ) -> _Outcome | None:
-        """Run the three levels with these quotas and capacities (per physician of the
-        network).
-
-        ``before``: the placed orphans and tier totals found with looser quotas or
-        capacities. When they are still reachable they are still optimal (the plans now
-        possible are a subset of those possible then), and the levels that found them
-        are skipped: level 3 runs with them if it can, else level 2 with the placed
-        orphans, else everything. ``draft``: level 3 without the distances, on grouped
-        orphans when they all weigh the same (the outcome then has no assignment, only
-        each physician's totals). Without ``fallback``, None instead when ``before`` no
-        longer holds.
-        """
-        if before is not None:
-            placed, tier_total = before
-            outcome = self._level_3(quota, capacity, placed, tier_total, draft, strict=False)
-            if outcome is not None or not fallback:
-                return outcome
-            flows = self._level_2(quota, capacity, placed, strict=False)
-            if flows is not None:
-                return self._level_3(quota, capacity, placed, self._tier_totals(flows), draft)
-        else:
-            # When every orphan can be placed, that is level 1's optimum: level 2 alone
-            # (cheaper) says so by routing them all.
-            everyone = np.zeros(len(self.orphans), dtype=bool)
-            everyone[self.arc_orphan] = True
-            flows = self._level_2(quota, capacity, everyone, strict=False)
-            if flows is not None:
-                return self._level_3(quota, capacity, everyone, self._tier_totals(flows), draft)
-        # Level 1: placement. Leaving orphan i out costs its weight in the priority order.
-        flows = self._run(capacity, quota, placed=None, unplaced_cost=self.order_weight)
-        assert flows is not None
-        placed = np.zeros(len(self.orphans), dtype=bool)
-        placed[self.arc_orphan[flows.candidate > 0]] = True
-        if not placed.any():
-            nothing = np.zeros(len(self.physicians), dtype=np.int64)
-            return _Outcome(
-                np.full(len(self.orphans), -1, dtype=np.int64),
-                nothing,
-                nothing,
-                (placed, np.zeros(4, np.int64)),
-            )
-        # Level 2: group precedence, the placed orphans fixed (nothing to decide when the
-        # component's physicians are all of one tier). The tier totals a routing of the
-        # placed orphans can reach form the bases of a polymatroid, so the increasing
-        # costs 0 < 1 < 2 < 3 give the lexicographic optimum (Edmonds' greedy theorem):
-        # each prefix of tiers as full as it can be.
-        if np.unique(self.tier).size > 1:
-            flows = self._level_2(quota, capacity, placed)
-            assert flows is not None
-        return self._level_3(quota, capacity, placed, self._tier_totals(flows), draft)
-
-    def _level_2(
-        self, quota: Ints, capacity: Ints, placed: Bools, *, strict: bool = True
-    ) -> _Flows | None:
-        """Route the ``placed`` orphans, each physician's arc costing their tier. Without
-        distances nor placement weights, orphans with the same candidates and vulnerability
-        are interchangeable: it runs on their groups when they all weigh the same."""
-        return self._run(
-            capacity,
-            quota,
-            placed=placed,
-            physician_cost=self.tier,
-            strict=strict,
-            grouped=self.uniform_weight,
-        )
-
-    def _tier_totals(self, flows: _Flows) -> Ints:
-        return np.bincount(self.tier, weights=flows.physician, minlength=4).astype(np.int64)
+    accepts: Bools
+    capacity: Ints  # weighted patients
+    cap: float
 
     @property
     def uniform_weight(self) -> bool:
         return bool(self.weight.size == 0 or (self.weight == self.weight[0]).all())
 
-    def _level_3(
-        self,
-        quota: Ints,
-        capacity: Ints,
-        placed: Bools,
-        tier_total: Ints,
-        draft: bool,
-        *,
-        strict: bool = True,
-    ) -> _Outcome | None:
-        """Equity inside each tier, then distance (not in a draft), with these totals."""
-        grouped = draft and self.uniform_weight
-        flows = self._run(
-            capacity,
-            quota,
-            placed=placed,
-            tier_total=tier_total,
-            with_distance=not draft,
-            strict=strict,
-            grouped=grouped,
-        )
-        if flows is None:
-            return None
-        local = None if grouped else self._assignments(flows)
-        return _Outcome(local, flows.physician, flows.vulnerable, (placed, tier_total))
-
-    # -- building and solving ------------------------------------------------------------
-
-    def _run(
-        self,
-        cap: Ints,
-        vq: Ints,
-        *,
-        placed: Bools | None,
-        unplaced_cost: Ints | None = None,
-        physician_cost: Ints | None = None,
-        tier_total: Ints | None = None,
-        strict: bool = True,
-        with_distance: bool = True,
-        grouped: bool = False,
-    ) -> _Flows | None:
-        """Build and solve one level's network; None when ``strict`` is off and the
-        placed orphans cannot all be routed. Without ``with_distance``, level 3 weighs
-        equity only (a draft: a third faster). ``grouped`` (only without distances or
-        placement weights, where orphans with the same candidate places and the same
-        vulnerability are interchangeable): one node per such group, supplying as many
-        units as it has orphans to route; the flows then say how many each physician gets,
-        not who."""
-        if grouped:
-            orphan_of_node, arc_node, arc_place, node_vulnerable = self._groups()
-            node_supply = np.bincount(
-                orphan_of_node,
-                weights=np.ones(len(self.orphans)) if placed is None else placed,
-                minlength=len(node_vulnerable),
-            ).astype(np.int64)
-            arc_capacity: npt.ArrayLike = node_supply[arc_node]
-        else:
-            arc_node, arc_place, node_vulnerable = self.arc_orphan, self.arc_place, self.vulnerable
-            node_supply = (
-                np.ones(len(self.orphans), dtype=np.int64)
-                if placed is None
-                else placed.astype(np.int64)
-            )
-            arc_capacity = 1
-        no, nq, nj = len(node_vulnerable), len(self.places), len(self.physicians)
-        # Node numbering: orphans, places (not vulnerable / vulnerable entries),
-        # physicians, physicians' vulnerable entries, tiers, sink.
-        place_n = no
-        place_v = place_n + nq
-        phys = place_v + nq
-        phys_v = phys + nj
-        tier = phys_v + nj
-        sink = tier + 4
-        tails: list[Ints] = []
-        heads: list[Ints] = []
-        caps: list[Ints] = []
-        costs: list[Ints] = []
-
-        def add(t: npt.ArrayLike, h: npt.ArrayLike, c: npt.ArrayLike, u: npt.ArrayLike) -> slice:
-            start = sum(len(x) for x in tails)
-            tail = np.asarray(t, dtype=np.int64)
-            tails.append(tail)
-            heads.append(np.asarray(h, dtype=np.int64))
-            caps.append(np.broadcast_to(np.asarray(c, dtype=np.int64), tail.shape).copy())
-            costs.append(np.broadcast_to(np.asarray(u, dtype=np.int64), tail.shape).copy())
-            return slice(start, start + len(tail))
-
-        m = 1
-        if tier_total is not None and with_distance and not grouped:
-            # Each placed orphan sends one unit, so its nearest candidate's distance can be
-            # taken off all its arcs: the costs shrink, the optimum does not move.
-            nearest = np.full(no, np.iinfo(np.int64).max)
-            np.minimum.at(nearest, self.arc_orphan, self.arc_distance_units)
-            distance = self.arc_distance_units - nearest[self.arc_orphan]
-            # M, more than two routings' difference in total distance: the sum, over the
-            # placed orphans, of their farthest candidate (the nearest is at 0).
-            farthest = np.zeros(no, dtype=np.int64)
-            np.maximum.at(farthest, self.arc_orphan, distance)
-            m = int(farthest[placed].sum() if placed is not None else farthest.sum()) + 1
-        else:
-            distance = np.zeros(len(arc_node), dtype=np.int64)
-        entry = np.where(node_vulnerable[arc_node], place_v + arc_place, place_n + arc_place)
-        a_candidate = add(arc_node, entry, arc_capacity, distance)
-        big = len(self.orphans)
-        add(place_n + self.physician_place, phys + np.arange(nj), big, 0)
-        with_quota = np.flatnonzero(vq > 0)
-        add(place_v + self.physician_place[with_quota], phys_v + with_quota, big, 0)
-        a_vulnerable = add(phys_v + with_quota, phys + with_quota, vq[with_quota], 0)
-
-        if tier_total is None:
-            a_physician = add(
-                phys + np.arange(nj),
-                np.full(nj, sink),
-                cap,
-                physician_cost if physician_cost is not None else 0,
-            )
-        else:
-            a_physician = self._equity_arcs(add, phys, tier, cap, m)
-            add(tier + np.arange(4), np.full(4, sink), tier_total, 0)
-        if unplaced_cost is not None:
-            add(np.arange(no), np.full(no, sink), 1, unplaced_cost)
-
-        supply = np.zeros(sink + 1, dtype=np.int64)
-        supply[:no] = node_supply
-        supply[sink] = -int(node_supply.sum())
-
-        tail = np.concatenate(tails)
-        head = np.concatenate(heads)
-        capacity = np.concatenate(caps)
-        cost = np.concatenate(costs)
-        if cost.size and int(np.abs(cost).max()) * (sink + 2) >= _COST_LIMIT:
-            raise PanelcareError(
-                f"this network is too large for exact costs ({no:,} orphans in one "
-                "component): lower candidates_per_patient or keep RLS borders closed"
-            )
-        flow = min_cost_flow.SimpleMinCostFlow()
-        arcs = flow.add_arcs_with_capacity_and_unit_cost(tail, head, capacity, cost)
-        flow.set_nodes_supplies(np.arange(sink + 1), supply)
-        status = flow.solve()
-        if status == flow.INFEASIBLE and not strict:
-            return None
-        if status != flow.OPTIMAL:
-            raise PanelcareError(f"the attribution flow could not be solved ({status})")
-        values = flow.flows(arcs)
-        per_physician = values[a_physician]
-        if tier_total is not None:
-            per_physician = np.bincount(
-                self._unit_owner, weights=per_physician, minlength=nj
-            ).astype(np.int64)
-        vulnerable = np.zeros(nj, dtype=np.int64)
-        vulnerable[with_quota] = values[a_vulnerable]
-        return _Flows(
-            candidate=values[a_candidate],
-            physician=per_physician,
-            vulnerable=vulnerable,
-            arcs_tail=tail,
-            arcs_head=head,
-            values=values,
-            layout=(place_n, place_v, phys, phys_v),
-            cost=int(flow.optimal_cost()),
-        )
-
-    def _equity_arcs(
-        self,
-        add: Callable[..., slice],
-        phys: int,
-        tier: int,
-        cap: Ints,
-        m: int,
-    ) -> slice:
-        """Unit arcs physician -> tier: the k-th patient of physician j costs
-        ``ceil(E k / need_j) * m`` (convex: fractions fill evenly); ``m`` more than any two
-        routings' difference in total distance, so that equity always comes first."""
-        nj = len(self.physicians)
-        # No physician can take more than the orphans who have their place as candidate.
-        reach = np.bincount(self.arc_place, minlength=len(self.places))[self.physician_place]
-        units = np.minimum(cap, reach)
-        owner = np.repeat(np.arange(nj), units)
-        k = np.arange(units.sum()) - np.repeat(np.cumsum(units) - units, units) + 1
-        need = np.maximum(self.need[owner], 1)
-        step = -((-EQUITY_STEPS * k) // need)  # ceil
-        self._unit_owner = owner
-        return add(phys + owner, tier + self.tier[owner], 1, step * m)
-
-    def _groups(self) -> tuple[Ints, Ints, Ints, Bools]:
-        """Orphans with the same candidate places and vulnerability, as groups: the group
-        of each orphan, and the groups' arcs (group, place) and vulnerability. Computed
-        once per network."""
-        if self._group_table is None:
-            no = len(self.orphans)
-            counts = np.bincount(self.arc_orphan, minlength=no)
-            first = np.cumsum(counts) - counts
-            order = np.lexsort((self.arc_place, self.arc_orphan))
-            position = np.arange(len(order)) - first[self.arc_orphan[order]]
-            table = np.full((no, int(counts.max(initial=0)) + 1), -1, dtype=np.int64)
-            table[:, 0] = self.vulnerable
-            table[self.arc_orphan[order], 1 + position] = self.arc_place[order]
-            keys, group = np.unique(table, axis=0, return_inverse=True)
-            rows, cols = np.nonzero(keys[:, 1:] >= 0)
-            self._group_table = (
-                group.ravel().astype(np.int64),
-                rows.astype(np.int64),
-                keys[rows, 1 + cols],
-                keys[:, 0].astype(bool),
-            )
-        return self._group_table
-
-    def _assignments(self, flows: _Flows) -> Ints:
-        """Each orphan's physician: the orphans sent to a place entry are handed to its
-        physicians by the flows place -> physician, in orphan order."""
-        place_n, place_v, phys, phys_v = flows.layout
-        result = np.full(len(self.orphans), -1, dtype=np.int64)
-        sent = flows.candidate > 0
-        orphan_pos = self.arc_orphan[sent]
-        entry_place = self.arc_place[sent]
-        vulnerable = self.vulnerable[orphan_pos]
-        tail, head, values = flows.arcs_tail, flows.arcs_head, flows.values
-        for is_vulnerable, entry_base, target_base in (
-            (False, place_n, phys),
-            (True, place_v, phys_v),
-        ):
-            mask = vulnerable == is_vulnerable
-            if not mask.any():
-                continue
-            # Flows entry(q) -> physician (entry) nodes.
-            out = (tail >= entry_base) & (tail < entry_base + len(self.places)) & (values > 0)
-            out &= (head >= target_base) & (head < target_base + len(self.physicians))
-            q_of_arc = tail[out] - entry_base
-            j_of_arc = head[out] - target_base
-            amount = values[out]
-            arc_order = np.lexsort((j_of_arc, q_of_arc))
-            q_of_arc, j_of_arc, amount = q_of_arc[arc_order], j_of_arc[arc_order], amount[arc_order]
-            slots_q = np.repeat(q_of_arc, amount)
-            slots_j = np.repeat(j_of_arc, amount)
-            o = orphan_pos[mask]
-            q = entry_place[mask]
-            order = np.lexsort((o, q))  # positions follow patient-id order
-            o, q = o[order], q[order]
-            # Both lists are sorted by place and have the same count per place.
-            result[o] = slots_j
-            if not np.array_equal(q, slots_q):  # pragma: no cover - a broken invariant
-                raise PanelcareError("flow decomposition failed")
-        return result
-
-
-@dataclass(frozen=True, eq=False)
-class _Outcome:
-    """One solve: each orphan's physician (a position in the network's physicians, -1:
-    unplaced; None for a grouped draft), each physician's total and vulnerable patients,
-    and the placed orphans and tier totals for the next solve."""
-
-    local: Ints | None
-    total: Ints
-    vulnerable: Ints
-    before: tuple[Bools, Ints]
-
-
-@dataclass(frozen=True, eq=False)
-class _Flows:
-    candidate: Ints
-    physician: Ints
-    vulnerable: Ints
-    arcs_tail: Ints
-    arcs_head: Ints
-    values: Ints
-    layout: tuple[int, int, int, int]
-    cost: int
+    def sets(self) -> tuple[Ints, Ints, Ints]:
+        """Orphans with the same candidate places: each orphan's set, and the sets' arcs
+        (set, place), sorted."""
+        no = len(self.orphans)
+        counts = np.bincount(self.arc_orphan, minlength=no)
+        first = np.cumsum(counts) - counts
+        order = np.lexsort((self.arc_place, self.arc_orphan))
+        position = np.arange(len(order)) - first[self.arc_orphan[order]]
+        table = np.full((no, int(counts.max(initial=0))), -1, dtype=np.int64)
+        table[self.arc_orphan[order], position] = self.arc_place[order]
+        keys, inverse = np.unique(table, axis=0, return_inverse=True)
+        rows, cols = np.nonzero(keys >= 0)
+        return inverse.ravel().astype(np.int64), rows.astype(np.int64), keys[rows, cols]
 
 
 def network_for(
@@ -828,42 +454,651 @@ def network_for(
     orphans: Orphans,
     candidates: Candidates,
     params: Params,
-    quota: Ints,
-    capacity: Ints,
+    weight: Floats,
+    rank: Ints,
 ) -> Network:
-    """The flow network of the orphans ``component`` (global indices, in patient-id
-    order), with the physicians' starting ``quota`` and ``capacity`` (global arrays)."""
+    """The network of the orphans ``component`` (global indices, in patient-id order)."""
     counts = np.diff(candidates.start)[component]
     arc_orphan = np.repeat(np.arange(len(component)), counts)
     first = candidates.start[component]
     offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
     arc_index = np.repeat(first, counts) + offsets
-    global_place = candidates.place[arc_index]
-    places, arc_place = np.unique(global_place, return_inverse=True)
-    places_table = candidates.places
-    starts = places_table.physician_start
+    places, arc_place = np.unique(candidates.place[arc_index], return_inverse=True)
+    table = candidates.places
+    starts = table.physician_start
     per_place = starts[places + 1] - starts[places]
     physician_place = np.repeat(np.arange(len(places)), per_place)
-    physician_rows = np.concatenate(
-        [places_table.physicians_at(q) for q in places] or [np.empty(0, dtype=np.int64)]
+    rows = np.concatenate(
+        [table.physicians_at(q) for q in places] or [np.empty(0, dtype=np.int64)]
     ).astype(np.int64)
-    distance_units = np.rint(candidates.distance_km[arc_index] * DISTANCE_UNITS_PER_KM).astype(
-        np.int64
-    )
+    metres = np.rint(candidates.distance_km[arc_index] * DISTANCE_UNITS_PER_KM).astype(np.int64)
     return Network(
         orphans=component.astype(np.int64),
-        vulnerable=orphans.vulnerable[component],
+        vulnerable=orphans.vulnerable[component].astype(bool),
+        priority=orphans.priority[component].astype(np.int64),
+        requested=orphans.requested_on[component].astype("datetime64[D]").astype(np.int64),
+        placement_weight=_placement_weights(rank[component]),
+        weight=weight[component],
         arc_orphan=arc_orphan.astype(np.int64),
-        arc_place=arc_place.astype(np.int64),
-        arc_distance_units=distance_units,
+        arc_place=arc_place.astype(np.int64).ravel(),
+        arc_metres=metres,
         places=places.astype(np.int64),
-        physicians=physician_rows,
+        physicians=rows,
         physician_place=physician_place.astype(np.int64),
-        tier=targets.tier[physician_rows].astype(np.int64),
-        need=targets.need[physician_rows].astype(np.int64),
-        registered=physicians.registered[physician_rows].astype(np.int64),
-        existing_vulnerable=physicians.vulnerable[physician_rows].astype(np.int64),
-        quota=quota[physician_rows].copy(),
-        capacity=capacity[physician_rows].copy(),
+        tier=targets.tier[rows].astype(np.int64),
+        need=targets.need[rows].astype(np.int64),
+        registered=physicians.registered[rows].astype(np.int64),
+        existing_vulnerable=physicians.vulnerable[rows].astype(np.int64),
+        accepts=targets.accepts_vulnerable[rows].astype(bool),
+        capacity=targets.capacity[rows].astype(np.int64),
         cap=float(params.vulnerable_cap),
     )
+
+
+def _solve_network(net: Network) -> Ints:
+    """Each orphan's physician (a position in ``net.physicians``, -1: unplaced)."""
+    if net.uniform_weight:
+        w = float(net.weight[0]) if net.weight.size else 1.0
+        heads = np.floor(net.capacity / w + 1e-9).astype(np.int64)
+        relaxed = _Relaxed(net, heads)
+        placed, count = relaxed.levels()
+        local = _distance_level(net, placed, count)
+        if local is not None:
+            return local
+    placed, count = _Exact(net).levels()
+    if net.uniform_weight:
+        local = _distance_level(net, placed, count)
+        if local is None:  # pragma: no cover - the MILP's plan keeps the cap
+            raise PanelcareError("the attribution's distance level found no plan")
+        return local
+    return _distance_level_weighted(net, placed, count)
+
+
+def _equity_costs(need: Ints, units: Ints) -> tuple[Ints, Ints]:
+    """Unit costs of equity: the k-th patient of physician j (k = 1..units_j) costs the
+    dense rank of ``k / need_j`` among all of them, from 1. Exact: two such fractions with
+    numerators and denominators under 2^26 are equal as floats only when equal as
+    rationals. Returns each unit's owner and cost."""
+    owner = np.repeat(np.arange(len(units)), units)
+    k = np.arange(int(units.sum())) - np.repeat(np.cumsum(units) - units, units) + 1
+    fill = k / np.maximum(need[owner], 1)
+    _, rank = np.unique(fill, return_inverse=True)
+    return owner, rank.ravel().astype(np.int64) + 1
+
+
+def _reach(net: Network, orphan_count: Ints | None = None) -> Ints:
+    """Per physician, the orphans who have their place among their candidates."""
+    per_place = np.zeros(len(net.places), dtype=np.int64)
+    np.add.at(
+        per_place,
+        net.arc_place,
+        1 if orphan_count is None else orphan_count[net.arc_orphan],
+    )
+    return per_place[net.physician_place]
+
+
+class _Relaxed:
+    """Levels 1-3 as min-cost flows on classes (same candidate set and vulnerability), the
+    cap relaxed to its quota at full capacity."""
+
+    def __init__(self, net: Network, heads: Ints) -> None:
+        self.net = net
+        self.heads = heads
+        set_of, set_arc, set_place = net.sets()
+        key = set_of * 2 + net.vulnerable
+        classes, self.class_of = np.unique(key, return_inverse=True)
+        self.class_of = self.class_of.ravel()
+        self.class_vulnerable = (classes % 2).astype(bool)
+        class_set = classes // 2
+        # Class arcs: the set's places.
+        set_start = np.searchsorted(set_arc, np.arange(set_of.max(initial=-1) + 2))
+        lengths = set_start[class_set + 1] - set_start[class_set]
+        self.arc_class = np.repeat(np.arange(len(classes)), lengths)
+        offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        self.arc_place = set_place[np.repeat(set_start[class_set], lengths) + offsets]
+        self.size = np.bincount(self.class_of, minlength=len(classes)).astype(np.int64)
+        full = _cap_allows(net.registered + heads, net.existing_vulnerable, net.cap)
+        self.quota = np.where(net.accepts, np.minimum(full, heads), 0).astype(np.int64)
+
+    def levels(self) -> tuple[Bools, Ints]:
+        net = self.net
+        n = len(net.orphans)
+        everyone = np.ones(n, dtype=bool)
+        flows = self._run(self.size, physician_cost=net.tier, strict=False)
+        if flows is not None:
+            placed = everyone
+        else:
+            flows = self._run(self.size, unplaced=True)
+            assert flows is not None
+            placed = flows.placed
+        supply = np.bincount(self.class_of, weights=placed, minlength=len(self.size)).astype(
+            np.int64
+        )
+        if np.unique(net.tier).size > 1 and not (flows.tier_cost and flows.placed_all):
+            flows = self._run(supply, physician_cost=net.tier)
+            assert flows is not None
+        tier_total = np.bincount(net.tier, weights=flows.physician, minlength=4).astype(np.int64)
+        flows = self._run(supply, tier_total=tier_total)
+        assert flows is not None
+        return placed, flows.physician
+
+    def _run(
+        self,
+        supply: Ints,
+        *,
+        unplaced: bool = False,
+        physician_cost: Ints | None = None,
+        tier_total: Ints | None = None,
+        strict: bool = True,
+    ) -> _Flows | None:
+        net = self.net
+        nk, nq, nj = len(supply), len(net.places), len(net.physicians)
+        entry_n = nk
+        entry_v = entry_n + nq
+        phys_v = entry_v + nq
+        phys = phys_v + nj
+        tier = phys + nj
+        sink = tier + 4
+        arcs = _Arcs()
+        vul = self.class_vulnerable[self.arc_class]
+        arcs.add(
+            self.arc_class,
+            np.where(vul, entry_v, entry_n) + self.arc_place,
+            supply[self.arc_class],
+            0,
+        )
+        big = int(supply.sum())
+        arcs.add(entry_n + net.physician_place, phys + np.arange(nj), big, 0)
+        with_quota = np.flatnonzero(self.quota > 0)
+        arcs.add(entry_v + net.physician_place[with_quota], phys_v + with_quota, big, 0)
+        a_vulnerable = arcs.add(phys_v + with_quota, phys + with_quota, self.quota[with_quota], 0)
+        owner = None
+        if tier_total is None:
+            a_physician = arcs.add(
+                phys + np.arange(nj),
+                np.full(nj, sink),
+                self.heads,
+                0 if physician_cost is None else physician_cost,
+            )
+        else:
+            units = np.minimum(self.heads, _reach(net))
+            owner, cost = _equity_costs(net.need, units)
+            a_physician = arcs.add(phys + owner, tier + net.tier[owner], 1, cost)
+            arcs.add(tier + np.arange(4), np.full(4, sink), tier_total, 0)
+        a_unplaced = None
+        if unplaced:
+            # One unit arc per orphan from its class, in patient-id order.
+            a_unplaced = arcs.add(
+                self.class_of, np.full(len(net.orphans), sink), 1, net.placement_weight
+            )
+        values = arcs.solve(sink, supply, strict=strict)
+        if values is None:
+            return None
+        per_physician = values[a_physician]
+        if owner is not None:
+            per_physician = np.bincount(owner, weights=per_physician, minlength=nj).astype(np.int64)
+        vulnerable = np.zeros(nj, dtype=np.int64)
+        vulnerable[with_quota] = values[a_vulnerable]
+        placed = np.ones(len(net.orphans), dtype=bool)
+        if a_unplaced is not None:
+            placed = values[a_unplaced] == 0
+        return _Flows(
+            physician=per_physician,
+            vulnerable=vulnerable,
+            placed=placed,
+            placed_all=a_unplaced is None,
+            tier_cost=physician_cost is not None,
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class _Flows:
+    physician: Ints
+    vulnerable: Ints
+    placed: Bools
+    placed_all: bool
+    tier_cost: bool
+
+
+class _Arcs:
+    """A min-cost flow built from numpy arrays, solved by OR-Tools."""
+
+    def __init__(self) -> None:
+        self.tails: list[Ints] = []
+        self.heads: list[Ints] = []
+        self.caps: list[Ints] = []
+        self.costs: list[Ints] = []
+        self.count = 0
+
+    def add(self, t: npt.ArrayLike, h: npt.ArrayLike, c: npt.ArrayLike, u: npt.ArrayLike) -> slice:
+        tail = np.asarray(t, dtype=np.int64)
+        self.tails.append(tail)
+        self.heads.append(np.asarray(h, dtype=np.int64))
+        self.caps.append(np.broadcast_to(np.asarray(c, dtype=np.int64), tail.shape).copy())
+        self.costs.append(np.broadcast_to(np.asarray(u, dtype=np.int64), tail.shape).copy())
+        start = self.count
+        self.count += len(tail)
+        return slice(start, self.count)
+
+    def solve(self, sink: int, supply: Ints, *, strict: bool = True) -> Ints | None:
+        """Flows per arc; None when ``strict`` is off and the supplies cannot all reach the
+        sink. Supplies: ``supply`` on the first nodes, their total taken at ``sink``."""
+        tail = np.concatenate(self.tails)
+        head = np.concatenate(self.heads)
+        cost = np.concatenate(self.costs)
+        if cost.size and int(np.abs(cost).max()) * (sink + 2) >= _COST_LIMIT:
+            raise PanelcareError("this network is too large for exact costs")
+        nodes = np.zeros(sink + 1, dtype=np.int64)
+        nodes[: len(supply)] = supply
+        nodes[sink] = -int(supply.sum())
+        flow = min_cost_flow.SimpleMinCostFlow()
+        arcs = flow.add_arcs_with_capacity_and_unit_cost(
+            tail, head, np.concatenate(self.caps), cost
+        )
+        flow.set_nodes_supplies(np.arange(sink + 1), nodes)
+        status = flow.solve()
+        if status == flow.INFEASIBLE and not strict:
+            return None
+        if status != flow.OPTIMAL:
+            raise PanelcareError(f"the attribution flow could not be solved ({status})")
+        return np.asarray(flow.flows(arcs), dtype=np.int64)
+
+
+def _distance_level(net: Network, placed: Bools, count: Ints) -> Ints | None:
+    """The placed orphans to physicians with ``count`` patients each, the cap as a bound
+    on each one's vulnerable patients at that count, at the least total distance; None
+    when the cap cannot hold at these counts."""
+    local = np.full(len(net.orphans), -1, dtype=np.int64)
+    if not placed.any():
+        return local
+    bound = np.where(
+        net.accepts, _cap_allows(net.registered + count, net.existing_vulnerable, net.cap), 0
+    )
+    ids = np.flatnonzero(placed)
+    position = np.full(len(net.orphans), -1, dtype=np.int64)
+    position[ids] = np.arange(ids.size)
+    keep = placed[net.arc_orphan]
+    arc_o = position[net.arc_orphan[keep]]
+    arc_q = net.arc_place[keep]
+    metres = net.arc_metres[keep]
+    # Each placed orphan sends one unit: its nearest candidate's distance can be taken off
+    # all its arcs (the costs shrink, the optimum does not move).
+    nearest = np.full(ids.size, np.iinfo(np.int64).max)
+    np.minimum.at(nearest, arc_o, metres)
+    no, nq, nj = ids.size, len(net.places), len(net.physicians)
+    entry_n = no
+    entry_v = entry_n + nq
+    phys_v = entry_v + nq
+    phys = phys_v + nj
+    sink = phys + nj
+    vul = net.vulnerable[ids][arc_o]
+    arcs = _Arcs()
+    a_candidate = arcs.add(
+        arc_o, np.where(vul, entry_v, entry_n) + arc_q, 1, metres - nearest[arc_o]
+    )
+    a_normal = arcs.add(entry_n + net.physician_place, phys + np.arange(nj), no, 0)
+    with_bound = np.flatnonzero(bound > 0)
+    a_vul_entry = arcs.add(entry_v + net.physician_place[with_bound], phys_v + with_bound, no, 0)
+    arcs.add(phys_v + with_bound, phys + with_bound, bound[with_bound], 0)
+    arcs.add(phys + np.arange(nj), np.full(nj, sink), count, 0)
+    values = arcs.solve(sink, np.ones(no, dtype=np.int64), strict=False)
+    if values is None:
+        return None
+    sent = values[a_candidate] > 0
+    entries = np.where(vul[sent], entry_v, entry_n) + arc_q[sent]
+    orphan_pos = arc_o[sent]
+    # Hand the orphans of each entry to its physicians by the flows, in patient-id order.
+    tail = np.concatenate(
+        [entry_n + net.physician_place, entry_v + net.physician_place[with_bound]]
+    )
+    head_j = np.concatenate([np.arange(nj), with_bound])
+    amount = np.concatenate([values[a_normal], values[a_vul_entry]])
+    order = np.lexsort((head_j, tail))
+    slots_entry = np.repeat(tail[order], amount[order])
+    slots_j = np.repeat(head_j[order], amount[order])
+    by_entry = np.lexsort((orphan_pos, entries))
+    if not np.array_equal(entries[by_entry], slots_entry):  # pragma: no cover
+        raise PanelcareError("flow decomposition failed")
+    local[ids[orphan_pos[by_entry]]] = slots_j
+    return local
+
+
+# --- the exact levels with the cap (HiGHS) ------------------------------------------------
+
+
+class _Milp:
+    """A HiGHS model built from numpy arrays."""
+
+    def __init__(self, seconds: float = float("inf")) -> None:
+        import highspy
+
+        self.hs = highspy
+        self.h = highspy.Highs()
+        self.h.setOptionValue("output_flag", False)
+        self.h.setOptionValue("mip_rel_gap", 0.0)
+        self.h.setOptionValue("mip_abs_gap", 0.0)
+        self.h.setOptionValue("threads", 1)
+        self.h.setOptionValue("random_seed", 0)
+        self.h.setOptionValue("time_limit", seconds)
+        self.proven = True
+        self.start: Floats | None = None
+        self.n = 0
+
+    def cols(self, upper: npt.ArrayLike, integer: bool) -> Ints:
+        upper = np.asarray(upper, dtype=np.float64)
+        k = upper.size
+        if k == 0:
+            return np.empty(0, dtype=np.int64)
+        self.h.addCols(
+            k,
+            np.zeros(k),
+            np.zeros(k),
+            upper,
+            0,
+            np.zeros(k, np.int32),
+            np.empty(0, np.int32),
+            np.empty(0),
+        )
+        index = np.arange(self.n, self.n + k)
+        if integer:
+            self.h.changeColsIntegrality(
+                k, index.astype(np.int32), np.full(k, self.hs.HighsVarType.kInteger)
+            )
+        self.n += k
+        return index
+
+    def row(self, index: npt.ArrayLike, value: npt.ArrayLike, lower: float, upper: float) -> int:
+        index = np.asarray(index, dtype=np.int32)
+        coefficient = np.broadcast_to(np.asarray(value, dtype=np.float64), index.shape).copy()
+        self.h.addRow(lower, upper, index.size, index, coefficient)
+        return int(self.h.getNumRow()) - 1
+
+    def rows(
+        self, owner: Ints, index: Ints, value: npt.ArrayLike, lower: Floats, upper: Floats
+    ) -> None:
+        """One row per distinct ``owner`` (sorted), summing ``value * x[index]``."""
+        order = np.argsort(owner, kind="stable")
+        owners = owner[order]
+        starts = np.searchsorted(owners, np.unique(owners)).astype(np.int32)
+        coefficient = np.broadcast_to(np.asarray(value, dtype=np.float64), owner.shape)[order]
+        self.h.addRows(
+            starts.size,
+            np.asarray(lower, np.float64),
+            np.asarray(upper, np.float64),
+            owner.size,
+            starts,
+            index[order].astype(np.int32),
+            coefficient.astype(np.float64),
+        )
+
+    def optimum(self, index: Ints, value: npt.ArrayLike, *, maximize: bool) -> float:
+        costs = np.zeros(self.n)
+        np.add.at(costs, index, value)
+        self.h.changeColsCost(self.n, np.arange(self.n, dtype=np.int32), costs)
+        self.h.changeObjectiveSense(
+            self.hs.ObjSense.kMaximize if maximize else self.hs.ObjSense.kMinimize
+        )
+        if self.start is not None:
+            # The previous level's plan is feasible here too: a first incumbent.
+            start = self.hs.HighsSolution()
+            start.col_value = list(self.start)
+            self.h.setSolution(start)
+        self.h.run()
+        status = self.h.getModelStatus()
+        if status == self.hs.HighsModelStatus.kTimeLimit and self.h.getSolution().value_valid:
+            # Not proven optimal within the time limit (weighted capacities: knapsack-like);
+            # the best plan found is kept, and stays feasible for the next levels.
+            self.proven = False
+        elif status != self.hs.HighsModelStatus.kOptimal:
+            raise PanelcareError(
+                f"the attribution's exact solve failed ({self.h.modelStatusToString(status)})"
+            )
+        self.start = self.values()
+        return float(self.h.getInfo().objective_function_value)
+
+    def values(self) -> Floats:
+        return np.asarray(self.h.getSolution().col_value)
+
+    def fix(self, index: Ints, value: Ints) -> None:
+        """Fix the columns ``index`` at ``value``."""
+        v = np.asarray(value, dtype=np.float64)
+        self.h.changeColsBounds(index.size, index.astype(np.int32), v, v)
+
+
+class _Exact:
+    """Levels 1-3 as mixed-integer programs over classes (same candidate set,
+    vulnerability, priority and weight) and *kinds* (same weight and vulnerability).
+
+    Integers: ``y[c]`` the placed orphans of class c, and ``z[j, t]`` the patients of
+    kind t that physician j receives. The patients of class c sent to j, ``x[c, j]``, are
+    continuous: every constraint that is not a network constraint (the cap
+    ``q (V + v) <= p (R + n)``, the weighted capacities, the priority prefixes, the tier
+    totals, equity) is written on ``y`` and ``z`` alone, and for integral ``y`` and ``z``
+    the ``x`` of each kind form a transportation problem with integral supplies and
+    demands, whose polytope is integral: the optimum of each level is that of the model
+    with integral ``x``. A few hundred integers instead of one per class and physician.
+
+    * level 1: for A, A+B, ..., A..E the most placed, each optimum a constraint; then the
+      most total age (older requests weigh more, ``s[c, k]`` the k-th oldest of class c,
+      concave): no unplaced orphan could replace a newer request of its priority, since
+      that swap would keep every count and raise the total age;
+    * level 2: the placed counts per class fixed, each prefix of tiers as full as it can be;
+    * level 3: the least sum of the equity ranks (``u[j, k]``, convex).
+    """
+
+    def __init__(self, net: Network) -> None:
+        self.net = net
+
+    def levels(self) -> tuple[Bools, Ints]:
+        net = self.net
+        n, nj = len(net.orphans), len(net.physicians)
+        set_of, set_arc, set_place = net.sets()
+        wkey = np.rint(net.weight * 1000).astype(np.int64)
+        key = np.column_stack([set_of, net.vulnerable, net.priority, wkey])
+        classes, class_of = np.unique(key, axis=0, return_inverse=True)
+        class_of = class_of.ravel()
+        nc = len(classes)
+        size = np.bincount(class_of, minlength=nc)
+        c_set, c_vul, c_pri = classes[:, 0], classes[:, 1].astype(bool), classes[:, 2]
+        kinds, c_kind = np.unique(classes[:, [3, 1]], axis=0, return_inverse=True)
+        c_kind = c_kind.ravel()
+        nt = len(kinds)
+        t_weight = kinds[:, 0] / 1000.0
+        t_vul = kinds[:, 1].astype(bool)
+        # Pairs (class, physician): the physicians of the class's set's places.
+        place_start = np.searchsorted(net.physician_place, np.arange(len(net.places) + 1))
+        set_start = np.searchsorted(set_arc, np.arange(int(set_of.max(initial=-1)) + 2))
+        lo, hi = set_start[c_set], set_start[c_set + 1]
+        arc_c = np.repeat(np.arange(nc), hi - lo)
+        arc_q = set_place[
+            np.arange((hi - lo).sum())
+            - np.repeat(np.cumsum(hi - lo) - (hi - lo), hi - lo)
+            + np.repeat(lo, hi - lo)
+        ]
+        per = place_start[arc_q + 1] - place_start[arc_q]
+        pair_c = np.repeat(arc_c, per)
+        pair_j = place_start[np.repeat(arc_q, per)] + (
+            np.arange(per.sum()) - np.repeat(np.cumsum(per) - per, per)
+        )
+        keep = ~c_vul[pair_c] | net.accepts[pair_j]
+        pair_c, pair_j = pair_c[keep], pair_j[keep]
+        # z: one per (physician, kind) that some pair reaches.
+        zkey, pair_z = np.unique(pair_j * nt + c_kind[pair_c], return_inverse=True)
+        pair_z = pair_z.ravel()
+        z_j, z_t = zkey // nt, zkey % nt
+        z_reach = np.bincount(pair_z, weights=size[pair_c], minlength=zkey.size)
+        heads = np.floor(net.capacity / max(float(net.weight.min(initial=1.0)), 1e-9) + 1e-9)
+        # Solved to the end without weights; with them, MILP_SECONDS per solve.
+        m = _Milp(float("inf") if net.uniform_weight else MILP_SECONDS)
+        x = m.cols(size[pair_c], integer=False)
+        y = m.cols(size, integer=True)
+        z = m.cols(np.minimum(z_reach, heads[z_j]), integer=True)
+        # s: the k-th oldest of each class (requested, then patient-id order).
+        in_class = np.lexsort((np.arange(n), net.requested, class_of))
+        s = m.cols(np.ones(n), integer=False)
+        s_class = class_of[in_class]
+        # Older requests weigh more, then lower ids (the placement weights, distinct).
+        age = net.placement_weight[in_class].astype(np.float64)
+        # Class rows: sum_j x - y = 0, sum_k s - y = 0.
+        m.rows(
+            np.r_[pair_c, np.arange(nc)],
+            np.r_[x, y],
+            np.r_[np.ones(pair_c.size), -np.ones(nc)],
+            np.zeros(nc),
+            np.zeros(nc),
+        )
+        m.rows(
+            np.r_[s_class, np.arange(nc)],
+            np.r_[s, y],
+            np.r_[np.ones(n), -np.ones(nc)],
+            np.zeros(nc),
+            np.zeros(nc),
+        )
+        # (physician, kind) rows: sum_c x - z = 0.
+        m.rows(
+            np.r_[pair_z, np.arange(zkey.size)],
+            np.r_[x, z],
+            np.r_[np.ones(pair_z.size), -np.ones(zkey.size)],
+            np.zeros(zkey.size),
+            np.zeros(zkey.size),
+        )
+        # Capacities, in weighted patients.
+        js = np.unique(z_j)
+        m.rows(
+            z_j, z, t_weight[z_t], np.full(js.size, -np.inf), net.capacity[js].astype(np.float64)
+        )
+        # The cap, for physicians receiving vulnerable ones: the facets of the integer
+        # hull of {(n, v): v <= floor(cap (R + n) - V)} (v vulnerable of n patients).
+        z_bound = np.minimum(z_reach, heads[z_j])
+        most = np.bincount(z_j, weights=z_bound, minlength=nj).astype(np.int64)
+        for j in np.unique(z_j[t_vul[z_t]]):
+            mine = np.flatnonzero(z_j == j)
+            for a, b, c in _cap_facets(
+                int(net.registered[j]), int(net.existing_vulnerable[j]), int(most[j]), net.cap
+            ):
+                m.row(z[mine], np.where(t_vul[z_t[mine]], a - b, -b), -np.inf, c)
+        # Level 1: each priority prefix, then the total age.
+        for level in range(5):
+            cols = y[c_pri <= level]
+            if not cols.size:
+                continue
+            best = round(m.optimum(cols, 1.0, maximize=True))
+            m.row(cols, 1.0, best - 0.5, np.inf)
+        m.optimum(s, age, maximize=True)
+        placed_count = np.rint(m.values()[y]).astype(np.int64)
+        m.fix(y, placed_count)
+        # Level 2: group precedence.
+        tier = net.tier[z_j]
+        if np.unique(net.tier).size > 1:
+            for last in range(3):
+                cols = z[tier <= last]
+                if cols.size:
+                    best = round(m.optimum(cols, 1.0, maximize=True))
+                    m.row(cols, 1.0, best - 0.5, np.inf)
+        # Level 3: equity.
+        # Each physician's units: at most the placed orphans who can reach them, and
+        # their tier's total (fixed by level 2: the prefixes at their optimum and the
+        # placed all assigned).
+        previous = m.values()
+        reach_placed = np.bincount(pair_j, weights=placed_count[pair_c], minlength=nj)
+        tier_total = np.rint(np.bincount(tier, weights=previous[z], minlength=4))
+        units = np.minimum(np.minimum(heads, reach_placed), tier_total[net.tier]).astype(np.int64)
+        owner, cost = _equity_costs(net.need, units)
+        u = m.cols(np.ones(owner.size), integer=False)
+        given = np.rint(np.bincount(z_j, weights=previous[z], minlength=nj)).astype(np.int64)
+        first = np.cumsum(units) - units
+        m.start = np.r_[previous, (np.arange(owner.size) - first[owner]) < given[owner]]
+        rows = np.unique(np.r_[z_j, owner])
+        m.rows(
+            np.r_[z_j, owner],
+            np.r_[z, u],
+            np.r_[np.ones(z.size), -np.ones(owner.size)],
+            np.zeros(rows.size),
+            np.zeros(rows.size),
+        )
+        m.optimum(u, cost.astype(np.float64), maximize=False)
+        values = m.values()
+        count = np.rint(np.bincount(z_j, weights=values[z], minlength=nj)).astype(np.int64)
+        # The placed: the y_c oldest of each class.
+        rank_in_class = np.arange(n) - np.searchsorted(s_class, s_class)
+        placed = np.zeros(n, dtype=bool)
+        placed[in_class[rank_in_class < placed_count[s_class]]] = True
+        return placed, count
+
+
+def _distance_level_weighted(net: Network, placed: Bools, count: Ints) -> Ints:
+    """Level 4 with weighted patients: the placed orphans and each physician's count
+    fixed, the least total distance under the cap's bound and the weighted capacities
+    (side constraints): a MILP whose integers are the patients of each weight and
+    vulnerability sent from a place to each of its physicians (``y``); the orphans'
+    arcs (``x``) then form a transportation problem, solved again as a flow to read it."""
+    ids = np.flatnonzero(placed)
+    local = np.full(len(net.orphans), -1, dtype=np.int64)
+    if not ids.size:
+        return local
+    wkey = np.rint(net.weight * 1000).astype(np.int64)
+    kinds, kind_of = np.unique(np.column_stack([wkey, net.vulnerable]), axis=0, return_inverse=True)
+    kind_of = kind_of.ravel()
+    nk = len(kinds)
+    position = np.full(len(net.orphans), -1, dtype=np.int64)
+    position[ids] = np.arange(ids.size)
+    keep = placed[net.arc_orphan]
+    arc_o = position[net.arc_orphan[keep]]
+    arc_q = net.arc_place[keep]
+    metres = net.arc_metres[keep]
+    arc_node = arc_q * nk + kind_of[ids][arc_o]  # (place, kind) nodes
+    nodes, node_of_arc = np.unique(arc_node, return_inverse=True)
+    node_of_arc = node_of_arc.ravel()
+    node_q, node_k = nodes // nk, nodes % nk
+    place_start = np.searchsorted(net.physician_place, np.arange(len(net.places) + 1))
+    lengths = place_start[node_q + 1] - place_start[node_q]
+    y_node = np.repeat(np.arange(nodes.size), lengths)
+    offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    y_j = place_start[np.repeat(node_q, lengths)] + offsets
+    y_kind = node_k[y_node]
+    y_vul = kinds[y_kind, 1].astype(bool)
+    y_w = kinds[y_kind, 0] / 1000.0
+    bound = np.where(
+        net.accepts, _cap_allows(net.registered + count, net.existing_vulnerable, net.cap), 0
+    )
+    m = _Milp(MILP_SECONDS)
+    x = m.cols(np.ones(arc_o.size), integer=False)
+    upper = count[y_j].astype(np.float64)
+    upper[y_vul & (bound[y_j] == 0)] = 0
+    y = m.cols(upper, integer=True)
+    m.rows(arc_o, x, 1.0, np.ones(ids.size), np.ones(ids.size))
+    m.rows(
+        np.r_[node_of_arc, y_node],
+        np.r_[x, y],
+        np.r_[np.ones(x.size), -np.ones(y.size)],
+        np.zeros(nodes.size),
+        np.zeros(nodes.size),
+    )
+    js = np.unique(y_j)
+    m.rows(y_j, y, 1.0, count[js].astype(np.float64), count[js].astype(np.float64))
+    m.rows(y_j, y, y_w, np.full(js.size, -np.inf), net.capacity[js] + 1e-9)
+    if y_vul.any():
+        vj = np.unique(y_j[y_vul])
+        m.rows(y_j[y_vul], y[y_vul], 1.0, np.full(vj.size, -np.inf), bound[vj].astype(np.float64))
+    m.optimum(x, metres.astype(np.float64), maximize=False)
+    amount = np.rint(m.values()[y]).astype(np.int64)
+    # The orphans to (place, kind) nodes at the least distance, as a flow.
+    demand = np.bincount(y_node, weights=amount, minlength=nodes.size).astype(np.int64)
+    arcs = _Arcs()
+    no = ids.size
+    a_candidate = arcs.add(arc_o, no + node_of_arc, 1, metres)
+    sink = no + nodes.size
+    arcs.add(no + np.arange(nodes.size), np.full(nodes.size, sink), demand, 0)
+    values = arcs.solve(sink, np.ones(no, dtype=np.int64))
+    assert values is not None
+    sent = values[a_candidate] > 0
+    node = node_of_arc[sent]
+    orphan_pos = arc_o[sent]
+    order = np.lexsort((y_j, y_node))
+    slots_node = np.repeat(y_node[order], amount[order])
+    slots_j = np.repeat(y_j[order], amount[order])
+    by_node = np.lexsort((orphan_pos, node))
+    if not np.array_equal(node[by_node], slots_node):  # pragma: no cover
+        raise PanelcareError("flow decomposition failed")
+    local[ids[orphan_pos[by_node]]] = slots_j
+    return local

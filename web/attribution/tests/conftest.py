@@ -73,7 +73,8 @@ def make_run(demo: LoadReport) -> Callable[..., Run]:
 
     ``rls`` None runs the whole region; ``user`` (the DRMG by default) starts and approves
     it; ``status`` APPROVED, or DONE (not approved), or any other status written over;
-    ``approved_at`` set afterwards when given."""
+    ``approved_at`` set afterwards when given; an approval supersedes the plans in force
+    of the territory with ``supersede_reason``."""
 
     def make(
         *,
@@ -83,6 +84,7 @@ def make_run(demo: LoadReport) -> Callable[..., Run]:
         run_date: datetime.date | None = None,
         approved_at: datetime.datetime | None = None,
         title: str = "",
+        supersede_reason: str = "A later plan of the same territory (test).",
     ) -> Run:
         region = rls.region if rls else Region.objects.get()
         assert Dataset.current(region, DatasetKind.WAITLIST) is not None
@@ -93,7 +95,7 @@ def make_run(demo: LoadReport) -> Callable[..., Run]:
         run.refresh_from_db()
         assert run.status == RunStatus.DONE, run.error
         if status == RunStatus.APPROVED:
-            run = services.do_approve_run(run, acting_user=user)
+            run = services.do_approve_run(run, acting_user=user, supersede_reason=supersede_reason)
             if approved_at is not None:
                 Run.objects.filter(pk=run.pk).update(approved_at=approved_at)
                 run.refresh_from_db()

@@ -121,13 +121,15 @@ def test_it_starts_a_run_from_the_form_and_shows_its_plan(client, cml):
     assert run.status == RunStatus.DONE  # the immediate backend ran the task
     page = client.get(response["Location"]).content.decode()
     assert 'data-testid="run-status" data-status="done"' in page
+    assert 'data-testid="approve-button"' in page and 'data-testid="target-form"' in page
+    page = client.get(response["Location"], {"tab": "physicians"}).content.decode()
     for row in run.summary["pages"]["physicians"]:
         code, expected = row["physician_id"], row["assigned"]
         assert f'data-testid="plan-physician-{code}"' in page
         assert f'data-testid="expected-{code}">{expected}<' in page
-    assert 'data-testid="approve-button"' in page
-    assert 'data-testid="move-form"' in page and 'data-testid="target-form"' in page
+    page = client.get(response["Location"], {"tab": "patients"}).content.decode()
     assert re.search(r'data-testid="explain-P\d+"', page)
+    assert re.search(r'data-testid="move-P\d+"', page)  # the move picker's links
 
 
 def _default_form_params() -> dict[str, str]:
@@ -260,7 +262,9 @@ def test_it_explains_a_patient_by_code_and_priority_only(client, cml, done_run):
 
 def test_it_shows_no_patient_name_on_the_plan(client, cml, done_run):
     client.force_login(cml)
-    page = client.get(reverse("attribution:run-detail", args=[done_run.pk])).content.decode()
+    page = client.get(
+        reverse("attribution:run-detail", args=[done_run.pk]), {"tab": "patients"}
+    ).content.decode()
     shown = re.findall(r'data-testid="plan-patient-(P\d+)"', page)
     assert len(shown) == page_figures.PlanPatients(done_run.folder / "plan")[0:50].__len__() == 50
     for patient in Patient.objects.filter(code__in=shown):
@@ -270,14 +274,17 @@ def test_it_shows_no_patient_name_on_the_plan(client, cml, done_run):
 def test_it_pages_and_filters_the_patients(client, cml, done_run):
     client.force_login(cml)
     url = reverse("attribution:run-detail", args=[done_run.pk])
-    second = client.get(url, {"page": 2}).content.decode()
-    first = client.get(url).content.decode()
+    second = client.get(url, {"tab": "patients", "page": 2}).content.decode()
+    first = client.get(url, {"tab": "patients"}).content.decode()
     codes_1 = re.findall(r'data-testid="plan-patient-(P\d+)"', first)
     codes_2 = re.findall(r'data-testid="plan-patient-(P\d+)"', second)
     assert codes_1 and codes_2 and not set(codes_1) & set(codes_2)
-    only = client.get(url, {"physician": "D00004"}).content.decode()
+    only = client.get(url, {"tab": "patients", "physician": "D00004"}).content.decode()
     codes = re.findall(r'data-testid="plan-patient-(P\d+)"', only)
-    assert len(codes) == assigned(done_run)["D00004"]
+    # One page of that physician's patients (a page holds 50).
+    assert len(codes) == min(page_figures.PATIENTS_PER_PAGE, assigned(done_run)["D00004"])
+    theirs = page_figures.PlanPatients(done_run.folder / "plan", physician="D00004")
+    assert set(codes) <= {row["patient_id"] for row in theirs[0 : len(theirs)]}
 
 
 def test_it_explains_a_physician(client, cml, done_run):
@@ -347,8 +354,10 @@ def test_it_moves_a_patient_and_records_it(client, cml, done_run):
     touched = {row["physician_id"]: row for row in event.details["physicians"]}
     assert touched["D00001"]["after"]["assigned"] == before["D00001"] - 1
     assert touched["D00004"]["before"]["assigned"] == before["D00004"]
-    page = client.get(reverse("attribution:run-detail", args=[done_run.pk])).content.decode()
-    assert f'data-testid="expected-D00004">{before["D00004"] + 1}<' in page
+    url = reverse("attribution:run-detail", args=[done_run.pk])
+    physicians = client.get(url, {"tab": "physicians"}).content.decode()
+    assert f'data-testid="expected-D00004">{before["D00004"] + 1}<' in physicians
+    page = client.get(url).content.decode()
     assert (
         'data-testid="consequences"' in page and f'data-testid="adjustment-{adjustment.pk}"' in page
     )
@@ -462,7 +471,7 @@ def test_it_serialises_writers_on_sqlite():
 
 def test_it_approves_and_freezes_the_run(client, cml, done_run):
     client.force_login(cml)
-    response = client.post(reverse("attribution:run-approve", args=[done_run.pk]))
+    response = client.post(reverse("attribution:run-approve", args=[done_run.pk]), {"confirm": "1"})
     assert response.status_code == 302
     done_run.refresh_from_db()
     assert (
@@ -483,7 +492,9 @@ def test_it_approves_and_freezes_the_run(client, cml, done_run):
     )
     assert "approved" in moved.content.decode()
     client.post(url, {"kind": "target", "physician": "D00004", "target": "50"})
-    again = client.post(reverse("attribution:run-approve", args=[done_run.pk]), follow=True)
+    again = client.post(
+        reverse("attribution:run-approve", args=[done_run.pk]), {"confirm": "1"}, follow=True
+    )
     assert "approved already" in again.content.decode()
 
     assert plan_bytes(done_run) == frozen

@@ -126,7 +126,8 @@ def test_it_hides_a_region_run_from_a_cml(client, done_run, drmg, cml):
 def test_it_lets_the_drmg_open_and_approve_a_run_of_any_rls(client, done_run, drmg):
     client.force_login(drmg)
     assert client.get(reverse("attribution:run-detail", args=[done_run.pk])).status_code == 200
-    assert client.post(reverse("attribution:run-approve", args=[done_run.pk])).status_code == 302
+    approve = reverse("attribution:run-approve", args=[done_run.pk])
+    assert client.post(approve, {"confirm": "1"}).status_code == 302
     done_run.refresh_from_db()
     assert done_run.status == RunStatus.APPROVED and done_run.approved_by == drmg
 

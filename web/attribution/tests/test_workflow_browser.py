@@ -94,10 +94,13 @@ def test_it_takes_a_cml_from_the_import_to_the_letters(live_server, page, screen
     page.wait_for_selector("[data-testid=run-status][data-status=done]", timeout=60_000)
     run = Run.objects.get()
     assert (run.rls, run.waitlist.version) == (rls, 2)
-    page.wait_for_selector("[data-testid=chart-map] svg")
     page.screenshot(path=str(screenshot_dir / "attribution-run.png"), full_page=True)
+    page.goto(url + reverse("attribution:run-detail", args=[run.pk]) + "?tab=charts")
+    page.wait_for_selector("[data-testid=chart-map] svg")
+    page.screenshot(path=str(screenshot_dir / "attribution-run-charts.png"), full_page=True)
 
     # 4. A patient's explanation, one click away.
+    page.goto(url + reverse("attribution:run-detail", args=[run.pk]) + "?tab=patients")
     first = page.locator("[data-testid^=explain-P]").first
     patient_code = first.get_attribute("data-testid").removeprefix("explain-")
     first.click()
@@ -106,18 +109,19 @@ def test_it_takes_a_cml_from_the_import_to_the_letters(live_server, page, screen
     page.screenshot(path=str(screenshot_dir / "attribution-explanation.png"), full_page=False)
 
     # 5. Adjust: move that patient to another participating physician.
-    page.goto(url + reverse("attribution:run-detail", args=[run.pk]))
+    # The picker: "Move" on the patient's row, then the eligible physicians as one types.
     plan = read_plan(run.folder / "plan")
     row = list(plan.orphans.patient_id).index(patient_code)
-    current = plan.physician_of[row]
+    page.click(f"[data-testid=move-{patient_code}]")
+    page.wait_for_selector("[data-testid=move-form]")
     options = page.locator("[data-testid=move-physician] option").evaluate_all(
         "options => options.map(o => o.value)"
     )
-    others = [
-        code for code in options if code and code != str(plan.physicians.physician_id[current])
-    ]
-    destination = others[0]
-    page.fill("[data-testid=move-patient]", patient_code)
+    destination = next(code for code in options if code)
+    page.fill("[data-testid=move-search]", destination)
+    page.wait_for_function(
+        "() => document.querySelectorAll('[data-testid=move-physician] option').length === 2"
+    )
     page.select_option("[data-testid=move-physician]", destination)
     page.click("[data-testid=move-submit]")
     page.wait_for_selector("[data-testid=consequences]")
@@ -128,6 +132,8 @@ def test_it_takes_a_cml_from_the_import_to_the_letters(live_server, page, screen
     # 6. Approve: the run is frozen.
     page.goto(url + reverse("attribution:run-detail", args=[run.pk]))
     page.click("[data-testid=approve-button]")
+    # The confirmation page (nothing in force to supersede here), then the run page.
+    page.click("[data-testid=approve-confirm]")
     page.wait_for_selector("[data-testid=approved]")
     run.refresh_from_db()
     assert run.status == RunStatus.APPROVED

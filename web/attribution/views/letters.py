@@ -26,7 +26,7 @@ from web.accounts import access
 from web.attribution import figures, followup, letters, services
 from web.attribution.errors import LetterError, LetterTemplateError
 from web.attribution.forms import LetterTemplateForm
-from web.attribution.models import LetterKind, RunStatus
+from web.attribution.models import LetterKind, Run
 from web.errors import DiskFull
 
 # The names a downloaded file gets (French: the letters are).
@@ -58,7 +58,8 @@ def run_letters(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("attribution:letters", pk=run.pk)
     context = {
         "run": run,
-        "approved": run.status == RunStatus.APPROVED,
+        # A superseded plan's letters are kept but not written again.
+        "approved": run.is_in_force,
         "can_edit_templates": access.can_edit_letter_templates(request.user),
         **figures.run_letters(run),
     }
@@ -167,8 +168,24 @@ def my_letters(request: HttpRequest) -> HttpResponse:
         access.visible_own_runs(request.user),
         access.visible_letters(request.user).select_related("run"),
     )
+    # The plans superseded since that had written letters for this physician: named, so
+    # that the physician knows those letters are no longer in force (not downloadable).
+    superseded = (
+        Run.objects.filter(
+            region_id=physician.rls.region_id,
+            superseded_at__isnull=False,
+            letters__physician_code=physician.code,
+        )
+        .select_related("superseded_by")
+        .distinct()
+    )
     return render(
         request,
         "attribution/letters/my_letters.html",
-        {"physician": physician, "items": items, "behind_ratio": followup.BEHIND_RATIO},
+        {
+            "physician": physician,
+            "items": items,
+            "superseded": superseded,
+            "behind_ratio": followup.BEHIND_RATIO,
+        },
     )

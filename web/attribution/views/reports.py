@@ -4,6 +4,7 @@
 page        who                                        refused
 ==========  =========================================  ===================================
 followup    DRMG, CML of the run's RLS                 other roles 403, other RLS 404
+  export    the same (CSV, XLSX; recorded)             the same
 quarterly   DRMG (region or any RLS), CML (their RLS)  other roles 403, another RLS 404
 ==========  =========================================  ===================================
 
@@ -19,10 +20,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from web.accounts import access
 from web.accounts.access import Purpose
-from web.attribution import charts, followup, quarterly
+from web.attribution import charts, exports, figures, followup, quarterly, services
 
 FORMATS = ("html", "csv", "xlsx", "pdf")
 
@@ -34,8 +36,54 @@ def followup_view(request: HttpRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {"run": run, "behind_percent": round(followup.BEHIND_RATIO * 100)}
     if run.status in followup.FOLLOWED_STATUSES:
         report = followup.follow_up(run)
-        context.update({"report": report, "chart": charts.followup_chart(report)})
+        # The territory's monthly pace and each RLS's: the figures of the run's page and
+        # of the general letter (one function, one value).
+        pace = figures.run_monthly_pace(run)
+        pace_text = figures.monthly_pace_text(pace)
+        summary = run.summary or {}
+        context.update(
+            {
+                "report": report,
+                "territory": run.rls.name if run.rls is not None else run.region.name,
+                "territory_pace": pace_text,
+                "rls_rows": [
+                    {
+                        "row": row,
+                        "pace": figures.monthly_pace_text(
+                            figures.territory_monthly_pace(summary, row.code)
+                        ),
+                    }
+                    for row in report.rls
+                ],
+                "chart": charts.followup_chart(report, pace, pace_text),
+            }
+        )
     return render(request, "attribution/reports/followup.html", context)
+
+
+_EXPORT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@login_required
+def followup_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """A run's follow-up as CSV (the physicians' table) or XLSX (the physicians' and the
+    RLS's tables); recorded (EXPORTED). Counts only: no patient."""
+    run = access.access_run(request.user, pk)
+    if fmt not in _EXPORT_TYPES or run.status not in followup.FOLLOWED_STATUSES:
+        raise Http404
+    tables = figures.followup_export(followup.follow_up(run))
+    content = exports.table_file(
+        {
+            _("Physicians"): tables["physicians"],
+            _("RLS"): tables["rls"],
+        },
+        fmt,
+    )
+    services.do_record_export(run, "followup", fmt, acting_user=request.user)
+    return exports.download(content, _EXPORT_TYPES[fmt], f"suivi-{run.pk}.{fmt}")
 
 
 @login_required
@@ -92,7 +140,9 @@ def quarterly_view(request: HttpRequest) -> HttpResponse:
             "application/pdf",
             f"{stem}.pdf",
         )
-    context["charts"] = quarterly.vega_charts(report)
+    context["charts"] = {
+        name: charts.localised(spec) for name, spec in quarterly.vega_charts(report).items()
+    }
     return render(request, "attribution/reports/quarterly.html", context)
 
 

@@ -16,16 +16,18 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import pgettext
+from django.views.decorators.http import require_http_methods, require_POST
 
 from panelcare.attribution import explain, solve
 from panelcare.errors import SettingsError
 from web.accounts import access
 from web.accounts.access import Purpose
-from web.attribution import figures, services
+from web.attribution import exports, figures, journey, services
 from web.attribution.errors import AttributionError
-from web.attribution.forms import AdjustmentForm, RunForm
+from web.attribution.forms import AdjustmentForm, ApproveForm, RunForm, param_help_texts
 from web.attribution.labels import LIMITS, OUTCOMES, PHASES, reason_labels
 from web.attribution.models import AdjustmentKind, Run, RunStatus
 from web.errors import DiskFull
@@ -79,6 +81,25 @@ def run_new(request: HttpRequest) -> HttpResponse:
     )
 
 
+@login_required
+def rules(request: HttpRequest) -> HttpResponse:
+    """The rules of the attribution in words (docs/attribution-rules.md, shortened) and
+    what each parameter of the run form means, with its default."""
+    access.check_purpose(request.user, Purpose.ATTRIBUTION)
+    defaults = RunForm(request.user)
+    help_texts = param_help_texts()
+    parameters = [
+        {
+            "label": field.label,
+            "default": figures.param_value(name, field.initial),
+            "help": help_texts[name],
+        }
+        for name in defaults.param_names()
+        for field in [defaults.fields[name]]
+    ]
+    return render(request, "attribution/runs/rules.html", {"parameters": parameters})
+
+
 def _alive(run: Run) -> Run:
     """``run``, failed first if it is RUNNING under a lost worker (no heartbeat within the
     lease: :func:`web.attribution.services.do_fail_stalled_runs`), so that the page stops
@@ -116,31 +137,116 @@ def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+def _tabs() -> list[tuple[str, str]]:
+    labels = {
+        "summary": _("Summary"),
+        "physicians": _("Physicians"),
+        "patients": _("Patients"),
+        "charts": _("Charts"),
+        "history": _("Record and history"),
+    }
+    return [(name, labels[name]) for name in figures.RUN_TABS]
+
+
 @login_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """A run: its record and adjustments (:func:`web.attribution.figures.run_record`), and
-    once it has a plan, the plan's figures and patients (:func:`~web.attribution.figures.
-    run_figures`); both cached per data version, the forms (with the reader's token) not."""
+    """A run, one tab at a time (``?tab=``: :data:`web.attribution.figures.RUN_TABS`):
+    the summary (progress, totals, adjustments, approval, exports), its physicians and
+    patients (a page each), its charts, its record (parameters in words, targets not from
+    the rules, decisions, history). The plan's parts are cached per data version
+    (:func:`~web.attribution.figures.run_figures`), the forms (with the reader's token)
+    not."""
     run = _alive(access.access_run(request.user, pk))
+    tab = request.GET.get("tab", "")
+    if tab not in figures.RUN_TABS:
+        tab = figures.RUN_TABS[0]
     record = figures.run_record(run)
     context: dict[str, Any] = {
         **_progress_context(run),
-        "params": sorted(run.params.items()),
+        "tab": tab,
+        "tabs": _tabs(),
+        "params": figures.param_rows(run),
+        "target_changes": figures.target_changes(run, record["adjustments"]),
         "record": record,
         "events": record["events"],
         "adjustments": record["adjustments"],
         "last_consequences": record["last_consequences"],
         "can_approve": run.status == RunStatus.DONE,
         "frozen": run.is_frozen,
-        "decisions": run.decisions,
+        "decisions": figures.decision_rows(run),
         **figures.run_figures(
             run,
+            tab=tab,
             physician=request.GET.get("physician", ""),
             unassigned=request.GET.get("unassigned") == "1",
             page=request.GET.get("page"),
         ),
     }
+    move = request.GET.get("move", "")
+    if tab == "patients" and move and run.status == RunStatus.DONE:
+        choices = figures.move_candidates(run, move)
+        if choices["patient"] is not None:
+            context["move_choices"] = choices
     return render(request, "attribution/runs/detail.html", context)
+
+
+def _movable(request: HttpRequest, pk: int) -> tuple[Run, dict[str, Any]]:
+    """The run ``pk`` (the user's, not frozen, with a plan) and the physicians its patient
+    ``?patient=`` may be moved to, matching ``?q=``.
+
+    Raises:
+        Http404: not the user's run, no plan to adjust, or no such patient in it.
+    """
+    run = access.access_run(request.user, pk)
+    if run.status != RunStatus.DONE:
+        raise Http404
+    choices = figures.move_candidates(
+        run, request.GET.get("patient", ""), request.GET.get("q", "")[:100]
+    )
+    if choices["patient"] is None:
+        raise Http404
+    return run, choices
+
+
+@login_required
+def run_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """The move picker of one patient (htmx: the form alone; otherwise the patients' tab
+    with the picker open)."""
+    run, choices = _movable(request, pk)
+    if not request.headers.get("HX-Request"):
+        return redirect(
+            reverse("attribution:run-detail", args=[run.pk])
+            + "?"
+            + urlencode({"tab": "patients", "move": choices["patient"]["patient_id"]})
+        )
+    return render(request, "attribution/runs/_move.html", {"run": run, "choices": choices})
+
+
+@login_required
+def run_move_physicians(request: HttpRequest, pk: int) -> HttpResponse:
+    """The move picker's choices as it is typed in: the eligible physicians whose name or
+    number holds ``?q=`` (name, number, site, room left, distance), as ``<option>``s."""
+    run, choices = _movable(request, pk)
+    return render(request, "attribution/runs/_move_options.html", {"run": run, "choices": choices})
+
+
+_EXPORT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@login_required
+def run_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The approved plan (patient -> physician, month) as CSV or XLSX, in the GAMF's terms
+    (:func:`web.attribution.figures.plan_export`); recorded (PLAN_EXPORTED)."""
+    run = access.access_run(request.user, pk)
+    if fmt not in _EXPORT_TYPES or run.status != RunStatus.APPROVED:
+        raise Http404
+    headers, rows = figures.plan_export(run)
+    content = exports.table_file({_("Plan"): (headers, rows)}, fmt)
+    services.do_record_export(run, "plan", fmt, acting_user=request.user)
+    return exports.download(content, _EXPORT_TYPES[fmt], f"repartition-{run.pk}.{fmt}")
 
 
 def _explained(
@@ -182,6 +288,14 @@ def run_physician(request: HttpRequest, pk: int, physician_code: str) -> HttpRes
     """What a physician was asked and given, and what limited it (explain_physician)."""
     run, explanation = _explained(request, pk, explain.explain_physician, physician_code)
     explanation["reason_labels"] = reason_labels(explanation["reasons"])
+    explanation["mode_text"] = str(
+        figures.MODE_LABELS.get(explanation["mode"], explanation["mode"])
+    )
+    explanation["group_text"] = (
+        pgettext("attribution group", "out")
+        if explanation["group"] == "none"
+        else explanation["group"]
+    )
     explanation["limit_text"] = str(
         LIMITS.get(explanation["why"]["limited_by"], explanation["why"]["limited_by"])
     )
@@ -229,16 +343,32 @@ def run_adjust(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def run_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    """The approval's confirmation page (GET, or the run page's button), naming the plans
+    in force it would supersede and how many of their patients change; approving (POST
+    with ``confirm``, and the reason when it supersedes) calls the service."""
     run = access.access_run(request.user, pk)
-    try:
-        services.do_approve_run(run, acting_user=request.user)
-    except AttributionError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("Run approved: its plan is frozen."))
-    return redirect("attribution:run-detail", run.pk)
+    form = ApproveForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid() and form.cleaned_data["confirm"]:
+        try:
+            services.do_approve_run(
+                run, acting_user=request.user, supersede_reason=form.cleaned_data["reason"]
+            )
+        except AttributionError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Run approved: its plan is frozen."))
+            return redirect("attribution:run-detail", run.pk)
+    if run.status != RunStatus.DONE:
+        return redirect("attribution:run-detail", run.pk)
+    preview = journey.approval_preview(run, request.user)
+    return render(
+        request,
+        "attribution/runs/approve.html",
+        {"run": run, "preview": preview, "form": form},
+        status=409 if preview.refusal else 200,
+    )
 
 
 @login_required

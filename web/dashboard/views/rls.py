@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from web.accounts import access
 from web.dashboard import figures
-from web.regions.models import Rls, WaitlistEntry
+from web.regions.models import ON_THE_LIST, Rls
 
 
 @login_required
@@ -47,7 +47,7 @@ def rls_waitlist(request: HttpRequest, code: str) -> HttpResponse:
     """The waiting patients of one RLS (identities: DRMG and that RLS's CML only)."""
     rls, waitlist = access.access_waitlist(request.user, code)
     entries = (
-        waitlist.filter(status=WaitlistEntry.Status.WAITING)
+        waitlist.filter(status__in=ON_THE_LIST)
         .select_related("patient", "previous_physician")
         .order_by("priority", "requested_on", "id")
     )

@@ -1,10 +1,8 @@
 """The waiting-list status, the one per-patient record of the territory the database keeps
 of its own: allowed moves, and who changed it, when and why in the audit trail; and the
-patients of an approved plan marked assigned."""
+patients of an approved plan proposed (web/attribution/tests/test_journey.py)."""
 
 from __future__ import annotations
-
-import datetime
 
 import pytest
 from django.utils import timezone
@@ -13,7 +11,6 @@ from web.audit.models import AuditEvent
 from web.regions import services
 from web.regions.errors import WaitlistStatusError
 from web.regions.models import RegionsAction, WaitlistEntry, WaitlistStatus
-from web.regions.testing import make_patient
 
 pytestmark = pytest.mark.django_db
 
@@ -77,27 +74,3 @@ def test_it_refuses_an_unknown_status(territory_cml, waiting_entry):
         )
     assert WaitlistEntry.objects.get().status == WaitlistStatus.WAITING
     assert trail(waiting_entry) == []
-
-
-def test_it_marks_the_patients_of_an_approved_plan_assigned_if_still_waiting(
-    territory, territory_cml, waiting_entry
-):
-    other = make_patient(territory.rls, "P2", "GAGN 7001 0002")
-    withdrawn = WaitlistEntry.objects.create(
-        region=territory.region,
-        patient_code=other.code,
-        patient=other,
-        rls=territory.rls,
-        priority="C",
-        requested_on=datetime.date(2025, 3, 1),
-        status=WaitlistStatus.WITHDRAWN,
-    )
-    changed = services.do_mark_waitlist_assigned(
-        territory.region, [waiting_entry.patient_code, other.code, "P-unknown"], acting_user=None
-    )
-    assert changed == 1
-    waiting_entry.refresh_from_db()
-    withdrawn.refresh_from_db()
-    assert (waiting_entry.status, withdrawn.status) == ("assigned", "withdrawn")
-    event = AuditEvent.objects.get(action=RegionsAction.WAITLIST_ASSIGNED)
-    assert (event.actor, event.details["patients"], event.details["assigned"]) == (None, 3, 1)

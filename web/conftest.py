@@ -126,6 +126,16 @@ def demo_user(demo: LoadReport) -> Callable[[str], User]:
 
 
 @pytest.fixture
+def french(client: Client) -> Iterator[None]:
+    """French messages for the test and the pages of ``client``: for a module of an app
+    whose conftest asks for ``english`` that reads French pages (it overrides the app's
+    autouse fixture: ``def _english(french: None) -> None``)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    with translation.override("fr"):
+        yield
+
+
+@pytest.fixture
 def english(client: Client) -> Iterator[None]:
     """English messages (the ids) for the test and for the pages of ``client`` (and so of
     ``client_as``), chosen through the language switch's cookie. An app whose tests read

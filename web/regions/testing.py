@@ -11,7 +11,9 @@ write_version(region, "gmf_memberships", rows)  # an imported table's next versi
 from __future__ import annotations
 
 import datetime
+import html
 import itertools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +44,7 @@ __all__ = [
     "make_patient",
     "make_territory",
     "make_user",
+    "visible_text",
     "write_version",
 ]
 
@@ -191,3 +194,9 @@ def import_roster_with_names(client: Any, region: Region, names: list[str]) -> l
     assert job is not None and job.status == ImportStatus.READY, job and job.errors[:2]
     client.post(reverse("tables:import-apply", args=[job.pk]))
     return [str(code) for code in rows.column("physician_id").to_pylist()[: len(names)]]
+
+
+def visible_text(page: str) -> str:
+    """What a reader sees of the HTML ``page``: no script, style, tag or attribute."""
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))

@@ -753,13 +753,28 @@ def _distance_level(net: Network, placed: Bools, count: Ints) -> Ints | None:
     )
     head_j = np.concatenate([np.arange(nj), with_bound])
     amount = np.concatenate([values[a_normal], values[a_vul_entry]])
-    order = np.lexsort((head_j, tail))
-    slots_entry = np.repeat(tail[order], amount[order])
-    slots_j = np.repeat(head_j[order], amount[order])
-    by_entry = np.lexsort((orphan_pos, entries))
-    if not np.array_equal(entries[by_entry], slots_entry):  # pragma: no cover
+    return _hand_out(local, ids, orphan_pos, entries, tail, head_j, amount)
+
+
+def _hand_out(
+    local: Ints,
+    ids: Ints,
+    orphan_pos: Ints,
+    orphan_node: Ints,
+    node: Ints,
+    physician: Ints,
+    amount: Ints,
+) -> Ints:
+    """Give the orphans that entered each ``orphan_node`` to the physicians the flow sent
+    them to (``amount`` from ``node`` to ``physician``), in patient-id order within a node
+    and physician-id order among its physicians: the plan's ties by id."""
+    order = np.lexsort((physician, node))
+    slots_node = np.repeat(node[order], amount[order])
+    slots_j = np.repeat(physician[order], amount[order])
+    by_node = np.lexsort((orphan_pos, orphan_node))
+    if not np.array_equal(orphan_node[by_node], slots_node):  # pragma: no cover
         raise PanelcareError("flow decomposition failed")
-    local[ids[orphan_pos[by_entry]]] = slots_j
+    local[ids[orphan_pos[by_node]]] = slots_j
     return local
 
 
@@ -1094,11 +1109,4 @@ def _distance_level_weighted(net: Network, placed: Bools, count: Ints) -> Ints:
     sent = values[a_candidate] > 0
     node = node_of_arc[sent]
     orphan_pos = arc_o[sent]
-    order = np.lexsort((y_j, y_node))
-    slots_node = np.repeat(y_node[order], amount[order])
-    slots_j = np.repeat(y_j[order], amount[order])
-    by_node = np.lexsort((orphan_pos, node))
-    if not np.array_equal(node[by_node], slots_node):  # pragma: no cover
-        raise PanelcareError("flow decomposition failed")
-    local[ids[orphan_pos[by_node]]] = slots_j
-    return local
+    return _hand_out(local, ids, orphan_pos, node, y_node, y_j, amount)

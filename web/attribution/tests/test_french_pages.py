@@ -6,13 +6,9 @@ forms. Read in French on the demo region, as a CML and the DRMG read them."""
 from __future__ import annotations
 
 import datetime
-import html
 import re
-from collections.abc import Iterator
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
@@ -20,6 +16,7 @@ from web.attribution import charts, figures
 from web.attribution.models import RunStatus
 from web.attribution.svgcharts import stacked_bar_chart
 from web.dashboard.templatetags.panelcare_format import grouped, long_date
+from web.regions.testing import visible_text
 
 pytestmark = pytest.mark.django_db
 
@@ -32,17 +29,8 @@ CODE_WORDS = re.compile(
 
 
 @pytest.fixture
-def _english(client: Client) -> Iterator[None]:
+def _english(french: None) -> None:
     """French here: overrides the attribution conftest's English."""
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
-    with translation.override("fr"):
-        yield
-
-
-def visible_text(page: str) -> str:
-    """What a reader sees of ``page``: no script, style, tag or attribute."""
-    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
-    return html.unescape(re.sub(r"<[^>]+>", " ", page))
 
 
 def code_words(page: str) -> list[str]:

@@ -10,16 +10,13 @@ import datetime
 import html
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from panelcare.attribution import explain
 from panelcare.geo import haversine_km
@@ -33,7 +30,7 @@ from web.attribution.figures import (
 from web.attribution.models import LetterKind, RunStatus
 from web.attribution.quarterly import quarter_start
 from web.attribution.tests.conftest import RUN_DATE
-from web.regions.testing import write_version
+from web.regions.testing import visible_text, write_version
 from web.tables.kinds import DatasetKind
 from web.tables.models import Dataset
 from web.tables.store import read_dataset
@@ -51,17 +48,8 @@ ONE_IN_THE_PLURAL = re.compile(
 
 
 @pytest.fixture
-def _english(client: Client) -> Iterator[None]:
+def _english(french: None) -> None:
     """French here: overrides the attribution conftest's English."""
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
-    with translation.override("fr"):
-        yield
-
-
-def visible_text(page: str) -> str:
-    """What a reader sees of ``page``: no script, style, tag or attribute."""
-    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
-    return html.unescape(re.sub(r"<[^>]+>", " ", page))
 
 
 def words(page: str) -> str:

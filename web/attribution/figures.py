@@ -531,11 +531,12 @@ MOVE_CHOICES = 30
 def move_candidates(run: Run, patient_code: str, query: str = "") -> dict[str, Any]:
     """The physicians a patient of ``run``'s plan may be moved to, for the move picker:
     those who take patients in this run, of the patient's RLS (any RLS when the run
-    crosses borders), within the run's maximum distance, but their physician of now;
+    crosses borders), but their physician of now (``beyond`` the run's maximum distance
+    is allowed and flagged, as the move's consequences are);
     nearest first, at most :data:`MOVE_CHOICES`, kept to those whose name or code holds
     ``query`` (accents and case ignored). Each: ``physician_id``, ``name``, ``site_id``,
     ``rls_id``, ``rls_name``, ``room_left`` (weighted patients the physician may still
-    take, 0 when full), ``distance_km``.
+    take, 0 when full), ``distance_km``, ``beyond``.
 
     Returns:
         ``patient`` (``patient_id``, ``priority``, ``physician_id`` of now or None) and
@@ -563,8 +564,8 @@ def move_candidates(run: Run, patient_code: str, query: str = "") -> dict[str, A
         ),
         dtype=np.float64,
     )
-    near = km <= plan.params.max_distance_km
-    rows, km = rows[near], km[near]
+    # Beyond the maximum distance too, flagged: a CML's move may break the model's limits
+    # (the consequences warn of it; docs/attribution-model.md, adjustments by hand).
     wanted = _folded(query.strip())
     room = plan.targets.capacity - weighted_assigned(plan)
     names_of_rls = rls_names(run)
@@ -584,6 +585,7 @@ def move_candidates(run: Run, patient_code: str, query: str = "") -> dict[str, A
                 "rls_name": names_of_rls.get(rls_id, ""),
                 "room_left": max(0, int(room[j])),
                 "distance_km": round(float(km[k]), 1),
+                "beyond": bool(km[k] > plan.params.max_distance_km),
             }
         )
         if len(candidates) >= MOVE_CHOICES:

@@ -5,6 +5,7 @@ picker, the run page split into tabs with paginated tables."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 
@@ -261,3 +262,24 @@ def test_it_pages_the_physicians_and_names_the_rls_on_a_region_run(
     assert len(seen) == total
     summary = drmg_client.get(url).content.decode()
     assert 'Rimouski-Neigette <span class="muted">(0115)</span>' in summary
+
+
+def test_it_offers_physicians_beyond_the_maximum_distance_flagged(
+    cml_client, done_run, monkeypatch
+):
+    # A CML's move may break the model's limits (the consequences warn): the picker lists
+    # the physicians beyond the run's maximum distance too, and says so.
+    patient = next(
+        row["patient_id"]
+        for row in figures.PlanPatients(done_run.folder / "plan")[0:400]
+        if row["physician_id"] == "D00004"
+    )
+    plan = figures.plan_of(done_run)
+    near = dataclasses.replace(plan, params=dataclasses.replace(plan.params, max_distance_km=0.001))
+    monkeypatch.setattr(figures, "plan_of", lambda run: near)
+    choices = figures.move_candidates(done_run, patient)["candidates"]
+    assert choices and all(choice["beyond"] for choice in choices)
+    html = cml_client.get(
+        reverse("attribution:run-move-physicians", args=[done_run.pk]), {"patient": patient}
+    ).content.decode()
+    assert "beyond the maximum distance" in html

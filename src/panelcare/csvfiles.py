@@ -67,12 +67,7 @@ def sniff_csv(path: Path, error: type[InputError] = InputError) -> CsvDialect:
             head = handle.read(_HEAD_BYTES)
             whole = len(head) < _HEAD_BYTES
     except OSError as failure:
-        raise error(
-            f"cannot read this CSV file: {failure}",
-            file=path.name,
-            code="file_unreadable",
-            params={"format": "csv"},
-        ) from None
+        raise _unreadable(error, path, failure) from None
     encoding, text = _decode(head, whole)
     if text is None:
         raise error(UNREADABLE, file=path.name, code="not_a_table")
@@ -81,12 +76,7 @@ def sniff_csv(path: Path, error: type[InputError] = InputError) -> CsvDialect:
     try:
         header = next(csv.reader(text.splitlines(), delimiter=delimiter), None)
     except csv.Error as failure:
-        raise error(
-            f"cannot read this CSV file: {failure}",
-            file=path.name,
-            code="file_unreadable",
-            params={"format": "csv"},
-        ) from None
+        raise _unreadable(error, path, failure) from None
     if not header:
         raise error(
             "the file is empty: expected a header row with the column names",
@@ -118,12 +108,12 @@ def csv_header(path: Path, error: type[InputError] = InputError) -> list[str]:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             header = next(csv.reader(handle), None)
     except (OSError, UnicodeDecodeError, csv.Error) as failure:
-        raise error(
-            f"cannot read this CSV file: {failure}",
-            file=path.name,
-            code="file_unreadable",
-            params={"format": "csv"},
-        ) from None
+        raise _unreadable(error, path, failure) from None
+    return _check_header(header, path, error)
+
+
+def _check_header(header: list[str] | None, path: Path, error: type[InputError]) -> list[str]:
+    """``header``, refused when the file has no header row or names a column twice."""
     if not header:
         raise error(
             "the file is empty: expected a header row with the column names",
@@ -175,3 +165,13 @@ def _delimiter(line: str) -> str:
         if cells > most:
             best, most = delimiter, cells
     return best
+
+
+def _unreadable(error: type[InputError], path: Path, failure: Exception) -> InputError:
+    """The problem of a CSV file that cannot be read (its header, at the system's level)."""
+    return error(
+        f"cannot read this CSV file: {failure}",
+        file=path.name,
+        code="file_unreadable",
+        params={"format": "csv"},
+    )

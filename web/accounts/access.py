@@ -73,6 +73,7 @@ __all__ = [
     "access_patient",
     "access_physician",
     "access_region",
+    "access_region_settings",
     "access_rls",
     "access_run",
     "access_run_patient",
@@ -575,6 +576,23 @@ def access_letter_templates(user: User) -> Region:
     if not can_edit_letter_templates(user):
         raise PermissionDenied
     return profile_for(user).region
+
+
+def access_region_settings(user: User, region_code: str) -> Region:
+    """The region ``region_code`` whose settings ``user`` sets (the contact attempts before
+    a proposed patient is returned as unreachable): the DRMG of that region only.
+
+    Raises:
+        PermissionDenied: anybody but a DRMG (a CML, a physician, a superuser without a
+            profile: administering the system is not setting a region's rules).
+        Http404: a region other than the DRMG's.
+    """
+    if not can_work_on_region(user):
+        raise PermissionDenied
+    region = profile_for(user).region
+    if region.code != region_code:
+        raise Http404
+    return region
 
 
 # --------------------------------------------------------------------------- audit

@@ -29,7 +29,7 @@ from panelcare.attribution.model import PRIORITIES
 from panelcare.attribution.outputs import weighted_assigned
 from panelcare.errors import PanelcareError
 from panelcare.geo import haversine_km
-from web.attribution import charts, followup, letters
+from web.attribution import charts, followup, journey, letters
 from web.attribution.errors import LetterError
 from web.attribution.forms import CATEGORY_LABELS, param_labels
 from web.attribution.labels import WARNINGS, reason_labels
@@ -778,7 +778,9 @@ def physician_runs(
     """The latest of ``runs`` (a physician's: ``access.visible_own_runs``) that give
     ``physician`` letters or patients (at most 12, newest first): each run, the facts of
     their personal letter (None: a general letter only), their ``own`` letters of it, and
-    their follow-up when patients are expected (counts only: no patient)."""
+    their follow-up when patients are expected (counts only: no patient): ``progress``,
+    and ``journey``, what became of the patients it proposed to them
+    (:func:`web.attribution.journey.physician_journey`, as the CML's follow-up reads it)."""
     by_run: dict[int, list[Letter]] = {}
     for letter in own:
         by_run.setdefault(letter.run_id, []).append(letter)
@@ -797,20 +799,20 @@ def physician_runs(
             continue
         if facts is None and run.pk not in by_run:
             continue
-        progress = None
+        own_journey = None
         if facts is not None and facts["expected"]:
             try:
                 report = followup.follow_up(run)
             except (OSError, ValueError):
                 report = None
-            if report is not None:
-                progress = next((p for p in report.physicians if p.code == physician.code), None)
+            own_journey = journey.physician_journey(run, physician.code, report)
         items.append(
             {
                 "run": run,
                 "facts": facts,
                 "letters": sorted(by_run.get(run.pk, []), key=lambda letter: letter.kind),
-                "progress": progress,
+                "progress": own_journey.progress if own_journey is not None else None,
+                "journey": own_journey,
             }
         )
     return items

@@ -34,6 +34,7 @@ from web.accounts import access
 from web.accounts.access import Purpose, User
 from web.attribution.models import AdjustmentKind, LetterKind, Run
 from web.regions.models import RETURN_REASONS
+from web.regions.services import CONTACT_ATTEMPTS_RANGE
 
 __all__ = [
     "CATEGORY_LABELS",
@@ -378,3 +379,20 @@ class JourneyForm(forms.Form):
         choices=[(str(reason), reason.label) for reason in RETURN_REASONS], required=False
     )
     note = forms.CharField(required=False, max_length=2000)
+
+
+class ContactAttemptsForm(forms.Form):
+    """The region's number of contact attempts before a proposed patient may be returned
+    as unreachable, set by the DRMG: a whole number here (the range is the service's rule,
+    :data:`web.regions.services.CONTACT_ATTEMPTS_RANGE`, shown to the browser too)."""
+
+    attempts = forms.IntegerField(
+        label=gettext_lazy("Contact attempts before a patient is returned as unreachable"),
+        widget=forms.NumberInput(
+            attrs={
+                "min": CONTACT_ATTEMPTS_RANGE[0],
+                "max": CONTACT_ATTEMPTS_RANGE[-1],
+                "step": 1,
+            }
+        ),
+    )

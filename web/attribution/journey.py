@@ -6,6 +6,7 @@ plan (issue 15, sections 2 and 3; ``docs/attribution-journey.md``).
     preview = approval_preview(run, user)            # the confirmation page's facts
     steps = patient_journey(region, "P00000223")     # a patient's status history
     counts = journey_counts(run)                     # proposed, registered, returned...
+    own = physician_journey(run, "M00012", report)   # one physician's counts and pace
 
 Counts only leave this module for a physician; the patient-level functions are called by
 views that checked the user's access to the run (:mod:`web.accounts.access`).
@@ -15,12 +16,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from panelcare.attribution import store
 from web.accounts import access
@@ -35,16 +37,22 @@ from web.regions.models import (
     WaitlistStatusEvent,
 )
 
+if TYPE_CHECKING:
+    from web.attribution.followup import FollowUp, PhysicianProgress
+
 __all__ = [
     "ApprovalPreview",
+    "PhysicianJourney",
     "SupersededPlan",
     "approval_preview",
     "journey_counts",
     "patient_journey",
+    "physician_journey",
     "placed_patients",
     "plan_label",
     "plans_in_force_overlapping",
     "proposed_to",
+    "return_reason_choices",
     "supersession_refusal",
     "withheld_by",
 ]
@@ -202,9 +210,11 @@ def patient_journey(region: Region, patient_code: str) -> list[WaitlistStatusEve
 def journey_counts(run: Run) -> dict[str, Any]:
     """What became of the patients ``run``'s plan proposed (counts only): ``proposed``
     (ever proposed by it), ``still_proposed``, ``registered``, ``returned`` by reason
-    (``returned_by_reason``: reason code → count, and ``returned``), ``removed``, and
-    ``back_to_list`` (released when it was superseded); per physician in
-    ``physicians`` (code → the same counts, without reasons)."""
+    (``returned_by_reason``: reason code → count, and ``returned``), ``removed``,
+    ``back_to_list`` (released when it was superseded) and ``handed_over`` (still proposed
+    when it was superseded, and proposed since by the plan that superseded it: that plan's
+    to follow, no longer this one's); per physician in ``physicians`` (code → the same
+    counts, with each return reason's code as a key of its own)."""
     events = WaitlistStatusEvent.objects.filter(region_id=run.region_id, run_id=run.pk)
     proposed_codes: set[str] = set()
     by_reason: Counter[str] = Counter()
@@ -224,11 +234,15 @@ def journey_counts(run: Run) -> dict[str, Any]:
             WaitlistReason.PLAN_SUPERSEDED,
         ):
             outcome_of[code] = (reason, outcome_of.get(code, ("", physician))[1])
+    for code in _handed_over(run, proposed_codes):
+        if outcome_of[code][0] == "proposed":
+            outcome_of[code] = ("handed_over", outcome_of[code][1])
     counts: Counter[str] = Counter()
     for code in proposed_codes:
         reason, physician = outcome_of[code]
         key = {
             "proposed": "still_proposed",
+            "handed_over": "handed_over",
             WaitlistReason.REGISTERED_IMPORT: "registered",
             WaitlistReason.REMOVED: "removed",
             WaitlistReason.PLAN_SUPERSEDED: "back_to_list",
@@ -237,6 +251,7 @@ def journey_counts(run: Run) -> dict[str, Any]:
         physicians.setdefault(physician, Counter())[key] += 1
         if key == "returned":
             by_reason[reason] += 1
+            physicians[physician][str(reason)] += 1
     return {
         "proposed": len(proposed_codes),
         "still_proposed": counts["still_proposed"],
@@ -245,8 +260,147 @@ def journey_counts(run: Run) -> dict[str, Any]:
         "returned_by_reason": {str(reason): by_reason[reason] for reason in RETURN_REASONS},
         "removed": counts["removed"],
         "back_to_list": counts["back_to_list"],
+        "handed_over": counts["handed_over"],
         "physicians": {code: dict(values) for code, values in physicians.items()},
     }
+
+
+def _handed_over(run: Run, proposed_codes: set[str]) -> set[str]:
+    """Of the patients ``run`` proposed, those the plan that superseded it proposed while
+    they were still proposed (moved from this plan's proposal to its own: an event from
+    proposed to proposed on the superseding run, ``do_propose_waitlist``)."""
+    if run.superseded_by_id is None or not proposed_codes:
+        return set()
+    moved = WaitlistStatusEvent.objects.filter(
+        region_id=run.region_id,
+        run_id=run.superseded_by_id,
+        reason=WaitlistReason.PLAN_APPROVED,
+        from_status=WaitlistStatus.ASSIGNED,
+    ).values_list("patient_code", flat=True)
+    return proposed_codes & set(moved)
+
+
+@dataclass(frozen=True)
+class PhysicianJourney:
+    """What became of the patients one plan proposed to one physician (counts only, never
+    a patient), and their pace: the CML's follow-up of the physician and the physician's
+    own page ("Mes lettres") read this one object.
+
+    ``progress`` is the physician's line of the run's follow-up
+    (:class:`web.attribution.followup.PhysicianProgress`: registrations against the
+    expected to date, ``behind``), None when the caller had no follow-up (a superseded
+    plan on the physician's page) or the physician has none in it.
+    ``contact_attempts`` is the region's number (:attr:`Region.contact_attempts`), read now.
+    """
+
+    run: Run
+    physician_code: str
+    contact_attempts: int
+    proposed: int = 0
+    still_proposed: int = 0
+    registered: int = 0
+    refused_by_physician: int = 0
+    refused_by_patient: int = 0
+    unreachable: int = 0
+    removed: int = 0
+    back_to_list: int = 0
+    handed_over: int = 0
+    progress: PhysicianProgress | None = None
+
+    @property
+    def returned(self) -> int:
+        return self.refused_by_physician + self.refused_by_patient + self.unreachable
+
+    @property
+    def behind(self) -> bool:
+        return self.progress is not None and self.progress.behind
+
+    @property
+    def rows(self) -> list[tuple[str, str, int]]:
+        """The counts as (key, label in the active language, count), in the journey's
+        order; the two rows of a superseded plan only when it has some. "Unreachable"
+        does not name a number of attempts: the region's may have changed since."""
+        rows = [
+            ("still-proposed", _("Proposed, waiting to be registered"), self.still_proposed),
+            ("registered", _("Registered"), self.registered),
+            (
+                "refused-physician",
+                _("Returned to the list: refused by the physician"),
+                self.refused_by_physician,
+            ),
+            (
+                "refused-patient",
+                _("Returned to the list: refused by the patient"),
+                self.refused_by_patient,
+            ),
+            ("unreachable", _("Returned to the list: unreachable"), self.unreachable),
+            ("removed", pgettext("journey count", "Removed from the list"), self.removed),
+        ]
+        if self.handed_over:
+            rows.append(
+                ("handed-over", _("Proposed since by the plan that replaced it"), self.handed_over)
+            )
+        if self.back_to_list:
+            rows.append(
+                (
+                    "back-to-list",
+                    _("Back on the list when the plan was replaced"),
+                    self.back_to_list,
+                )
+            )
+        return rows
+
+
+def physician_journey(
+    run: Run, physician_code: str, report: FollowUp | None = None
+) -> PhysicianJourney:
+    """The journey of the patients ``run`` proposed to ``physician_code``, with their pace
+    from ``report`` (``run``'s follow-up, :func:`web.attribution.followup.follow_up`, when
+    the caller has it: its counts and pace are read from it, never computed a second way).
+    The caller checked that the user may read this physician's counts."""
+    counts = report.journey if report is not None and report.journey else journey_counts(run)
+    own: dict[str, int] = counts["physicians"].get(physician_code, {})
+    progress = None
+    if report is not None:
+        progress = next((row for row in report.physicians if row.code == physician_code), None)
+    return PhysicianJourney(
+        run=run,
+        physician_code=physician_code,
+        contact_attempts=run.region.contact_attempts,
+        proposed=own.get("proposed", 0),
+        still_proposed=own.get("still_proposed", 0),
+        registered=own.get("registered", 0),
+        refused_by_physician=own.get(str(WaitlistReason.REFUSED_BY_PHYSICIAN), 0),
+        refused_by_patient=own.get(str(WaitlistReason.REFUSED_BY_PATIENT), 0),
+        unreachable=own.get(str(WaitlistReason.UNREACHABLE), 0),
+        removed=own.get("removed", 0),
+        back_to_list=own.get("back_to_list", 0),
+        handed_over=own.get("handed_over", 0),
+        progress=progress,
+    )
+
+
+def _unreachable_label(attempts: int) -> str:
+    """The return reason "unreachable", naming the region's number of contact attempts."""
+    return ngettext(
+        "Unreachable after %(attempts)s contact attempt",
+        "Unreachable after %(attempts)s contact attempts",
+        attempts,
+    ) % {"attempts": attempts}
+
+
+def return_reason_choices(region: Region) -> list[tuple[str, str]]:
+    """The reasons a proposed patient is returned for, as (value, label), "unreachable"
+    naming the number of contact attempts ``region`` sets."""
+    return [
+        (
+            str(reason),
+            _unreachable_label(region.contact_attempts)
+            if reason == WaitlistReason.UNREACHABLE
+            else str(reason.label),
+        )
+        for reason in RETURN_REASONS
+    ]
 
 
 def proposed_to(run: Run, physician_code: str) -> list[str]:

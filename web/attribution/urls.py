@@ -45,6 +45,7 @@ urlpatterns = [
         journey.followup_physician,
         name="followup-physician",
     ),
+    path("regions/<str:region_code>/settings/", journey.region_settings, name="region-settings"),
     path("runs/<int:pk>/retry/", runs.run_retry, name="run-retry"),
     path("runs/<int:pk>/cancel/", runs.run_cancel, name="run-cancel"),
     # letters

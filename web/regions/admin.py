@@ -105,6 +105,9 @@ class ReadOnlyTabularInline(ReadOnlyMixin, SuperuserOnlyTabularInline):
 class RegionAdmin(SuperuserOnlyAdmin):
     list_display = ["code", "name", "registration_goal"]
     search_fields = ["code", "name"]
+    # The DRMG sets it from the region's settings page, through the one service that
+    # writes it and records who did (web.regions.services.do_set_contact_attempts).
+    readonly_fields = ["contact_attempts"]
 
 
 @admin.register(Rls)

@@ -599,6 +599,7 @@ class RegionsAction(models.TextChoices):
     WAITLIST_RETURNED = "waitlist_returned", _("Proposed patient returned to the list")
     WAITLIST_REMOVED = "waitlist_removed", _("Patient removed from the waiting list")
     WAITLIST_ATTEMPT = "waitlist_attempt", _("Contact attempt recorded")
+    CONTACT_ATTEMPTS_SET = "contact_attempts_set", _("Region's contact attempts set")
 
 
 class WaitlistStatusEvent(models.Model):

@@ -13,7 +13,9 @@ to, when, who, run, physician, month, reason). Written here only:
 * by a registrations import: :func:`do_mark_waitlist_registered`;
 * by the CML, one patient at a time: :func:`do_record_contact_attempt`,
   :func:`do_return_waitlist_entry`, :func:`do_remove_waitlist_entry`,
-  :func:`do_set_waitlist_status`.
+  :func:`do_set_waitlist_status`;
+* by the DRMG, for the region: :func:`do_set_contact_attempts` (the contact attempts
+  before a proposed patient may be returned as unreachable).
 
 Every function takes the acting user as a keyword argument and records, in the same
 transaction, an entry of the audit trail (:func:`web.audit.services.record`: who, when,
@@ -38,7 +40,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from web.audit.services import record
-from web.regions.errors import WaitlistStatusError
+from web.regions.errors import RegionsError, WaitlistStatusError
 from web.regions.models import (
     ON_THE_LIST,
     RETURN_REASONS,
@@ -56,6 +58,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ALLOWED_WAITLIST_MOVES",
+    "CONTACT_ATTEMPTS_RANGE",
     "OFFERED_STATUSES",
     "contact_attempts",
     "do_mark_waitlist_registered",
@@ -64,6 +67,7 @@ __all__ = [
     "do_release_proposals",
     "do_remove_waitlist_entry",
     "do_return_waitlist_entry",
+    "do_set_contact_attempts",
     "do_set_waitlist_status",
     "withheld_patients",
 ]
@@ -516,3 +520,42 @@ def withheld_patients(region: Region, rls_codes: Iterable[str] | None) -> list[s
     if rls_codes is not None:
         entries = entries.filter(rls__code__in=list(rls_codes))
     return sorted(entries.values_list("patient_code", flat=True))
+
+
+# The contact attempts a region may set before a proposed patient is returned as
+# unreachable: at least one call; the upper bound keeps a slip of the keyboard (20, 100)
+# from holding a patient proposed indefinitely.
+CONTACT_ATTEMPTS_RANGE = range(1, 11)
+
+
+def do_set_contact_attempts(region: Region, attempts: int, *, acting_user: User) -> Region:
+    """Set how many contact attempts ``region``'s clinics make before a proposed patient
+    may be returned as unreachable (:attr:`Region.contact_attempts`; read by
+    :func:`do_return_waitlist_entry` from then on, for every proposal in force). The only
+    writer of the field; the audit entry keeps the number before and after.
+
+    Raises:
+        RegionsError: ``attempts`` is not an integer of :data:`CONTACT_ATTEMPTS_RANGE`.
+    """
+    if (
+        isinstance(attempts, bool)
+        or not isinstance(attempts, int)
+        or attempts not in CONTACT_ATTEMPTS_RANGE
+    ):
+        raise RegionsError(
+            _("The number of contact attempts is a whole number from %(low)s to %(high)s.")
+            % {"low": CONTACT_ATTEMPTS_RANGE[0], "high": CONTACT_ATTEMPTS_RANGE[-1]}
+        )
+    with transaction.atomic():
+        locked = Region.objects.select_for_update().get(pk=region.pk)
+        previous = locked.contact_attempts
+        region.contact_attempts = attempts
+        region.save(update_fields=["contact_attempts"])
+        record(
+            RegionsAction.CONTACT_ATTEMPTS_SET,
+            region=region,
+            acting_user=acting_user,
+            subject=region,
+            changed={"contact_attempts": [previous, attempts]},
+        )
+    return region

@@ -8,9 +8,12 @@ page                who                                    refused
 run-journey         DRMG, CML of the run's RLS             other roles 403, other RLS 404,
                                                            a patient outside the run's 404
 followup-physician  DRMG, CML of the run's RLS             the same
+region-settings     the DRMG of the region                 other roles 403 (a superuser
+                                                           too), another region 404
 ==================  =====================================  ================================
 
-Physicians see counts of their own only ("Mes lettres"), never these pages.
+Physicians see counts of their own only ("Mes lettres": the same
+:func:`web.attribution.journey.physician_journey` as followup-physician), never these pages.
 """
 
 from __future__ import annotations
@@ -26,11 +29,11 @@ from django.views.decorators.http import require_http_methods
 
 from web.accounts import access
 from web.attribution import followup, journey
-from web.attribution.forms import JourneyForm
+from web.attribution.forms import ContactAttemptsForm, JourneyForm
 from web.attribution.models import RunStatus
 from web.regions import services as regions_services
 from web.regions.errors import RegionsError
-from web.regions.models import RETURN_REASONS, WaitlistEntry, WaitlistStatus
+from web.regions.models import WaitlistEntry, WaitlistStatus
 
 
 @login_required
@@ -60,7 +63,7 @@ def run_patient_journey(request: HttpRequest, pk: int, patient_code: str) -> Htt
             "attempts": regions_services.contact_attempts(entry),
             "required_attempts": entry.rls.region.contact_attempts,
             "events": journey.patient_journey(run.region, entry.patient_code),
-            "return_reasons": RETURN_REASONS,
+            "return_reasons": journey.return_reason_choices(run.region),
             "proposed": entry.status == WaitlistStatus.ASSIGNED,
             "removable": entry.status not in (WaitlistStatus.REGISTERED, WaitlistStatus.WITHDRAWN),
         },
@@ -94,11 +97,8 @@ def followup_physician(request: HttpRequest, pk: int, physician_code: str) -> Ht
     run = access.access_run(request.user, pk)
     if run.status != RunStatus.APPROVED:
         raise Http404
-    progress = next(
-        (item for item in followup.follow_up(run).physicians if item.code == physician_code),
-        None,
-    )
-    if progress is None:
+    own = journey.physician_journey(run, physician_code, followup.follow_up(run))
+    if own.progress is None:
         raise Http404
     codes = set(journey.proposed_to(run, physician_code))
     entries = list(
@@ -114,10 +114,38 @@ def followup_physician(request: HttpRequest, pk: int, physician_code: str) -> Ht
         "attribution/journey/physician.html",
         {
             "run": run,
-            "progress": progress,
+            "progress": own.progress,
+            "journey": own,
             "rows": rows,
-            "counts": journey.journey_counts(run)["physicians"].get(physician_code, {}),
-            "return_reasons": RETURN_REASONS,
+            "return_reasons": journey.return_reason_choices(run.region),
             "here": reverse("attribution:followup-physician", args=[run.pk, physician_code]),
         },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def region_settings(request: HttpRequest, region_code: str) -> HttpResponse:
+    """The region's settings of the patient's journey, set by its DRMG: the contact
+    attempts before a proposed patient may be returned as unreachable."""
+    region = access.access_region_settings(request.user, region_code)
+    form = ContactAttemptsForm(
+        request.POST if request.method == "POST" else None,
+        initial={"attempts": region.contact_attempts},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            regions_services.do_set_contact_attempts(
+                region, form.cleaned_data["attempts"], acting_user=request.user
+            )
+        except RegionsError as error:
+            form.add_error("attempts", str(error))
+        else:
+            messages.success(request, _("The region's number of contact attempts is saved."))
+            return redirect("attribution:region-settings", region.code)
+    return render(
+        request,
+        "attribution/journey/settings.html",
+        {"region": region, "form": form},
+        status=400 if form.errors else 200,
     )

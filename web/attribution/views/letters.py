@@ -8,7 +8,7 @@ letters-cancel      DRMG, CML of the run's RLS (POST)      other roles 403, othe
 letter-download     the same, and the letter's physician   others 404 (403: no letter role)
 letters-merged      DRMG, CML of the run's RLS             other roles 403, other RLS 404
 letter-templates    DRMG                                   others 403
-my-letters          a physician                            others 403
+my-letters          a physician (their own counts only)    others 403
 ==================  =====================================  ================================
 """
 
@@ -23,7 +23,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from web.accounts import access
-from web.attribution import figures, followup, letters, services
+from web.attribution import figures, followup, journey, letters, services
 from web.attribution.errors import LetterError, LetterTemplateError
 from web.attribution.forms import LetterTemplateForm
 from web.attribution.models import LetterKind, Run
@@ -161,7 +161,8 @@ def letter_templates(request: HttpRequest) -> HttpResponse:
 @login_required
 def my_letters(request: HttpRequest) -> HttpResponse:
     """A physician's own letters, expected patients, pace and follow-up, from the approved
-    runs of their region (counts only: no patient)."""
+    runs of their region, and what became of the patients each plan proposed to them,
+    in force or superseded (counts only: no patient)."""
     physician = access.access_own_physician(request.user)
     items = figures.physician_runs(
         physician,
@@ -176,7 +177,7 @@ def my_letters(request: HttpRequest) -> HttpResponse:
             superseded_at__isnull=False,
             letters__physician_code=physician.code,
         )
-        .select_related("superseded_by")
+        .select_related("superseded_by", "region")
         .distinct()
     )
     return render(
@@ -185,7 +186,8 @@ def my_letters(request: HttpRequest) -> HttpResponse:
         {
             "physician": physician,
             "items": items,
-            "superseded": superseded,
+            # What became of the patients each superseded plan proposed to them (counts).
+            "superseded": [journey.physician_journey(run, physician.code) for run in superseded],
             "behind_ratio": followup.BEHIND_RATIO,
         },
     )

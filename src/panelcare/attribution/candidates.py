@@ -25,6 +25,10 @@ from panelcare.geo import chord_of_km, haversine_km, km_of_chord, unit_vectors
 
 __all__ = ["Candidates", "Places", "eligible_for_patients", "find_candidates", "places_of"]
 
+# Up to this many places in a group (an RLS), every orphan-place chord is computed outright;
+# beyond (crossing RLS borders in a province), a k-d tree finds those in reach.
+DENSE_PLACES = 256
+
 
 @dataclass(frozen=True, eq=False)
 class Places:
@@ -169,16 +173,21 @@ def find_candidates(
             parts.append(_query(places, place_rows, orphans, orphan_rows, params))
     if also is not None:
         parts.append(_extra_places(parts, also, places, orphans))
-    if parts:
-        orphan = np.concatenate([p[0] for p in parts])
-        place = np.concatenate([p[1] for p in parts])
-        distance = np.concatenate([p[2] for p in parts])
+    if not parts:
+        empty = np.empty(0, dtype=np.int64)
+        return Candidates(np.zeros(n + 1, dtype=np.int64), empty, np.empty(0), places)
+    orphan = np.concatenate([p[0] for p in parts])
+    place = np.concatenate([p[1] for p in parts])
+    distance = np.concatenate([p[2] for p in parts])
+    counts = np.bincount(orphan, minlength=n)
+    start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    if also is None:
+        # Each orphan's arcs come from one group, already nearest first (ties by place):
+        # a stable sort by orphan keeps that order (a three-key sort of the province's
+        # 22 million arcs took seconds more).
+        order = np.argsort(orphan, kind="stable")
     else:
-        orphan = np.empty(0, dtype=np.int64)
-        place = np.empty(0, dtype=np.int64)
-        distance = np.empty(0)
-    order = np.lexsort((place, distance, orphan))
-    start = np.concatenate([[0], np.cumsum(np.bincount(orphan, minlength=n))]).astype(np.int64)
+        order = np.lexsort((place, distance, orphan))
     return Candidates(start, place[order].astype(np.int64), distance[order], places)
 
 
@@ -223,8 +232,49 @@ def _query(
     places: Places, place_rows: Ints, orphans: Orphans, orphan_rows: Ints, params: Params
 ) -> tuple[Ints, Ints, Floats]:
     """Every place of ``place_rows`` within reach of each orphan of ``orphan_rows``:
-    (orphan, place, km) arcs. The k-d tree is asked for all the places of the group at
-    once, in batches of orphans so that the answer stays a few million entries."""
+    (orphan, place, km) arcs, each orphan's nearest first (ties by place, as
+    ``place_rows`` is ascending). When a group has at most ``DENSE_PLACES`` places (an
+    RLS has a few dozen), the chords
+    from each orphan to every place are computed outright, in batches of orphans that keep
+    the matrix to a few million entries (a k-d tree asked for every place did the same
+    work, and sorted, several times slower)."""
+    k = int(place_rows.size)
+    if k > DENSE_PLACES:
+        return _query_tree(places, place_rows, orphans, orphan_rows, params)
+    chord = chord_of_km(params.max_distance_km)
+    at = unit_vectors(places.latitude[place_rows], places.longitude[place_rows])
+    xyz = unit_vectors(orphans.latitude[orphan_rows], orphans.longitude[orphan_rows])
+    batch = max(1, 2_000_000 // k)
+    out_o, out_q, out_d = [], [], []
+    for lo in range(0, orphan_rows.size, batch):
+        part = xyz[lo : lo + batch]
+        squared = np.zeros((part.shape[0], k))
+        for axis in range(3):
+            squared += (part[:, axis, None] - at[None, :, axis]) ** 2
+        chords = np.sqrt(squared)
+        chords[chords > chord] = np.inf
+        # Nearest first, ties by place (a stable sort over ascending columns).
+        column = np.argsort(chords, axis=1, kind="stable")
+        ordered = np.take_along_axis(chords, column, axis=1)
+        km = km_of_chord(ordered)
+        found = np.isfinite(ordered) & (km <= params.max_distance_km)
+        row, col = np.nonzero(found)
+        out_o.append(orphan_rows[lo + row])
+        out_q.append(place_rows[column[row, col]])
+        out_d.append(km[row, col])
+    return (
+        np.concatenate(out_o).astype(np.int64),
+        np.concatenate(out_q).astype(np.int64),
+        np.concatenate(out_d).astype(np.float64),
+    )
+
+
+def _query_tree(
+    places: Places, place_rows: Ints, orphans: Orphans, orphan_rows: Ints, params: Params
+) -> tuple[Ints, Ints, Floats]:
+    """:func:`_query` for groups of many places (``params.cross_rls``: the whole
+    province's): a k-d tree asked for all the places of the group at once, in batches of
+    orphans so that the answer stays a few million entries."""
     tree = cKDTree(unit_vectors(places.latitude[place_rows], places.longitude[place_rows]))
     chord = chord_of_km(params.max_distance_km)
     k = int(place_rows.size)

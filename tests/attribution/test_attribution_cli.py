@@ -250,3 +250,39 @@ def test_it_says_why_a_waiting_list_without_orphans_plans_nobody(data_dir, tmp_p
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("0 orphans, 0 assigned")
     assert "no orphan among the 4 patients of waitlist.csv" in result.stderr
+
+
+def test_it_writes_each_levels_proof_in_the_summary(planned):
+    summary = json.loads((planned / "summary.json").read_text(encoding="utf-8"))
+    assert summary["proven_optimal"] is True
+    levels = {row["level"]: row for row in summary["optimality"]}
+    in_flow = summary["assigned"] - summary["assigned_le304"]
+    assert levels["placed ABCDE"]["value"] == levels["placed ABCDE"]["bound"] == in_flow == 4
+    assert {row["gap"] for row in summary["optimality"]} == {0}
+
+
+def test_it_says_when_a_time_limit_left_the_plan_unproven(data_dir, tmp_path, monkeypatch):
+    # --milp-seconds reaches the engine; a solve it stopped leaves a gap, which the
+    # command says on stderr and the summary records.
+    import dataclasses
+
+    from panelcare.attribution import solve
+
+    seen: list[float | None] = []
+    engine = solve.plan
+
+    def stopped(*args, **kwargs):
+        seen.append(kwargs.get("milp_seconds"))
+        result = engine(*args, **kwargs)
+        gap = solve.LevelBound("equity", 120.0, 100.0, maximize=False)
+        return dataclasses.replace(result, bounds=(*result.bounds[:-2], gap, result.bounds[-1]))
+
+    monkeypatch.setattr(solve, "plan", stopped)
+    out = tmp_path / "plan"
+    result = plan(data_dir, out, "--milp-seconds", "0.5")
+    assert result.exit_code == 0, result.output
+    assert seen == [0.5]
+    assert "not proven optimal" in result.output
+    assert "equity 120 (bound 100)" in result.output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["proven_optimal"] is False

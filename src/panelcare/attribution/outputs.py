@@ -189,7 +189,9 @@ def summary(plan: Plan, population: Mapping[str, int] | None = None) -> dict[str
 
     Returns:
         ``run_date`` (ISO), ``params`` (every parameter), ``orphans``, ``assigned``,
-        ``assigned_le304``, ``unassigned``; ``by_priority``: for A to E, ``orphans``,
+        ``assigned_le304``, ``unassigned``; ``optimality`` (when the plan was just solved:
+        per level of the objective, its ``level``, ``value``, ``bound`` and ``gap``; the
+        orphans of LE 304 blocks are outside it) and ``proven_optimal``; ``by_priority``: for A to E, ``orphans``,
         ``assigned``, ``unassigned``; ``by_rls``: for every RLS of the orphans or the
         physicians, by the orphan's RLS: ``orphans``, ``assigned``, ``unassigned``,
         ``monthly_pace`` (orphans / period_months, two decimals, 7); by the physician's RLS:
@@ -210,6 +212,19 @@ def summary(plan: Plan, population: Mapping[str, int] | None = None) -> dict[str
         "assigned_le304": int((placed & plan.le304).sum()),
         "unassigned": int((~placed).sum()),
     }
+    if plan.bounds:
+        # Each level's value beside its proven bound (docs/attribution-model.md): all
+        # equal unless a mixed-integer solve was stopped by its time limit.
+        result["optimality"] = [
+            {
+                "level": b.level,
+                "value": b.value,
+                "bound": b.bound,
+                "gap": b.gap,
+            }
+            for b in plan.bounds
+        ]
+        result["proven_optimal"] = all(b.gap == 0 for b in plan.bounds)
     by_priority = {}
     priority_orphans = np.bincount(orphans.priority, minlength=len(PRIORITIES))
     priority_assigned = np.bincount(orphans.priority[placed], minlength=len(PRIORITIES))

@@ -33,6 +33,14 @@ capacities are side constraints), levels 1-3 are solved instead as mixed-integer
 programs with HiGHS over the classes (the cap and the weighted capacities as linear
 constraints), then the distance level with the counts they give.
 
+Where the cap binds, the relaxation's values of levels 1-2 (upper bounds of the model's)
+are first asked of the MILP at once: a plan reaching them is optimal at both levels.
+
+Each level's value is returned beside a proven bound (``Plan.bounds``): equal everywhere
+without weights and without ``milp_seconds``. A time limit (``milp_seconds``, for the
+province; ``MILP_SECONDS`` with weights) keeps each stopped solve's best plan and its
+bound, so the plan says how far from optimal it may be.
+
 Independent networks (connected components of orphans and candidate places) are solved
 separately. Ties are broken by the order of the arcs and variables, itself sorted by
 ids, so the same input always gives the same plan.
@@ -46,6 +54,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -69,7 +78,9 @@ from panelcare.attribution.params import Params
 from panelcare.errors import PanelcareError
 
 __all__ = [
+    "LEVELS",
     "Candidates",
+    "LevelBound",
     "Plan",
     "Progress",
     "plan",
@@ -87,6 +98,37 @@ DISTANCE_UNITS_PER_KM = 1000
 MILP_SECONDS = 2.0
 # OR-Tools refuses costs whose range times the number of nodes would overflow 64 bits.
 _COST_LIMIT = 2**62
+
+
+@dataclass(frozen=True)
+class LevelBound:
+    """One level of the lexicographic objective: the plan's ``value`` and a ``bound`` no
+    plan can pass (an upper bound when ``maximize``), given the levels before it at the
+    plan's values. Equal when the level is proven optimal; a mixed-integer solve stopped
+    by its time limit leaves a gap (HiGHS's dual bound)."""
+
+    level: str
+    value: float
+    bound: float
+    maximize: bool
+
+    @property
+    def gap(self) -> float:
+        """How far the bound is from the value, as a share of the value (0 when proven)."""
+        distance = self.bound - self.value if self.maximize else self.value - self.bound
+        return max(distance, 0.0) / max(abs(self.value), 1.0)
+
+
+# The levels' names, in the objective's order (LevelBound.level).
+LEVELS = (
+    *(f"placed {'ABCDE'[: k + 1]}" for k in range(5)),
+    "request age",
+    "group 1a",
+    "groups 1a and 1b under 3 units",
+    "group 1",
+    "equity",
+    "distance",
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,6 +152,9 @@ class Plan:
     month: Ints
     vulnerable_quota: Ints
     monthly_pace: Ints
+    # Each level of the objective, the plan's value beside a proven bound (one per level,
+    # summed over the networks; empty for a plan read back or rebuilt by hand).
+    bounds: tuple[LevelBound, ...] = ()
 
     def assigned_count(self) -> Ints:
         """Orphans assigned to each physician."""
@@ -132,6 +177,7 @@ def plan(
     *,
     progress: Progress | None = None,
     workers: int | None = None,
+    milp_seconds: float | None = None,
 ) -> Plan:
     """The attribution plan for ``run_date``.
 
@@ -145,6 +191,10 @@ def plan(
         progress: called as long phases advance.
         workers: processes solving the independent networks (default: one per core);
             the plan does not depend on it.
+        milp_seconds: a time limit for each mixed-integer solve (the vulnerable cap
+            binding, or weighted patients). Default: none without weights (the plan is
+            exact), ``MILP_SECONDS`` with them. A solve stopped by it keeps its best plan,
+            and the plan's ``bounds`` say how far from optimal it can be.
 
     Returns:
         The :class:`Plan`: its orphans are the waiting-list rows this run distributes
@@ -169,7 +219,7 @@ def plan(
     le304[blocks.orphan] = True
 
     in_flow = physician_of < 0
-    solved_of, quota = solve_flows(
+    solved_of, quota, bounds = solve_flows(
         physicians,
         goals,
         orphans,
@@ -178,6 +228,7 @@ def plan(
         in_flow=in_flow,
         progress=report,
         workers=default_workers() if workers is None else workers,
+        milp_seconds=milp_seconds,
     )
     physician_of[in_flow] = solved_of[in_flow]
 
@@ -199,6 +250,7 @@ def plan(
         month=months,
         vulnerable_quota=quota,
         monthly_pace=monthly_pace(assigned, params.period_months),
+        bounds=bounds,
     )
 
 
@@ -284,14 +336,16 @@ def solve_flows(
     in_flow: Bools | None = None,
     progress: Progress | None = None,
     workers: int = 1,
-) -> tuple[Ints, Ints]:
+    milp_seconds: float | None = None,
+) -> tuple[Ints, Ints, tuple[LevelBound, ...]]:
     """Assign the orphans ``in_flow`` (all by default) to the candidates' physicians.
 
     Returns ``physician_of`` (per orphan, -1 when unassigned or not in the flow) and each
     physician's vulnerable quota: what the cap allows at their final total,
     ``floor(cap (R + assigned) - V)`` (0 for a physician above the cap or not taking
     patients). The components are solved in ``workers`` processes (the result does not
-    depend on it).
+    depend on it), and each level's value and bound, summed over the components
+    (``milp_seconds``: :func:`plan`).
     """
     report = progress or (lambda phase, done, total: None)
     n = len(orphans)
@@ -300,6 +354,7 @@ def solve_flows(
     physician_of = np.full(n, -1, dtype=np.int64)
     weight = orphan_weights(orphans, params)
     rank = priority_rank(orphans)
+    totals = {level: [0.0, 0.0] for level in LEVELS}
 
     orphan_of_arc = np.repeat(np.arange(n), np.diff(candidates.start))
     arc_active = active[orphan_of_arc]
@@ -326,11 +381,13 @@ def solve_flows(
         bounds = np.searchsorted(orphan_label[members], components, side="left")
         groups = np.split(members, bounds[1:])
         networks = [
-            network_for(c, physicians, targets, orphans, candidates, params, weight, rank)
+            network_for(
+                c, physicians, targets, orphans, candidates, params, weight, rank, milp_seconds
+            )
             for c in groups
         ]
         order = sorted(range(len(networks)), key=lambda c: -len(networks[c].orphans))
-        for done, (c, local) in enumerate(
+        for done, (c, (local, levels)) in enumerate(
             _map(_solve_network, [networks[c] for c in order], order, workers)
         ):
             report("solving", done, len(networks))
@@ -338,6 +395,9 @@ def solve_flows(
             physician_of[net.orphans] = np.where(
                 local >= 0, net.physicians[np.maximum(local, 0)], -1
             )
+            for level, value, bound in levels:
+                totals[level][0] += value
+                totals[level][1] += bound
         report("solving", len(networks), len(networks))
     placed = physician_of >= 0
     total = np.bincount(physician_of[placed], minlength=len(physicians))
@@ -346,15 +406,19 @@ def solve_flows(
         _cap_allows(physicians.registered + total, physicians.vulnerable, params.vulnerable_cap),
         0,
     ).astype(np.int64)
-    return physician_of, quota
+    maximize = {level: level not in ("equity", "distance") for level in LEVELS}
+    proof = tuple(
+        LevelBound(level, value, bound, maximize[level]) for level, (value, bound) in totals.items()
+    )
+    return physician_of, quota, proof
 
 
 def _map(
-    function: Callable[[Network], Ints],
+    function: Callable[[Network], Solved],
     networks: list[Network],
     keys: list[int],
     workers: int,
-) -> Iterator[tuple[int, Ints]]:
+) -> Iterator[tuple[int, Solved]]:
     """``function`` over the networks, in ``workers`` processes when more than one."""
     if workers <= 1 or len(networks) <= 1:
         for key, network in zip(keys, networks, strict=True):
@@ -427,6 +491,7 @@ class Network:
     accepts: Bools
     capacity: Ints  # weighted patients
     cap: float
+    milp_seconds: float | None = None  # plan()
 
     @property
     def uniform_weight(self) -> bool:
@@ -456,6 +521,7 @@ def network_for(
     params: Params,
     weight: Floats,
     rank: Ints,
+    milp_seconds: float | None = None,
 ) -> Network:
     """The network of the orphans ``component`` (global indices, in patient-id order)."""
     counts = np.diff(candidates.start)[component]
@@ -492,11 +558,19 @@ def network_for(
         accepts=targets.accepts_vulnerable[rows].astype(bool),
         capacity=targets.capacity[rows].astype(np.int64),
         cap=float(params.vulnerable_cap),
+        milp_seconds=milp_seconds,
     )
 
 
-def _solve_network(net: Network) -> Ints:
-    """Each orphan's physician (a position in ``net.physicians``, -1: unplaced)."""
+# A network's plan (each orphan's physician, a position in ``net.physicians``, -1:
+# unplaced) and its levels: (level, value, bound).
+Solved = tuple[Ints, list[tuple[str, float, float]]]
+
+
+def _solve_network(net: Network) -> Solved:
+    """Each orphan's physician (a position in ``net.physicians``, -1: unplaced), and the
+    levels' values and bounds."""
+    bounds: tuple[Bools, Ints] | None = None
     if net.uniform_weight:
         w = float(net.weight[0]) if net.weight.size else 1.0
         heads = np.floor(net.capacity / w + 1e-9).astype(np.int64)
@@ -504,14 +578,55 @@ def _solve_network(net: Network) -> Ints:
         placed, count = relaxed.levels()
         local = _distance_level(net, placed, count)
         if local is not None:
-            return local
-    placed, count = _Exact(net).levels()
+            # Proven by the relaxation (docs/attribution-model.md): every bound is reached.
+            values = _level_values(net, local, relaxed.units)
+            return local, [(level, value, value) for level, value in values]
+        bounds = (placed, count)
+    exact = _Exact(net, bounds)
+    placed, count = exact.levels()
+    solved = {level: (value, bound) for level, value, bound in exact.record}
     if net.uniform_weight:
         local = _distance_level(net, placed, count)
         if local is None:  # pragma: no cover - the MILP's plan keeps the cap
             raise PanelcareError("the attribution's distance level found no plan")
-        return local
-    return _distance_level_weighted(net, placed, count)
+    else:
+        local, (_, *distance) = _distance_level_weighted(net, placed, count)
+        solved["distance"] = (distance[0], distance[1])
+    # A level not solved on its own (no orphan of its priorities, one group only) is
+    # determined by the levels before it: its value is its bound.
+    values = _level_values(net, local, None)
+    return local, [(level, *solved.get(level, (value, value))) for level, value in values] + [
+        ("equity", *solved["equity"])
+    ]
+
+
+def _metres(net: Network, local: Ints) -> int:
+    """The plan's total distance in metres."""
+    chosen = local[net.arc_orphan]
+    on = chosen >= 0
+    on[on] = net.physician_place[chosen[on]] == net.arc_place[on]
+    return int(net.arc_metres[on].sum())
+
+
+def _level_values(net: Network, local: Ints, units: Ints | None) -> list[tuple[str, float]]:
+    """Each level's value for the plan ``local`` (the relaxation's equity costs, on
+    ``units``: the same scale as its own level 3; none without ``units``)."""
+    placed = local >= 0
+    values: list[tuple[str, float]] = [
+        (LEVELS[k], float((placed & (net.priority <= k)).sum())) for k in range(5)
+    ]
+    values.append(("request age", float(net.placement_weight[placed].sum())))
+    count = np.bincount(local[placed], minlength=len(net.physicians))
+    per_tier = np.bincount(net.tier, weights=count, minlength=4)
+    for last in range(3):
+        values.append((LEVELS[6 + last], float(per_tier[: last + 1].sum())))
+    if units is not None:
+        owner, cost = _equity_costs(net.need, units)
+        first = np.cumsum(units) - units
+        taken = (np.arange(owner.size) - first[owner]) < count[owner]
+        values.append(("equity", float(cost[taken].sum())))
+    values.append(("distance", float(_metres(net, local))))
+    return values
 
 
 def _equity_costs(need: Ints, units: Ints) -> tuple[Ints, Ints]:
@@ -557,6 +672,8 @@ class _Relaxed:
         offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
         self.arc_place = set_place[np.repeat(set_start[class_set], lengths) + offsets]
         self.size = np.bincount(self.class_of, minlength=len(classes)).astype(np.int64)
+        # Level 3's units (equity costs): also the scale of its value in Plan.bounds.
+        self.units = np.minimum(heads, _reach(net))
         full = _cap_allows(net.registered + heads, net.existing_vulnerable, net.cap)
         self.quota = np.where(net.accepts, np.minimum(full, heads), 0).astype(np.int64)
 
@@ -589,6 +706,7 @@ class _Relaxed:
         unplaced: bool = False,
         physician_cost: Ints | None = None,
         tier_total: Ints | None = None,
+        equity: tuple[Ints, Ints] | None = None,
         strict: bool = True,
     ) -> _Flows | None:
         net = self.net
@@ -621,8 +739,7 @@ class _Relaxed:
                 0 if physician_cost is None else physician_cost,
             )
         else:
-            units = np.minimum(self.heads, _reach(net))
-            owner, cost = _equity_costs(net.need, units)
+            owner, cost = _equity_costs(net.need, self.units) if equity is None else equity
             a_physician = arcs.add(phys + owner, tier + net.tier[owner], 1, cost)
             arcs.add(tier + np.arange(4), np.full(4, sink), tier_total, 0)
         a_unplaced = None
@@ -781,6 +898,14 @@ def _hand_out(
 # --- the exact levels with the cap (HiGHS) ------------------------------------------------
 
 
+def _seconds(net: Network) -> float:
+    """Each mixed-integer solve's time limit: ``plan``'s ``milp_seconds``, else none
+    without weights and ``MILP_SECONDS`` with them."""
+    if net.milp_seconds is not None:
+        return net.milp_seconds
+    return float("inf") if net.uniform_weight else MILP_SECONDS
+
+
 class _Milp:
     """A HiGHS model built from numpy arrays."""
 
@@ -796,8 +921,11 @@ class _Milp:
         self.h.setOptionValue("random_seed", 0)
         self.h.setOptionValue("time_limit", seconds)
         self.proven = True
+        # (level, value, bound) of each solve given a level's name.
+        self.record: list[tuple[str, float, float]] = []
         self.start: Floats | None = None
         self.n = 0
+        self.upper = np.empty(0)  # each column's upper bound
 
     def cols(self, upper: npt.ArrayLike, integer: bool) -> Ints:
         upper = np.asarray(upper, dtype=np.float64)
@@ -820,6 +948,7 @@ class _Milp:
                 k, index.astype(np.int32), np.full(k, self.hs.HighsVarType.kInteger)
             )
         self.n += k
+        self.upper = np.r_[self.upper, upper]
         return index
 
     def row(self, index: npt.ArrayLike, value: npt.ArrayLike, lower: float, upper: float) -> int:
@@ -846,19 +975,47 @@ class _Milp:
             coefficient.astype(np.float64),
         )
 
-    def optimum(self, index: Ints, value: npt.ArrayLike, *, maximize: bool) -> float:
+    @contextmanager
+    def _without_presolve(self) -> Iterator[None]:
+        """HiGHS's presolve, on a model with the ages' row (one dense row of large
+        coefficients), ran 24 s past a 1 s time limit on a province network, where the
+        solve without it took 0.75 s (docs/attribution-model.md): off for those."""
+        self.h.setOptionValue("presolve", "off")
+        try:
+            yield
+        finally:
+            self.h.setOptionValue("presolve", "choose")
+
+    def optimum(
+        self,
+        index: Ints,
+        value: npt.ArrayLike,
+        *,
+        maximize: bool,
+        level: str = "",
+        presolve: bool = True,
+        last: bool = False,
+    ) -> float:
         costs = np.zeros(self.n)
         np.add.at(costs, index, value)
         self.h.changeColsCost(self.n, np.arange(self.n, dtype=np.int32), costs)
         self.h.changeObjectiveSense(
             self.hs.ObjSense.kMaximize if maximize else self.hs.ObjSense.kMinimize
         )
+        if self.start is None:
+            # Placing nobody is a plan of the model: a solve stopped by its time limit
+            # always has one to keep.
+            self.start = np.zeros(self.n)
         if self.start is not None:
             # The previous level's plan is feasible here too: a first incumbent.
             start = self.hs.HighsSolution()
             start.col_value = list(self.start)
             self.h.setSolution(start)
-        self.h.run()
+        if presolve:
+            self.h.run()
+        else:
+            with self._without_presolve():
+                self.h.run()
         status = self.h.getModelStatus()
         if status == self.hs.HighsModelStatus.kTimeLimit and self.h.getSolution().value_valid:
             # Not proven optimal within the time limit (weighted capacities: knapsack-like);
@@ -868,16 +1025,69 @@ class _Milp:
             raise PanelcareError(
                 f"the attribution's exact solve failed ({self.h.modelStatusToString(status)})"
             )
-        self.start = self.values()
+        self.start = self._solution()
+        info = self.h.getInfo()
+        found = float(info.objective_function_value)
+        if level:
+            # A stopped solve's dual bound; an optimal one's is its value (up to HiGHS's
+            # tolerances, which a zero gap leaves at the value).
+            bound = found
+            if status != self.hs.HighsModelStatus.kOptimal:
+                bound = float(info.mip_dual_bound)
+                if not np.isfinite(bound) and last:
+                    bound = self._relaxed_bound()
+                if not np.isfinite(bound):
+                    # Stopped before any bound: the columns' own bounds give one (the
+                    # costs are never negative when minimising).
+                    top = float(np.sum(np.maximum(costs, 0) * self.upper))
+                    bound = top if maximize else 0.0
+            self.record.append((level, found, bound))
+        return found
+
+    def _relaxed_bound(self) -> float:
+        """The optimum of the model's linear relaxation (a bound of the mixed-integer
+        one), or nan if the time limit stops it too. Only after the last level: the
+        integrality is taken away for good."""
+        every = np.arange(self.n, dtype=np.int32)
+        self.h.changeColsIntegrality(
+            self.n, every, np.full(self.n, self.hs.HighsVarType.kContinuous)
+        )
+        with self._without_presolve():
+            self.h.run()
+        if self.h.getModelStatus() != self.hs.HighsModelStatus.kOptimal:
+            return float("nan")
         return float(self.h.getInfo().objective_function_value)
 
-    def values(self) -> Floats:
+    def _solution(self) -> Floats:
         return np.asarray(self.h.getSolution().col_value)
 
-    def fix(self, index: Ints, value: Ints) -> None:
+    def values(self) -> Floats:
+        """The values of the last plan kept (the last solve's)."""
+        assert self.start is not None
+        return self.start
+
+    def feasible(self) -> bool:
+        """Whether the model has a plan (found within the time limit); its values then."""
+        self.h.changeColsCost(self.n, np.arange(self.n, dtype=np.int32), np.zeros(self.n))
+        with self._without_presolve():
+            self.h.run()
+        status = self.h.getModelStatus()
+        if status == self.hs.HighsModelStatus.kOptimal:
+            self.start = self._solution()
+            return True
+        return False
+
+    def drop_rows(self, first: int) -> None:
+        """Remove the rows from ``first`` on."""
+        count = int(self.h.getNumRow()) - first
+        if count > 0:
+            self.h.deleteRows(count, np.arange(first, first + count, dtype=np.int32))
+
+    def fix(self, index: Ints, value: npt.ArrayLike) -> None:
         """Fix the columns ``index`` at ``value``."""
-        v = np.asarray(value, dtype=np.float64)
+        v = np.broadcast_to(np.asarray(value, dtype=np.float64), index.shape)
         self.h.changeColsBounds(index.size, index.astype(np.int32), v, v)
+        self.upper[index] = v
 
 
 class _Exact:
@@ -901,8 +1111,39 @@ class _Exact:
     * level 3: the least sum of the equity ranks (``u[j, k]``, convex).
     """
 
-    def __init__(self, net: Network) -> None:
+    def __init__(self, net: Network, relaxed: tuple[Bools, Ints] | None = None) -> None:
         self.net = net
+        self.relaxed = relaxed  # the relaxation's placed orphans and counts
+        self.record: list[tuple[str, float, float]] = []
+
+    def _reach_relaxed(
+        self, m: _Milp, y: Ints, c_pri: Ints, s: Ints, age: Floats, z: Ints, tier: Ints
+    ) -> bool:
+        """Ask for the relaxation's values of levels 1 and 2 at once (rows: at least each
+        of them, so exactly); True, with the levels recorded as proven, when a plan of
+        the model reaches them; else the rows are taken away again."""
+        assert self.relaxed is not None
+        net = self.net
+        placed, count = self.relaxed
+        first_row = int(m.h.getNumRow())
+        targets: list[tuple[str, Ints, npt.ArrayLike, float]] = []
+        for level in range(5):
+            value = float((placed & (net.priority <= level)).sum())
+            targets.append((LEVELS[level], y[c_pri <= level], 1.0, value))
+        targets.append(("request age", s, age, float(net.placement_weight[placed].sum())))
+        per_tier = np.bincount(net.tier, weights=count, minlength=4)
+        for last in range(3):
+            targets.append(
+                (LEVELS[6 + last], z[tier <= last], 1.0, float(per_tier[: last + 1].sum()))
+            )
+        for _, cols, coefficient, value in targets:
+            if cols.size:
+                m.row(cols, coefficient, value - 0.5, np.inf)
+        if m.feasible():
+            self.record.extend((level, value, value) for level, _, _, value in targets)
+            return True
+        m.drop_rows(first_row)
+        return False
 
     def levels(self) -> tuple[Bools, Ints]:
         net = self.net
@@ -944,7 +1185,8 @@ class _Exact:
         z_reach = np.bincount(pair_z, weights=size[pair_c], minlength=zkey.size)
         heads = np.floor(net.capacity / max(float(net.weight.min(initial=1.0)), 1e-9) + 1e-9)
         # Solved to the end without weights; with them, MILP_SECONDS per solve.
-        m = _Milp(float("inf") if net.uniform_weight else MILP_SECONDS)
+        m = _Milp(_seconds(net))
+        self.record = m.record
         x = m.cols(size[pair_c], integer=False)
         y = m.cols(size, integer=True)
         z = m.cols(np.minimum(z_reach, heads[z_j]), integer=True)
@@ -992,23 +1234,30 @@ class _Exact:
                 int(net.registered[j]), int(net.existing_vulnerable[j]), int(most[j]), net.cap
             ):
                 m.row(z[mine], np.where(t_vul[z_t[mine]], a - b, -b), -np.inf, c)
+        tier = net.tier[z_j]
+        # The relaxation's levels 1 and 2 bound the model's: when one plan of the model
+        # reaches them all, it is optimal at both levels, found with one solve instead
+        # of nine (docs/attribution-model.md).
+        reached = self.relaxed is not None and self._reach_relaxed(m, y, c_pri, s, age, z, tier)
         # Level 1: each priority prefix, then the total age.
-        for level in range(5):
+        for level in range(5) if not reached else ():
             cols = y[c_pri <= level]
             if not cols.size:
                 continue
-            best = round(m.optimum(cols, 1.0, maximize=True))
+            best = round(m.optimum(cols, 1.0, maximize=True, level=LEVELS[level]))
             m.row(cols, 1.0, best - 0.5, np.inf)
-        m.optimum(s, age, maximize=True)
+        if not reached:
+            m.optimum(s, age, maximize=True, level="request age", presolve=False)
         placed_count = np.rint(m.values()[y]).astype(np.int64)
         m.fix(y, placed_count)
+        # The ages have done their work: fixed, presolve takes them out of the next levels.
+        m.fix(s, m.values()[s])
         # Level 2: group precedence.
-        tier = net.tier[z_j]
-        if np.unique(net.tier).size > 1:
+        if np.unique(net.tier).size > 1 and not reached:
             for last in range(3):
                 cols = z[tier <= last]
                 if cols.size:
-                    best = round(m.optimum(cols, 1.0, maximize=True))
+                    best = round(m.optimum(cols, 1.0, maximize=True, level=LEVELS[6 + last]))
                     m.row(cols, 1.0, best - 0.5, np.inf)
         # Level 3: equity.
         # Each physician's units: at most the placed orphans who can reach them, and
@@ -1031,17 +1280,45 @@ class _Exact:
             np.zeros(rows.size),
             np.zeros(rows.size),
         )
-        m.optimum(u, cost.astype(np.float64), maximize=False)
+        m.optimum(u, cost.astype(np.float64), maximize=False, level="equity", last=True)
         values = m.values()
         count = np.rint(np.bincount(z_j, weights=values[z], minlength=nj)).astype(np.int64)
         # The placed: the y_c oldest of each class.
         rank_in_class = np.arange(n) - np.searchsorted(s_class, s_class)
         placed = np.zeros(n, dtype=bool)
         placed[in_class[rank_in_class < placed_count[s_class]]] = True
+        name, found, bound = self.record[-1]
+        if bound < found and net.uniform_weight:
+            tiers = tier_total.astype(np.int64)
+            flow_bound = _equity_without_cap(net, placed, owner, cost, units, tiers)
+            self.record[-1] = (name, found, max(bound, flow_bound))
         return placed, count
 
 
-def _distance_level_weighted(net: Network, placed: Bools, count: Ints) -> Ints:
+def _equity_without_cap(
+    net: Network, placed: Bools, owner: Ints, cost: Ints, units: Ints, tier_total: Ints
+) -> float:
+    """A bound of the equity level where its solve was stopped: the same level without
+    the cap (the vulnerable patients free to go to any physician who accepts them), a
+    relaxation solved exactly as a min-cost flow, with the same placed orphans, tier
+    totals and costs. 0 if no such flow (it always has one)."""
+    heads = np.floor(net.capacity / float(net.weight[0] if net.weight.size else 1.0) + 1e-9)
+    free = _Relaxed(net, heads.astype(np.int64))
+    free.quota = np.where(net.accepts, free.heads, 0).astype(np.int64)
+    supply = np.bincount(free.class_of, weights=placed, minlength=len(free.size))
+    flows = free._run(
+        supply.astype(np.int64), tier_total=tier_total, equity=(owner, cost), strict=False
+    )
+    if flows is None:  # pragma: no cover - the stopped plan is such a flow
+        return 0.0
+    first = np.cumsum(units) - units
+    taken = (np.arange(owner.size) - first[owner]) < flows.physician[owner]
+    return float(cost[taken].sum())
+
+
+def _distance_level_weighted(
+    net: Network, placed: Bools, count: Ints
+) -> tuple[Ints, tuple[str, float, float]]:
     """Level 4 with weighted patients: the placed orphans and each physician's count
     fixed, the least total distance under the cap's bound and the weighted capacities
     (side constraints): a MILP whose integers are the patients of each weight and
@@ -1050,7 +1327,7 @@ def _distance_level_weighted(net: Network, placed: Bools, count: Ints) -> Ints:
     ids = np.flatnonzero(placed)
     local = np.full(len(net.orphans), -1, dtype=np.int64)
     if not ids.size:
-        return local
+        return local, ("distance", 0.0, 0.0)
     wkey = np.rint(net.weight * 1000).astype(np.int64)
     kinds, kind_of = np.unique(np.column_stack([wkey, net.vulnerable]), axis=0, return_inverse=True)
     kind_of = kind_of.ravel()
@@ -1076,7 +1353,7 @@ def _distance_level_weighted(net: Network, placed: Bools, count: Ints) -> Ints:
     bound = np.where(
         net.accepts, _cap_allows(net.registered + count, net.existing_vulnerable, net.cap), 0
     )
-    m = _Milp(MILP_SECONDS)
+    m = _Milp(_seconds(net))
     x = m.cols(np.ones(arc_o.size), integer=False)
     upper = count[y_j].astype(np.float64)
     upper[y_vul & (bound[y_j] == 0)] = 0
@@ -1095,7 +1372,7 @@ def _distance_level_weighted(net: Network, placed: Bools, count: Ints) -> Ints:
     if y_vul.any():
         vj = np.unique(y_j[y_vul])
         m.rows(y_j[y_vul], y[y_vul], 1.0, np.full(vj.size, -np.inf), bound[vj].astype(np.float64))
-    m.optimum(x, metres.astype(np.float64), maximize=False)
+    m.optimum(x, metres.astype(np.float64), maximize=False, level="distance", last=True)
     amount = np.rint(m.values()[y]).astype(np.int64)
     # The orphans to (place, kind) nodes at the least distance, as a flow.
     demand = np.bincount(y_node, weights=amount, minlength=nodes.size).astype(np.int64)
@@ -1109,4 +1386,4 @@ def _distance_level_weighted(net: Network, placed: Bools, count: Ints) -> Ints:
     sent = values[a_candidate] > 0
     node = node_of_arc[sent]
     orphan_pos = arc_o[sent]
-    return _hand_out(local, ids, orphan_pos, node, y_node, y_j, amount)
+    return _hand_out(local, ids, orphan_pos, node, y_node, y_j, amount), m.record[-1]

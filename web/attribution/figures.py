@@ -233,6 +233,12 @@ def _plan_parts(run: Run, pages: dict[str, Any]) -> dict[str, Any]:
             "territory": run.rls.name if run.rls is not None else run.region.name,
             "territory_pace": monthly_pace_text(run_monthly_pace(run)),
             "period_months": int((summary.get("params") or {}).get("period_months", 12)),
+            "proven_optimal": summary.get("proven_optimal"),
+            "gaps": [
+                {**level, "label": optimality_label(level["level"])}
+                for level in summary.get("optimality", [])
+                if level["gap"] > 0
+            ],
         },
     )
     charts_html = render_to_string(
@@ -845,3 +851,21 @@ def monthly_pace_text(value: float) -> str:
     from web.dashboard.templatetags.panelcare_format import grouped
 
     return grouped(value, 1)
+
+
+def optimality_label(level: str) -> str:
+    """The words for a level of the plan's objective (``solve.LEVELS``)."""
+    labels = {
+        "placed A": _("patients placed, priority A"),
+        "placed AB": _("patients placed, priorities A and B"),
+        "placed ABC": _("patients placed, priorities A to C"),
+        "placed ABCD": _("patients placed, priorities A to D"),
+        "placed ABCDE": _("patients placed, priorities A to E"),
+        "request age": _("oldest requests first"),
+        "group 1a": _("patients to group 1a"),
+        "groups 1a and 1b under 3 units": _("patients to groups 1a and 1b under 3 units"),
+        "group 1": _("patients to group 1"),
+        "equity": _("equity of the fills"),
+        "distance": _("total distance"),
+    }
+    return str(labels.get(level, level))

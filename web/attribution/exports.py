@@ -17,6 +17,7 @@ import re
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils.translation import get_language
 
 from panelcare.exports import neutralise_row, xlsx_row
 
@@ -25,21 +26,28 @@ __all__ = ["download", "table_file"]
 Table = tuple[list[str], list[list[Any]]]
 
 
-def table_file(tables: dict[str, Table], fmt: str) -> bytes:
+def table_file(tables: dict[str, Table], fmt: str, *, french: bool | None = None) -> bytes:
     """``tables`` (sheet title -> headers and rows) as one file: ``csv`` writes the first
     table (UTF-8 with a byte order mark, so that a spreadsheet opens the accents right;
     ISO dates), ``xlsx`` one sheet per table (dates as dates, bold headers).
+
+    A French CSV (``french``, by default when the interface is in French) is the one
+    French Excel writes and opens in columns: semicolons between cells, decimal commas
+    (docs/decisions.md); the imports read both.
 
     Raises:
         ValueError: another format.
     """
     if fmt == "csv":
+        if french is None:
+            french = (get_language() or "").startswith("fr")
         headers, rows = next(iter(tables.values()))
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        writer = csv.writer(buffer, lineterminator="\n", delimiter=";" if french else ",")
         writer.writerow(neutralise_row(headers))
         for row in rows:
-            writer.writerow(neutralise_row(_csv_cell(value) for value in row))
+            cells = neutralise_row(_csv_cell(value) for value in row)
+            writer.writerow([_decimal_comma(cell) if french else cell for cell in cells])
         return ("\ufeff" + buffer.getvalue()).encode("utf-8")
     if fmt == "xlsx":
         return _xlsx(tables)
@@ -50,6 +58,11 @@ def _csv_cell(value: Any) -> Any:
     if isinstance(value, datetime.date):
         return value.isoformat()
     return "" if value is None else value
+
+
+def _decimal_comma(cell: Any) -> Any:
+    """A number with a decimal comma (after the formula check: a number is no formula)."""
+    return repr(cell).replace(".", ",") if isinstance(cell, float) else cell
 
 
 def _xlsx(tables: dict[str, Table]) -> bytes:

@@ -11,7 +11,9 @@ import re
 
 import openpyxl
 import pytest
+from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 from web.attribution import exports, figures, services
 from web.attribution.models import AttributionAction, RunStatus
@@ -50,6 +52,25 @@ def test_it_exports_the_approved_plan_as_csv_in_the_gamfs_terms(cml_client, appr
     assert re.fullmatch(r"\d{4}-\d{2}-01", first[5])  # the month as its first day
     assert first[4] in {row["physician_id"] for row in approved_run.summary["pages"]["physicians"]}
     assert first[3] and float(first[6]) >= 0
+
+
+def test_it_exports_a_csv_french_excel_opens_in_columns_in_the_french_interface(
+    cml_client, approved_run
+):
+    # Semicolons and decimal commas, as French Excel writes its own CSV; the same file
+    # read back by the imports' reader (which detects both).
+    url = reverse("attribution:run-export", args=[approved_run.pk, "csv"])
+    cml_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    with translation.override("fr"):
+        content = cml_client.get(url).content
+    text = content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert len(rows[0]) == 7 and "," not in text.splitlines()[0]
+    distances = [row[6] for row in rows[1:]]
+    assert all(re.fullmatch(r"\d+(,\d+)?", d) for d in distances)
+    assert any("," in d for d in distances)
+    english = _csv(exports.table_file({"T": (["km"], [[1.5]])}, "csv", french=False))
+    assert english == [["km"], ["1.5"]]
 
 
 def test_it_exports_the_approved_plan_as_xlsx_with_dates(cml_client, approved_run):

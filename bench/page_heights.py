@@ -50,17 +50,9 @@ from typing import Any
 # models (as the tests' --no-migrations), tasks inline.
 from letters import ROOT, _NoMigrations, setup_django
 
-CHROMIUM = Path("/usr/bin/chromium")
-# conftest.py's browser fixture.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+sys.path.insert(0, str(ROOT))
+from conftest import CHROMIUM, CHROMIUM_ARGS  # the browser tests' own launch
+
 VIEWPORT = {"width": 1280, "height": 900}
 RUN_TITLE = "bench page heights"
 SUPERSEDE_REASON = "bench/page_heights.py: the region's plan after the RLS's"

@@ -245,7 +245,7 @@ def _query(
     at = unit_vectors(places.latitude[place_rows], places.longitude[place_rows])
     xyz = unit_vectors(orphans.latitude[orphan_rows], orphans.longitude[orphan_rows])
     batch = max(1, 2_000_000 // k)
-    out_o, out_q, out_d = [], [], []
+    out: list[tuple[Ints, Ints, Floats]] = []
     for lo in range(0, orphan_rows.size, batch):
         part = xyz[lo : lo + batch]
         squared = np.zeros((part.shape[0], k))
@@ -259,14 +259,8 @@ def _query(
         km = km_of_chord(ordered)
         found = np.isfinite(ordered) & (km <= params.max_distance_km)
         row, col = np.nonzero(found)
-        out_o.append(orphan_rows[lo + row])
-        out_q.append(place_rows[column[row, col]])
-        out_d.append(km[row, col])
-    return (
-        np.concatenate(out_o).astype(np.int64),
-        np.concatenate(out_q).astype(np.int64),
-        np.concatenate(out_d).astype(np.float64),
-    )
+        out.append((orphan_rows[lo + row], place_rows[column[row, col]], km[row, col]))
+    return _joined(out)
 
 
 def _query_tree(
@@ -280,7 +274,7 @@ def _query_tree(
     k = int(place_rows.size)
     xyz = unit_vectors(orphans.latitude[orphan_rows], orphans.longitude[orphan_rows])
     batch = max(1, 4_000_000 // k)
-    out_o, out_q, out_d = [], [], []
+    out: list[tuple[Ints, Ints, Floats]] = []
     for lo in range(0, orphan_rows.size, batch):
         chords, index = tree.query(xyz[lo : lo + batch], k=k, distance_upper_bound=chord)
         index = np.asarray(index).reshape(-1, k)
@@ -289,11 +283,14 @@ def _query_tree(
         km = km_of_chord(chords)
         found = (index < k) & (km <= params.max_distance_km)
         row, col = np.nonzero(found)
-        out_o.append(orphan_rows[lo + row])
-        out_q.append(place_rows[index[row, col]])
-        out_d.append(km[row, col])
+        out.append((orphan_rows[lo + row], place_rows[index[row, col]], km[row, col]))
+    return _joined(out)
+
+
+def _joined(parts: list[tuple[Ints, Ints, Floats]]) -> tuple[Ints, Ints, Floats]:
+    """The batches' (orphan, place, km) arcs as three arrays."""
     return (
-        np.concatenate(out_o).astype(np.int64),
-        np.concatenate(out_q).astype(np.int64),
-        np.concatenate(out_d).astype(np.float64),
+        np.concatenate([p[0] for p in parts]).astype(np.int64),
+        np.concatenate([p[1] for p in parts]).astype(np.int64),
+        np.concatenate([p[2] for p in parts]).astype(np.float64),
     )

@@ -1,10 +1,10 @@
 """Background work that survives a crash: heartbeats and the lease.
 
-A job row being worked on (an attribution run RUNNING, an import CHECKING or APPLYING)
-carries ``heartbeat_at``, written by the worker with the job's progress
-(:func:`beat`, at most every :data:`HEARTBEAT_SECONDS`). A job whose heartbeat is older
-than the lease (setting ``PANELCARE_TASK_LEASE_SECONDS``) has lost its worker (killed,
-server restarted): each app's ``do_fail_stalled_*`` marks it failed with
+A job row being worked on (an attribution or assiduity run RUNNING, an import CHECKING or
+APPLYING) carries ``heartbeat_at``, written by the worker with the job's progress
+(:func:`beat`, at most every :data:`HEARTBEAT_SECONDS`; :class:`ProgressWriter`). A job
+whose heartbeat is older than the lease (setting ``PANELCARE_TASK_LEASE_SECONDS``) has lost
+its worker (killed, server restarted): each app's ``do_fail_stalled_*`` marks it failed with
 :data:`STOPPED_MESSAGE` and an audit entry, and marks its ``django_tasks`` result failed
 (:func:`fail_task_results`) so that it no longer shows RUNNING under a dead worker. The
 letters' heartbeat is their status file (:func:`web.attribution.letters.letters_status`,
@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
@@ -33,6 +34,7 @@ __all__ = [
     "HEARTBEAT_SECONDS",
     "LETTERS_TASK",
     "STOPPED_MESSAGE",
+    "ProgressWriter",
     "any_stalled",
     "beat",
     "fail_stalled",
@@ -73,6 +75,54 @@ def stalled(queryset: models.QuerySet[Any], statuses: Iterable[str]) -> models.Q
     lease (a job not started yet has none: its task is still queued, not lost)."""
     limit = timezone.now() - datetime.timedelta(seconds=lease_seconds())
     return queryset.filter(status__in=list(statuses), heartbeat_at__lt=limit)
+
+
+class ProgressWriter:
+    """A worker's progress callback ``(phase, done, total)``: writes them on the job's row
+    (``model`` ``pk``) with ``heartbeat_at``, at most every ``interval`` seconds within a
+    phase and always at a new phase or a phase's end, on the condition that the row is
+    still in ``status``; when it no longer is (cancelled, failed as stalled) it raises
+    ``stopped(pk)``, which stops the worker at its next report. ``finish()`` gives the
+    seconds of each phase. (The attribution runs' and the imports' callbacks predate it
+    and are the same pattern.)"""
+
+    def __init__(
+        self,
+        model: type[models.Model],
+        pk: int,
+        status: str,
+        stopped: Callable[[int], Exception],
+        interval: float = 0.25,
+    ) -> None:
+        self.model, self.pk, self.status = model, pk, status
+        self.stopped, self.interval = stopped, interval
+        self.phase = ""
+        self.last = 0.0
+        self.writes = 0
+        self.started: dict[str, float] = {}
+        self.seconds: dict[str, float] = {}
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        new_phase = phase != self.phase
+        if new_phase:
+            if self.phase:
+                self.seconds[self.phase] = round(now - self.started[self.phase], 3)
+            self.started.setdefault(phase, now)
+            self.phase = phase
+        if not new_phase and done < total and now - self.last < self.interval:
+            return
+        self.last = now
+        self.writes += 1
+        rows = self.model._default_manager.filter(pk=self.pk, status=self.status)
+        if not rows.update(phase=phase, done=done, total=total, heartbeat_at=timezone.now()):
+            raise self.stopped(self.pk)
+
+    def finish(self) -> dict[str, float]:
+        """The seconds of each phase reported, the last one ending now."""
+        if self.phase:
+            self.seconds[self.phase] = round(time.monotonic() - self.started[self.phase], 3)
+        return self.seconds
 
 
 def fail_task_results(task_path: str, job_id: int, message: str) -> int:
@@ -122,6 +172,7 @@ def any_stalled() -> bool:
     services (and the engines they import): the worker's upkeep asks every minute. A
     letters' task RUNNING counts (whether its worker is alive is in its status file, read
     by :func:`web.attribution.services.fail_stalled_letters`)."""
+    from web.assiduity.models import AssiduityRun, AssiduityRunStatus
     from web.attribution.models import Run, RunStatus
     from web.tables.models import ImportJob, ImportStatus
 
@@ -129,6 +180,7 @@ def any_stalled() -> bool:
     return (
         stalled(Run.objects.all(), [str(RunStatus.RUNNING)]).exists()
         or stalled(ImportJob.objects.all(), running_imports).exists()
+        or stalled(AssiduityRun.objects.all(), [str(AssiduityRunStatus.RUNNING)]).exists()
         or running_letters()
     )
 
@@ -138,11 +190,15 @@ def fail_stalled() -> int:
     the number failed."""
     if not any_stalled():
         return 0
+    from web.assiduity.services import do_fail_stalled_assiduity_runs
     from web.attribution.services import do_fail_stalled_runs, fail_stalled_letters
     from web.tables.services import do_fail_stalled_imports
 
     failed = (
-        len(do_fail_stalled_runs()) + len(do_fail_stalled_imports()) + len(fail_stalled_letters())
+        len(do_fail_stalled_runs())
+        + len(do_fail_stalled_imports())
+        + len(fail_stalled_letters())
+        + len(do_fail_stalled_assiduity_runs())
     )
     if failed:
         logger.warning("%s stalled job(s) failed", failed)

@@ -27,6 +27,12 @@ The same territory is not open to every role for every :class:`Purpose`:
 * ``ATTRIBUTION`` (imports, decisions, runs and plans, letters, the history): the DRMG on
   the whole region and every RLS of it, a CML on their RLS; every other role is refused
   (403), except that a physician downloads their own letters of the region's approved runs.
+* ``ASSIDUITY`` (the assiduity rates): the DRMG, the CMLs, the GMF managers and the
+  physicians; the CISSS/CIUSSS managers and the QI coaches are refused (403). A
+  computation is of the whole region (the rates need every visit of the region), started
+  by the DRMG or a CML; each reads the results of the physicians they see: the DRMG every
+  physician of the region, a CML those of their RLS, a GMF manager their GMF's members, a
+  physician themself.
 
 The full health insurance number is shown to the DRMG, to the CML of the patient's RLS and
 to the patient's own physician; everybody else sees the masked number. ``docs/access.md``
@@ -48,6 +54,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from web.accounts.models import Profile, Role
+from web.assiduity.models import AssiduityRun, AssiduityRunStatus
 from web.attribution.models import Letter, Run
 from web.audit.models import AuditEvent, subjects_filter
 from web.regions.models import (
@@ -65,6 +72,9 @@ from web.tables.models import Dataset, ImportJob
 
 __all__ = [
     "Purpose",
+    "access_assiduity_physician",
+    "access_assiduity_region",
+    "access_assiduity_run",
     "access_dataset",
     "access_import",
     "access_letter",
@@ -80,6 +90,8 @@ __all__ = [
     "access_territory",
     "access_waitlist",
     "allows",
+    "assiduity_scope",
+    "can_compute_assiduity",
     "can_edit_letter_templates",
     "can_list_waitlist",
     "can_read_own_letters",
@@ -94,6 +106,7 @@ __all__ = [
     "region_drmgs",
     "scope_codes",
     "scope_label",
+    "visible_assiduity_runs",
     "visible_audit_events",
     "visible_imports",
     "visible_letters",
@@ -111,6 +124,7 @@ class Purpose(enum.StrEnum):
 
     VIEW = "view"  # the dashboard, RLS, physician and patient pages
     ATTRIBUTION = "attribution"  # imports, decisions, runs, letters, the history
+    ASSIDUITY = "assiduity"  # the assiduity rates and their computations
 
 
 # Roles that look at the whole region, but not all of them at patients.
@@ -123,7 +137,10 @@ FULL_HIN_ROLES = frozenset({Role.DRMG, Role.CML, Role.PHYSICIAN})
 PURPOSE_ROLES: dict[Purpose, frozenset[str]] = {
     Purpose.VIEW: frozenset(Role.values),
     Purpose.ATTRIBUTION: frozenset({Role.DRMG, Role.CML}),
+    Purpose.ASSIDUITY: frozenset({Role.DRMG, Role.CML, Role.GMF_MANAGER, Role.PHYSICIAN}),
 }
+# Roles that start (and cancel) the region's assiduity computations.
+ASSIDUITY_COMPUTING_ROLES = frozenset({Role.DRMG, Role.CML})
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -593,6 +610,96 @@ def access_region_settings(user: User, region_code: str) -> Region:
     if region.code != region_code:
         raise Http404
     return region
+
+
+# --------------------------------------------------------------------------- assiduity
+
+
+def can_compute_assiduity(user: User) -> bool:
+    """Whether ``user`` starts and cancels the assiduity computations of their region: the
+    DRMG, and a CML with an RLS (docs/decisions.md, "An assiduity computation is of the
+    whole region"). False without a profile."""
+    try:
+        profile = check_purpose(user, Purpose.ASSIDUITY)
+    except PermissionDenied:
+        return False
+    if profile.role == Role.CML:
+        return profile.rls.exists()
+    return profile.role in ASSIDUITY_COMPUTING_ROLES
+
+
+def access_assiduity_region(user: User) -> Region:
+    """The region whose assiduity ``user`` computes (:func:`can_compute_assiduity`).
+
+    Raises:
+        PermissionDenied: any other role, a CML without an RLS, a user without a profile.
+    """
+    if not can_compute_assiduity(user):
+        raise PermissionDenied
+    return profile_for(user).region
+
+
+def visible_assiduity_runs(user: User) -> QuerySet[AssiduityRun]:
+    """The assiduity computations ``user`` may open, of their region: every one for the
+    DRMG and the CMLs (who start them and follow their progress), the finished ones (DONE)
+    for a GMF manager or a physician, who read their results.
+
+    Raises:
+        PermissionDenied: a role the assiduity is not open to (``Purpose.ASSIDUITY``).
+    """
+    profile = check_purpose(user, Purpose.ASSIDUITY)
+    runs = AssiduityRun.objects.filter(region_id=profile.region_id)
+    if profile.role in ASSIDUITY_COMPUTING_ROLES:
+        return runs
+    return runs.filter(status=AssiduityRunStatus.DONE)
+
+
+def access_assiduity_run(user: User, pk: int, *, compute: bool = False) -> AssiduityRun:
+    """The assiduity computation ``pk`` if ``user`` may open it (``compute``: and cancel
+    it, as :func:`can_compute_assiduity`).
+
+    Raises:
+        Http404: no such computation in the user's region (or not finished, for a role
+            that only reads results).
+        PermissionDenied: a role the assiduity is not open to; with ``compute``, a role
+            that does not compute.
+    """
+    if compute:
+        access_assiduity_region(user)
+    return get_object_or_404(
+        visible_assiduity_runs(user).select_related("region", "created_by"), pk=pk
+    )
+
+
+def assiduity_scope(user: User) -> frozenset[str] | None:
+    """The physicians whose assiduity results ``user`` may read, by code: None for the
+    DRMG, who reads every row of the region's results (among them physicians the roster
+    does not list); a CML, those of their RLS; a GMF manager, the members of their GMF
+    today; a physician, themself (:func:`visible_physicians`).
+
+    Raises:
+        PermissionDenied: a role the assiduity is not open to.
+    """
+    profile = check_purpose(user, Purpose.ASSIDUITY)
+    if profile.role == Role.DRMG:
+        return None
+    return frozenset(visible_physicians(user).values_list("code", flat=True))
+
+
+def access_assiduity_physician(user: User, run: AssiduityRun, code: str) -> str:
+    """The physician ``code`` of ``run`` (checked by :func:`access_assiduity_run`) if
+    ``user`` may read their results (:func:`assiduity_scope`). Whether the run has a row
+    for them is the results' to say (the page answers 404 when it has none).
+
+    Raises:
+        Http404: a physician outside the user's scope (another physician, another RLS's,
+            a physician not of their GMF).
+        PermissionDenied: a role the assiduity is not open to.
+    """
+    scope = assiduity_scope(user)
+    if run.region_id != profile_for(user).region_id or (scope is not None and code not in scope):
+        raise Http404
+    return code
 
 
 # --------------------------------------------------------------------------- audit

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "web.regions",
     "web.dashboard",
     "web.attribution",
+    "web.assiduity",
     "web.tables",
     "web.audit",
     "web.ops",

@@ -15,5 +15,6 @@ urlpatterns = [
     path("accounts/", include("web.accounts.urls")),
     path("tables/", include("web.tables.urls")),
     path("attribution/", include("web.attribution.urls")),
+    path("assiduity/", include("web.assiduity.urls")),
     path("", include("web.dashboard.urls")),
 ]

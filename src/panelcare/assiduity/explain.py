@@ -72,20 +72,36 @@ def reason_summary(tables: AssiduityTables, year: int, physician_id: str, rules:
     """
     classified = classify(tables, year, rules, physician_id=physician_id, detail=True)
     rows = _rows_of(classified, physician_id)
+    rows = rows.mutate(
+        provider_category=provider_category(rows, rules, rows.reason == "other_provider")
+    )
+    summary = rows.group_by(["reason", "provider_category"]).aggregate(visits=rows.count())
+    return ranked_summary(summary).order_by("rank").select(*SUMMARY_COLUMNS)
+
+
+def provider_category(
+    rows: ir.Table, rules: Rules, other_provider: ir.BooleanValue
+) -> ir.StringValue:
+    """The provider category of a visit counted but made by another provider
+    (``other_provider``; null for every other row): an ER setting of the rules, another
+    GMF's physician, an IPS outside the group's partnership, else another clinic."""
     other_gmf = (rows.provider_kind == PHYSICIAN) & (
         rows.provider_gmf_id.notnull()
         & (rows.gmf_id.isnull() | (rows.provider_gmf_id != rows.gmf_id))
     ).fill_null(False)
-    category = ibis.cases(
-        (rows.reason != "other_provider", ibis.null("string")),
+    return ibis.cases(
+        (~other_provider, ibis.null("string")),
         (rows.setting.isin(sorted(rules.er_settings)), "er"),
         (other_gmf, "other_gmf"),
         ((rows.provider_kind == IPS) & ~rows.ips_partnered, "ips_outside_group"),
         else_="other_clinic",
     )
-    rows = rows.mutate(provider_category=category)
-    summary = rows.group_by(["reason", "provider_category"]).aggregate(visits=rows.count())
 
+
+def ranked_summary(summary: ir.Table) -> ir.Table:
+    """A summary's rows (``reason``, ``provider_category``) with ``counted``,
+    ``assiduous`` and their ``rank``: assiduous reasons first, then the other counted
+    visits by category, then the exclusions in the rules' order."""
     order = [
         *((reason, None) for reason in ASSIDUOUS_REASONS),
         *(("other_provider", category) for category in PROVIDER_CATEGORIES),
@@ -106,12 +122,11 @@ def reason_summary(tables: AssiduityTables, year: int, physician_id: str, rules:
         ),
         else_=len(order),
     )
-    summary = summary.mutate(
+    return summary.mutate(
         counted=summary.reason.isin(COUNTED_REASONS),
         assiduous=summary.reason.isin(ASSIDUOUS_REASONS),
         rank=rank,
     )
-    return summary.order_by("rank").select(*SUMMARY_COLUMNS)
 
 
 def _rows_of(classified: ir.Table, physician_id: str) -> ir.Table:

@@ -55,11 +55,6 @@ import pyarrow.dataset  # read_table's filters need it: imported once, not by a 
 import pyarrow.parquet as pq
 
 from panelcare.assiduity.compute import (
-    ASSIDUOUS_REASONS,
-    COUNTED_REASONS,
-    EXCLUSION_REASONS,
-    IPS,
-    PHYSICIAN,
     RATE_COLUMNS,
     REASONS,
     classify,
@@ -68,8 +63,9 @@ from panelcare.assiduity.compute import (
 )
 from panelcare.assiduity.explain import (
     EXPLANATION_COLUMNS,
-    PROVIDER_CATEGORIES,
     SUMMARY_COLUMNS,
+    provider_category,
+    ranked_summary,
 )
 from panelcare.assiduity.rules import Rules
 from panelcare.assiduity.tables import AssiduityTables
@@ -429,22 +425,8 @@ def _read_classified(con: Any, files: str) -> ir.Table:
 
 def _category(classified: ir.Table, rules: Rules) -> ir.StringValue:
     """The provider category of :func:`~panelcare.assiduity.explain.reason_summary` for the
-    registering physician's row (null for every reason but ``other_provider``).
-
-    The same expression as reason_summary's, which computes it for one physician at a
-    time from the reason's name; the tests check that both give the same summaries.
-    """
-    other_gmf = (classified.provider_kind == PHYSICIAN) & (
-        classified.provider_gmf_id.notnull()
-        & (classified.gmf_id.isnull() | (classified.provider_gmf_id != classified.gmf_id))
-    ).fill_null(False)
-    return ibis.cases(
-        (classified.reason_code != _OTHER_PROVIDER, ibis.null("string")),
-        (classified.setting.isin(sorted(rules.er_settings)), "er"),
-        (other_gmf, "other_gmf"),
-        ((classified.provider_kind == IPS) & ~classified.ips_partnered, "ips_outside_group"),
-        else_="other_clinic",
-    )
+    registering physician's row (null for every reason but ``other_provider``)."""
+    return provider_category(classified, rules, classified.reason_code == _OTHER_PROVIDER)
 
 
 _OTHER_PROVIDER = REASONS.index("other_provider")
@@ -557,32 +539,8 @@ def _summaries(counts: ir.Table) -> ir.Table:
     summary = counts.group_by(["physician_id", "reason", "provider_category"]).aggregate(
         visits=counts.visits.sum()
     )
-    order = [
-        *((reason, None) for reason in ASSIDUOUS_REASONS),
-        *(("other_provider", category) for category in PROVIDER_CATEGORIES),
-        *((reason, None) for reason in EXCLUSION_REASONS),
-    ]
-    rank = ibis.cases(
-        *(
-            (
-                (summary.reason == reason)
-                & (
-                    summary.provider_category.isnull()
-                    if category is None
-                    else summary.provider_category == category
-                ),
-                position,
-            )
-            for position, (reason, category) in enumerate(order)
-        ),
-        else_=len(order),
-    )
-    summary = summary.mutate(
-        counted=summary.reason.isin(COUNTED_REASONS),
-        assiduous=summary.reason.isin(ASSIDUOUS_REASONS),
-        visits=summary.visits.cast("int64"),
-        rank=rank,
-    )
+    summary = ranked_summary(summary)
+    summary = summary.mutate(visits=summary.visits.cast("int64"))
     return summary.order_by(["physician_id", "rank"]).select("physician_id", *SUMMARY_COLUMNS)
 
 

@@ -83,8 +83,7 @@ class ProgressWriter:
     phase and always at a new phase or a phase's end, on the condition that the row is
     still in ``status``; when it no longer is (cancelled, failed as stalled) it raises
     ``stopped(pk)``, which stops the worker at its next report. ``finish()`` gives the
-    seconds of each phase. (The attribution runs' and the imports' callbacks predate it
-    and are the same pattern.)"""
+    seconds of each phase. The attribution and assiduity runs report through it."""
 
     def __init__(
         self,

@@ -379,46 +379,13 @@ def do_compute_run(run_id: int, *, acting_user: User | None = None) -> None:
             record_on(AttributionAction.RUN_FAILED, run, acting_user=actor, error=message)
 
 
-class _ProgressWriter:
-    """The engine's progress callback: writes phase/done/total and the heartbeat on the
-    run, at most every :data:`PROGRESS_INTERVAL` seconds, and always at a new phase or a
-    phase's end; raises :class:`RunStopped` when the run is no longer RUNNING (cancelled,
-    failed as stalled), which stops the engine."""
-
-    def __init__(self, run_id: int) -> None:
-        self.run_id = run_id
-        self.phase = ""
-        self.last = 0.0
-        self.writes = 0
-        self.started: dict[str, float] = {}
-        self.seconds: dict[str, float] = {}
-
-    def __call__(self, phase: str, done: int, total: int) -> None:
-        now = time.monotonic()
-        new_phase = phase != self.phase
-        if new_phase:
-            if self.phase:
-                self.seconds[self.phase] = round(now - self.started[self.phase], 3)
-            self.started.setdefault(phase, now)
-            self.phase = phase
-        if not new_phase and done < total and now - self.last < PROGRESS_INTERVAL:
-            return
-        self.last = now
-        self.writes += 1
-        if not Run.objects.filter(pk=self.run_id, status=RunStatus.RUNNING).update(
-            phase=phase, done=done, total=total, heartbeat_at=timezone.now()
-        ):
-            raise RunStopped(self.run_id)
-
-    def finish(self) -> dict[str, float]:
-        if self.phase:
-            self.seconds[self.phase] = round(time.monotonic() - self.started[self.phase], 3)
-        return self.seconds
-
-
 def _compute(run: Run, actor: User) -> None:
     started = time.monotonic()
-    progress = _ProgressWriter(run.pk)
+    # Stops the engine (RunStopped) once the run is no longer RUNNING: cancelled, or
+    # failed as stalled.
+    progress = tasks_health.ProgressWriter(
+        Run, run.pk, RunStatus.RUNNING, RunStopped, PROGRESS_INTERVAL
+    )
     progress("inputs", 0, 1)
     params = params_from_mapping(run.params)
     # A queued run has no files of its own yet; a folder there is a leftover (a run id

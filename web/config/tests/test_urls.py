@@ -45,4 +45,11 @@ def test_it_puts_every_app_under_its_namespace():
     included = [p for p in get_resolver().url_patterns if isinstance(p, URLResolver)]
     # Django's language switch (i18n/set_language/) is the one route without a namespace.
     namespaces = [p.namespace for p in included if str(p.pattern) != "i18n/"]
-    assert sorted(namespaces) == ["accounts", "admin", "assiduity", "attribution", "dashboard", "tables"]
+    assert sorted(namespaces) == [
+        "accounts",
+        "admin",
+        "assiduity",
+        "attribution",
+        "dashboard",
+        "tables",
+    ]

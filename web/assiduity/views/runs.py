@@ -102,3 +102,7 @@ def run_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Computation cancelled: no result was kept."))
     return redirect("assiduity:run-detail", run.pk)
+
+
+def run_rates_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    return HttpResponse(status=501)  # being written: issue 16

@@ -54,10 +54,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from web.accounts.models import Profile, Role
-from web.assiduity.models import AssiduityRun, AssiduityRunStatus
+from web.assiduity.models import AssiduityRun, AssiduityRunStatus, DrmgNotice
 from web.attribution.models import Letter, Run
 from web.audit.models import AuditEvent, subjects_filter
 from web.regions.models import (
+    Gmf,
     GmfMembership,
     Patient,
     Physician,
@@ -75,7 +76,10 @@ __all__ = [
     "access_assiduity_physician",
     "access_assiduity_region",
     "access_assiduity_run",
+    "access_committee_run",
     "access_dataset",
+    "access_drmg_notice",
+    "access_drmg_notice_region",
     "access_import",
     "access_letter",
     "access_letter_templates",
@@ -90,11 +94,16 @@ __all__ = [
     "access_territory",
     "access_waitlist",
     "allows",
+    "assiduity_gmf_scope",
+    "assiduity_rls_scope",
     "assiduity_scope",
     "can_compute_assiduity",
     "can_edit_letter_templates",
     "can_list_waitlist",
+    "can_read_committee_list",
+    "can_read_drmg_notices",
     "can_read_own_letters",
+    "can_record_drmg_notice",
     "can_see_full_hin",
     "can_work_on_region",
     "check_purpose",
@@ -108,6 +117,7 @@ __all__ = [
     "scope_label",
     "visible_assiduity_runs",
     "visible_audit_events",
+    "visible_drmg_notices",
     "visible_imports",
     "visible_letters",
     "visible_own_runs",
@@ -700,6 +710,149 @@ def access_assiduity_physician(user: User, run: AssiduityRun, code: str) -> str:
     if run.region_id != profile_for(user).region_id or (scope is not None and code not in scope):
         raise Http404
     return code
+
+
+# ---- assiduity: the GMFs' rates, the distribution and the trends per RLS
+
+
+def assiduity_gmf_scope(user: User) -> frozenset[str] | None:
+    """The GMFs whose own assiduity rate ``user`` may read, by code: None for the DRMG (every
+    GMF of the region's results, among them GMFs the region's list does not name); a CML,
+    the GMFs of their RLS; a GMF manager, their GMF (none without one).
+
+    Raises:
+        PermissionDenied: a physician, or a role the assiduity is not open to.
+    """
+    profile = check_purpose(user, Purpose.ASSIDUITY)
+    if profile.role == Role.DRMG:
+        return None
+    if profile.role == Role.CML:
+        rls = visible_rls(user, Purpose.ASSIDUITY)
+        return frozenset(Gmf.objects.filter(rls__in=rls).values_list("code", flat=True))
+    if profile.role == Role.GMF_MANAGER:
+        return frozenset() if profile.gmf is None else frozenset({profile.gmf.code})
+    raise PermissionDenied
+
+
+def assiduity_rls_scope(user: User) -> frozenset[str] | None:
+    """The RLS whose distribution of assiduity rates and trends ``user`` may read, by code:
+    None for the DRMG (every RLS, and the physicians of no known RLS); a CML, theirs.
+
+    Raises:
+        PermissionDenied: any other role (a GMF manager, a physician), or a role the
+            assiduity is not open to.
+    """
+    profile = check_purpose(user, Purpose.ASSIDUITY)
+    if profile.role == Role.DRMG:
+        return None
+    if profile.role == Role.CML:
+        return frozenset(visible_rls(user, Purpose.ASSIDUITY).values_list("code", flat=True))
+    raise PermissionDenied
+
+
+# ---- assiduity: the DRMG's notices (EP 40, 15.01 B) and the paritary committee's list
+# (EP 40, 15.04)
+
+# Roles that read the DRMG's notices and the paritary committee's list: the DRMG (the
+# region's), a CML (their RLS's physicians'). The notices are the DRMG's own decisions;
+# a physician or a GMF manager sees their effect (deemed to meet the target) in the rates.
+ASSIDUITY_REVIEW_ROLES = frozenset({Role.DRMG, Role.CML})
+
+
+def _review_profile(user: User) -> Profile:
+    """The profile of ``user`` if they read the notices and the committee's list.
+
+    Raises:
+        PermissionDenied: any other role, a user without a profile.
+    """
+    profile = check_purpose(user, Purpose.ASSIDUITY)
+    if profile.role not in ASSIDUITY_REVIEW_ROLES:
+        raise PermissionDenied
+    return profile
+
+
+def can_record_drmg_notice(user: User) -> bool:
+    """Whether ``user`` records and withdraws DRMG notices (EP 40, 15.01 B): the DRMG
+    only, of their region. False without a profile."""
+    try:
+        return check_purpose(user, Purpose.ASSIDUITY).role == Role.DRMG
+    except PermissionDenied:
+        return False
+
+
+def access_drmg_notice_region(user: User) -> Region:
+    """The region whose DRMG notices ``user`` records (:func:`can_record_drmg_notice`).
+
+    Raises:
+        PermissionDenied: anybody but the DRMG.
+    """
+    if not can_record_drmg_notice(user):
+        raise PermissionDenied
+    return profile_for(user).region
+
+
+def can_read_drmg_notices(user: User) -> bool:
+    """Whether ``user`` opens DRMG notices (:func:`visible_drmg_notices`): the DRMG and
+    the CMLs. False without a profile (for a page's links)."""
+    try:
+        _review_profile(user)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def visible_drmg_notices(user: User) -> QuerySet[DrmgNotice]:
+    """The DRMG notices ``user`` may open, withdrawn ones included: every notice of the
+    region for the DRMG; for a CML, those of the physicians of their RLS (today's roster:
+    :func:`visible_physicians`).
+
+    Raises:
+        PermissionDenied: a GMF manager, a physician, any role the assiduity is not open
+            to, a user without a profile.
+    """
+    profile = _review_profile(user)
+    notices = DrmgNotice.objects.filter(region_id=profile.region_id)
+    if profile.role == Role.DRMG:
+        return notices
+    return notices.filter(physician_code__in=visible_physicians(user).values("code"))
+
+
+def access_drmg_notice(user: User, pk: int, *, record: bool = False) -> DrmgNotice:
+    """The DRMG notice ``pk`` if ``user`` may open it (``record``: and withdraw it, as
+    :func:`can_record_drmg_notice`).
+
+    Raises:
+        Http404: no such notice among the user's (another region's, another RLS's
+            physician's).
+        PermissionDenied: a role that does not read the notices; with ``record``, anybody
+            but the DRMG.
+    """
+    if record:
+        access_drmg_notice_region(user)
+    return get_object_or_404(
+        visible_drmg_notices(user).select_related("region", "recorded_by", "withdrawn_by"),
+        pk=pk,
+    )
+
+
+def can_read_committee_list(user: User) -> bool:
+    """Whether ``user`` reads the paritary committee's list of a computation (EP 40,
+    15.04): the DRMG (the region's physicians) and the CMLs (their RLS's). False without
+    a profile (for a page's links)."""
+    return can_read_drmg_notices(user)
+
+
+def access_committee_run(user: User, pk: int) -> AssiduityRun:
+    """The assiduity computation ``pk`` (:func:`access_assiduity_run`) if ``user`` reads
+    its paritary committee's list; the rows are then those of :func:`assiduity_scope`.
+
+    Raises:
+        PermissionDenied: a GMF manager, a physician, any role the assiduity is not open
+            to, a user without a profile.
+        Http404: no such computation in the user's region.
+    """
+    _review_profile(user)
+    return access_assiduity_run(user, pk)
 
 
 # --------------------------------------------------------------------------- audit

@@ -7,6 +7,10 @@ practice groups, IPS-SPL partnerships, service agreements, and the physicians' r
 the names) and records which; its results are the engine's files
 (:func:`panelcare.assiduity.results.write_results`) in its folder under
 ``settings.PANELCARE_DATA_DIR``.
+
+A DRMG notice (:class:`DrmgNotice`, EP 40, 15.01 B) is a decision the DRMG records in the
+web, not an imported table: a computation reads the region's active notices of its year
+and says which (``summary["notices"]``).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -118,3 +123,69 @@ class AssiduityAction(models.TextChoices):
     RUN_FINISHED = "assiduity_run_finished", _("Assiduity computation finished")
     RUN_FAILED = "assiduity_run_failed", _("Assiduity computation failed")
     RUN_CANCELLED = "assiduity_run_cancelled", _("Assiduity computation cancelled")
+    NOTICE_RECORDED = "drmg_notice_recorded", _("DRMG notice recorded")
+    NOTICE_WITHDRAWN = "drmg_notice_withdrawn", _("DRMG notice withdrawn")
+    # A download of results (the rates, a physician's visits, the committee's list): who
+    # took which rows out of the platform, as the attribution's exports.
+    EXPORTED = "assiduity_exported", _("Assiduity results exported")
+
+
+class DrmgNoticeQuerySet(models.QuerySet["DrmgNotice"]):
+    def active(self) -> DrmgNoticeQuerySet:
+        """The notices in force: not withdrawn."""
+        return self.filter(withdrawn_at__isnull=True)
+
+
+class DrmgNotice(models.Model):
+    """A DRMG notice (« avis de la DRMG », EP 40, paragraph 15.01 B): for a physician who
+    was a GMF member during ``year``, the DRMG attributes the shortfall of their assiduity
+    rate to staff the CISSS/CIUSSS did not assign; the physician is then deemed to meet the
+    target for that year (100 % of the volume supplements paid, flagged ``drmg_deemed`` by
+    the engine).
+
+    ``gmf_code`` is the GMF the physician was a member of during the year (their last
+    membership of the year in the region's GMF memberships version in force when the notice
+    was recorded). A notice is never deleted: it is withdrawn (``withdrawn_*``), and a
+    region has at most one active notice per physician and year.
+    """
+
+    region = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("region"))
+    physician_code = models.CharField(_("physician"), max_length=32)
+    gmf_code = models.CharField(_("GMF"), max_length=32)
+    year = models.PositiveSmallIntegerField(_("year"))
+    justification = models.TextField(_("justification"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("withdrawn by"),
+    )
+    withdrawal_reason = models.TextField(_("reason of the withdrawal"), blank=True)
+
+    objects = DrmgNoticeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year", "-recorded_at", "-pk"]
+        verbose_name = _("DRMG notice")
+        verbose_name_plural = _("DRMG notices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "physician_code", "year"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="assiduity_one_active_drmg_notice",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.physician_code} {self.year} #{self.pk}"
+
+    @property
+    def active(self) -> bool:
+        return self.withdrawn_at is None

@@ -5,6 +5,8 @@ view checked and ``acting_user=``, each recording its entry of the audit trail
     run = do_start_assiduity_run(region, 2025, acting_user=drmg)   # the task computes it
     do_cancel_assiduity_run(run, acting_user=drmg)
     do_fail_stalled_assiduity_runs()                                # the worker's upkeep
+    notice = do_record_drmg_notice(region, "D00002", 2025, "…", acting_user=drmg)
+    do_withdraw_drmg_notice(notice, "…", acting_user=drmg)
 
 A computation (:class:`~web.assiduity.models.AssiduityRun`) is of the whole region and one
 year; it records the table versions in force when it starts and is computed in the
@@ -17,7 +19,10 @@ The engine reads the versions through :func:`panelcare.assiduity.io.open_tables`
 reader of ``panelcare assiduity compute``: a temporary folder of links named
 ``NAME.parquet`` to the versions' files, so that no row is copied and the web's rates
 are the command's, checks included (docs/decisions.md, "The engine reads the versions'
-files through links").
+files through links"). The DRMG notices (EP 40, 15.01 B) are not an imported table but
+the web's own records (:class:`~web.assiduity.models.DrmgNotice`): the computation writes
+the region's active notices of its year as the folder's ``drmg_notices.parquet`` and
+keeps their ids in its summary (``notices``).
 
 The caller has checked the user's access (``web.accounts.access``): these functions trust
 what they get.
@@ -31,12 +36,13 @@ import logging
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,11 +51,26 @@ from panelcare.errors import InputError, SettingsError
 from web import tasks_health
 from web.accounts.access import User
 from web.assiduity import tasks
-from web.assiduity.errors import AssiduityNotReady, AssiduityRunNotReady, AssiduityRunStopped
-from web.assiduity.models import IN_PROGRESS, AssiduityAction, AssiduityRun, AssiduityRunStatus
+from web.assiduity.errors import (
+    AssiduityNotReady,
+    AssiduityRunNotReady,
+    AssiduityRunStopped,
+    DrmgNoticeExists,
+    DrmgNoticeRefused,
+    DrmgNoticeWithdrawn,
+    NotAGmfMember,
+)
+from web.assiduity.figures import year_gmf_memberships
+from web.assiduity.models import (
+    IN_PROGRESS,
+    AssiduityAction,
+    AssiduityRun,
+    AssiduityRunStatus,
+    DrmgNotice,
+)
 from web.audit.services import record, record_on
 from web.errors import DiskFull, disk_full_guard, is_disk_full
-from web.regions.models import Region
+from web.regions.models import Physician, Region
 from web.tables.kinds import DatasetKind, get_kind
 from web.tables.models import Dataset
 
@@ -59,14 +80,19 @@ __all__ = [
     "do_cancel_assiduity_run",
     "do_compute_assiduity_run",
     "do_fail_stalled_assiduity_runs",
+    "do_record_assiduity_export",
+    "do_record_drmg_notice",
     "do_start_assiduity_run",
+    "do_withdraw_drmg_notice",
     "enqueue_assiduity_run",
+    "notices_read",
 ]
 
 logger = logging.getLogger(__name__)
 
-# The engine's input tables the region imports (the contract's; drmg_notices and
-# gmf_r_coverage are not imported yet: the engine takes them as empty).
+# The engine's input tables the region imports (panelcare.contracts.ASSIDUITY_TABLES; one
+# not imported is empty for the engine). The DRMG notices are the web's own records
+# (DrmgNotice), written beside them at each computation (_engine_folder).
 ENGINE_KINDS: tuple[str, ...] = ASSIDUITY_TABLES
 # What a run records: the engine's inputs, and the physicians' roster whose names, RLS
 # and codes the pages show beside the rates.
@@ -188,6 +214,18 @@ def _date_span(path: Path, column: str) -> tuple[datetime.date, datetime.date] |
     return min(lows), max(highs)
 
 
+def do_record_assiduity_export(
+    run: AssiduityRun, what: str, fmt: str, *, acting_user: User, physician_code: str = ""
+) -> None:
+    """Record that ``acting_user`` downloaded ``what`` of ``run`` ("rates", "visits" of
+    ``physician_code``, "committee") as ``fmt`` (csv, xlsx): EXPORTED, as the attribution
+    records its exports (patient data leaving the platform is always traced)."""
+    details: dict[str, Any] = {"what": what, "format": fmt, "year": run.year}
+    if physician_code:
+        details["physician"] = physician_code
+    record_on(AssiduityAction.EXPORTED, run, acting_user=acting_user, **details)
+
+
 def enqueue_assiduity_run(run_id: int) -> None:
     """Queue :func:`web.assiduity.tasks.compute_assiduity_run` for ``run_id`` (with the
     immediate backend, the tests', it runs here and now). One place, so that a test can
@@ -300,6 +338,7 @@ def _compute(run: AssiduityRun, actor: User) -> None:
     from panelcare.assiduity import io
     from panelcare.assiduity.results import write_results
     from panelcare.assiduity.rules import load_rules
+    from web.assiduity.groups import write_gmf_rates
 
     started = time.monotonic()
     progress = tasks_health.ProgressWriter(
@@ -318,7 +357,18 @@ def _compute(run: AssiduityRun, actor: User) -> None:
     # a rolled-back test database): start clean.
     shutil.rmtree(run.folder, ignore_errors=True)
     run.folder.mkdir(parents=True)
-    with _engine_folder(datasets) as folder, disk_full_guard(run.folder):
+    # The notices in force when the computation reads its tables (recorded in its summary:
+    # one recorded or withdrawn afterwards is the next computation's).
+    notices = list(
+        DrmgNotice.objects.active()
+        .filter(region=run.region, year=run.year)
+        .order_by("physician_code", "pk")
+        .values_list("pk", "physician_code", "year")
+    )
+    with (
+        _engine_folder(datasets, [(code, year) for _pk, code, year in notices]) as folder,
+        disk_full_guard(run.folder),
+    ):
         con = io.connect()
         # A rules file may make another setting or provider kind eligible: accept its
         # words, as the command does (with the shipped rules, the contract's).
@@ -333,10 +383,13 @@ def _compute(run: AssiduityRun, actor: User) -> None:
         )
         progress("inputs", 1, 1)
         info = write_results(tables, run.year, rules, con, run.results_folder, progress=progress)
+        # The GMFs' own rates, summed from the visits just classified (web.assiduity.groups).
+        write_gmf_rates(run, tables, rules, con)
     summary = {
         "physicians": info.physicians,
         "visits": info.visits,
         "seconds": round(info.seconds, 3),
+        "notices": [pk for pk, _code, _year in notices],
         "versions": {
             kind: {
                 "version": dataset.version,
@@ -367,16 +420,41 @@ def _compute(run: AssiduityRun, actor: User) -> None:
 
 
 @contextlib.contextmanager
-def _engine_folder(datasets: dict[str, Dataset]) -> Iterator[Path]:
+def _engine_folder(
+    datasets: dict[str, Dataset], notices: Iterable[tuple[str, int]] = ()
+) -> Iterator[Path]:
     """A temporary folder where each of the engine's tables (:data:`ENGINE_KINDS`) is a
     link ``NAME.parquet`` to the version's file: what ``open_tables`` reads, without a copy
-    of any row. Removed on leaving (the links only; the versions stay)."""
+    of any row; and ``drmg_notices.parquet``, the ``notices`` given as (physician code,
+    year) (the contract's schema; empty when none). Removed on leaving (the links and the
+    notices only; the versions stay)."""
     with tempfile.TemporaryDirectory(prefix="panelcare-assiduity-") as name:
         folder = Path(name)
         for kind, dataset in datasets.items():
             if kind in ENGINE_KINDS:
                 (folder / f"{kind}.parquet").symlink_to(dataset.path)
+        pq.write_table(drmg_notices_table(notices), folder / "drmg_notices.parquet")
         yield folder
+
+
+def drmg_notices_table(notices: Iterable[tuple[str, int]]) -> pa.Table:
+    """``notices`` (physician code, year) as the engine's ``drmg_notices`` table
+    (``panelcare.assiduity.contract.SCHEMAS``: physician_id string, year int32)."""
+    from panelcare.assiduity.tables import schema
+
+    rows = [{"physician_id": code, "year": year} for code, year in notices]
+    return pa.Table.from_pylist(rows, schema=schema("drmg_notices").to_pyarrow())
+
+
+def notices_read(run: AssiduityRun) -> list[tuple[str, int]]:
+    """The DRMG notices a DONE ``run`` read, as (physician code, year): what a second
+    reading of its tables (a what-if) gives the engine to get the run's rates again."""
+    ids = (run.summary or {}).get("notices") or []
+    return list(
+        DrmgNotice.objects.filter(pk__in=ids)
+        .order_by("physician_code", "pk")
+        .values_list("physician_code", "year")
+    )
 
 
 def failure_reason(error: BaseException) -> str:
@@ -413,3 +491,141 @@ def _table_label(file_name: str) -> str:
         return str(get_kind(kind).label)
     except KeyError:
         return file_name
+
+
+# --------------------------------------------------------------------------- DRMG notices
+
+
+def do_record_drmg_notice(
+    region: Region, physician_code: str, year: int, justification: str, *, acting_user: User
+) -> DrmgNotice:
+    """Record the DRMG's notice (EP 40, 15.01 B) that ``physician_code``'s shortfall of
+    ``year`` results from staff the CISSS/CIUSSS did not assign: the physician is deemed
+    to meet the target for that year (100 % paid) by the computations started afterwards.
+
+    The physician's GMF is their last GMF membership of ``year`` in the region's GMF
+    memberships version in force (``gmf_code``). Records the audit entry NOTICE_RECORDED
+    (of the physician's RLS) in the same transaction.
+
+    The caller has checked that ``acting_user`` records the notices of ``region``
+    (``web.accounts.access.access_drmg_notice_region``).
+
+    Raises:
+        DrmgNoticeRefused: an empty justification, a year to come, a year before the
+            assiduity rate.
+        NotAGmfMember: the physician held no GMF membership during ``year`` (or no GMF
+            memberships are imported).
+        DrmgNoticeExists: the physician has an active notice for ``year``.
+    """
+    from panelcare.assiduity.rules import load_rules
+
+    justification = justification.strip()
+    if not justification:
+        raise DrmgNoticeRefused(
+            _("Write the justification: the paritary committee reads why the notice is given.")
+        )
+    if year > timezone.localdate().year:
+        raise DrmgNoticeRefused(
+            _("%(year)s is a year to come: a notice is recorded for a year under way or past.")
+            % {"year": year}
+        )
+    first = min(load_rules().scales)
+    if year < first:
+        raise DrmgNoticeRefused(
+            _("The assiduity rate exists from %(first)s: no notice for %(year)s.")
+            % {"first": first, "year": year}
+        )
+    physician = Physician.objects.filter(code=physician_code, rls__region=region).first()
+    label = f"{physician.name} ({physician_code})" if physician else physician_code
+    memberships = Dataset.current(region, DatasetKind.GMF_MEMBERSHIPS)
+    if memberships is None:
+        raise NotAGmfMember(
+            _(
+                "No GMF memberships are imported: a DRMG notice applies to a GMF member. "
+                "Import the GMF memberships first."
+            )
+        )
+    gmf_code = year_gmf_memberships(memberships, year, physician_code).get(physician_code)
+    if gmf_code is None:
+        raise NotAGmfMember(
+            _(
+                "%(physician)s held no GMF membership in %(year)s according to the GMF "
+                "memberships in force (version %(version)s): a DRMG notice applies to a GMF "
+                "member (EP 40, 15.01 B)."
+            )
+            % {"physician": label, "year": year, "version": memberships.version}
+        )
+    exists = DrmgNoticeExists(
+        _("%(physician)s already has a notice in force for %(year)s: withdraw it first.")
+        % {"physician": label, "year": year}
+    )
+    try:
+        with transaction.atomic():
+            # Lock the region's row: two clicks do not record two notices.
+            Region.objects.select_for_update().filter(pk=region.pk).exists()
+            if (
+                DrmgNotice.objects.active()
+                .filter(region=region, physician_code=physician_code, year=year)
+                .exists()
+            ):
+                raise exists
+            notice = DrmgNotice.objects.create(
+                region=region,
+                physician_code=physician_code,
+                gmf_code=gmf_code,
+                year=year,
+                justification=justification,
+                recorded_by=acting_user,
+            )
+            record(
+                AssiduityAction.NOTICE_RECORDED,
+                region=region,
+                acting_user=acting_user,
+                subject=notice,
+                rls_code=physician.rls.code if physician else "",
+                physician=physician_code,
+                gmf=gmf_code,
+                year=year,
+                memberships_version=memberships.version,
+            )
+    except IntegrityError:  # recorded meanwhile by another database's writer
+        raise exists from None
+    return notice
+
+
+def do_withdraw_drmg_notice(notice: DrmgNotice, reason: str, *, acting_user: User) -> DrmgNotice:
+    """Withdraw ``notice`` for ``reason``: the computations started afterwards no longer
+    deem the physician to meet the target. The notice is kept, with who withdrew it, when
+    and why, and the audit entry NOTICE_WITHDRAWN.
+
+    Raises:
+        DrmgNoticeRefused: an empty reason.
+        DrmgNoticeWithdrawn: the notice is already withdrawn.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise DrmgNoticeRefused(_("Say why the notice is withdrawn."))
+    with transaction.atomic():
+        locked = DrmgNotice.objects.select_for_update().get(pk=notice.pk)
+        if locked.withdrawn_at is not None:
+            raise DrmgNoticeWithdrawn(_("This notice is already withdrawn."))
+        notice.withdrawn_at = timezone.now()
+        notice.withdrawn_by = acting_user
+        notice.withdrawal_reason = reason
+        notice.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+        rls = (
+            Physician.objects.filter(code=notice.physician_code, rls__region=notice.region_id)
+            .values_list("rls__code", flat=True)
+            .first()
+        )
+        record(
+            AssiduityAction.NOTICE_WITHDRAWN,
+            region=notice.region,
+            acting_user=acting_user,
+            subject=notice,
+            rls_code=rls or "",
+            physician=notice.physician_code,
+            year=notice.year,
+            reason=reason,
+        )
+    return notice

@@ -26,6 +26,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "region": access.access_region(request.user, Purpose.ASSIDUITY),
         "runs": figures.run_rows(runs[:RUNS_LISTED]),
         "can_compute": can_compute,
+        # The links to the region's other pages: the trends (those who compute: the DRMG
+        # and the CMLs) and the DRMG's notices.
+        "reads_notices": access.can_read_drmg_notices(request.user),
         "form": StartRunForm() if can_compute else None,
     }
     return render(request, "assiduity/home.html", context)

@@ -151,6 +151,7 @@ def test_it_exposes_a_small_public_api():
         "TABLES",
         "generate",
         "region_tables",
+        "steered_rates",
         "tiny_region_tables",
         "write_dataset",
     ]

@@ -6,18 +6,37 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
 
 from web.accounts import access
-from web.accounts.access import Purpose
+from web.accounts.access import Purpose, User
+from web.accounts.models import Role
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    """``may_work_on_attribution`` and ``may_read_own_letters``, as callables the template
-    calls when it reads them."""
+    """``may_work_on_attribution``, ``may_read_own_letters`` and ``assiduity_link`` (the
+    address of the assiduity's menu entry, empty when the user has none), as callables the
+    template calls when it reads them."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"may_work_on_attribution": False, "may_read_own_letters": False}
+        return {
+            "may_work_on_attribution": False,
+            "may_read_own_letters": False,
+            "assiduity_link": "",
+        }
     return {
         "may_work_on_attribution": lambda: access.allows(user, Purpose.ATTRIBUTION),
         "may_read_own_letters": lambda: access.can_read_own_letters(user),
+        "assiduity_link": lambda: assiduity_link(user),
     }
+
+
+def assiduity_link(user: User) -> str:
+    """Where the menu's "Assiduity" leads ``user``: a physician to their own rate, the
+    other roles the assiduity is open to (DRMG, CML, GMF manager) to its home page; ""
+    for the roles it is closed to."""
+    if not access.allows(user, Purpose.ASSIDUITY):
+        return ""
+    if user.profile.role == Role.PHYSICIAN:
+        return reverse("assiduity:my-rate")
+    return reverse("assiduity:home")

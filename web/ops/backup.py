@@ -7,6 +7,9 @@ A backup is one tar archive::
                                          pg_dump's custom format), a consistent snapshot
     data/<region>/tables/...             the table versions the snapshot's rows name
     data/<region>/runs/<run>/...         the runs' folders (plan, letters) of its runs
+    data/<region>/assiduity/<run>/...    the results of its DONE assiduity computations
+                                         (docs/decisions.md, "The assiduity's results
+                                         are backed up")
     manifest.json                        format, database, migrations, rows per model,
                                          every file with its size and SHA-256
 
@@ -16,7 +19,9 @@ no row in the snapshot and is left out, as are staged uploads and the temporary 
 of a crash (orphans). A version's file is written before its row and never changes, so
 every version of the snapshot has its file; its SHA-256 is checked against the row's
 digest as it is copied. A run's ``plan/`` and ``letters/`` folders are replaced by a
-rename: each is copied again if it was swapped during the copy. A file the snapshot names
+rename: each is copied again if it was swapped during the copy. A DONE assiduity
+computation's ``results/`` is renamed into place once, complete, and never changes (its
+hidden staging folder is left out). A file the snapshot names
 but the disk lacks (or whose digest differs) refuses the backup, unless
 ``allow_damaged``, which records it in the manifest.
 
@@ -53,6 +58,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from web.assiduity.models import AssiduityRun, AssiduityRunStatus
 from web.attribution.models import Letter, Run
 from web.ops.errors import ArchiveDamaged, OpsError
 from web.tables.models import Dataset, data_dir
@@ -304,6 +310,13 @@ def _snapshot_state(using: str) -> dict[str, Any]:
         _relative(run.folder, root)
         for run in Run.objects.using(using).select_related("region").order_by("pk")
     ]
+    assiduity = [
+        _relative(run.folder, root)
+        for run in AssiduityRun.objects.using(using)
+        .filter(status=AssiduityRunStatus.DONE)
+        .select_related("region")
+        .order_by("pk")
+    ]
     letters = [
         _relative(letter.path, root)
         for letter in Letter.objects.using(using).select_related("run__region").order_by("pk")
@@ -314,6 +327,7 @@ def _snapshot_state(using: str) -> dict[str, Any]:
         "datasets": datasets,
         "runs": runs,
         "letters": letters,
+        "assiduity": assiduity,
     }
 
 
@@ -336,6 +350,11 @@ def _add_data_files(
         files.append({**entry, "path": dataset["path"]})
     for folder in state["runs"]:
         files.extend(_add_run_folder(archive, root, folder, work))
+    for folder in state["assiduity"]:
+        results = _add_run_folder(archive, root, folder, work)
+        if not any(entry["path"].startswith(f"{folder}/results/") for entry in results):
+            damaged.append(_("%(file)s: missing") % {"file": f"{folder}/results"})
+        files.extend(results)
     copied = {entry["path"] for entry in files}
     for letter in state["letters"]:
         if letter not in copied:
@@ -656,7 +675,8 @@ def _restore_postgres(database_file: Path, connection: BaseDatabaseWrapper) -> N
 
 def check_restored(manifest: dict[str, Any], *, using: str = "default") -> list[str]:
     """The problems of a restored database and data folder: a table version whose file
-    is missing or not of its digest, a letter without its file, a model whose rows differ
+    is missing or not of its digest, a letter without its file, a DONE assiduity
+    computation without its results, a model whose rows differ
     from the manifest's count. Empty when all is well."""
     problems: list[str] = []
     for dataset in Dataset.objects.using(using).select_related("region"):
@@ -667,6 +687,10 @@ def check_restored(manifest: dict[str, Any], *, using: str = "default") -> list[
     for letter in Letter.objects.using(using).select_related("run__region"):
         if not letter.path.is_file():
             problems.append(_("%(file)s: missing") % {"file": letter.path})
+    done = AssiduityRun.objects.using(using).filter(status=AssiduityRunStatus.DONE)
+    for run in done.select_related("region"):
+        if not run.results_folder.is_dir():
+            problems.append(_("%(file)s: missing") % {"file": run.results_folder})
     connection = connections[using]
     tables = set(connection.introspection.table_names())
     for model in _stored_models():

@@ -15,6 +15,12 @@ A server or worker killed in the middle of a write leaves patient data behind:
 * in a run's folder, a hidden folder of a plan or letters being written
   (``.plan.*.new``, ``.plan.*.tmp``, ``.letters.*.tmp``) or set aside (``*.old``), unless
   the run is being computed or its letters written.
+* an assiduity computation's folder (``<data>/<region>/assiduity/<id>/``, derived data:
+  docs/decisions.md, "The assiduity's results are backed up") that no
+  :class:`~web.assiduity.models.AssiduityRun` of the region names, the hidden staging
+  folder of results being written (``.results.*.staging``) in a computation's folder, and
+  the ``results/`` of a computation that failed or was cancelled; never the folder of a
+  computation queued or running.
 
 Only entries older than ``older_than`` (an hour by default) are orphans: a younger one
 may belong to a write in progress. A ``*.old`` folder set aside by a swap the crash cut
@@ -87,6 +93,7 @@ def find_orphans(older_than: datetime.timedelta = datetime.timedelta(hours=1)) -
         found += _staging_orphans(folder / "staging", region, old)
         found += _version_orphans(folder / "tables", region, old)
         found += _run_orphans(folder / "runs", region, old)
+        found += _assiduity_orphans(folder / "assiduity", region, old)
     found += [
         Orphan(path, _("a restore that was interrupted"))
         for path in sorted(root.glob(".restore.*"))
@@ -188,6 +195,43 @@ def _run_orphans(folder: Path, region: Region, old: Callable[[Path], bool]) -> l
                 found.append(Orphan(path, _("a folder set aside by an interrupted swap"), put_back))
             else:
                 found.append(Orphan(path, _("a plan or letters being written when it stopped")))
+    return found
+
+
+def _assiduity_orphans(folder: Path, region: Region, old: Callable[[Path], bool]) -> list[Orphan]:
+    """The leftovers of the region's assiduity computations (see the module docstring)."""
+    if not folder.is_dir():
+        return []
+    from web.assiduity.models import IN_PROGRESS, AssiduityRun, AssiduityRunStatus
+
+    status = {
+        f"{pk:06d}": run_status
+        for pk, run_status in AssiduityRun.objects.filter(region=region).values_list("pk", "status")
+    }
+    found = []
+    for run_folder in sorted(folder.iterdir()):
+        if not run_folder.is_dir():
+            continue
+        known = status.get(run_folder.name)
+        if known is None:
+            # A computation rolled back (its row never committed), or deleted: its files
+            # are the results of nothing the pages can reach.
+            if old(run_folder) and all(old(path) for path in run_folder.rglob("*")):
+                found.append(Orphan(run_folder, _("the folder of no assiduity computation")))
+            continue
+        if known in IN_PROGRESS:
+            continue  # being computed: its staging folder is in use
+        for path in sorted(run_folder.iterdir()):
+            if not old(path):
+                continue
+            if path.name.startswith("."):
+                found.append(
+                    Orphan(path, _("assiduity results being written when the computation stopped"))
+                )
+            elif path.name == "results" and known != AssiduityRunStatus.DONE:
+                found.append(
+                    Orphan(path, _("the results of an assiduity computation that did not finish"))
+                )
     return found
 
 

@@ -13,6 +13,13 @@ through the import's own path (:func:`web.tables.demo.write_first_versions`), wh
 projects them into the database as every later import does (visits have no projection:
 the assiduity pages read their version).
 
+With ``assiduity=True`` (``manage.py load_demo``, so ``make run``), the region's assiduity
+rates are then computed through the web's own services for the last complete year and
+the current year to date (:func:`load_demo_assiduity`), after one DRMG notice is recorded
+(EP 40, 15.01 B): the synthetic visits steer a few physicians per RLS under the target
+(:func:`panelcare.synth.steered_rates`), so that every tier and the paritary committee's
+list show. The test fixtures leave it off: they compute what they need.
+
 Speed: the region scale (about 200,000 patients and 174,000 registrations) goes through
 ``bulk_create`` in batches, with primary keys read back from the inserts to link the next
 tables, so the number of queries does not grow with the number of rows per object.
@@ -38,6 +45,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from panelcare import synth
+from panelcare.synth.world import STEERED_RATES
 from web.accounts.access import scope_label
 from web.accounts.models import Profile, Role
 from web.regions.models import (
@@ -90,6 +98,20 @@ class LoadReport:
     counts: dict[str, int] = field(default_factory=dict)
     logins: list[DemoLogin] = field(default_factory=list)
     seconds: float = 0.0
+    assiduity: list[DemoAssiduity] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DemoAssiduity:
+    """One year of the demo's assiduity (:func:`load_demo_assiduity`): the computation's
+    id and status (``skipped`` with the reason when it could not start), and how many
+    physicians it rated."""
+
+    year: int
+    run_id: int | None
+    status: str
+    physicians: int = 0
+    reason: str = ""
 
 
 def generate_tables(scale: str, seed: int, as_of: datetime.date) -> Tables:
@@ -104,7 +126,11 @@ def generate_tables(scale: str, seed: int, as_of: datetime.date) -> Tables:
 
 
 def load_demo(
-    scale: str = "region", seed: int = DEFAULT_SEED, *, as_of: datetime.date | None = None
+    scale: str = "region",
+    seed: int = DEFAULT_SEED,
+    *,
+    as_of: datetime.date | None = None,
+    assiduity: bool = False,
 ) -> LoadReport:
     """Generate the demo region and load it, with the demo users, in one transaction.
 
@@ -113,9 +139,12 @@ def load_demo(
         seed: the generator's seed; the same seed gives the same region.
         as_of: the day the synthetic data is current on; today by default, so that the
             registrations "in force today" that the pages show are the generated ones.
+        assiduity: then compute the assiduity rates (:func:`load_demo_assiduity`), also
+            when the region was already loaded (the years not computed yet only).
 
     Returns:
-        A :class:`LoadReport`; nothing is written when the region already exists.
+        A :class:`LoadReport`; nothing is written when the region already exists (but the
+        assiduity's missing years, with ``assiduity``).
     """
     started = time.perf_counter()
     as_of = as_of or timezone.localdate()
@@ -129,6 +158,13 @@ def load_demo(
                 region_code=region_code,
                 already_loaded=True,
                 logins=demo_logins(),
+                assiduity=(
+                    load_demo_assiduity(
+                        Region.objects.get(code=region_code), scale=scale, seed=seed, as_of=as_of
+                    )
+                    if assiduity
+                    else []
+                ),
                 seconds=time.perf_counter() - started,
             )
         counts = load_tables(tables)
@@ -140,6 +176,9 @@ def load_demo(
 
         counts.update(write_first_versions(region, tables))
         counts["User"] = create_demo_users(region, scale=scale, on=as_of)
+    # After the load's commit: a computation that fails leaves the region loaded, and the
+    # next `load_demo` computes the years still missing.
+    computed = load_demo_assiduity(region, scale=scale, seed=seed, as_of=as_of) if assiduity else []
     return LoadReport(
         scale=scale,
         seed=seed,
@@ -148,7 +187,94 @@ def load_demo(
         counts=counts,
         logins=demo_logins(),
         seconds=time.perf_counter() - started,
+        assiduity=computed,
     )
+
+
+# --- The assiduity ----------------------------------------------------------------------------
+
+# The DRMG notice of the demo (EP 40, 15.01 B), given for the last complete year to the
+# first physician the synthetic visits steer into the half-supplement band.
+DEMO_NOTICE_JUSTIFICATION = (
+    "Poste d'infirmière clinicienne du GMF laissé vacant par le CISSS du Bas-Saint-Laurent "
+    "de mars à octobre : les plages de rendez-vous de la clinique ont été réduites "
+    "(avis de démonstration, données synthétiques)."
+)
+
+
+def load_demo_assiduity(
+    region: Region, *, scale: str, seed: int, as_of: datetime.date
+) -> list[DemoAssiduity]:
+    """Compute the demo region's assiduity for the last complete year and the current
+    year to date, as the DRMG (``drmg``) would through the pages, and return what became
+    of each year.
+
+    First the demo's DRMG notice (:data:`DEMO_NOTICE_JUSTIFICATION`, last complete year,
+    :func:`web.assiduity.services.do_record_drmg_notice`) when the region has none, so that
+    the computation reads it; then, for each year without a DONE computation, one is
+    started (:func:`~web.assiduity.services.do_start_assiduity_run`) and computed here and
+    now (:func:`~web.assiduity.services.do_compute_assiduity_run`; with the immediate task
+    backend the start already computed it; with the database backend the worker later
+    finds the task's run done and does nothing). A year the rules or the visits do not
+    allow is skipped with the reason.
+    """
+    from web.assiduity import services
+    from web.assiduity.errors import AssiduityNotReady
+    from web.assiduity.models import AssiduityRun, AssiduityRunStatus, DrmgNotice
+
+    drmg = User.objects.get(username="drmg")
+    last_year = as_of.year - 1
+    computed_before = AssiduityRun.objects.filter(
+        region=region, year=last_year, status=AssiduityRunStatus.DONE
+    ).exists()
+    # A notice recorded after the year's computation would not be in its rates: the demo
+    # records its own only before computing the year.
+    if not computed_before and not DrmgNotice.objects.filter(region=region).exists():
+        noticed = _demo_notice_physician(scale, seed, as_of)
+        if noticed is not None:
+            # A steered physician is a member of a plain GMF since before the visits:
+            # the service's refusals (not a member that year...) do not apply.
+            services.do_record_drmg_notice(
+                region, noticed, last_year, DEMO_NOTICE_JUSTIFICATION, acting_user=drmg
+            )
+    report = []
+    for year in (last_year, as_of.year):
+        done = (
+            AssiduityRun.objects.filter(region=region, year=year, status=AssiduityRunStatus.DONE)
+            .order_by("-pk")
+            .first()
+        )
+        if done is None:
+            try:
+                run = services.do_start_assiduity_run(region, year, acting_user=drmg)
+            except AssiduityNotReady as refusal:
+                report.append(DemoAssiduity(year, None, "skipped", reason=str(refusal)))
+                continue
+            if run.status == AssiduityRunStatus.QUEUED:
+                services.do_compute_assiduity_run(run.pk, acting_user=drmg)
+            run.refresh_from_db()
+            done = run
+        report.append(
+            DemoAssiduity(
+                year,
+                done.pk,
+                str(done.status),
+                physicians=int(done.summary.get("physicians", 0)),
+                reason=done.error,
+            )
+        )
+    return report
+
+
+def _demo_notice_physician(scale: str, seed: int, as_of: datetime.date) -> str | None:
+    """The physician of the demo's DRMG notice: the first (by id) whose visits the
+    generator steers into the half band (the middle of :data:`STEERED_RATES`), else the
+    first steered one; None when the scale steers none."""
+    steered = synth.steered_rates(seed, as_of, scale=scale)
+    if not steered:
+        return None
+    half = sorted(code for code, rate in steered.items() if rate == STEERED_RATES[1])
+    return half[0] if half else min(steered)
 
 
 # --- Reading the arrow tables -------------------------------------------------------------

@@ -20,6 +20,7 @@ from panelcare.synth.dataset import (
     Progress,
     generate,
     region_tables,
+    steered_rates,
     tiny_region_tables,
     write_dataset,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "Scale",
     "generate",
     "region_tables",
+    "steered_rates",
     "tiny_region_tables",
     "write_dataset",
 ]

@@ -641,6 +641,16 @@ def _visits(
         provider[missing] = anyone
     unset = setting < 0
     setting[unset] = _SETTING_OF_SITE_KIND[world.site_kind[site[unset]]]
+    _steer_rates(
+        world,
+        np.repeat(np.arange(len(sizes)), sizes)[person],
+        holder,
+        h_gmf,
+        p.pregnant[person],
+        date,
+        v,
+        (kind, provider, site, setting),
+    )
 
     er = (setting == _URGENCE_CH) | (setting == _URGENCE_CLSC)
     triage = choose(_TRIAGE_CUMULATIVE, v[:, _V_TRIAGE])
@@ -686,3 +696,89 @@ def _visits(
         }
     )
     return table, m
+
+
+def _steer_rates(
+    world: World,
+    owner: IntArray,
+    holder: IntArray,
+    holder_gmf: IntArray,
+    pregnant: BoolArray,
+    date: IntArray,
+    v: FloatArray,
+    visits: tuple[IntArray, IntArray, IntArray, IntArray],
+) -> None:
+    """Turn some visits of steered physicians' patients from their own physician's at the
+    GMF (OWN) into walk-in visits to a physician of no link with them (:attr:`World.
+    strangers`), so that each steered physician's rate, year by year, is about
+    ``world.steered_rate`` (the scale's ``steered_rates``; nothing changes otherwise).
+    ``visits`` (kind, provider, site, setting) are changed in place.
+
+    ``holder`` is the physician the patient is registered with on the visit's day (-1
+    for none), ``owner`` the random stream the patient was drawn from (a physician's panel
+    or a block of residents). The visits of each (owner, holder, year) are steered on
+    their own: they are all in one step of the generator, so the output does not depend on
+    the chunk size, and a rate made of parts each near the level is near it. The rate is estimated
+    from the visits as the assiduity rules read them (EP 40, 15.06; spec/assiduity.md): not
+    counted, emergency visits of priority P1-P3 or admitted, repeated, referred or ending in
+    death, other settings and providers, the excluded billing codes, the physician's own
+    visits outside their GMF's sites, service-agreement visits; assiduous, the physician's
+    own visits at the GMF (or at home), a GMF colleague's at its sites, an IPS-SPL's of the
+    GMF. A visit turned stays counted and stops being assiduous. The ones turned are those
+    whose kind was drawn nearest to the walk-in share (the highest kind variates), as if
+    the physician's OWN share were lowered.
+    """
+    kind, provider, site, setting = visits
+    steered = world.steered_rate[np.maximum(holder, 0)]
+    rows = np.flatnonzero((holder >= 0) & ~np.isnan(steered))
+    if rows.size == 0:
+        return
+    n_phys, n_sites = world.physicians, len(world.site_ids)
+    k, who, where, place, u = kind[rows], provider[rows], site[rows], setting[rows], v[rows]
+    h, h_gmf = holder[rows], holder_gmf[rows]
+    physician = who < n_phys
+    site_gmf = np.where(where < n_sites, world.site_gmf[np.minimum(where, n_sites - 1)], -1)
+    at_gmf = (site_gmf == h_gmf) | (place == _DOMICILE)
+    triage = choose(_TRIAGE_CUMULATIVE, u[:, _V_TRIAGE])
+    er = (place == _URGENCE_CH) | (place == _URGENCE_CLSC)
+    er_counts = ~er | (
+        (triage > TRIAGE.index("P3"))
+        & (u[:, _V_ADMITTED] >= 0.04)
+        & (u[:, _V_REPEAT] >= 0.06)
+        & (u[:, _V_REFERRED] >= 0.05)
+        & (u[:, _V_DEATH] >= 0.003)
+    )
+    own = physician & (who == h)
+    counted = (
+        (place != _OTHER)
+        & (who < n_phys + len(world.ips_ids))
+        & (~physician | (u[:, _V_BILLING] >= _EXCLUDED_SHARE))
+        & er_counts
+        & ~(own & ~at_gmf)
+        & (k != AGREEMENT)
+    )
+    colleague = physician & ~own & (world.physician_gmf[np.minimum(who, n_phys - 1)] == h_gmf)
+    assiduous = counted & ((own & at_gmf) | (colleague & at_gmf) | (k == IPS))
+    turnable = assiduous & (k == OWN) & own & (place != _DOMICILE) & ~pregnant[rows]
+    stranger = world.strangers[h]
+    year = date[rows].astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64)
+    group = (owner[rows] * (n_phys + 1) + h) * 10_000 + year
+    turned_parts = []
+    for key in np.unique(group):  # a loop over steered physicians and years, not visits
+        mine = group == key
+        excess = int(assiduous[mine].sum()) - round(
+            float(steered[rows[mine][0]]) * int(counted[mine].sum())
+        )
+        candidates = np.flatnonzero(mine & turnable & (stranger >= 0))
+        if excess > 0 and candidates.size:
+            order = np.argsort(-u[candidates, _V_KIND], kind="stable")
+            turned_parts.append(candidates[order[:excess]])
+    if not turned_parts:
+        return
+    turned = np.concatenate(turned_parts)
+    away = stranger[turned]
+    target = rows[turned]
+    kind[target] = CLINIC
+    provider[target] = away
+    site[target] = world.physician_site[away]
+    setting[target] = _SETTING_OF_SITE_KIND[world.site_kind[world.physician_site[away]]]

@@ -14,6 +14,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Protocol
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -228,6 +229,26 @@ def region_tables(
     sink = MemorySink()
     generate(sink, scale, seed=seed, as_of=as_of, progress=progress, with_visits=with_visits)
     return sink.tables()
+
+
+def steered_rates(
+    seed: int = DEFAULT_SEED, as_of: datetime.date = DEFAULT_AS_OF, *, scale: str = "region"
+) -> dict[str, float]:
+    """The physicians whose visits ``scale`` steers to a set assiduity rate, with that rate
+    (``Scale.steered_rates``; :data:`panelcare.synth.world.STEERED_RATES`): what a demo
+    can rely on to show every tier. Builds the territory only, no patient.
+
+    Raises:
+        ValueError: for an unknown scale.
+    """
+    if scale not in SCALES:
+        raise ValueError(f"unknown scale {scale!r}; expected one of {', '.join(SCALES)}")
+    chosen = SCALES[scale]
+    world = build_world(chosen.geography(), chosen, seed, as_of)
+    return {
+        world.physician_ids[i]: float(world.steered_rate[i])
+        for i in np.flatnonzero(~np.isnan(world.steered_rate))
+    }
 
 
 def tiny_region_tables(

@@ -19,7 +19,9 @@ class Scale:
     visits per person-year; ``visits_previous_year_only`` limits them to the calendar year
     before ``as_of`` (otherwise they run from that year's 1 January to ``as_of``).
     ``physicians_per_chunk`` bounds the memory of one step of the generator; it does not
-    change the output.
+    change the output. ``steered_rates`` lowers the assiduity rate of three physicians per
+    RLS to set levels (:data:`panelcare.synth.world.STEERED_RATES`), so that a demo shows
+    every tier of the scale and the paritary committee's list.
     """
 
     name: str
@@ -30,6 +32,7 @@ class Scale:
     visits_per_registered_year: float
     visits_per_unregistered_year: float
     visits_previous_year_only: bool = False
+    steered_rates: bool = False
     physicians_per_chunk: int = 250
     default_format: str = "csv"
 
@@ -43,6 +46,7 @@ SCALES: dict[str, Scale] = {
         waitlist=150,
         visits_per_registered_year=3.0,
         visits_per_unregistered_year=1.0,
+        steered_rates=True,
     ),
     "region": Scale(
         name="region",
@@ -52,6 +56,7 @@ SCALES: dict[str, Scale] = {
         waitlist=6_500,
         visits_per_registered_year=3.0,
         visits_per_unregistered_year=1.0,
+        steered_rates=True,
     ),
     # 6.5 M registered patients, 1 M waiting, 10,000 physicians and about 50 M visits in one
     # year: 6.5 M x 7.3 + 2.2 M x 1.2 visits.

@@ -54,6 +54,17 @@ NEW_PHYSICIAN_SHARE = 0.05
 DEPARTING_BEFORE_SHARE = 0.012
 DEPARTING_AFTER_SHARE = 0.008
 VULNERABLE_SHARE = 0.42
+# The assiduity rates a demo scale steers physicians to (Scale.steered_rates), in each
+# RLS, for its GMF members ranked 2nd, 3rd and 4th by panel (_STEERED_ORDERS): under the 80 % target
+# (EP 40, 15.03) by less than 3 points (three-quarters of the supplements, on the paritary
+# committee's list, 15.04), in the 70-75 % band (half) and under 70 % (none). The largest
+# panel of each RLS is left alone. The levels are set in the middle of their bands: the
+# visits the generator does not steer move a rate by a few tenths of a point.
+STEERED_RATES = (0.785, 0.725, 0.66)
+# Which level goes to the 2nd, 3rd and 4th panel, RLS by RLS in turn (a Latin square): an
+# RLS with only one or two physicians to steer (the tiny scale's) still gets different
+# levels from its neighbour's.
+_STEERED_ORDERS = ((1, 0, 2), (0, 2, 1), (2, 1, 0))
 # Health insurance numbers carry a 7-digit serial: the residents must fit.
 MAX_RESIDENTS = 10_000_000
 # Registrations as we generate them start no earlier than this day.
@@ -159,6 +170,8 @@ class World:
     panel: IntArray
     vulnerable_share: FloatArray
     patient_offset: IntArray
+    # the rate each physician's visits are steered to (NaN: not steered; STEERED_RATES)
+    steered_rate: FloatArray
     # IPS-SPL
     ips_ids: list[str]
     ips_site: IntArray
@@ -191,6 +204,36 @@ class World:
     def departing_before_january(self) -> BoolArray:
         """Physicians whose announced departure falls before 1 January of the next year."""
         return (self.departing_on >= 0) & (self.departing_on < self.calendar.next_january)
+
+    @functools.cached_property
+    def strangers(self) -> IntArray:
+        """For each steered physician (:attr:`steered_rate`), a physician a walk-in visit
+        to whom is counted and not assiduous for them (EP 40, 15.06): practising before
+        the visit period, not in their GMF, practice group or a GMF bound to theirs by a
+        service agreement, of their RLS if one is (the nearest number), else of any;
+        -1 for the others (and when none is)."""
+        n = self.physicians
+        found = np.full(n, -1, dtype=np.int64)
+        partners = self.gmf_partners
+        for i in np.flatnonzero(~np.isnan(self.steered_rate)):  # a few per RLS
+            gmf = int(self.physician_gmf[i])
+            linked = {gmf}
+            if gmf >= 0:
+                linked |= set(partners.members[partners.offsets[gmf] : partners.offsets[gmf + 1]])
+            group = int(self.physician_group[i])
+            ok = (
+                self.established
+                & ~np.isin(self.physician_gmf, [g for g in linked if g >= 0])
+                & ((self.physician_group != group) | (group < 0))
+            )
+            ok[i] = False
+            options = np.flatnonzero(ok)
+            if options.size == 0:
+                continue
+            same_rls = options[self.physician_rls[options] == self.physician_rls[i]]
+            pool = same_rls if same_rls.size else options
+            found[i] = pool[np.argmin(np.abs(pool - i))]
+        return found
 
     @functools.cached_property
     def postal_code_array(self) -> pa.Array:
@@ -753,6 +796,11 @@ def build_world(geography: Geography, scale: Scale, seed: int, as_of: datetime.d
         panel=panel,
         vulnerable_share=share,
         patient_offset=patient_offset,
+        steered_rate=(
+            _steered_rates(phys_rls_a, phys_gmf_a, gmf_kind_a, established, departing_on, panel)
+            if scale.steered_rates
+            else np.full(n_phys, np.nan)
+        ),
         ips_ids=ips_ids,
         ips_site=np.array(ips_site, dtype=np.int64),
         gmf_members=gmf_members,
@@ -770,6 +818,35 @@ def build_world(geography: Geography, scale: Scale, seed: int, as_of: datetime.d
         visits_per_unregistered_year=scale.visits_per_unregistered_year,
         tables=tables,
     )
+
+
+def _steered_rates(
+    physician_rls: IntArray,
+    physician_gmf: IntArray,
+    gmf_kind: IntArray,
+    established: BoolArray,
+    departing_on: IntArray,
+    panel: IntArray,
+) -> FloatArray:
+    """The rate each physician's visits are steered to (:data:`STEERED_RATES`), NaN for
+    those left alone: in each RLS, the members of a plain GMF practising before the visit
+    period and not leaving, ranked by panel (largest first, ties by number), 2nd to 4th.
+    Drawn from no random stream: the other tables do not change."""
+    rates = np.full(physician_rls.size, np.nan)
+    member = physician_gmf >= 0
+    eligible = (
+        member
+        & (gmf_kind[np.maximum(physician_gmf, 0)] == KIND_GMF)
+        & established
+        & (departing_on < 0)
+    )
+    for r in np.unique(physician_rls):  # a loop over RLS, not over people
+        mine = np.flatnonzero(eligible & (physician_rls == r))
+        ranked = mine[np.lexsort((mine, -panel[mine]))]
+        order = _STEERED_ORDERS[int(r) % len(_STEERED_ORDERS)]
+        for level, i in zip(order, ranked[1:], strict=False):
+            rates[i] = STEERED_RATES[level]
+    return rates
 
 
 def _rank_in_region(geography: Geography) -> IntArray:

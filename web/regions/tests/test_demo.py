@@ -111,12 +111,17 @@ def test_it_writes_version_1_of_every_table_through_the_import_path():
     region = Region.objects.get()
     for kind in all_kinds():
         dataset = Dataset.current(region, kind.name)
+        if kind.name not in tables:
+            # A table the synthetic region does not make (the GMF-R coverage, an override
+            # most regions never import) has no version.
+            assert dataset is None, kind.name
+            continue
         assert (dataset.version, dataset.rows) == (1, tables[kind.name].num_rows), kind.name
         assert dataset.imported_by is None
     # The import's audit entry, by nobody, with what the projection wrote.
     applied = AuditEvent.objects.filter(action=TableAction.IMPORT_APPLIED)
     assert sorted(event.details["kind"] for event in applied) == sorted(
-        kind.name for kind in all_kinds()
+        kind.name for kind in all_kinds() if kind.name in tables
     )
     registrations = applied.get(details__kind="registrations")
     assert registrations.actor is None
@@ -168,13 +173,14 @@ def test_it_gives_every_demo_account_the_demo_password():
 
 def test_it_prints_the_logins_table():
     out = io.StringIO()
-    call_command("load_demo", scale="tiny", stdout=out)
+    # The assiduity's computations are test_demo_assiduity.py's (slow).
+    call_command("load_demo", "--no-assiduity", scale="tiny", stdout=out)
     printed = out.getvalue()
     for username in demo.DEMO_USERNAMES:
         assert username in printed
     assert DEMO_PASSWORD in printed
     out = io.StringIO()
-    call_command("load_demo", scale="tiny", stdout=out)
+    call_command("load_demo", "--no-assiduity", scale="tiny", stdout=out)
     assert "already loaded" in out.getvalue()
 
 

@@ -1,4 +1,6 @@
-"""``manage.py load_demo``: load the synthetic demo region and print the demo logins."""
+"""``manage.py load_demo``: load the synthetic demo region, compute its assiduity rates
+(last complete year and current year to date; ``--no-assiduity`` skips them) and print
+the demo logins."""
 
 from __future__ import annotations
 
@@ -8,14 +10,23 @@ from web.regions.demo import DEFAULT_SEED, SCALES, LoadReport, load_demo
 
 
 class Command(BaseCommand):
-    help = "Load the synthetic demo region (idempotent) and print the demo logins."
+    help = (
+        "Load the synthetic demo region (idempotent), compute its assiduity rates and print "
+        "the demo logins."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--scale", choices=SCALES, default="region")
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+        parser.add_argument(
+            "--no-assiduity",
+            action="store_false",
+            dest="assiduity",
+            help="Do not compute the assiduity rates (last complete year, this year to date).",
+        )
 
-    def handle(self, *args, scale: str, seed: int, **options) -> None:
-        report = load_demo(scale, seed)
+    def handle(self, *args, scale: str, seed: int, assiduity: bool, **options) -> None:
+        report = load_demo(scale, seed, assiduity=assiduity)
         if report.already_loaded:
             self.stdout.write(f"The demo region {report.region_code} is already loaded.")
         else:
@@ -25,6 +36,13 @@ class Command(BaseCommand):
                     f"Loaded the {scale} demo (seed {seed}) in {report.seconds:.1f} s: {rows}."
                 )
             )
+        for year in report.assiduity:
+            line = f"Assiduity {year.year}: computation {year.run_id or '-'} {year.status}"
+            if year.physicians:
+                line += f", {year.physicians} physicians"
+            if year.reason:
+                line += f" ({year.reason})"
+            self.stdout.write(self.style.SUCCESS(line) if year.status == "done" else line)
         self.stdout.write(format_logins(report))
 
 

@@ -98,8 +98,9 @@ class RunQuerySet(models.QuerySet):
 class Run(models.Model):
     """One attribution run of an RLS (or of the whole region, by the DRMG).
 
-    Records what it read (``physicians``, ``waitlist`` and ``registrations`` versions and
-    the ``decisions`` in force, as a snapshot), its ``params`` (the TOML keys of the engine) and ``run_date``.
+    Records what it read (``physicians``, ``waitlist`` and ``registrations`` versions, the
+    ``decisions`` in force, as a snapshot, and the ``assiduity_run`` whose rates LE 304
+    reads), its ``params`` (the TOML keys of the engine) and ``run_date``.
     Once ``APPROVED`` it is frozen: no adjustment, no new computation.
     """
 
@@ -134,6 +135,17 @@ class Run(models.Model):
         verbose_name=_("registrations"),
     )
     decisions = models.JSONField(_("decisions applied"), default=list, blank=True)
+    # The assiduity computation of the year before run_date whose rates replace the
+    # roster's previous_assiduity for LE 304, chosen when the run starts
+    # (web.attribution.le304.computation_for); empty: the roster's column.
+    assiduity_run = models.ForeignKey(
+        "assiduity.AssiduityRun",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("previous year's assiduity computation"),
+    )
     status = models.CharField(
         _("status"), max_length=12, choices=RunStatus.choices, default=RunStatus.QUEUED
     )

@@ -20,6 +20,9 @@ import pyarrow.compute as pc
 
 from panelcare.attribution import groups, io
 from panelcare.attribution.params import Params, load_params
+from web.assiduity.models import AssiduityRun
+from web.attribution import le304
+from web.attribution.errors import RunNotReady
 from web.attribution.models import PhysicianDecision
 from web.attribution.roster import applied_roster, current_roster, decisions_in_force
 from web.regions.models import Region
@@ -72,6 +75,9 @@ class RlsFigures:
     registered: int
     vulnerable_share_mean: float | None  # mean of the physicians' shares (5.3.1)
     vulnerable_share_pooled: float | None  # all their vulnerable / all their registered
+    # The assiduity computation whose rates LE 304 reads, as a run dated today would
+    # (web.attribution.le304); None: the roster's column.
+    assiduity_run: AssiduityRun | None = None
 
 
 # Columns the table sorts on (``?sort=name`` or ``?sort=-name``).
@@ -95,17 +101,26 @@ def rls_physicians(
     region: Region, rls_code: str, today: datetime.date, params: Params | None = None
 ) -> tuple[list[PhysicianRow], RlsFigures]:
     """The physicians of ``rls_code`` in the current roster, decisions applied, with their
-    group and target by ``params`` (the packaged defaults when None) at ``today``."""
+    group and target by ``params`` (the packaged defaults when None) at ``today``, and
+    the previous year's assiduity a run dated ``today`` would read (the region's
+    computation of last year when done, :mod:`web.attribution.le304`; the roster's column
+    otherwise, or when that computation's results are gone)."""
     params = params or load_params()
     dataset, roster = current_roster(region)
     if roster is None:
         return [], RlsFigures(None, 0, 0, None, None)
     original = roster.filter(pc.equal(roster.column("rls_id"), rls_code))
+    computation = le304.computation_for(region, today)
+    try:
+        rates = le304.read_computed_rates(computation)
+    except RunNotReady:  # a run would refuse to start; the page shows the roster's
+        computation, rates = None, None
+    original, _counts = le304.with_computed_rates(original, rates)
     decisions = decisions_in_force(region, [rls_code])
     table, snapshot = applied_roster(original, decisions.values(), today, params)
     changes = {entry["physician_code"]: entry["changes"] for entry in snapshot}
     if table.num_rows == 0:
-        return [], RlsFigures(dataset, 0, 0, None, None)
+        return [], RlsFigures(dataset, 0, 0, None, None, computation)
     # Checked by the engine's own rules, in memory (a few milliseconds for a region).
     doctors = io.physicians_from_arrow(table)
     goals = groups.targets(doctors, params, today)
@@ -152,6 +167,7 @@ def rls_physicians(
         vulnerable_share_pooled=(
             sum(row.vulnerable for row in rows) / registered_total if registered_total else None
         ),
+        assiduity_run=computation,
     )
     return rows, figures
 

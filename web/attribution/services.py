@@ -18,7 +18,8 @@ versions as Arrow tables (:func:`panelcare.attribution.io.inputs_from_arrow`); t
 figures and adjustments are the engine's too (:mod:`panelcare.attribution.figures`,
 :mod:`panelcare.attribution.adjust`). What a run read is its record: the table versions
 and the decisions' snapshot, and the waiting-list patients it does not offer (proposed by a plan
-in force, registered, removed: ``docs/attribution-journey.md``). A run's folder (:attr:`Run.folder`)::
+in force, registered, removed: ``docs/attribution-journey.md``), and the assiduity
+computation whose rates LE 304 reads (:mod:`web.attribution.le304`). A run's folder (:attr:`Run.folder`)::
 
     plan/                       the engine's plan folder (store.write_plan: the plan, and
                                 in plan/inputs/ the physicians and orphans it read and
@@ -61,7 +62,7 @@ from panelcare.attribution.params import Params, params_as_dict, params_from_map
 from web import tasks_health
 from web.accounts import access
 from web.accounts.access import Purpose, User
-from web.attribution import journey, letterpdf, letters, tasks
+from web.attribution import journey, le304, letterpdf, letters, tasks
 from web.attribution.errors import (
     AdjustmentRefused,
     LetterError,
@@ -135,18 +136,21 @@ def do_start_run(
 ) -> Run:
     """Queue a run of ``rls`` (the whole region when None) on the current tables.
 
-    Records the current physicians' roster and waiting-list versions and a snapshot of
-    the decisions in force, and the audit entry RUN_STARTED, in one transaction; then
-    queues the task :func:`web.attribution.tasks.execute_run`, which computes the plan
-    (:func:`do_compute_run`).
+    Records the current physicians' roster and waiting-list versions, a snapshot of the
+    decisions in force, the assiduity computation whose rates LE 304 reads
+    (:func:`web.attribution.le304.computation_for`: the region's latest of the year
+    before ``run_date``; none: the roster's column) and the audit entry RUN_STARTED, in
+    one transaction; then queues the task :func:`web.attribution.tasks.execute_run`,
+    which computes the plan (:func:`do_compute_run`).
 
     The caller has checked that ``acting_user`` works on ``rls`` (or on the whole region):
     ``web.accounts.access.access_territory``; the region is the user's.
 
     Raises:
         SettingsError: a parameter is wrong (``key`` names it).
-        RunNotReady: the region has no physicians' roster or no waiting list yet, or the
-            roster in force has no physician in ``rls`` (in the region, when None).
+        RunNotReady: the region has no physicians' roster or no waiting list yet, the
+            roster in force has no physician in ``rls`` (in the region, when None), or the
+            assiduity computation to read has lost its results.
     """
     region = access.access_region(acting_user, Purpose.ATTRIBUTION)
     checked = params_from_mapping(params)
@@ -163,6 +167,8 @@ def do_start_run(
     snapshot = applied_roster(roster, decisions.values(), run_date, checked)[1]
     # Not offered: proposed by a plan in force, registered, removed (the journey).
     withheld = withheld_patients(region, [rls.code] if rls else None)
+    assiduity_run = le304.computation_for(region, run_date)
+    le304.read_computed_rates(assiduity_run)  # its results are there (RunNotReady if not)
     with transaction.atomic():
         run = Run.objects.create(
             region=region,
@@ -175,6 +181,7 @@ def do_start_run(
             registrations=registrations,
             decisions=snapshot,
             withheld_patients=withheld,
+            assiduity_run=assiduity_run,
             status=RunStatus.QUEUED,
             created_by=acting_user,
         )
@@ -190,6 +197,8 @@ def do_start_run(
             waitlist_version=waitlist.version,
             decisions=len(snapshot),
             withheld_patients=len(withheld),
+            assiduity_source=le304.COMPUTED if assiduity_run else le304.IMPORTED,
+            assiduity_run=assiduity_run.pk if assiduity_run else None,
         )
     enqueue_run(run.pk)
     run.refresh_from_db()
@@ -360,7 +369,9 @@ def do_compute_run(run_id: int, *, acting_user: User | None = None) -> None:
     if not claimed:
         logger.warning("run %s is not queued: nothing to do", run_id)
         return
-    run = Run.objects.select_related("region", "rls", "physicians", "waitlist").get(pk=run_id)
+    run = Run.objects.select_related(
+        "region", "rls", "physicians", "waitlist", "assiduity_run__region"
+    ).get(pk=run_id)
     actor = acting_user or run.created_by
     try:
         _compute(run, actor)
@@ -391,7 +402,7 @@ def _compute(run: Run, actor: User) -> None:
     # A queued run has no files of its own yet; a folder there is a leftover (a run id
     # reused after a rolled-back test database): start clean.
     shutil.rmtree(run.folder, ignore_errors=True)
-    physicians, orphans = _engine_inputs(run, params)
+    physicians, orphans, assiduity = _engine_inputs_counted(run, params)
     progress("inputs", 1, 1)
 
     plan = solve.plan(
@@ -403,6 +414,7 @@ def _compute(run: Run, actor: User) -> None:
     with disk_full_guard(run.folder):  # a full disk: the run fails with a French reason
         store.write_plan(plan, run.folder / "plan", population)
     summary = plan_figures(plan, population)
+    summary["assiduity"] = le304.record(run, assiduity)
     progress("writing", 1, 1)
     summary["pages"]["timings"] = {
         **progress.finish(),
@@ -433,14 +445,23 @@ def _workers() -> int | None:
 
 def _engine_inputs(run: Run, params: Params) -> tuple[Physicians, Orphans]:
     """What the engine reads for ``run``, in memory: the roster and waiting-list versions
-    it was started on, restricted to its RLS, the snapshot of the decisions applied to the
-    roster, checked by the engine's rules (the versions are immutable: a run is computed
-    again identically, and a new target is solved on the same inputs)."""
+    it was started on, restricted to its RLS, the previous year's assiduity of the
+    computation it was started on (:mod:`web.attribution.le304`), the snapshot of the
+    decisions applied to the roster, checked by the engine's rules (the versions and the
+    computation's results are immutable: a run is computed again identically, and a new
+    target is solved on the same inputs)."""
+    physicians, orphans, _counts = _engine_inputs_counted(run, params)
+    return physicians, orphans
+
+
+def _engine_inputs_counted(run: Run, params: Params) -> tuple[Physicians, Orphans, le304.Counts]:
+    """:func:`_engine_inputs`, and how many physicians took a computed assiduity rate."""
     roster = with_registered_counts(
         _restricted(read_dataset(run.physicians), run.rls),
         run.registrations,
         timezone.localdate(run.created_at),
     )
+    roster, counts = le304.with_computed_rates(roster, le304.read_computed_rates(run.assiduity_run))
     waitlist = _restricted(read_dataset(run.waitlist), run.rls)
     if run.withheld_patients:
         offered = pc.invert(
@@ -448,7 +469,8 @@ def _engine_inputs(run: Run, params: Params) -> tuple[Physicians, Orphans]:
         )
         waitlist = waitlist.filter(offered)
     roster, _snapshot = applied_roster(roster, run.decisions, run.run_date, params)
-    return io.inputs_from_arrow(roster, waitlist)
+    physicians, orphans = io.inputs_from_arrow(roster, waitlist)
+    return physicians, orphans, counts
 
 
 def _restricted(table: pa.Table, rls: Rls | None) -> pa.Table:
@@ -765,6 +787,8 @@ class _PlanChange:
         summary = plan_figures(plan, population)
         summary["pages"]["timings"] = run.summary.get("pages", {}).get("timings", {})
         summary["pages"]["adjusted"] = True
+        if "assiduity" in run.summary:  # what the run read, unchanged by an adjustment
+            summary["assiduity"] = run.summary["assiduity"]
         run.summary = summary
         run.save(update_fields=["summary"])
 

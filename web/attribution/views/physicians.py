@@ -16,8 +16,8 @@ from django.views.decorators.http import require_POST
 from panelcare.attribution.model import MODES
 from web.accounts import access
 from web.accounts.access import Purpose
+from web.attribution import le304, services
 from web.attribution import physicians as roster
-from web.attribution import services
 from web.attribution.forms import DecisionForm
 from web.attribution.labels import reason_labels
 
@@ -81,6 +81,7 @@ def physicians(request: HttpRequest, rls_code: str) -> HttpResponse:
         "modes": MODES,
         "today": today,
         "here": request.get_full_path(),
+        "assiduity": le304.describe(figures.assiduity_run, today.year - 1),
     }
     return render(request, "attribution/physicians/list.html", context)
 

@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -25,7 +26,7 @@ from panelcare.attribution import explain, solve
 from panelcare.errors import SettingsError
 from web.accounts import access
 from web.accounts.access import Purpose
-from web.attribution import exports, figures, journey, services
+from web.attribution import exports, figures, journey, le304, services
 from web.attribution.errors import AttributionError
 from web.attribution.forms import AdjustmentForm, ApproveForm, RunForm, param_help_texts
 from web.attribution.labels import LIMITS, OUTCOMES, PHASES, reason_labels
@@ -83,9 +84,10 @@ def run_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def rules(request: HttpRequest) -> HttpResponse:
-    """The rules of the attribution in words (docs/attribution-rules.md, shortened) and
-    what each parameter of the run form means, with its default."""
-    access.check_purpose(request.user, Purpose.ATTRIBUTION)
+    """The rules of the attribution in words (docs/attribution-rules.md, shortened), what
+    each parameter of the run form means, with its default, and where a run dated today
+    would read the previous year's assiduity for LE 304 (:mod:`web.attribution.le304`)."""
+    region = access.access_region(request.user, Purpose.ATTRIBUTION)
     defaults = RunForm(request.user)
     help_texts = param_help_texts()
     parameters = [
@@ -97,7 +99,16 @@ def rules(request: HttpRequest) -> HttpResponse:
         for name in defaults.param_names()
         for field in [defaults.fields[name]]
     ]
-    return render(request, "attribution/runs/rules.html", {"parameters": parameters})
+    today = timezone.localdate()
+    return render(
+        request,
+        "attribution/runs/rules.html",
+        {
+            "parameters": parameters,
+            "assiduity": le304.source_for_date(region, today),
+            "this_year": today.year,
+        },
+    )
 
 
 def _alive(run: Run) -> Run:
@@ -174,6 +185,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_approve": run.status == RunStatus.DONE,
         "frozen": run.is_frozen,
         "decisions": figures.decision_rows(run),
+        "assiduity": le304.run_source(run),
         **figures.run_figures(
             run,
             tab=tab,

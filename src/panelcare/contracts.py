@@ -47,8 +47,9 @@ __all__ = [
     "periods_of",
 ]
 
-# The assiduity input tables an import takes (drmg_notices and gmf_r_coverage are
-# yearly decisions, not extracts: not imported yet).
+# The assiduity input tables an import takes. The GMF-R coverage (a yearly figure the
+# CISSS/CIUSSS gives per GMF-R) is imported like the extracts; the DRMG's notices are
+# recorded in the web app one by one (EP 40, 15.01 B), not imported.
 ASSIDUITY_TABLES = (
     "visits",
     "registrations",
@@ -57,6 +58,7 @@ ASSIDUITY_TABLES = (
     "practice_groups",
     "ips_partnerships",
     "service_agreements",
+    "gmf_r_coverage",
 )
 
 # The columns identifying a row of each table: no two rows of a file share them.
@@ -68,6 +70,8 @@ KEYS: dict[str, tuple[str, ...]] = {
     "practice_groups": ("physician_id", "group_id", "start_date"),
     "ips_partnerships": ("ips_id", "physician_id", "start_date"),
     "service_agreements": ("gmf_id", "partner_gmf_id", "start_date"),
+    # The engine takes the largest figure of a GMF-R and year given twice: one a file.
+    "gmf_r_coverage": ("gmf_id", "year"),
 }
 
 _KINDS = {"string": "text", "date": "date", "boolean": "bool", "int32": "int", "int64": "int"}
@@ -119,12 +123,7 @@ def _unique(table: ContractTable, cells: dict[str, Any], keys: tuple[str, ...]) 
     if len(keys) == 1:
         table.unique(keys[0])
         return
-    codes = [
-        cells[key].astype("datetime64[D]").astype(np.int64)
-        if table.columns[key].kind == "date"
-        else table.codes(key)
-        for key in keys
-    ]
+    codes = [_key_codes(table, cells, key) for key in keys]
 
     def describe(row: int) -> str:
         values = ", ".join(f"{key} {_show(cells[key][row])}" for key in keys)
@@ -136,8 +135,23 @@ def _unique(table: ContractTable, cells: dict[str, Any], keys: tuple[str, ...]) 
     table.unique_rows(list(keys), codes, describe, value)
 
 
+def _key_codes(table: ContractTable, cells: dict[str, Any], key: str) -> Any:
+    """Whole numbers standing for the cells of the key column ``key``: a date's day, a
+    whole number itself (a wrong or empty cell, NaN, as -1: such rows are set aside by
+    ``unique_rows``), a text's code."""
+    kind = table.columns[key].kind
+    if kind == "date":
+        return cells[key].astype("datetime64[D]").astype(np.int64)
+    if kind == "int":
+        return np.nan_to_num(cells[key], nan=-1).astype(np.int64)
+    return table.codes(key)
+
+
 def _show(cell: Any) -> str:
-    return str(cell.as_py() if hasattr(cell, "as_py") else cell)
+    value = cell.as_py() if hasattr(cell, "as_py") else cell
+    if isinstance(value, float) and value.is_integer():  # a whole number's cell (a year)
+        value = int(value)
+    return str(value)
 
 
 def check_overlaps(table: ContractTable, cells: dict[str, Any], rule: OverlapRule) -> None:

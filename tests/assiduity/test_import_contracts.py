@@ -73,6 +73,10 @@ GOOD = {
     "service_agreements": [
         {"gmf_id": "G1", "partner_gmf_id": "G2", "start_date": "2020-01-01", "end_date": ""}
     ],
+    "gmf_r_coverage": [
+        {"gmf_id": "R1", "year": "2024", "covered_patients": "17500"},
+        {"gmf_id": "R1", "year": "2025", "covered_patients": "18200"},
+    ],
 }
 
 BAD = {
@@ -90,6 +94,8 @@ BAD = {
     "group date": ("practice_groups", 0, "start_date", "01/01/2020"),
     "partnership order": ("ips_partnerships", 0, "end_date", "2019-01-01"),
     "agreement partner": ("service_agreements", 0, "partner_gmf_id", ""),
+    "coverage year": ("gmf_r_coverage", 1, "year", "2025.5"),
+    "coverage patients": ("gmf_r_coverage", 0, "covered_patients", ""),
 }
 
 
@@ -142,6 +148,17 @@ def test_it_refuses_a_key_twice_which_the_engine_would_merge(tmp_path):
     rows = [*GOOD["gmf_memberships"], dict(GOOD["gmf_memberships"][0])]
     assert engine_problem(tmp_path, "gmf_memberships", rows) is None
     assert import_problem(tmp_path, "gmf_memberships", rows) == (len(rows), "physician_id")
+
+
+def test_it_refuses_a_gmf_r_coverage_given_twice_for_a_year(tmp_path):
+    rows = [*GOOD["gmf_r_coverage"], {"gmf_id": "R1", "year": "2025", "covered_patients": "1"}]
+    assert engine_problem(tmp_path, "gmf_r_coverage", rows) is None  # the engine takes the max
+    with pytest.raises(TableProblems) as refused:
+        read_contract_table(write(tmp_path, "gmf_r_coverage", rows), CONTRACTS["gmf_r_coverage"])
+    problem = refused.value.problems[0]
+    assert (problem.row, problem.column) == (3, "gmf_id")
+    assert "gmf_id R1, year 2025" in problem.message
+    assert problem.params["value"] == "R1 / 2025"
 
 
 def test_it_takes_the_columns_and_vocabularies_from_the_assiduity_contract():

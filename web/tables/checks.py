@@ -2,9 +2,11 @@
 kept outside the scope, and what it would change (the preview). Writes nothing.
 
 A file replaces the rows of the importer's scope (a CML's RLS, or the whole region for the
-DRMG) and nothing else. It is all or nothing: one wrong cell, one row outside the scope,
-or one row whose key is a row's kept outside the scope (another RLS's) refuses the whole
-file. Every step is vectorised (:mod:`panelcare.attribution.tables`), never row by row.
+DRMG) and nothing else; or, for a kind that is ``appendable`` (the visits) imported with
+the mode ``add``, it is added to the rows in force, a row of the same key replaced (a
+month of visits added to the year). It is all or nothing: one wrong cell, one row outside
+the scope, or one row whose key is a row's kept outside the scope (another RLS's) refuses
+the whole file. Every step is vectorised (:mod:`panelcare.attribution.tables`), never row by row.
 """
 
 from __future__ import annotations
@@ -84,6 +86,16 @@ class Checked:
     # How the file was read (format; a CSV's encoding, delimiter, decimal separator):
     # Reading.as_dict(), empty when the file could not be opened.
     reading: dict[str, str] = field(default_factory=dict)
+    # ImportMode: "replace" (the file replaces the rows of the scope) or "add" (its rows
+    # are added to those in force). Added: ``changes`` counts the file's rows new
+    # (``added``), replacing a row in force (``changed``) or identical to it
+    # (``unchanged``), never ``removed``; ``kept`` the rows in force the file does not
+    # name, which the next version keeps.
+    mode: str = "replace"
+    kept: int = 0
+    # The first and last day of the file's rows (yyyy-mm-dd) in the kind's first date
+    # column (the visits' visit_date), when it is added: the period the file covers.
+    period: tuple[str, str] | None = None
 
     @property
     def refused(self) -> bool:
@@ -104,10 +116,16 @@ def check_file(
     progress: Progress | None = None,
     out: Path | None = None,
     batch_rows: int = BATCH_ROWS,
+    mode: str = "replace",
 ) -> Checked:
     """Read and check the file ``path`` as the table ``kind`` of ``region`` imported for
     ``scope`` (RLS codes; empty: the whole region), and compare it with the rows of the
     scope in the current version. Writes nothing.
+
+    ``mode`` ``"add"`` (an ``appendable`` kind, for the whole region: the visits): the
+    file's rows are checked the same way and compared with every row in force; the rows
+    in force the file does not name are kept, not removed (:attr:`Checked.kept`), and
+    the period the file covers is given (:attr:`Checked.period`).
 
     Every row must belong to the scope: its ``scope_column`` one of the scope's RLS (of
     the region's, for the whole region) or, for a kind placed through another
@@ -124,6 +142,7 @@ def check_file(
 
     Raises:
         DiskFull: the disk filled while writing the checked rows; ``out`` is removed.
+        ValueError: ``mode`` ``"add"`` for a kind that is not appendable, or for an RLS.
     """
     if out is None:
         folder = data_dir() / "checks"
@@ -139,13 +158,16 @@ def check_file(
                 progress=progress,
                 out=held,
                 batch_rows=batch_rows,
+                mode=mode,
             )
             if not checked.refused:
                 checked.table, checked.path = pq.ParquetFile(held).read(), None
             return checked
     table_kind = get_kind(kind)
+    if mode == "add" and (scope or not table_kind.appendable):
+        raise ValueError(f"rows of {kind} cannot be added for {scope or 'the region'}")
     report = progress or _ignore
-    checked = Checked(path=out)
+    checked = Checked(path=out, mode=mode)
     started = time.perf_counter()
     checked.base = base_versions(region, kind)
     restrictions, values = _restrictions(region, table_kind, scope)
@@ -196,9 +218,35 @@ def check_file(
     changes = checked.changes
     # Every row of the scope in force is removed, changed or unchanged (one per key).
     checked.scope_rows = changes.removed + changes.changed + changes.unchanged
+    if mode == "add":
+        _as_added(checked, table_kind, out)
     report("comparing", read.rows, read.rows)
     checked.seconds["comparing"] = time.perf_counter() - started
     return checked
+
+
+def _as_added(checked: Checked, kind: TableKind, out: Path) -> None:
+    """Turn the comparison of a file with every row in force (``checked.changes``, as if
+    it replaced them) into what adding it does: the rows in force it does not name are
+    kept, not removed; and give the period its rows cover."""
+    changes = checked.changes
+    assert changes is not None
+    checked.kept = changes.removed
+    checked.changes = Changes(
+        added=changes.added,
+        removed=0,
+        changed=changes.changed,
+        unchanged=changes.unchanged,
+        examples={what: keys for what, keys in changes.examples.items() if what != "removed"},
+        changed_columns=changes.changed_columns,
+    )
+    dated = [name for name, column in kind.contract.columns.items() if column.kind == "date"]
+    if dated and checked.rows:
+        days = pq.read_table(out, columns=dated[:1]).column(0)
+        bounds = pc.min_max(days)
+        first, last = bounds["min"].as_py(), bounds["max"].as_py()
+        if first is not None and last is not None:
+            checked.period = (first.isoformat(), last.isoformat())
 
 
 def _scope_rows(

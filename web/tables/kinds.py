@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "GMF_MEMBERSHIPS",
+    "GMF_R_COVERAGE",
     "GMF_SITES",
     "IPS_PARTNERSHIPS",
     "PHYSICIANS",
@@ -72,6 +73,10 @@ class TableKind:
             (registrations: by the physicians of the RLS in the roster in force).
         project: rebuilds the database projection of the kind from a version (None: no
             page needs SQL on it; the version is read as a table).
+        appendable: an import may also *add* its rows to the version in force instead of
+            replacing it: a row of the file replaces the row of the same key, the others
+            are kept (the visits: a month's extract adds to the year). Only for a
+            region's kind without projection (``docs/tables.md``, "Adding rows").
     """
 
     name: str
@@ -80,6 +85,7 @@ class TableKind:
     scope_column: str | None = "rls_id"
     scope_through: str | None = None
     project: Projection | None = None
+    appendable: bool = False
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -168,21 +174,35 @@ REGISTRATIONS = register(
 # The assiduity's other input tables (spec/assiduity.md, "Data contract"). Each is the
 # region's: only the DRMG imports it, for the whole region (docs/decisions.md, "One copy of
 # each fact": none has an RLS of its own, and their links cross RLS).
-def _region_kind(name: str, label: Promise | str, *, projected: bool = True) -> TableKind:
+def _region_kind(
+    name: str, label: Promise | str, *, projected: bool = True, appendable: bool = False
+) -> TableKind:
     """Declare the region's table ``name`` (no RLS column: only the DRMG imports it), with
     its projection ``projections.project_<name>`` unless ``projected`` is False."""
     project = _project(name) if projected else None
-    return register(TableKind(name, label, CONTRACTS[name], scope_column=None, project=project))
+    return register(
+        TableKind(
+            name, label, CONTRACTS[name], scope_column=None, project=project, appendable=appendable
+        )
+    )
 
 
-# Visits have no projection: no page needs SQL on them, pages read the version.
-VISITS = _region_kind("visits", pgettext_lazy("table", "Visits"), projected=False)
+# Visits have no projection: no page needs SQL on them, pages read the version. A month's
+# extract adds to the version in force (docs/decisions.md, "Monthly visits are added, by
+# visit_id").
+VISITS = _region_kind("visits", pgettext_lazy("table", "Visits"), projected=False, appendable=True)
 GMF_SITES = _region_kind("gmf_sites", pgettext_lazy("table", "GMF sites"))
 GMF_MEMBERSHIPS = _region_kind("gmf_memberships", pgettext_lazy("table", "GMF memberships"))
 PRACTICE_GROUPS = _region_kind("practice_groups", pgettext_lazy("table", "Practice groups"))
 IPS_PARTNERSHIPS = _region_kind("ips_partnerships", pgettext_lazy("table", "IPS-SPL partnerships"))
 SERVICE_AGREEMENTS = _region_kind(
     "service_agreements", pgettext_lazy("table", "Service agreements between GMFs")
+)
+# The yearly number of patients a GMF-R's agreements cover, when the CISSS/CIUSSS gives it
+# (it then replaces the engine's count: spec/assiduity.md, "gmf_r_small_agreements"). No
+# page needs SQL on it: the engine reads the version.
+GMF_R_COVERAGE = _region_kind(
+    "gmf_r_coverage", pgettext_lazy("table", "GMF-R coverage"), projected=False
 )
 
 
@@ -199,3 +219,4 @@ class DatasetKind:
     PRACTICE_GROUPS = PRACTICE_GROUPS.name
     IPS_PARTNERSHIPS = IPS_PARTNERSHIPS.name
     SERVICE_AGREEMENTS = SERVICE_AGREEMENTS.name
+    GMF_R_COVERAGE = GMF_R_COVERAGE.name

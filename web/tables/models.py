@@ -108,13 +108,23 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class ImportMode(models.TextChoices):
+    """What an import does with the version in force: its rows of the import's scope are
+    replaced by the file's, or (a kind that is ``appendable``: the visits) the file's rows
+    are added to them, a row of the same key replaced."""
+
+    REPLACE = "replace", _("Replace the rows in force")
+    ADD = "add", _("Add to the rows in force")
+
+
 class ImportJob(models.Model):
     """An uploaded file on its way to becoming a :class:`Dataset`: checked (in the
     background for large files), previewed, then applied or cancelled.
 
     ``errors`` lists the problems found (file, row, column, message); ``preview`` the
     counts and examples of what would change. Progress is ``done`` out of ``total`` in
-    ``phase``.
+    ``phase``. ``mode``: the file replaces the rows of its scope, or is added to them
+    (:class:`ImportMode`).
     """
 
     region = models.ForeignKey(
@@ -122,6 +132,9 @@ class ImportJob(models.Model):
     )
     kind = models.CharField(_("table"), max_length=32)
     scope = models.JSONField(_("RLS replaced"), default=list, blank=True)
+    mode = models.CharField(
+        _("mode"), max_length=8, choices=ImportMode.choices, default=ImportMode.REPLACE
+    )
     source_name = models.CharField(_("file name"), max_length=255)
     staged_file = models.CharField(_("staged file"), max_length=500)
     status = models.CharField(

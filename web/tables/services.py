@@ -4,13 +4,15 @@ and writing the audit entry in the same transaction.
     job = do_stage_upload(kind, upload, region=region, scope=scope, acting_user=cml)
     job.refresh_from_db()   # REFUSED (job.errors), UNCHANGED, or READY (job.preview)
     do_apply_import(job, acting_user=cml)  # queues the apply task: the next version
-    # (an import removing all or much of its scope needs confirm_removal=True)
+    # (an import removing all or much of its scope needs confirm_removal=True; one staged
+    # with mode=ImportMode.ADD, visits only, adds its rows to the version in force)
 
 :func:`do_write_version` is the one path by which a version is written (an import's
 Apply, the ``import_table`` command, the demo loader): it stores the new version and
 rebuilds the kind's database projection (:mod:`web.tables.projections`) in one
 transaction, so that the pages reading the projection and those reading the version
-always agree. The callers (views, command) check who may do what with
+always agree. :func:`do_add_rows` is the one by which rows are added to the version in
+force (a month of visits: a kind without projection). The callers (views, command) check who may do what with
 :mod:`web.accounts.access` and pass the checked scope; these functions trust it.
 See ``docs/tables.md``.
 """
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import io
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -55,15 +57,24 @@ from web.tables.errors import (
     UploadRefused,
 )
 from web.tables.kinds import get_kind
-from web.tables.models import Dataset, ImportJob, ImportStatus, TableAction, data_dir
-from web.tables.store import read_dataset, store_dataset
+from web.tables.models import (
+    Dataset,
+    ImportJob,
+    ImportMode,
+    ImportStatus,
+    TableAction,
+    data_dir,
+)
+from web.tables.store import read_dataset, store_dataset, store_dataset_batches
 
 __all__ = [
+    "ADD_BATCH_ROWS",
     "EXPORT_FORMATS",
     "RUNNING",
     "check_removal_confirmed",
     "checked_path",
     "discard_staged",
+    "do_add_rows",
     "do_apply_import",
     "do_cancel_import",
     "do_export_dataset",
@@ -120,24 +131,7 @@ def do_write_version(
         # versions (on PostgreSQL; on SQLite, every transaction starts IMMEDIATE: see
         # DATABASES in the settings).
         Region.objects.select_for_update().filter(pk=region.pk).exists()
-        # Stale only when a version written since the check may have changed the rows of
-        # the scope: another RLS's import of the same table is merged below instead.
-        changed = scope_changed_since(region, kind, scope, base)
-        if changed is not None:
-            current = Dataset.current(region, kind)
-            raise StalePreview(
-                _(
-                    "The table changed after this file was checked (now version "
-                    "%(version)s, imported on %(when)s): check the file again to see what "
-                    "it would change now."
-                )
-                % {
-                    "version": current.version if current else 0,
-                    "when": timezone.localtime(current.imported_at).strftime("%Y-%m-%d %H:%M")
-                    if current
-                    else "-",
-                }
-            )
+        _refuse_stale(region, kind, scope, base)
         merged = rows
         if scope:
             previous, inside = current_rows(region, kind, scope, scope_values(region, kind, scope))
@@ -173,20 +167,167 @@ def do_write_version(
     return dataset
 
 
+def do_add_rows(
+    region: Region,
+    kind: str,
+    rows: pa.Table | Path,
+    *,
+    base: dict[str, int],
+    changes: Mapping[str, Any],
+    source_name: str,
+    acting_user: Any,
+    period: tuple[str, str] | list[str] | None = None,
+) -> Dataset:
+    """Write the next version of the ``appendable`` kind ``kind`` (the visits) as the
+    current version's rows whose key is not one of ``rows``' plus ``rows`` (checked,
+    canonical; a table or a Parquet file): a month of visits added to the year, a visit
+    sent again replacing its row. ``changes``: what the check found (``added``,
+    ``changed``: replacing a row in force, ``unchanged``, ``kept``: the rows in force the
+    file does not name; an import's preview). Recorded, with the ``period`` the file
+    covers, in the version's changes and the audit trail (mode ``add``), in one
+    transaction.
+
+    The version in force is read a batch at a time and only its key column is held
+    whole (:func:`_added_rows`): adding a month to a year of millions of visits holds
+    the month and the keys, not the year. The new version is written whole or not at
+    all (:func:`~web.tables.store.store_dataset_batches`): an error while writing it
+    leaves the version in force as it was.
+
+    Raises:
+        StalePreview: a version of ``kind`` was written after the version of ``base``
+            (what the file was compared with); nothing was written.
+        DiskFull: the disk is full; nothing was written.
+    """
+    table_kind = get_kind(kind)
+    # A projection would have to be rebuilt from the new version: none is (docs/tables.md).
+    if not table_kind.appendable or len(table_kind.keys) != 1 or table_kind.project:
+        raise ValueError(f"rows of {kind} cannot be added to its version in force")
+    given = dict(changes)
+    # What the check found against the version of ``base``, still the one in force (else
+    # StalePreview): the rows kept are exactly those of the version the file does not name.
+    counts = {key: int(given[key]) for key in ("added", "changed", "unchanged", "kept")}
+    words = _period_words(period)
+    with transaction.atomic():
+        Region.objects.select_for_update().filter(pk=region.pk).exists()
+        _refuse_stale(region, kind, [], base)
+        current = Dataset.current(region, kind)
+        if isinstance(rows, pa.Table):
+            rows = canonical(table_kind.contract, rows)
+        dataset = store_dataset_batches(
+            region,
+            kind,
+            _added_rows(current, rows, table_kind.keys[0]),
+            source_name=source_name,
+            scope=[],
+            changes={**counts, "removed": 0, "mode": str(ImportMode.ADD), **words},
+            user=acting_user,
+        )
+        record_version(
+            TableAction.IMPORT_APPLIED,
+            dataset,
+            [],
+            acting_user=acting_user,
+            source_name=source_name,
+            rows=dataset.rows,
+            mode=str(ImportMode.ADD),
+            **counts,
+            **words,
+        )
+    return dataset
+
+
+# Rows read from the version in force at a time when rows are added to it.
+ADD_BATCH_ROWS = 256 * 1024
+
+
+def _added_rows(
+    current: Dataset | None, rows: pa.Table | Path, key: str
+) -> Iterator[pa.RecordBatch]:
+    """The rows of the version that adds ``rows`` to ``current``: ``current``'s rows whose
+    ``key`` is not one of ``rows``' (read a batch of :data:`ADD_BATCH_ROWS` at a time),
+    then ``rows``.
+
+    Only two key columns are held whole (the version's and the file's, as Arrow: some
+    30 MB for 2 M visits), to find the rows kept in one hash lookup; the rows themselves
+    go through a batch at a time."""
+    new = rows if isinstance(rows, pa.Table) else pq.ParquetFile(rows)
+    if current is not None:
+        if isinstance(new, pa.Table):
+            keys = new.column(key).combine_chunks()
+        else:
+            keys = new.read(columns=[key]).column(key).combine_chunks()
+        version = pq.ParquetFile(current.path)
+        named = pc.is_in(version.read(columns=[key]).column(key), value_set=keys)
+        kept = pc.invert(pc.fill_null(named, False)).combine_chunks()
+        del keys, named
+        offset = 0
+        for batch in version.iter_batches(batch_size=ADD_BATCH_ROWS):
+            yield batch.filter(kept.slice(offset, batch.num_rows))
+            offset += batch.num_rows
+    if isinstance(new, pa.Table):
+        yield from new.to_batches(max_chunksize=ADD_BATCH_ROWS)
+    else:
+        yield from new.iter_batches(batch_size=ADD_BATCH_ROWS)
+
+
+def _period_words(period: tuple[str, str] | list[str] | None) -> dict[str, str]:
+    """The first and last day an added file covers, for the version's changes and the
+    audit entry (nothing when unknown)."""
+    if not period:
+        return {}
+    return {"first_date": str(period[0]), "last_date": str(period[1])}
+
+
+def _refuse_stale(region: Region, kind: str, scope: list[str], base: dict[str, int]) -> None:
+    """Refuse to write a file of ``kind`` for ``scope`` checked against the versions of
+    ``base`` when a version written since may have changed the rows of the scope (it was
+    written for the whole region or for one of its RLS); another RLS's import of the
+    same table is merged by the write instead. Called under the region's lock.
+
+    Raises:
+        StalePreview: such a version was written; its number and date are said.
+    """
+    changed = scope_changed_since(region, kind, scope, base)
+    if changed is None:
+        return
+    current = Dataset.current(region, kind)
+    raise StalePreview(
+        _(
+            "The table changed after this file was checked (now version "
+            "%(version)s, imported on %(when)s): check the file again to see what "
+            "it would change now."
+        )
+        % {
+            "version": current.version if current else 0,
+            "when": timezone.localtime(current.imported_at).strftime("%Y-%m-%d %H:%M")
+            if current
+            else "-",
+        }
+    )
+
+
 # --------------------------------------------------------------------------- the web flow
 
 
 def do_stage_upload(
-    kind: str, uploaded_file: Any, *, region: Region, scope: list[str], acting_user: Any
+    kind: str,
+    uploaded_file: Any,
+    *,
+    region: Region,
+    scope: list[str],
+    acting_user: Any,
+    mode: str = "replace",
 ) -> ImportJob:
     """Save an uploaded file of table ``kind`` for ``scope`` (the importer's RLS, checked
-    by the caller; empty: the whole region) and queue its check.
+    by the caller; empty: the whole region) and queue its check. ``mode``
+    (:class:`~web.tables.models.ImportMode`): the file replaces the rows of the scope, or
+    (a kind that is ``appendable``: the visits) is added to the rows in force.
 
     The file is streamed to ``<data>/<region>/staging/`` (never held in memory).
 
     Raises:
-        UploadRefused: an unknown table, a table only the DRMG imports, or a file that is
-            not CSV, Parquet or XLSX.
+        UploadRefused: an unknown table, a table only the DRMG imports, a file that is
+            not CSV, Parquet or XLSX, or rows added to a table that is only replaced.
         DiskFull: the disk is full; the partial file was removed, no job created.
     """
     try:
@@ -195,6 +336,16 @@ def do_stage_upload(
         raise UploadRefused(_("Choose the table to import.")) from None
     if scope and table_kind.scope_column is None:
         raise UploadRefused(_("Only the DRMG imports this table."))
+    if mode not in ImportMode.values:
+        raise UploadRefused(_("Choose whether the file replaces or adds to the rows in force."))
+    if mode == ImportMode.ADD and not table_kind.appendable:
+        raise UploadRefused(
+            _(
+                "A file of %(table)s replaces the rows in force: only the visits can be added "
+                "to them."
+            )
+            % {"table": table_kind.label}
+        )
     source_name = Path(getattr(uploaded_file, "name", "") or "").name
     suffix = Path(source_name).suffix.lower()
     if suffix not in FORMATS:
@@ -211,6 +362,7 @@ def do_stage_upload(
         region=region,
         kind=kind,
         scope=scope,
+        mode=mode,
         source_name=source_name[:255],
         staged_file=str(staged),
         created_by=acting_user,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 from django.utils import timezone
@@ -18,7 +19,7 @@ from web.errors import DiskFull
 from web.tables import services
 from web.tables.checks import Checked, Progress, check_file
 from web.tables.errors import ImportStopped, KeysTaken, StalePreview
-from web.tables.models import ImportJob, ImportStatus, TableAction
+from web.tables.models import Dataset, ImportJob, ImportMode, ImportStatus, TableAction
 
 __all__ = ["apply_import_task", "check_import"]
 
@@ -48,6 +49,7 @@ def check_import(job_id: int) -> str:
             progress=_progress_of(job),
             # The checked rows are written as they are checked, where Apply reads them.
             out=services.checked_path(job),
+            mode=job.mode,
         )
         return _finish_check(job, checked)
     except ImportStopped:
@@ -95,8 +97,13 @@ def _finish_check(job: ImportJob, checked: Checked) -> str:
                 "base": checked.base,
                 "seconds": checked.seconds,
                 "reading": checked.reading,
+                "mode": checked.mode,
             },
         }
+        if checked.mode == ImportMode.ADD:
+            fields["preview"]["kept"] = checked.kept
+            fields["preview"]["rows_after"] = checked.kept + checked.rows
+            fields["preview"]["period"] = list(checked.period) if checked.period else None
     # Only a job still being checked: a cancellation meanwhile wins.
     updated = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.CHECKING).update(
         status=status, **fields, **finished
@@ -129,19 +136,8 @@ def apply_import_task(job_id: int, user_id: int) -> str:
     try:
         started = time.perf_counter()
         report("applying", 0, job.total)
-        rows = pq.ParquetFile(services.checked_path(job)).read()
         try:
-            dataset = services.do_write_version(
-                job.region,
-                job.kind,
-                job.scope,
-                rows,
-                base=job.preview["base"],
-                changes=job.preview,
-                source_name=job.source_name,
-                acting_user=user,
-                removal_confirmed=job.preview.get("removal_confirmed", 0),
-            )
+            dataset = _write(job, user)
         except StalePreview as stale:
             taken = isinstance(stale, KeysTaken)
             _fail(
@@ -181,6 +177,34 @@ def apply_import_task(job_id: int, user_id: int) -> str:
         logger.exception("applying import %s failed", job.pk)
         _fail(job, _("The import could not be applied (an internal error); nothing was written."))
         raise
+
+
+def _write(job: ImportJob, user: Any) -> Dataset:
+    """Write the checked rows of ``job`` as the next version: replacing the rows of its
+    scope, or added to the rows in force (:class:`~web.tables.models.ImportMode`)."""
+    checked = services.checked_path(job)
+    if job.mode == ImportMode.ADD:
+        return services.do_add_rows(
+            job.region,
+            job.kind,
+            checked,
+            base=job.preview["base"],
+            changes=job.preview,
+            source_name=job.source_name,
+            acting_user=user,
+            period=job.preview.get("period"),
+        )
+    return services.do_write_version(
+        job.region,
+        job.kind,
+        job.scope,
+        pq.ParquetFile(checked).read(),
+        base=job.preview["base"],
+        changes=job.preview,
+        source_name=job.source_name,
+        acting_user=user,
+        removal_confirmed=job.preview.get("removal_confirmed", 0),
+    )
 
 
 def _progress_of(job: ImportJob) -> Progress:

@@ -40,6 +40,7 @@ def imports_page(request: HttpRequest) -> HttpResponse:
                     region=region,
                     scope=scope,
                     acting_user=request.user,
+                    mode=form.cleaned_data["mode"],
                 )
             except (TablesError, DiskFull) as error:
                 form.add_error("file", str(error))

@@ -5,6 +5,7 @@ browser.
     manage.py import_table --region 01 --kind waitlist gamf.csv --apply    # and write
     manage.py import_table --region 01 --kind waitlist gamf.csv --user cml.rimouski
     manage.py import_table --region 01 --kind waitlist gamf.csv --apply --confirm-removal
+    manage.py import_table --region 01 --kind visits visites-2026-03.csv --add --apply
 
 The file is checked in full; its problems are printed as ``file:row:column: message`` and
 the command exits with status 1, writing nothing. Otherwise it prints what the file would
@@ -14,6 +15,8 @@ without, it replaces the whole region's rows and the history names nobody. A fil
 removes every row in force of its scope, or more than the share the imports page asks a
 confirmation for (``PANELCARE_IMPORT_REMOVAL_CONFIRM_SHARE``), is applied only with
 ``--confirm-removal`` (exit status 1 without, naming the rows removed, writing nothing).
+With ``--add`` (the visits), the file's rows are added to the rows in force instead, a
+row of the same key replaced: a month's extract added to the year.
 """
 
 from __future__ import annotations
@@ -30,9 +33,14 @@ from web.accounts import access
 from web.errors import DiskFull
 from web.regions.models import Region
 from web.tables import kinds
-from web.tables.checks import check_file
+from web.tables.checks import Checked, check_file
 from web.tables.errors import RemovalNotConfirmed, StalePreview
-from web.tables.services import check_removal_confirmed, do_write_version, removal_to_confirm
+from web.tables.services import (
+    check_removal_confirmed,
+    do_add_rows,
+    do_write_version,
+    removal_to_confirm,
+)
 
 
 class Command(BaseCommand):
@@ -46,6 +54,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--user", help="import as this user (DRMG or CML), for the scope")
         parser.add_argument("--apply", action="store_true", help="write the new version")
+        parser.add_argument(
+            "--add",
+            action="store_true",
+            help="add the file's rows to the rows in force (visits: a month added to the "
+            "year) instead of replacing them",
+        )
         parser.add_argument(
             "--confirm-removal",
             action="store_true",
@@ -75,7 +89,9 @@ class Command(BaseCommand):
             if works_in != region:
                 raise CommandError(f"{user} does not work in region {region.code}")
 
-        checked = check_file(region, kind, scope, path)
+        if options["add"] and (scope or not kinds.get_kind(kind).appendable):
+            raise CommandError(f"rows of {kind} cannot be added: import the whole table")
+        checked = check_file(region, kind, scope, path, mode="add" if options["add"] else "replace")
         if checked.refused:
             for problem in checked.problems:
                 self.stderr.write(_where(problem))
@@ -89,6 +105,9 @@ class Command(BaseCommand):
         changes = checked.changes
         assert changes is not None and checked.table is not None
         base = checked.base["version"]
+        if options["add"]:
+            self._add(region, kind, path, checked, user, options["apply"])
+            return
         where = f"RLS {', '.join(scope)}" if scope else f"region {region.code}"
         self.stdout.write(
             f"{kind} of {where}, against version {base or 'none'} "
@@ -127,6 +146,39 @@ class Command(BaseCommand):
                 source_name=path.name,
                 acting_user=user,
                 removal_confirmed=to_confirm,
+            )
+        except (StalePreview, DiskFull) as stale:
+            raise CommandError(str(stale), returncode=1) from None
+        self.stdout.write(f"imported as version {dataset.version} ({dataset.rows} rows)")
+
+    def _add(
+        self, region: Region, kind: str, path: Path, checked: Checked, user: Any, apply: bool
+    ) -> None:
+        """Say what adding the checked file changes and, with ``apply``, write it."""
+        changes = checked.changes
+        assert changes is not None and checked.table is not None
+        period = f", from {checked.period[0]} to {checked.period[1]}" if checked.period else ""
+        self.stdout.write(
+            f"{kind} of region {region.code}, added to version {checked.base['version'] or 'none'}"
+            f" ({checked.table.num_rows} rows in the file{period}): {changes.added} added, "
+            f"{changes.changed} replaced, {changes.unchanged} identical, {checked.kept} kept"
+        )
+        if not changes.any:
+            self.stdout.write("nothing changes: no version written")
+            return
+        if not apply:
+            self.stdout.write("nothing written; run again with --apply to import")
+            return
+        try:
+            dataset = do_add_rows(
+                region,
+                kind,
+                checked.table,
+                base=checked.base,
+                changes={**changes.as_dict(), "kept": checked.kept},
+                source_name=path.name,
+                acting_user=user,
+                period=checked.period,
             )
         except (StalePreview, DiskFull) as stale:
             raise CommandError(str(stale), returncode=1) from None

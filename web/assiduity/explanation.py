@@ -181,9 +181,11 @@ def physician_name(run: AssiduityRun, code: str) -> str:
 
 def year_runs(runs: Iterable[AssiduityRun], code: str) -> list[AssiduityRun]:
     """The latest of ``runs`` (DONE, the reader's) of each year in which ``code`` has a
-    rate, most recent year first."""
+    rate, most recent year first. "Latest" is the last finished (then the highest number),
+    as everywhere a computation of a year is chosen (the trends, the attribution's LE 304)."""
     latest: dict[int, AssiduityRun] = {}
-    for run in sorted(runs, key=lambda run: (run.created_at, run.pk), reverse=True):
+    finished = sorted(runs, key=lambda run: (run.finished_at is not None, run.finished_at, run.pk))
+    for run in reversed(finished):
         if run.year not in latest and rate_row(run, code) is not None:
             latest[run.year] = run
     return [latest[year] for year in sorted(latest, reverse=True)]
@@ -329,7 +331,11 @@ def _any(summary: list[dict[str, Any]], reason: str) -> bool:
 
 def _gaps(rate: dict[str, Any], scale: Scale, *, own: bool) -> list[dict[str, Any]]:
     """The bands above the rate (:func:`panelcare.assiduity.bands.band_gaps`), each with
-    its sentence."""
+    its sentence; none for a physician a DRMG notice deems to meet the rate: they are paid
+    in full whatever their rate, and "N more visits would reach 80 % (100 % of the
+    supplements)" would promise what they already have."""
+    if rate.get("drmg_deemed"):
+        return []
     gaps = []
     for gap in band_gaps(rate["counted_visits"], rate["assiduous_visits"], scale):
         values = {"count": gap.visits, "rate": _band_percent(gap.rate), "paid": gap.payment_pct}

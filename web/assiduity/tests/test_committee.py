@@ -11,6 +11,7 @@ import io
 import re
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -138,6 +139,18 @@ def test_it_exports_the_list_as_csv(cml_client, drmg_client, boundary_run):
     response = cml_client.get(reverse("assiduity:committee-export", args=[boundary_run.pk, "csv"]))
     body = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))[1:]
     assert [row[0] for row in body] == ["D00003"]
+
+
+def test_it_exports_the_list_in_french_to_a_french_reader(drmg_client, boundary_run):
+    drmg_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    url = reverse("assiduity:committee-export", args=[boundary_run.pk, "csv"])
+    text = drmg_client.get(url).content.decode("utf-8-sig")
+    header, _first, second = csv.reader(io.StringIO(text), delimiter=";")
+    row = dict(zip(header, second, strict=True))
+    assert row["Écart (points)"] == "2,9"
+    assert row["Ce qui a abaissé le taux"] == (
+        "une autre clinique : 200 visites; urgence : 29 visites"
+    )
 
 
 def test_it_exports_the_list_as_xlsx(drmg_client, boundary_run):

@@ -231,6 +231,20 @@ def test_it_flags_the_review_and_the_drmg_notice(drmg_client, done_run, own_code
     assert 'data-testid="review-flag"' in page and 'data-testid="drmg-deemed"' in page
 
 
+def test_it_promises_no_band_to_a_physician_a_notice_deems_paid_in_full(
+    drmg_client, done_run, half_rated, monkeypatch
+):
+    url = _url(done_run, half_rated)
+    assert 'data-testid="band-gaps"' in drmg_client.get(url).content.decode()
+    real = explanation._rate_of
+    monkeypatch.setattr(
+        explanation, "_rate_of", lambda out_dir, code: {**real(out_dir, code), "drmg_deemed": True}
+    )
+    page = drmg_client.get(url).content.decode()
+    assert 'data-testid="drmg-deemed"' in page
+    assert 'data-testid="band-gaps"' not in page
+
+
 def _copy_of(run: AssiduityRun, year: int) -> AssiduityRun:
     """A finished computation of ``year`` holding ``run``'s results (copied)."""
     copy = AssiduityRun.objects.create(

@@ -19,6 +19,7 @@ from web.assiduity import figures, services
 from web.assiduity.models import AssiduityRun
 from web.assiduity.tests.boundary import make_boundary_run
 from web.assiduity.tests.conftest import YEAR
+from web.dashboard.templatetags.panelcare_format import half_up
 
 pytestmark = pytest.mark.django_db
 
@@ -120,7 +121,7 @@ def test_it_exports_the_readers_rows_in_the_pages_order(cml_client, cml, done_ru
         row["physician_id"]: row for row in results.read_rates(done_run.results_folder).to_pylist()
     }
     first = dict(zip(header, body[0], strict=True))
-    assert first["Rate (%)"] == str(round(rates[body[0][0]]["rate"] * 100, 1))
+    assert first["Rate (%)"] == str(float(half_up(rates[body[0][0]]["rate"] * 100, 1)))
     assert first["Paritary committee"] in {"yes", "no"}
 
 
@@ -161,7 +162,11 @@ def test_it_exports_the_csv_french_excel_opens_to_a_french_reader(drmg_client, d
     rates = {
         row["physician_id"]: row for row in results.read_rates(done_run.results_folder).to_pylist()
     }
+    # The headers are French too (they are translated when the file is made, not when the
+    # module is read).
+    assert lines[0].split(";")[:1] == ["Numéro du médecin"]
+    assert "Réputé atteindre la cible" in lines[0]
     cells = lines[1].split(";")
     rate = rates[cells[0]]["rate"]
-    assert f"{round(rate * 100, 1)}".replace(".", ",") in cells
+    assert f"{float(half_up(rate * 100, 1))}".replace(".", ",") in cells
     assert all(line.count(";") == lines[0].count(";") for line in lines)

@@ -18,7 +18,7 @@ def pct(ratio: float | None, decimals: int = 1) -> str:
     """0.8734 -> "87,3 %" in French, "87.3 %" in English; empty for no value."""
     if ratio is None:
         return ""
-    return f"{number_format(_rounded(ratio * 100, decimals), decimal_pos=decimals)} %"
+    return f"{number_format(half_up(ratio * 100, decimals), decimal_pos=decimals)} %"
 
 
 @register.filter
@@ -29,10 +29,10 @@ def grouped(value: float | int | None, decimals: int | None = None) -> str:
         return ""
     if decimals is None:
         return number_format(value, force_grouping=True)
-    return number_format(_rounded(value, decimals), decimal_pos=decimals, force_grouping=True)
+    return number_format(half_up(value, decimals), decimal_pos=decimals, force_grouping=True)
 
 
-def _rounded(value: float | int, decimals: int) -> Decimal:
+def half_up(value: float | int, decimals: int) -> Decimal:
     """``value`` rounded half up to ``decimals`` (number_format cuts a float's decimals:
     38.89 % read "38,8" on a page and "38,9" in a letter), never a negative zero
     ("-0,0 years")."""

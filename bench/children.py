@@ -20,6 +20,9 @@ class Run:
     peak_gib: float
     stdout: str
     stderr: str
+    # User and system CPU time of the process (os.wait4): less moved than the wall time
+    # by a neighbour's load on a shared machine.
+    cpu_seconds: float = 0.0
 
 
 def run(command: list[str]) -> Run:
@@ -36,13 +39,20 @@ def run(command: list[str]) -> Run:
     if process.returncode != 0:
         sys.exit(f"{' '.join(command)} failed ({process.returncode}):\n{stdout}{stderr}")
     # ru_maxrss is in kibibytes on Linux.
-    return Run(seconds, usage.ru_maxrss / 2**20, stdout, stderr)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(seconds, usage.ru_maxrss / 2**20, stdout, stderr, cpu)
 
 
 def best(runs: list[Run]) -> Run:
     """The fastest run, with the highest peak memory of all."""
     fastest = min(runs, key=lambda r: r.seconds)
-    return Run(fastest.seconds, max(r.peak_gib for r in runs), fastest.stdout, fastest.stderr)
+    return Run(
+        fastest.seconds,
+        max(r.peak_gib for r in runs),
+        fastest.stdout,
+        fastest.stderr,
+        fastest.cpu_seconds,
+    )
 
 
 def panelcare_command() -> list[str]:

@@ -436,3 +436,5 @@ def test_it_writes_the_same_results_whatever_the_input_row_order(tiny):
         write_results(tables, TINY_YEAR, RULES, con, out)
     for name in RESULT_FILES:
         assert pq.read_table(out / name).equals(pq.read_table(tiny["out"] / name)), name
+    # The rates, counted from the classified rows, are physician_rates' on these files.
+    assert read_rates(out).equals(engine(con, physician_rates(tables, TINY_YEAR, RULES)))

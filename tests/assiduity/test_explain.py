@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import datetime
 
-from cases import YEAR, Case, golden_gmf
+from cases import GOLDEN, RULES, YEAR, Case, combine, golden_gmf
 
-from panelcare.assiduity import EXPLANATION_COLUMNS
+from panelcare.assiduity import (
+    EXPLANATION_COLUMNS,
+    AssiduityTables,
+    explain_physician,
+    reason_summary,
+)
+from panelcare.assiduity.explain import explain_now
+from panelcare.assiduity.io import connect
 
 
 def test_it_lists_the_physician_s_visits_by_date_with_the_spec_columns():
@@ -133,3 +140,18 @@ def test_it_orders_the_summary_credited_counted_then_excluded():
         (True, False)
     ] * 2
     assert all(not r["counted"] for r in rows[5:])
+
+
+def test_it_explains_at_once_as_the_lazy_expressions_do():
+    """explain_now (what the CLI runs: the physician's visits first, classified once)
+    gives explain_physician's rows and reason_summary's, for a member with every
+    exclusion, a non-member with pregnancy follow-ups (their own and another's), the
+    maker of a follow-up of another's patient, and an unknown physician."""
+    con = connect()
+    tables = AssiduityTables.from_mapping(combine(factory() for factory in GOLDEN))
+    for physician in ("c0.D", "c1.D", "c1.B", "nobody"):
+        visits, summary = explain_now(tables, YEAR, physician, RULES, con)
+        expected = con.to_pyarrow(explain_physician(tables, YEAR, physician, RULES))
+        assert visits.equals(expected), physician
+        assert (visits.num_rows > 0) == (physician != "nobody")
+        assert summary.equals(con.to_pyarrow(reason_summary(tables, YEAR, physician, RULES)))

@@ -24,7 +24,6 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from panelcare.assiduity.compute import RATE_COLUMNS
-from panelcare.assiduity.explain import EXPLANATION_COLUMNS
 from panelcare.errors import InputError, PanelcareError
 
 if TYPE_CHECKING:
@@ -108,18 +107,13 @@ def explain(
     """
     _check_options(out, memory_limit, data_dir, rules)
     with _errors_reported():
-        from panelcare.assiduity.explain import explain_physician, reason_summary
-        from panelcare.assiduity.io import execute
+        from panelcare.assiduity.explain import explain_now
 
         loaded = _load_rules(rules)
         with _Phases() as phases:
             tables, con = _open(phases, data_dir, loaded, memory_limit)
             with phases.phase(f"explaining {physician}'s rate of {year}"):
-                expr = explain_physician(tables, year, physician, loaded)
-                visits = execute(
-                    con, expr.select(*EXPLANATION_COLUMNS).order_by(["visit_date", "visit_id"])
-                )
-                summary = execute(con, reason_summary(tables, year, physician, loaded))
+                visits, summary = explain_now(tables, year, physician, loaded, con)
             with phases.phase(f"writing {out}"):
                 _write(visits, out)
         if visits.num_rows == 0:

@@ -25,8 +25,8 @@ The shape of the computation (each choice measured on the province's 50 M visits
   and agreements, with overlapping periods merged so that at most one row ever matches
   and no visit is counted twice); the link also tells whether a physician's own visit
   was made as a GMF member (SELF, at the GMF's sites) or not (SELF_NON_MEMBER), so the
-  counts need no membership column on the registrations (the explanations cut the
-  registrations where the physician's membership changes, to name the GMF);
+  counts need no membership column on the registrations (the explanations look the
+  registering physician's GMF up after the join, in the membership timeline, to name it);
 * the reasons are small integers (the position in :data:`REASONS`), so that "counted"
   and "assiduous" are comparisons; names are only attached for :func:`visit_outcomes`;
 * :func:`physician_rates` aggregates the visits once, by the one physician each visit
@@ -163,9 +163,27 @@ def rates_of(
     tables: AssiduityTables, year: int, rules: Rules, *, physician_id: str | None
 ) -> ir.Table:
     """:func:`physician_rates`, or only ``physician_id``'s row with the visits pushed down."""
+    rules.scale_for(year)  # refused before any expression is built
+    counts = _visit_counts(_joined(tables, year, rules, physician_id=physician_id, counting=True))
+    return rates_from_counts(tables, year, rules, counts, physician_id=physician_id)
+
+
+def rates_from_counts(
+    tables: AssiduityTables,
+    year: int,
+    rules: Rules,
+    counts: ir.Table,
+    *,
+    physician_id: str | None = None,
+) -> ir.Table:
+    """:func:`physician_rates`' rows from visit counts already made: ``counts`` has
+    ``physician_id``, ``counted_visits`` and ``assiduous_visits``, one row per physician
+    with a counted visit (a registered physician may be missing or have zeros; a
+    physician without registrations must have a counted visit, as a pregnancy follow-up's
+    maker credited with it). Used by :func:`rates_of`, and by the results, which count
+    the outcome rows they classified once (``results.write_results``)."""
     span = Span(year)
     scale = rules.scale_for(year)
-    counts = _visit_counts(_joined(tables, year, rules, physician_id=physician_id, counting=True))
 
     registered = _registered(tables, span)
     if physician_id is not None:
@@ -314,15 +332,15 @@ def _joined(
     )
 
     # The one large join: the registration in force on the visit date (at most one per
-    # patient and day). For the explanations it is cut by the physician's GMF membership
-    # periods, to tell the physician's GMF that day; the counts read that from the link
-    # (SELF or SELF_NON_MEMBER), which spares the large join a column and a cut.
-    if counting:
-        pieces = registrations.select(
-            "patient_id", "physician_id", "start_date", "end_date", registration_site="site_id"
-        )
-    else:
-        pieces = _registration_pieces(registrations, timeline)
+    # patient and day). The explanations also need the physician's GMF that day: it is
+    # looked up after this join, in the membership timeline (a small table), for the
+    # visits only; cutting the registrations by membership periods before the join
+    # costs a range join of millions of registrations (at 2 M visits and a province's
+    # registrations, about a fifth of the classification). The counts read the
+    # membership from the link (SELF or SELF_NON_MEMBER) and need neither.
+    pieces = registrations.select(
+        "patient_id", "physician_id", "start_date", "end_date", registration_site="site_id"
+    )
     pieces = pieces.rename(reg_patient="patient_id", reg_start="start_date", reg_end="end_date")
     joined = visits.join(
         pieces,
@@ -332,9 +350,19 @@ def _joined(
             visits.visit_date < pieces.reg_end,
         ],
         how="inner" if counting else "left",
-    ).select(
-        *visits.columns, "physician_id", "registration_site", *([] if counting else ["gmf_id"])
-    )
+    ).select(*visits.columns, "physician_id", "registration_site")
+    if not counting:
+        segments = timeline.rename(
+            t_physician="physician_id", t_start="start_date", t_end="end_date"
+        )
+        joined = joined.left_join(
+            segments,
+            [
+                joined.physician_id == segments.t_physician,
+                segments.t_start <= joined.visit_date,
+                joined.visit_date < segments.t_end,
+            ],
+        ).select(*joined.columns, "gmf_id")
 
     # The provider's link to that physician on that day (and at that place, for the links
     # that only hold at the sites of the physician's GMF): at most one row matches. The
@@ -368,10 +396,20 @@ def outcome_rows(classified: ir.Table) -> ir.Table:
     row, plus the row of the physician who made a pregnancy follow-up of another
     physician's patient. Keeps the columns of ``classified`` (``physician_id`` is the
     row's physician) and adds ``reason`` (its name), ``counted`` and ``assiduous``."""
-    registering = classified.mutate(code=classified.reason_code)
-    pregnancy = classified.filter(classified.pregnancy_code.notnull())
-    pregnancy = pregnancy.mutate(physician_id=pregnancy.provider_id, code=pregnancy.pregnancy_code)
-    rows = registering.union(pregnancy)
+    # Each visit read once and repeated for a pregnancy row (an array of one or two
+    # sides, unnested): a union of the two kinds of rows would make DuckDB run the
+    # classification once per side (the union's inputs are not shared).
+    sides = ibis.ifelse(
+        classified.pregnancy_code.notnull(),
+        ibis.literal([0, 1], type="array<int8>"),
+        ibis.literal([0], type="array<int8>"),
+    )
+    rows = classified.mutate(_side=sides).unnest("_side")
+    maker = rows._side == 1
+    rows = rows.mutate(
+        physician_id=ibis.ifelse(maker, rows.provider_id, rows.physician_id),
+        code=ibis.ifelse(maker, rows.pregnancy_code, rows.reason_code),
+    ).drop("_side")
     return rows.mutate(
         reason=ibis.cases(*((rows.code == code, name) for code, name in enumerate(REASONS))),
         counted=rows.code >= _FIRST_COUNTED,
@@ -488,33 +526,6 @@ def _timeline(memberships: ir.Table, span: Span) -> ir.Table:
             segments.end_date <= covering.m_end,
         ],
     ).select("physician_id", "gmf_id", "start_date", "end_date")
-
-
-def _registration_pieces(registrations: ir.Table, timeline: ir.Table) -> ir.Table:
-    """Registrations of the year cut by their physician's membership periods:
-    patient_id, physician_id, registration_site, gmf_id (null: not a member then),
-    start_date, end_date."""
-    segments = timeline.rename(t_physician="physician_id", t_start="start_date", t_end="end_date")
-    joined = registrations.left_join(
-        segments,
-        [
-            registrations.physician_id == segments.t_physician,
-            segments.t_start < registrations.end_date,
-            registrations.start_date < segments.t_end,
-        ],
-    )
-    return joined.select(
-        patient_id=registrations.patient_id,
-        physician_id=registrations.physician_id,
-        registration_site=registrations.site_id,
-        gmf_id=segments.gmf_id,
-        start_date=ibis.greatest(
-            registrations.start_date, segments.t_start.fill_null(registrations.start_date)
-        ),
-        end_date=ibis.least(
-            registrations.end_date, segments.t_end.fill_null(registrations.end_date)
-        ),
-    )
 
 
 def _agreements(tables: AssiduityTables, span: Span) -> ir.Table:

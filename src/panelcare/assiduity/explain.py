@@ -18,8 +18,13 @@ Provider categories (``reason_summary``), for the counted visits that are not as
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
+from typing import Any
+
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 
 from panelcare.assiduity.compute import (
     ASSIDUOUS_REASONS,
@@ -27,7 +32,9 @@ from panelcare.assiduity.compute import (
     EXCLUSION_REASONS,
     IPS,
     PHYSICIAN,
+    Span,
     classify,
+    clip,
     outcome_rows,
 )
 from panelcare.assiduity.rules import Rules
@@ -132,3 +139,54 @@ def ranked_summary(summary: ir.Table) -> ir.Table:
 def _rows_of(classified: ir.Table, physician_id: str) -> ir.Table:
     rows = outcome_rows(classified)
     return rows.filter(rows.physician_id == physician_id)
+
+
+def explain_now(
+    tables: AssiduityTables, year: int, physician_id: str, rules: Rules, con: Any
+) -> tuple[pa.Table, pa.Table]:
+    """:func:`explain_physician` and :func:`reason_summary` run on ``con`` (the DuckDB
+    backend ``tables`` are on): (visits, summary), Arrow tables of their columns and order.
+
+    What ``panelcare assiduity explain`` runs. Three queries instead of the whole year's
+    classification twice: the physician's patients of the year (a few hundred ids, read
+    with the registrations' ``physician_id`` filter pushed into the scan); the visits of
+    those patients (an ``IN`` list of constants, which DuckDB tests in the Parquet scan
+    before reading the other columns) and the physician's own pregnancy follow-ups, into
+    a temporary table; then the classification of those visits alone, once, from which
+    both the rows and the summary are read (as ``results.write_results`` does for every
+    physician).
+    """
+    from panelcare.assiduity.io import execute
+    from panelcare.assiduity.results import Scratch
+
+    span_first, span_after = datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)
+    registrations = clip(tables.registrations, Span(year))
+    mine = registrations.filter(registrations.physician_id == physician_id)
+    patients = execute(con, mine.select("patient_id").distinct())["patient_id"].to_pylist()
+    visits = tables.visits
+    in_year = (visits.visit_date >= span_first) & (visits.visit_date < span_after)
+    own_pregnancy = (
+        (visits.provider_id == physician_id)
+        & (visits.provider_kind == PHYSICIAN)
+        & visits.pregnancy_followup.fill_null(False)
+    )
+    touching = visits.filter(in_year & own_pregnancy)
+    if patients:
+        # A list's contains, not an IN list: DuckDB turns an IN list of more than a few
+        # constants into a join above the scan, which then reads every column of every
+        # visit; the contains is a filter of the scan itself, which reads the other
+        # columns only where a patient matches (3.3 s instead of 4.5 s on 50 M visits).
+        listed = ibis.literal(sorted(patients), type="array<string>").contains(visits.patient_id)
+        theirs = visits.filter(in_year & listed)
+        touching = theirs.union(touching.filter(~listed))
+    with Scratch(con) as scratch:
+        reduced = dataclasses.replace(tables, visits=con.table(scratch.table("visits", touching)))
+        outcomes = con.table(scratch.classify(reduced, year, rules))
+        rows = outcomes.filter(outcomes.physician_id == physician_id)
+        explained = execute(
+            con, rows.select(*EXPLANATION_COLUMNS).order_by(["visit_date", "visit_id"])
+        )
+        summary = rows.group_by(["reason", "provider_category"]).aggregate(visits=rows.count())
+        summary = ranked_summary(summary).order_by("rank").select(*SUMMARY_COLUMNS)
+        summarized = execute(con, summary.mutate(visits=summary.visits.cast("int64")))
+    return explained, summarized

@@ -156,6 +156,8 @@ def execute(con: Any, expr: Any) -> pa.Table:
     What ``con.to_pyarrow(expr)`` does, without its result converter: that module imports
     pandas, a second of a command's start-up.
     """
+    # Registers the expression's in-memory tables with DuckDB (none for open_tables').
+    con._run_pre_execute_hooks(expr)
     sql = ibis.to_sql(expr, dialect="duckdb")
     result = con.con.sql(sql).to_arrow_table()
     return result.cast(expr.schema().to_pyarrow())

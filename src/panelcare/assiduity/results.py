@@ -59,7 +59,7 @@ from panelcare.assiduity.compute import (
     REASONS,
     classify,
     outcome_rows,
-    physician_rates,
+    rates_from_counts,
 )
 from panelcare.assiduity.explain import (
     EXPLANATION_COLUMNS,
@@ -266,38 +266,54 @@ def _write_files(
     folder: Path,
     progress: Progress | None,
 ) -> tuple[int, int]:
-    """Write the five files into ``folder``; returns (physicians, visit rows)."""
+    """Write the five files into ``folder``; returns (physicians, visit rows).
+
+    The year's visits are classified once, into a DuckDB temporary table; everything
+    else (the rates' counts, the explanation rows, the summaries and months) is read
+    from it (see :class:`Scratch`)."""
 
     def step(name: str) -> None:
         if progress:
             progress(name, _STEPS.index(name), len(_STEPS))
 
     step("rates")
-    rates = con.to_pyarrow(
-        physician_rates(tables, year, rules).select(*RATE_COLUMNS).order_by("physician_id")
-    )
-    # Through Arrow, cast to the expression's types (DuckDB's sums are HUGEINT, its float
-    # literals DECIMAL): the file has physician_rates' types exactly.
-    _write_table(rates, folder / RATES)
+    rules.scale_for(year)  # refused before the classification runs
+    with Scratch(con) as scratch:
+        outcomes = scratch.classify(tables, year, rules)
+        # Per physician: the explanation rows (to cut the buckets) and the counts.
+        per_physician = scratch.table(
+            "per_physician",
+            f"SELECT physician_id, count(*) AS rows, "
+            f"count(*) FILTER (WHERE counted) AS counted_visits, "
+            f"count(*) FILTER (WHERE assiduous) AS assiduous_visits "
+            f"FROM {outcomes} GROUP BY physician_id",
+        )
+        counts = con.table(per_physician)
+        counts = counts.filter(counts.counted_visits > 0)
+        expr = rates_from_counts(tables, year, rules, counts).select(*RATE_COLUMNS)
+        # Cast to the expression's types (DuckDB's sums are HUGEINT, its float literals
+        # DECIMAL): the file has physician_rates' types exactly.
+        rates = con.to_pyarrow(expr.order_by("physician_id"))
+        _write_table(rates, folder / RATES)
 
-    step("visits")
-    index = _write_visits(tables, year, rules, con, folder, rates["physician_id"])
+        step("visits")
+        sizes = con.con.sql(f"SELECT physician_id, rows FROM {per_physician}").to_arrow_table()
+        index = _write_visits(con, outcomes, folder, sizes)
 
-    # The summaries and the months are counted in one scan of visits.parquet (four small
-    # columns), by physician, month, reason and provider category: a few hundred thousand
-    # rows, from which both files are made.
-    step("summaries")
-    visits = con.read_parquet(folder / VISITS)
-    counts = ibis.memtable(con.to_pyarrow(_counts(visits)))
-    summaries = con.to_pyarrow(_summaries(counts)).cast(_STORED_SUMMARY_SCHEMA)
-    _write_table(summaries, folder / SUMMARIES)
+        # The summaries and the months are counted in one scan of the explanation rows,
+        # by physician, month, reason and provider category: a few hundred thousand
+        # rows, from which both files are made.
+        step("summaries")
+        counted = ibis.memtable(con.to_pyarrow(_counts(con.table(outcomes))))
+        summaries = con.to_pyarrow(_summaries(counted)).cast(_STORED_SUMMARY_SCHEMA)
+        _write_table(summaries, folder / SUMMARIES)
 
-    step("monthly")
-    physicians = pa.concat_arrays(
-        [rates["physician_id"].combine_chunks(), index["physician_id"].combine_chunks()]
-    )
-    monthly = _monthly(con.to_pyarrow(_monthly_counts(counts)), pc.unique(physicians))
-    _write_table(monthly, folder / MONTHLY)
+        step("monthly")
+        physicians = pa.concat_arrays(
+            [rates["physician_id"].combine_chunks(), index["physician_id"].combine_chunks()]
+        )
+        monthly = _monthly(con.to_pyarrow(_monthly_counts(counted)), pc.unique(physicians))
+        _write_table(monthly, folder / MONTHLY)
 
     step("index")
     metadata = {_LAYOUT_KEY: LAYOUT_VERSION.encode(), _YEAR_KEY: str(year).encode()}
@@ -305,41 +321,97 @@ def _write_files(
     return rates.num_rows, int(pc.sum(index["rows"]).as_py() or 0)
 
 
-def _write_visits(
-    tables: AssiduityTables,
-    year: int,
-    rules: Rules,
-    con: Any,
-    folder: Path,
-    rated: pa.ChunkedArray,
-) -> pa.Table:
-    """Write visits.parquet, sorted by physician, visit date and visit id; return the index.
+class Scratch:
+    """DuckDB temporary tables and views of one :func:`write_results`, dropped on leaving.
 
-    Classifying and sorting the province's 44 million rows in one DuckDB query spills most
-    of them to disk (six minutes on 2 cores with a 2 GB memory limit), and applying
-    outcome_rows to the whole year's classify makes DuckDB classify it twice (once per
-    side of its union). So the year's visits are
-    classified once (:func:`~panelcare.assiduity.compute.classify`, one row per visit)
-    and written unsorted into buckets of consecutive physicians, by the registering
-    physician; each bucket, a few hundred thousand rows, then becomes its explanation rows
-    (:func:`~panelcare.assiduity.compute.outcome_rows`), sorted in memory and appended to
-    the file. A pregnancy follow-up of another physician's patient also gives a row to
-    its maker, who may be in another bucket: those visits (about 25,000 at province
-    scale) are added to the maker's bucket too, and each bucket keeps only the rows of
-    its own physicians.
+    :meth:`classify` runs :func:`~panelcare.assiduity.compute.classify` once into a
+    temporary table (one row per visit of a registered patient: at 2 M visits it stays
+    in memory; at province scale DuckDB spills what exceeds its memory limit to its
+    temporary folder) and returns a view of its explanation rows
+    (:func:`~panelcare.assiduity.compute.outcome_rows`: the union of two scans of the
+    table, where the same union over the classification's query would run the
+    classification twice)."""
+
+    def __init__(self, con: Any) -> None:
+        self.con = con
+        self.prefix = f"_panelcare_results_{next(_SCRATCH_NUMBERS)}_{os.getpid()}"
+        self.made: list[tuple[str, str]] = []
+
+    def __enter__(self) -> Scratch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for kind, name in reversed(self.made):
+            self.con.raw_sql(f"DROP {kind} IF EXISTS {name}")
+
+    def table(self, name: str, query: str | ir.Table) -> str:
+        """A temporary table of ``query`` (SQL, or an Ibis expression: its in-memory
+        tables are then registered first)."""
+        full = f"{self.prefix}_{name}"
+        self.made.append(("TABLE", full))
+        if isinstance(query, str):
+            self.con.raw_sql(f"CREATE TEMP TABLE {full} AS {query}")
+        else:
+            self.con.create_table(full, query, temp=True)
+        return full
+
+    def view(self, name: str, sql: str) -> str:
+        full = f"{self.prefix}_{name}"
+        self.made.append(("VIEW", full))
+        self.con.raw_sql(f"CREATE TEMP VIEW {full} AS {sql}")
+        return full
+
+    def classify(self, tables: AssiduityTables, year: int, rules: Rules) -> str:
+        """The name of a view of the year's explanation rows: ``physician_id`` (the row's
+        physician), the columns of :data:`EXPLANATION_COLUMNS` and ``provider_category``."""
+        classified = self.table("classified", _classified(tables, year, rules))
+        part = self.con.table(classified)
+        # One type for the reason's code and the pregnancy code, united by outcome_rows.
+        part = part.mutate(
+            reason_code=part.reason_code.cast("int8"),
+            pregnancy_code=part.pregnancy_code.cast("int8"),
+        )
+        rows = outcome_rows(part).select(*_STORED_VISIT_SCHEMA.names)
+        return self.view("outcomes", _sql(rows))
+
+
+_SCRATCH_NUMBERS = itertools.count()
+
+
+def _sql(expr: ir.Table) -> str:
+    return str(ibis.to_sql(expr, dialect="duckdb"))
+
+
+def _write_visits(con: Any, outcomes: str, folder: Path, sizes: pa.Table) -> pa.Table:
+    """Write visits.parquet from the view ``outcomes``, sorted by physician, visit date
+    and visit id; return the index.
+
+    ``sizes`` (physician_id, rows) cuts the physicians into buckets of consecutive
+    physicians of at most ``_ROWS_PER_BUCKET`` rows (one bucket up to 3 million rows: a
+    region's year is one sorted query). With several buckets (a province's 44 million
+    rows: one DuckDB sort of all of them, with its 2 GB limit, spills most of them and
+    took six minutes), the rows are first copied, unsorted, into a scratch folder
+    partitioned by bucket (lz4, cheaper to write than zstd), and each bucket is then
+    sorted in memory and appended to the file.
     """
-    bounds = _bucket_bounds(rated)
+    columns = ", ".join(f'"{name}"' for name in _STORED_VISIT_SCHEMA.names)
+    order = "ORDER BY physician_id, visit_date, visit_id"
+    bounds = _bucket_bounds(sizes)
     parts = folder / "_buckets"
-    # A scratch copy, read once: lz4 is cheaper to write than zstd.
-    con.to_parquet(
-        _classified(tables, year, rules, bounds), parts, partition_by="bucket", compression="lz4"
-    )
-
-    # Visits that give their maker a pregnancy row (pregnancy_code), from every bucket.
-    pregnancies = None
-    if any(parts.glob("*/*.parquet")):  # DuckDB writes no file for no row
-        every_part = _read_classified(con, f"{parts}/*/*.parquet")
-        pregnancies = con.to_pyarrow(every_part.filter(every_part.pregnancy_code.notnull()))
+    if not bounds:
+        queries = [f"SELECT {columns} FROM {outcomes} {order}"]
+    else:
+        bucket = _bucket_sql("physician_id", bounds)
+        con.raw_sql(
+            f"COPY (SELECT {columns}, {bucket} AS bucket FROM {outcomes}) TO "
+            f"{_quoted(str(parts))} (FORMAT parquet, PARTITION_BY (bucket), COMPRESSION lz4)"
+        )
+        queries = [
+            f"SELECT {columns} FROM read_parquet({_quoted(str(part / '*.parquet'))}, "
+            f"hive_partitioning = false) {order}"
+            for part in (parts / f"bucket={number}" for number in range(len(bounds) + 1))
+            if part.exists()  # DuckDB writes no file for a bucket without rows
+        ]
 
     first_row = 0
     index: list[pa.Table] = []
@@ -351,22 +423,10 @@ def _write_visits(
         # the footer (an entry per row group and column) small to read.
         write_statistics=["physician_id"],
     ) as writer:
-        for bucket in range(len(bounds) + 1):
-            low = bounds[bucket - 1] if bucket > 0 else None
-            high = bounds[bucket] if bucket < len(bounds) else None
-            part = parts / f"bucket={bucket}"
-            classified = [
-                *([_read_classified(con, f"{part}/*.parquet")] if part.exists() else []),
-                *_made_in(pregnancies, low, high),
-            ]
-            if not classified:  # no row for any physician of the bucket
+        for query in queries:
+            sorted_rows = con.con.sql(query).to_arrow_table().cast(_STORED_VISIT_SCHEMA)
+            if not sorted_rows.num_rows:
                 continue
-            rows = outcome_rows(ibis.union(*classified) if len(classified) > 1 else classified[0])
-            rows = rows.filter(_in_range(rows.physician_id, low, high))
-            rows = rows.select(*_STORED_VISIT_SCHEMA.names).order_by(
-                ["physician_id", "visit_date", "visit_id"]
-            )
-            sorted_rows = con.to_pyarrow(rows).cast(_STORED_VISIT_SCHEMA)
             runs = _runs(sorted_rows["physician_id"])
             # One write per row group, cut between physicians where possible.
             cuts = _row_group_cuts(runs["end"].to_numpy(), VISITS_ROW_GROUP_ROWS)
@@ -389,12 +449,11 @@ def _write_visits(
     return result.cast(_INDEX_SCHEMA)
 
 
-def _classified(tables: AssiduityTables, year: int, rules: Rules, bounds: list[str]) -> ir.Table:
+def _classified(tables: AssiduityTables, year: int, rules: Rules) -> ir.Table:
     """The year's visits of registered patients, classified, with what the explanation
     rows need: the columns of :data:`EXPLANATION_COLUMNS` but the reason's, the codes of
-    :func:`~panelcare.assiduity.compute.classify`, the provider category (of the
-    registering physician's row; a pregnancy row is never ``other_provider``) and the
-    bucket of the registering physician."""
+    :func:`~panelcare.assiduity.compute.classify` and the provider category (of the
+    registering physician's row; a pregnancy row is never ``other_provider``)."""
     classified = classify(tables, year, rules, detail=True)
     # A patient registered with nobody is nobody's explanation (and gives no pregnancy row).
     classified = classified.filter(classified.physician_id.notnull())
@@ -409,17 +468,6 @@ def _classified(tables: AssiduityTables, year: int, rules: Rules, bounds: list[s
         "reason_code",
         "pregnancy_code",
         provider_category=_category(classified, rules),
-        bucket=_bucket_of(classified.physician_id, bounds),
-    )
-
-
-def _read_classified(con: Any, files: str) -> ir.Table:
-    """The rows of :func:`_classified` written to ``files`` (a glob), without the bucket."""
-    part = con.read_parquet(files, hive_partitioning=False)
-    # DuckDB writes the reason's code as an INTEGER where Ibis says int8, and outcome_rows
-    # unions it with the pregnancy code: one type for both.
-    return part.mutate(
-        reason_code=part.reason_code.cast("int8"), pregnancy_code=part.pregnancy_code.cast("int8")
     )
 
 
@@ -430,61 +478,54 @@ def _category(classified: ir.Table, rules: Rules) -> ir.StringValue:
 
 
 _OTHER_PROVIDER = REASONS.index("other_provider")
-# Physicians per bucket of _write_visits: about 700,000 rows at province scale.
-_PHYSICIANS_PER_BUCKET = 150
+# Rows per bucket of _write_visits, at most (unless one physician has more): a bucket is
+# sorted by DuckDB in memory (3 million rows take about 0.6 GB).
+_ROWS_PER_BUCKET = 3_000_000
+# Physicians per bucket, at most (None: no limit); the tests make it small.
+_PHYSICIANS_PER_BUCKET: int | None = None
 
 
-def _bucket_bounds(physicians: pa.ChunkedArray) -> list[str]:
-    """The first physician id of each bucket but the first (every
-    _PHYSICIANS_PER_BUCKET-th id, sorted)."""
-    ids = sorted(physicians.to_pylist())
-    return ids[_PHYSICIANS_PER_BUCKET::_PHYSICIANS_PER_BUCKET]
+def _bucket_bounds(sizes: pa.Table) -> list[str]:
+    """The first physician id of each bucket but the first: the physicians of ``sizes``
+    (physician_id, rows) in id order, a new bucket started where the current one would
+    exceed ``_ROWS_PER_BUCKET`` rows or ``_PHYSICIANS_PER_BUCKET`` physicians."""
+    ordered = sizes.sort_by("physician_id")
+    bounds: list[str] = []
+    rows = physicians = 0
+    for physician, count in zip(
+        ordered["physician_id"].to_pylist(), ordered["rows"].to_pylist(), strict=True
+    ):
+        full = physicians > 0 and (
+            rows + count > _ROWS_PER_BUCKET
+            or (_PHYSICIANS_PER_BUCKET is not None and physicians >= _PHYSICIANS_PER_BUCKET)
+        )
+        if full:
+            bounds.append(physician)
+            rows = physicians = 0
+        rows += count
+        physicians += 1
+    return bounds
 
 
-def _bucket_of(physician_id: ir.StringValue, bounds: list[str]) -> ir.IntegerValue:
-    """How many of the sorted ``bounds`` are at or before ``physician_id``: a binary search
+def _bucket_sql(column: str, bounds: list[str]) -> str:
+    """How many of the sorted ``bounds`` are at or before ``column``: a binary search
     written as nested cases (log2 of the buckets comparisons per row)."""
 
-    def search(low: int, high: int) -> ir.IntegerValue:
+    def search(low: int, high: int) -> str:
         # The answer is in [low, high].
         if low == high:
-            return ibis.literal(low, "int32")
+            return str(low)
         middle = (low + high) // 2
-        return ibis.ifelse(
-            physician_id < bounds[middle], search(low, middle), search(middle + 1, high)
+        return (
+            f"CASE WHEN {column} < {_quoted(bounds[middle])} THEN {search(low, middle)} "
+            f"ELSE {search(middle + 1, high)} END"
         )
 
     return search(0, len(bounds))
 
 
-def _in_range(physician_id: ir.StringValue, low: str | None, high: str | None) -> ir.BooleanValue:
-    """``low <= physician_id < high``, a missing bound left out."""
-    condition: ir.BooleanValue = physician_id.notnull()
-    if low is not None:
-        condition &= physician_id >= low
-    if high is not None:
-        condition &= physician_id < high
-    return condition
-
-
-def _made_in(pregnancies: pa.Table | None, low: str | None, high: str | None) -> list[ir.Table]:
-    """The visits of ``pregnancies`` made by a physician of the bucket [low, high) for a
-    patient registered with a physician of another bucket (as a list: empty or one
-    table)."""
-    if pregnancies is None:
-        return []
-    maker, registering = pregnancies["provider_id"], pregnancies["physician_id"]
-
-    def within(ids: pa.ChunkedArray) -> pa.ChunkedArray:
-        inside = pc.is_valid(ids)
-        if low is not None:
-            inside = pc.and_(inside, pc.greater_equal(ids, low))
-        if high is not None:
-            inside = pc.and_(inside, pc.less(ids, high))
-        return inside
-
-    made = pregnancies.filter(pc.and_(within(maker), pc.invert(within(registering))))
-    return [ibis.memtable(made)] if made.num_rows else []
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _runs(physician_ids: pa.ChunkedArray) -> pa.Table:

@@ -42,6 +42,7 @@ from panelcare.assiduity.results import (
     read_monthly,
     read_physician_visits,
     read_rates,
+    read_summaries,
     read_summary,
     write_results,
 )
@@ -101,6 +102,15 @@ def test_it_keeps_each_physician_s_explanation_and_summary(golden, physician):
     assert read_physician_visits(golden["out"], physician).equals(expected)
     summary = engine(con, reason_summary(tables, YEAR, physician, RULES))
     assert read_summary(golden["out"], physician).equals(summary)
+
+
+def test_it_reads_several_physicians_summaries_at_once_as_one_by_one(golden):
+    several = read_summaries(golden["out"], ["c2.T", "c0.D", "c1.B", "nobody"])
+    for physician in ("c0.D", "c1.B", "c2.T"):
+        rows = several.filter(pc.equal(several["physician_id"], physician)).drop(["physician_id"])
+        assert rows.equals(read_summary(golden["out"], physician))
+    assert set(several["physician_id"].to_pylist()) == {"c0.D", "c1.B", "c2.T"}
+    assert read_summaries(golden["out"], []).num_rows == 0
 
 
 def test_it_keeps_the_rates_of_every_physician(golden):

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from urllib.parse import urlencode
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
@@ -36,16 +37,24 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from panelcare.assiduity.bands import band_gaps
 from panelcare.assiduity.compute import ASSIDUOUS_REASONS, COUNTED_REASONS, EXCLUSION_REASONS
 from panelcare.assiduity.rules import Scale
-from web.assiduity.figures import TIERS
-from web.assiduity.models import AssiduityRun
+from web.assiduity.figures import (
+    CATEGORY_LABELS,
+    ips_names,
+    physician_rate,
+    rate_row,
+    run_gmfs,
+    run_roster,
+    tier_label,
+)
+from web.assiduity.figures import label as _label
+from web.assiduity.models import LATEST_FIRST, AssiduityRun
 from web.dashboard.templatetags.panelcare_format import pct
-from web.regions.models import Gmf, Ips, Site
+from web.regions.models import Site
 from web.tables.kinds import DatasetKind
 from web.tables.models import Dataset
 from web.tables.store import read_dataset
 
 __all__ = [
-    "CATEGORY_LABELS",
     "KINDS",
     "REASON_LABELS",
     "SETTING_LABELS",
@@ -56,7 +65,6 @@ __all__ = [
     "VisitsPage",
     "physician_name",
     "physician_page",
-    "rate_row",
     "read_results",
     "visits_export",
     "visits_page",
@@ -90,14 +98,6 @@ REASON_LABELS = {
     "own_visit_elsewhere": gettext_lazy("Own visit away from the GMF's sites"),
     "service_agreement": gettext_lazy("Physician of a GMF under a service agreement"),
     "gmf_r_small_agreements": gettext_lazy("Physician of a GMF-R with small agreements"),
-}
-
-# Who made a counted visit that is not assiduous (explain.PROVIDER_CATEGORIES).
-CATEGORY_LABELS = {
-    "er": gettext_lazy("Emergency room, triage P4 or P5"),
-    "other_gmf": gettext_lazy("A physician of another GMF"),
-    "ips_outside_group": gettext_lazy("An IPS outside the group's partnership"),
-    "other_clinic": gettext_lazy("Another clinic, or the group away from its sites"),
 }
 
 # What the physician can do about each category.
@@ -145,47 +145,25 @@ KINDS = {
 # The emergency room's exclusions, in the order the ER block lists them.
 _ER_EXCLUSIONS = ("er_priority_1_3", "er_admitted", "er_repeat", "er_referred", "er_death")
 _VISITS_FILE = "visits.parquet"  # results.write_results's layout
-_RATES_FILE = "rates.parquet"
-
-
-def _label(labels: Mapping[str, Any], code: str | None) -> str:
-    """The label of ``code``; a code the labels do not know (a newer engine's) is said
-    as unknown rather than shown."""
-    if code is None:
-        return ""
-    return str(labels[code]) if code in labels else _("Other (unknown to this version)")
+# The rate row's reader (bench/assiduity_page.py times it under this name).
+_rate_of = physician_rate
 
 
 # --------------------------------------------------------------------------- the rate
 
 
-def rate_row(run: AssiduityRun, code: str) -> dict[str, Any] | None:
-    """``code``'s row of ``run``'s rates (compute.RATE_COLUMNS), None without one. Reads
-    only the rates file's row groups that may hold it."""
-    return _rate_of(run.results_folder, code)
-
-
-def _rate_of(out_dir: Path, code: str) -> dict[str, Any] | None:
-    try:
-        table = pq.read_table(out_dir / _RATES_FILE, filters=[("physician_id", "==", code)])
-    except FileNotFoundError:
-        return None
-    rows = table.to_pylist()
-    return rows[0] if rows else None
-
-
 def physician_name(run: AssiduityRun, code: str) -> str:
     """``code``'s name in the roster version ``run`` read; empty when it has none."""
-    return _names(run.datasets().get(DatasetKind.PHYSICIANS), [code]).get(code, "")
+    return run_roster(run, [code]).get(code, ("", ""))[0]
 
 
-def year_runs(runs: Iterable[AssiduityRun], code: str) -> list[AssiduityRun]:
+def year_runs(runs: QuerySet[AssiduityRun], code: str) -> list[AssiduityRun]:
     """The latest of ``runs`` (DONE, the reader's) of each year in which ``code`` has a
-    rate, most recent year first. "Latest" is the last finished (then the highest number),
-    as everywhere a computation of a year is chosen (the trends, the attribution's LE 304)."""
+    rate, most recent year first. "Latest" is the first in
+    :data:`~web.assiduity.models.LATEST_FIRST`'s order, as everywhere a computation of a
+    year is chosen (the trends, the attribution's LE 304)."""
     latest: dict[int, AssiduityRun] = {}
-    finished = sorted(runs, key=lambda run: (run.finished_at is not None, run.finished_at, run.pk))
-    for run in reversed(finished):
+    for run in runs.order_by(*LATEST_FIRST):
         if run.year not in latest and rate_row(run, code) is not None:
             latest[run.year] = run
     return [latest[year] for year in sorted(latest, reverse=True)]
@@ -281,18 +259,18 @@ def physician_page(
     rate, summary = read.rate, read.summary
     scale = load_rules().scale_for(run.year)
     datasets = run.datasets()
-    gmf_code, gmf_name = _gmf_of(run, datasets.get(DatasetKind.GMF_MEMBERSHIPS), code)
+    gmf_code, gmf_name = run_gmfs(run, code).get(code, ("", ""))
     computed = timezone.localdate(run.finished_at or run.created_at)
     to_date = computed if computed.year == run.year else None
     providers = set(read.visits["provider_id"].drop_null().to_pylist())
-    names = _names(datasets.get(DatasetKind.PHYSICIANS), providers | {code})
+    names = _names(run, providers | {code})
     return PhysicianPage(
         run=run,
         code=code,
         name=names.get(code, ""),
         gmf_name=gmf_name,
         rate=rate,
-        tier_label=str(TIERS.get(rate["tier"], "")),
+        tier_label=tier_label(rate["tier"]),
         payment_share=None if rate["payment_pct"] is None else rate["payment_pct"] / 100,
         to_date=to_date,
         gaps=_gaps(rate, scale, own=own),
@@ -651,10 +629,8 @@ def _labelled(
     if not rows:
         return []
     providers = {row["provider_id"] for row in rows if row["provider_id"]}
-    if names is None:
-        names = _names(run.datasets().get(DatasetKind.PHYSICIANS), providers)
-    names = dict(names)
-    names.update(Ips.objects.filter(code__in=providers - names.keys()).values_list("code", "name"))
+    names = dict(_names(run, providers) if names is None else names)
+    names.update(ips_names(run.region, providers - names.keys()))
     sites = _site_names(run, {row["site_id"] for row in rows if row["site_id"]})
     categories = dict(
         zip(
@@ -701,14 +677,9 @@ def _lowering_rows(out_dir: Path, code: str) -> pa.Table:
     ).cast(_LOWERING_SCHEMA)
 
 
-def _names(physicians: Dataset | None, codes: Collection[str]) -> dict[str, str]:
-    """code -> name of the ``codes`` the roster version ``physicians`` lists."""
-    if physicians is None or not codes:
-        return {}
-    table = read_dataset(physicians, columns=["physician_id", "name"])
-    wanted = pa.array(sorted(codes), pa.string())
-    table = table.filter(pc.is_in(table["physician_id"], value_set=wanted))
-    return dict(zip(table["physician_id"].to_pylist(), table["name"].to_pylist(), strict=True))
+def _names(run: AssiduityRun, codes: Collection[str]) -> dict[str, str]:
+    """code -> name of the ``codes`` the roster version ``run`` read lists."""
+    return {code: name for code, (name, _rls) in run_roster(run, codes).items()}
 
 
 def _site_names(run: AssiduityRun, codes: Collection[str]) -> dict[str, str]:
@@ -719,26 +690,6 @@ def _site_names(run: AssiduityRun, codes: Collection[str]) -> dict[str, str]:
     return dict(
         Site.objects.filter(rls__region=run.region, code__in=codes).values_list("code", "name")
     )
-
-
-def _gmf_of(run: AssiduityRun, memberships: Dataset | None, code: str) -> tuple[str, str]:
-    """(GMF code, name) of ``code``'s last GMF membership in force during ``run``'s year
-    (latest start), from the memberships version ``run`` read; empty when none."""
-    if memberships is None:
-        return "", ""
-    table = read_dataset(memberships, columns=["physician_id", "gmf_id", "start_date", "end_date"])
-    table = table.filter(pc.equal(table["physician_id"], code))
-    first, after = datetime.date(run.year, 1, 1), datetime.date(run.year + 1, 1, 1)
-    in_force = [
-        row
-        for row in table.to_pylist()
-        if row["start_date"] < after and (row["end_date"] is None or row["end_date"] > first)
-    ]
-    if not in_force:
-        return "", ""
-    gmf = max(in_force, key=lambda row: row["start_date"])["gmf_id"]
-    name = Gmf.objects.filter(code=gmf).values_list("name", flat=True).first()
-    return gmf, name or gmf
 
 
 def _gmf_sites(gmf_sites: Dataset | None, gmf_code: str) -> frozenset[str]:

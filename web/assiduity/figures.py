@@ -19,26 +19,29 @@ GMF from its GMF memberships version (the last membership of the year).
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from django.core.paginator import Page, Paginator
+from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from web.assiduity.models import AssiduityRun, AssiduityRunStatus, DrmgNotice
+from web.assiduity.models import LATEST_FIRST, AssiduityRun, AssiduityRunStatus, DrmgNotice
 from web.dashboard.templatetags.panelcare_format import half_up
-from web.regions.models import Gmf, Physician, Region, Rls
+from web.regions.models import Gmf, Ips, Physician, Region, Rls
 from web.tables.kinds import DatasetKind, get_kind
 from web.tables.models import Dataset
 from web.tables.store import read_dataset
 
 __all__ = [
+    "CATEGORY_LABELS",
     "COLUMNS",
-    "LOWERING_CATEGORIES",
     "PHASES",
     "RATES_PER_PAGE",
     "SORTS",
@@ -49,15 +52,23 @@ __all__ = [
     "committee_export",
     "committee_rows",
     "gmf_names",
+    "ips_names",
+    "label",
     "notice_changes",
     "notice_reading",
     "physician_names",
+    "physician_rate",
     "physician_rows",
+    "rate_row",
     "rates_export",
     "rates_table",
+    "run_gmfs",
+    "run_roster",
     "run_rows",
+    "tier_label",
     "versions_read",
     "year_gmf_memberships",
+    "year_gmf_periods",
 ]
 
 RATES_PER_PAGE = 50
@@ -115,16 +126,32 @@ COLUMNS = (
     ("notice", _("DRMG notice"), False),
 )
 
-# The counted visits that are not assiduous (reason other_provider), by provider category
-# (panelcare.assiduity.explain.PROVIDER_CATEGORIES): what lowered a rate, worded.
-LOWERING_CATEGORIES = {
-    "er": _("emergency room"),
-    "other_gmf": _("another GMF"),
-    "ips_outside_group": _("IPS outside the partnership"),
-    "other_clinic": _("another clinic"),
+# Who made a counted visit that is not assiduous (reason other_provider), by provider
+# category (panelcare.assiduity.explain.PROVIDER_CATEGORIES): what lowered a rate, worded
+# once for the physician's page, its visit list and the committee's list.
+CATEGORY_LABELS = {
+    "er": _("Emergency room, triage P4 or P5"),
+    "other_gmf": _("A physician of another GMF"),
+    "ips_outside_group": _("An IPS outside the group's partnership"),
+    "other_clinic": _("Another clinic, or the group away from its sites"),
 }
 # The reasons the committee's list names for each physician, at most.
 TOP_REASONS = 3
+_RATES_FILE = "rates.parquet"  # panelcare.assiduity.results.write_results's layout
+
+
+def label(labels: Mapping[str, Any], code: str | None) -> str:
+    """The label of ``code`` in ``labels`` (:data:`TIERS`, :data:`CATEGORY_LABELS`, the
+    physician page's reasons and settings); empty for None. A code the labels do not know
+    (a newer engine's) is said as unknown, never shown: a French page shows no code word."""
+    if code is None:
+        return ""
+    return str(labels[code]) if code in labels else gettext("Other (unknown to this version)")
+
+
+def tier_label(tier: str | None) -> str:
+    """The words of the engine's ``tier`` (:data:`TIERS`, :func:`label`)."""
+    return label(TIERS, tier)
 
 
 def versions_read(run: AssiduityRun, datasets: dict[int, Dataset]) -> list[dict[str, Any]]:
@@ -201,9 +228,9 @@ def physician_rows(
     if scope is not None:
         wanted = pa.array(sorted(scope), pa.string())
         rates = rates.filter(pc.is_in(rates.column("physician_id"), value_set=wanted))
-    datasets = run.datasets()
-    roster = _roster(run, datasets.get(DatasetKind.PHYSICIANS))
-    gmfs = _gmf_of(run, datasets.get(DatasetKind.GMF_MEMBERSHIPS))
+    roster = run_roster(run)
+    rls_names = dict(Rls.objects.filter(region=run.region).values_list("code", "name"))
+    gmfs = run_gmfs(run)
     notices = {
         notice.physician_code: notice
         for notice in DrmgNotice.objects.active().filter(region=run.region, year=run.year)
@@ -212,7 +239,7 @@ def physician_rows(
     rows = []
     for rate in rates.to_pylist():
         code = rate["physician_id"]
-        name, rls_code, rls_name = roster.get(code, ("", "", ""))
+        name, rls_code = roster.get(code, ("", ""))
         gmf_code, gmf_name = gmfs.get(code, ("", ""))
         notice = notices.get(code)
         rows.append(
@@ -220,10 +247,10 @@ def physician_rows(
                 **rate,
                 "name": name,
                 "rls_code": rls_code,
-                "rls_name": rls_name,
+                "rls_name": rls_names.get(rls_code, rls_code),
                 "gmf_code": gmf_code,
                 "gmf_name": gmf_name,
-                "tier_label": TIERS.get(rate["tier"], rate["tier"]),
+                "tier_label": tier_label(rate["tier"]),
                 "payment_share": None if rate["payment_pct"] is None else rate["payment_pct"] / 100,
                 "notice": notice,
                 "notice_unread": notice is not None and notice.pk not in read,
@@ -245,15 +272,27 @@ def _percent(ratio: float | None) -> float | None:
     return None if ratio is None else float(half_up(ratio * 100, 1))
 
 
-def rates_export(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
-    """:func:`physician_rows`'s ``rows`` as a file's table (headers, rows): the columns of
-    the rates table, percents as numbers (82.5), the tier in words, yes or no."""
-    headers = [
+def _who_headers() -> list[str]:
+    """The headers of who a file's row is of (:func:`_who`)."""
+    return [
         gettext("Physician number"),
         gettext("Physician"),
         gettext("RLS"),
         gettext("GMF number"),
         gettext("GMF"),
+    ]
+
+
+def _who(row: dict[str, Any]) -> list[Any]:
+    """Who :func:`physician_rows`'s ``row`` is of, as a file's first cells."""
+    return [row["physician_id"], row["name"], row["rls_name"], row["gmf_code"], row["gmf_name"]]
+
+
+def rates_export(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
+    """:func:`physician_rows`'s ``rows`` as a file's table (headers, rows): the columns of
+    the rates table, percents as numbers (82.5), the tier in words, yes or no."""
+    headers = [
+        *_who_headers(),
         gettext("Registered patients"),
         gettext("Counted visits"),
         gettext("Assiduous visits"),
@@ -267,11 +306,7 @@ def rates_export(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]]
     ]
     table = [
         [
-            row["physician_id"],
-            row["name"],
-            row["rls_name"],
-            row["gmf_code"],
-            row["gmf_name"],
+            *_who(row),
             row["registered_patients"],
             row["counted_visits"],
             row["assiduous_visits"],
@@ -299,21 +334,23 @@ def committee_rows(run: AssiduityRun, scope: frozenset[str] | None) -> list[dict
     percentage points) and ``reasons``: the (label, visits) of what lowered the rate most,
     the counted visits made by another provider by category (at most
     :data:`TOP_REASONS`, the most visits first)."""
-    from panelcare.assiduity.results import read_summary
+    from panelcare.assiduity.results import read_summaries
 
     listed = [row for row in physician_rows(run, scope, sort="-rate") if row["review_flag"]]
+    # One read for the whole list (a region's list may hold a thousand physicians).
+    summaries: dict[str, list[dict[str, Any]]] = {}
+    codes = [row["physician_id"] for row in listed]
+    for line in read_summaries(run.results_folder, codes).to_pylist():
+        summaries.setdefault(line["physician_id"], []).append(line)
     for row in listed:
         row["gap_points"] = (row["target"] - row["rate"]) * 100
-        summary = read_summary(run.results_folder, row["physician_id"]).to_pylist()
+        summary = summaries.get(row["physician_id"], [])
         lowering = [
             line for line in summary if line["counted"] and not line["assiduous"] and line["visits"]
         ]
         lowering.sort(key=lambda line: -line["visits"])
         row["reasons"] = [
-            (
-                LOWERING_CATEGORIES.get(line["provider_category"], line["provider_category"]),
-                line["visits"],
-            )
+            (label(CATEGORY_LABELS, line["provider_category"]), line["visits"])
             for line in lowering[:TOP_REASONS]
         ]
     return listed
@@ -322,11 +359,7 @@ def committee_rows(run: AssiduityRun, scope: frozenset[str] | None) -> list[dict
 def committee_export(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
     """:func:`committee_rows`'s ``rows`` as a file's table (headers, rows)."""
     headers = [
-        gettext("Physician number"),
-        gettext("Physician"),
-        gettext("RLS"),
-        gettext("GMF number"),
-        gettext("GMF"),
+        *_who_headers(),
         gettext("Rate (%)"),
         gettext("Target (%)"),
         gettext("Gap (points)"),
@@ -338,11 +371,7 @@ def committee_export(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[A
     ]
     table = [
         [
-            row["physician_id"],
-            row["name"],
-            row["rls_name"],
-            row["gmf_code"],
-            row["gmf_name"],
+            *_who(row),
             _percent(row["rate"]),
             _percent(row["target"]),
             float(half_up(row["gap_points"], 1)),
@@ -418,23 +447,67 @@ class NoticeReading:
 def notice_reading(notice: DrmgNotice) -> NoticeReading:
     """The latest DONE computation of ``notice``'s region and year, whether it read the
     notice, and the physician's rate there."""
-    from panelcare.assiduity.results import read_rates
-
     run = (
         AssiduityRun.objects.filter(
             region=notice.region_id, year=notice.year, status=AssiduityRunStatus.DONE
         )
-        .order_by("-finished_at", "-pk")
+        .order_by(*LATEST_FIRST)
         .first()
     )
     if run is None:
         return NoticeReading(None, False, None, notice.active)
-    rates = read_rates(run.results_folder)
-    found = rates.filter(pc.equal(rates.column("physician_id"), notice.physician_code))
-    rows = found.to_pylist()
     return NoticeReading(
-        run, notice.pk in notices_read_ids(run), rows[0] if rows else None, notice.active
+        run,
+        notice.pk in notices_read_ids(run),
+        rate_row(run, notice.physician_code),
+        notice.active,
     )
+
+
+# --------------------------------------------------------------------------- readers
+
+
+def rate_row(run: AssiduityRun, code: str) -> dict[str, Any] | None:
+    """``code``'s row of ``run``'s rates (compute.RATE_COLUMNS), None without one
+    (:func:`physician_rate`)."""
+    return physician_rate(run.results_folder, code)
+
+
+def physician_rate(out_dir: Path, code: str) -> dict[str, Any] | None:
+    """``code``'s row of the rates in the results folder ``out_dir``, None without one (or
+    without the file). Reads only the rates file's row groups that may hold it."""
+    try:
+        table = pq.read_table(out_dir / _RATES_FILE, filters=[("physician_id", "==", code)])
+    except FileNotFoundError:
+        return None
+    rows = table.to_pylist()
+    return rows[0] if rows else None
+
+
+def run_roster(
+    run: AssiduityRun, codes: Collection[str] | None = None
+) -> dict[str, tuple[str, str]]:
+    """physician code -> (name, RLS code), from the physicians' roster version ``run`` read
+    (empty strings for a name or an RLS the roster leaves empty); only ``codes``' when
+    given. The one reader of a computation's roster: every page of a computation names a
+    physician and puts them in an RLS as its roster did (today's RLS may differ: a
+    transfer since)."""
+    physicians = run.datasets().get(DatasetKind.PHYSICIANS)
+    if physicians is None or (codes is not None and not codes):
+        return {}
+    table = read_dataset(physicians, columns=["physician_id", "name", "rls_id"])
+    if codes is not None:
+        wanted = pa.array(sorted(codes), pa.string())
+        table = table.filter(pc.is_in(table.column("physician_id"), value_set=wanted))
+    return {
+        code: (name or "", rls or "")
+        for code, name, rls in zip(
+            table.column("physician_id").to_pylist(),
+            table.column("name").to_pylist(),
+            table.column("rls_id").to_pylist(),
+            strict=True,
+        )
+    }
 
 
 def physician_names(region: Region, codes: Iterable[str]) -> dict[str, str]:
@@ -446,6 +519,35 @@ def physician_names(region: Region, codes: Iterable[str]) -> dict[str, str]:
     )
 
 
+def ips_names(region: Region, codes: Iterable[str]) -> dict[str, str]:
+    """IPS-SPL code -> name, of ``region``'s IPS-SPL among ``codes``: those of its sites
+    and those of its partnerships."""
+    found = Ips.objects.filter(
+        Q(site__rls__region=region) | Q(partnerships__region=region), code__in=list(codes)
+    )
+    return dict(found.values_list("code", "name").distinct())
+
+
+def gmf_names(region: Region) -> dict[str, str]:
+    """GMF code -> name, of ``region``'s GMFs."""
+    return dict(Gmf.objects.filter(rls__region=region).values_list("code", "name"))
+
+
+def run_gmfs(run: AssiduityRun, physician_code: str | None = None) -> dict[str, tuple[str, str]]:
+    """physician code -> (GMF code, GMF name) of their last GMF membership of ``run``'s
+    year (:func:`year_gmf_memberships`) in the memberships version ``run`` read (only
+    ``physician_code``'s when given), named as ``run``'s region names its GMFs (the code
+    for a GMF it does not know); a physician without one during the year is not listed."""
+    memberships = run.datasets().get(DatasetKind.GMF_MEMBERSHIPS)
+    if memberships is None:
+        return {}
+    names = gmf_names(run.region)
+    return {
+        code: (gmf, names.get(gmf, gmf))
+        for code, gmf in year_gmf_memberships(memberships, run.year, physician_code).items()
+    }
+
+
 def _sorted(rows: list[dict[str, Any]], key: str, *, descending: bool) -> list[dict[str, Any]]:
     """``rows`` by :data:`SORTS` ``key``, then by name; rows without a value last."""
     value = SORTS[key]
@@ -455,63 +557,47 @@ def _sorted(rows: list[dict[str, Any]], key: str, *, descending: bool) -> list[d
     return sorted(known, key=value, reverse=descending) + unknown
 
 
-def _roster(run: AssiduityRun, physicians: Dataset | None) -> dict[str, tuple[str, str, str]]:
-    """physician code -> (name, RLS code, RLS name), from the roster version ``run`` read."""
-    if physicians is None:
-        return {}
-    table = read_dataset(physicians, columns=["physician_id", "name", "rls_id"])
-    rls_names = dict(Rls.objects.filter(region=run.region).values_list("code", "name"))
-    return {
-        code: (name, rls, rls_names.get(rls, rls))
-        for code, name, rls in zip(
-            table.column("physician_id").to_pylist(),
-            table.column("name").to_pylist(),
-            table.column("rls_id").to_pylist(),
-            strict=True,
-        )
-    }
-
-
-def _gmf_of(run: AssiduityRun, memberships: Dataset | None) -> dict[str, tuple[str, str]]:
-    """physician code -> (GMF code, GMF name) of their last GMF membership in force during
-    ``run``'s year (latest start), from the memberships version ``run`` read; a physician
-    without one during the year is not listed."""
-    if memberships is None:
-        return {}
-    names = gmf_names(run.region)
-    return {
-        code: (gmf, names.get(gmf, gmf))
-        for code, gmf in year_gmf_memberships(memberships, run.year).items()
-    }
-
-
-def gmf_names(region: Region) -> dict[str, str]:
-    """GMF code -> name, of ``region``'s GMFs."""
-    return dict(Gmf.objects.filter(rls__region=region).values_list("code", "name"))
+def year_gmf_periods(
+    memberships: Dataset, year: int, physician_code: str | None = None
+) -> pa.Table:
+    """The GMF memberships (physician_id, gmf_id, start_date, end_date, as the version
+    gives them) in force on some day of ``year`` in the version ``memberships`` (only
+    ``physician_code``'s when given), as the engine clips them
+    (``panelcare.assiduity.compute.clip``): the periods are half-open, so a membership
+    ending on 1 January is not of the year, and an empty one (ending on its start) is of
+    no year. Sorted by physician, then start, then end (an open end last), then GMF code:
+    a physician's last row is their last membership of the year."""
+    table = read_dataset(memberships, columns=["physician_id", "gmf_id", "start_date", "end_date"])
+    if physician_code is not None:
+        table = table.filter(pc.equal(table.column("physician_id"), physician_code))
+    first = pa.scalar(datetime.date(year, 1, 1), pa.date32())
+    after = pa.scalar(datetime.date(year + 1, 1, 1), pa.date32())
+    start, end = table.column("start_date"), table.column("end_date")
+    in_force = pc.and_(
+        pc.less(start, after),
+        pc.or_kleene(pc.is_null(end), pc.and_(pc.greater(end, first), pc.greater(end, start))),
+    )
+    return table.filter(in_force).sort_by(
+        [
+            ("physician_id", "ascending"),
+            ("start_date", "ascending"),
+            ("end_date", "ascending"),  # nulls (an open end) at the end
+            ("gmf_id", "ascending"),
+        ]
+    )
 
 
 def year_gmf_memberships(
     memberships: Dataset, year: int, physician_code: str | None = None
 ) -> dict[str, str]:
     """physician code -> GMF code of their last GMF membership in force on some day of
-    ``year`` (latest start), in the GMF memberships version ``memberships`` (only
-    ``physician_code``'s when given). The periods are half-open, as the engine reads them
-    (``panelcare.assiduity.compute.clip``): a membership ending on 1 January is not of the
-    year."""
-    table = read_dataset(memberships, columns=["physician_id", "gmf_id", "start_date", "end_date"])
-    if physician_code is not None:
-        table = table.filter(pc.equal(table.column("physician_id"), physician_code))
-    first = pa.scalar(datetime.date(year, 1, 1), pa.date32())
-    after = pa.scalar(datetime.date(year + 1, 1, 1), pa.date32())
-    overlapping = pc.and_(
-        pc.less(table.column("start_date"), after),
-        pc.or_kleene(
-            pc.is_null(table.column("end_date")), pc.greater(table.column("end_date"), first)
-        ),
-    )
-    table = table.filter(overlapping).sort_by(
-        [("physician_id", "ascending"), ("start_date", "ascending")]
-    )
+    ``year`` in the GMF memberships version ``memberships`` (only ``physician_code``'s when
+    given); :func:`year_gmf_periods`'s rows. "Last" is the latest start; two memberships
+    starting the same day are told apart by the one ending last (an open end last of
+    all), then by the highest GMF code, so that every page (the rates table, the
+    physician's page, the notices) names the same GMF."""
+    table = year_gmf_periods(memberships, year, physician_code)
+    # Sorted: each physician's last row wins.
     return dict(
         zip(
             table.column("physician_id").to_pylist(),

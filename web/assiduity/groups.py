@@ -6,7 +6,7 @@ come from ``web.accounts.access``: ``assiduity_gmf_scope``, ``assiduity_rls_scop
     write_gmf_rates(run, tables, rules, con)                # at computation time
     table = gmf_table(run, access.assiduity_gmf_scope(user), access.assiduity_scope(user))
     spread = distribution(run, access.assiduity_rls_scope(user), access.assiduity_scope(user))
-    years = trends(region, access.assiduity_rls_scope(user))
+    years = trends(region, access.assiduity_rls_scope(user), access.assiduity_scope(user))
 
 The GMFs' rates are the engine's (:func:`panelcare.assiduity.gmf.gmf_rates`, whose
 definition is in docs/decisions.md, "The GMF's own rate"), kept at computation time in
@@ -28,15 +28,13 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from web.assiduity.figures import TIERS
-from web.assiduity.models import AssiduityRun, AssiduityRunStatus
+from web.assiduity.figures import run_roster, tier_label, year_gmf_periods
+from web.assiduity.models import LATEST_FIRST, AssiduityRun, AssiduityRunStatus
 from web.regions.models import Gmf, Region, Rls
 from web.tables.kinds import DatasetKind
-from web.tables.store import read_dataset
 
 if TYPE_CHECKING:
     from panelcare.assiduity.rules import Rules
@@ -130,7 +128,7 @@ def gmf_table(
         gmf.code: gmf for gmf in Gmf.objects.filter(rls__region=run.region).select_related("rls")
     }
     rates = {row["physician_id"]: row for row in read_rates(run.results_folder).to_pylist()}
-    names = {code: name for code, (name, _rls) in _roster(run).items()}
+    names = {code: name for code, (name, _rls) in run_roster(run).items()}
     members = _members(run)
     table = []
     for row in rows:
@@ -144,7 +142,7 @@ def gmf_table(
                 {
                     **rate,
                     "name": names.get(code, ""),
-                    "tier_label": TIERS.get(rate.get("tier") or "", ""),
+                    "tier_label": tier_label(rate.get("tier")),
                     "joined": joined,
                     "left": left,
                 }
@@ -174,16 +172,12 @@ def _members(
     dataset = run.datasets().get(DatasetKind.GMF_MEMBERSHIPS)
     if dataset is None:
         return {}
-    table = read_dataset(dataset, columns=["physician_id", "gmf_id", "start_date", "end_date"])
     first, after = datetime.date(run.year, 1, 1), datetime.date(run.year + 1, 1, 1)
     periods: dict[tuple[str, str], tuple[datetime.date, datetime.date]] = {}
-    for row in table.to_pylist():
-        start, end = row["start_date"], row["end_date"] or after
-        # Half-open periods: in force on a day of the year.
-        if start >= after or end <= first or start >= end:
-            continue
+    # The memberships of the year, as every page reads them (figures.year_gmf_periods).
+    for row in year_gmf_periods(dataset, run.year).to_pylist():
         key = (row["gmf_id"], row["physician_id"])
-        start, end = max(start, first), min(end, after)
+        start, end = max(row["start_date"], first), min(row["end_date"] or after, after)
         if key in periods:
             start, end = min(start, periods[key][0]), max(end, periods[key][1])
         periods[key] = (start, end)
@@ -198,23 +192,6 @@ def _members(
             )
         )
     return members
-
-
-def _roster(run: AssiduityRun) -> dict[str, tuple[str, str]]:
-    """physician code -> (name, RLS code), from the roster version ``run`` read."""
-    dataset = run.datasets().get(DatasetKind.PHYSICIANS)
-    if dataset is None:
-        return {}
-    table = read_dataset(dataset, columns=["physician_id", "name", "rls_id"])
-    return {
-        code: (name or "", rls or NO_RLS)
-        for code, name, rls in zip(
-            table.column("physician_id").to_pylist(),
-            table.column("name").to_pylist(),
-            table.column("rls_id").to_pylist(),
-            strict=True,
-        )
-    }
 
 
 # --------------------------------------------------------------------------- per RLS
@@ -269,21 +246,28 @@ def _by_rls(
     run: AssiduityRun, rls_scope: frozenset[str] | None, scope: frozenset[str] | None
 ) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """The rate rows of ``run`` with ``name``, ``rls_code`` (the roster's RLS, NO_RLS when
-    none) and ``tier_label``, of the RLS of ``rls_scope`` and the physicians of ``scope``
-    (None: all); and the RLS names by code, in the order of the RLS's names."""
+    none) and ``tier_label``, and the RLS names by code, in the order of the RLS's names:
+    those of ``rls_scope`` (None: the region's), then those the rows found.
+
+    Who is counted is the rule of every page of a computation (the rates table, its
+    export, the distribution, the trends; docs/assiduity-web-groups.md): the physicians of
+    ``scope`` (today's, ``access.assiduity_scope``; None: every row), each in the RLS the
+    computation's roster gave them. A physician transferred since is counted by the CML
+    who reads them today, under the RLS of the computation (as the rates table's RLS
+    column says), and by no other. ``rls_scope`` only filters when there is no ``scope``."""
     from panelcare.assiduity.results import read_rates
 
-    roster = _roster(run)
+    roster = run_roster(run)
     rows = []
     for row in read_rates(run.results_folder).to_pylist():
         name, rls = roster.get(row["physician_id"], ("", NO_RLS))
-        if rls_scope is not None and rls not in rls_scope:
+        rls = rls or NO_RLS
+        if scope is not None:
+            if row["physician_id"] not in scope:
+                continue
+        elif rls_scope is not None and rls not in rls_scope:
             continue
-        if scope is not None and row["physician_id"] not in scope:
-            continue
-        rows.append(
-            {**row, "name": name, "rls_code": rls, "tier_label": str(TIERS.get(row["tier"], ""))}
-        )
+        rows.append({**row, "name": name, "rls_code": rls, "tier_label": tier_label(row["tier"])})
     return rows, _rls_names(run.region, {row["rls_code"] for row in rows}, rls_scope)
 
 
@@ -320,7 +304,9 @@ def distribution(
 ) -> Distribution:
     """The distribution of the physicians' rates of the DONE ``run`` per RLS of
     ``rls_scope`` (None: every RLS and the whole region), over the physicians of
-    ``scope`` (None: all)."""
+    ``scope`` (None: all), each in the RLS of the computation's roster (:func:`_by_rls`:
+    a physician transferred since is in the RLS they left, on the page of the CML who
+    reads them today)."""
     rows, names = _by_rls(run, rls_scope, scope)
     groups: dict[str, list[dict[str, Any]]] = {code: [] for code in names}
     for row in rows:
@@ -387,21 +373,23 @@ def latest_runs(region: Region) -> list[AssiduityRun]:
     """The latest DONE computation of each year of ``region``, oldest year first."""
     latest: dict[int, AssiduityRun] = {}
     runs = AssiduityRun.objects.filter(region=region, status=AssiduityRunStatus.DONE)
-    # A DONE run has its end time; the latest finished, then the latest started, wins.
-    order = ("year", F("finished_at").asc(nulls_first=True), "pk")
-    for run in runs.select_related("region").order_by(*order):
-        latest[run.year] = run
+    for run in runs.select_related("region").order_by(*LATEST_FIRST):
+        latest.setdefault(run.year, run)
     return [latest[year] for year in sorted(latest)]
 
 
-def trends(region: Region, rls_scope: frozenset[str] | None) -> Trends:
+def trends(
+    region: Region, rls_scope: frozenset[str] | None, scope: frozenset[str] | None
+) -> Trends:
     """The figures of each RLS of ``rls_scope`` (None: every RLS, and the whole region)
-    in the latest DONE computation of each year of ``region`` (:func:`latest_runs`). A
-    physician belongs to the RLS the roster version of each computation gives them."""
+    over the physicians of ``scope`` (None: all) in the latest DONE computation of each
+    year of ``region`` (:func:`latest_runs`). A physician belongs to the RLS the roster
+    version of each computation gives them, and is counted when ``scope`` (today's) holds
+    them (:func:`_by_rls`): as the distribution and the rates table count them."""
     today = timezone.localdate()
     years = []
     for run in latest_runs(region):
-        rows, names = _by_rls(run, rls_scope, None)
+        rows, names = _by_rls(run, rls_scope, scope)
         groups: dict[str, list[dict[str, Any]]] = {code: [] for code in names}
         for row in rows:
             groups[row["rls_code"]].append(row)

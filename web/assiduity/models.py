@@ -40,6 +40,12 @@ class AssiduityRunStatus(models.TextChoices):
 # The statuses of a run still at work (its page polls its progress).
 IN_PROGRESS = (AssiduityRunStatus.QUEUED, AssiduityRunStatus.RUNNING)
 
+# The order of a year's DONE computations, the latest first: the last finished, then the
+# highest number. Everywhere a computation of a year is chosen (the trends, a DRMG
+# notice's reading, the attribution's LE 304) it is the first in this order. A DONE run
+# has its end time; one without (written by hand) comes last, on every database.
+LATEST_FIRST = (models.F("finished_at").desc(nulls_last=True), "-pk")
+
 
 class AssiduityRun(models.Model):
     """One computation of every physician's assiduity rate of a region for a ``year``

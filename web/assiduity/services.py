@@ -38,7 +38,7 @@ import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -74,6 +74,10 @@ from web.regions.models import Physician, Region
 from web.tables.kinds import DatasetKind, get_kind
 from web.tables.models import Dataset
 
+if TYPE_CHECKING:
+    from panelcare.assiduity.rules import Rules
+    from panelcare.assiduity.tables import AssiduityTables
+
 __all__ = [
     "ENGINE_KINDS",
     "READ_KINDS",
@@ -86,6 +90,7 @@ __all__ = [
     "do_withdraw_drmg_notice",
     "enqueue_assiduity_run",
     "notices_read",
+    "open_run_tables",
 ]
 
 logger = logging.getLogger(__name__)
@@ -335,7 +340,6 @@ def do_compute_assiduity_run(run_id: int, *, acting_user: User | None = None) ->
 
 
 def _compute(run: AssiduityRun, actor: User) -> None:
-    from panelcare.assiduity import io
     from panelcare.assiduity.results import write_results
     from panelcare.assiduity.rules import load_rules
     from web.assiduity.groups import write_gmf_rates
@@ -366,21 +370,12 @@ def _compute(run: AssiduityRun, actor: User) -> None:
         .values_list("pk", "physician_code", "year")
     )
     with (
-        _engine_folder(datasets, [(code, year) for _pk, code, year in notices]) as folder,
+        open_run_tables(run, rules, [(code, year) for _pk, code, year in notices]) as (
+            tables,
+            con,
+        ),
         disk_full_guard(run.folder),
     ):
-        con = io.connect()
-        # A rules file may make another setting or provider kind eligible: accept its
-        # words, as the command does (with the shipped rules, the contract's).
-        tables = io.open_tables(
-            folder,
-            con,
-            settings=[*io.SETTINGS, *sorted(rules.eligible_settings - set(io.SETTINGS))],
-            provider_kinds=[
-                *io.PROVIDER_KINDS,
-                *sorted(rules.eligible_provider_kinds - set(io.PROVIDER_KINDS)),
-            ],
-        )
         progress("inputs", 1, 1)
         info = write_results(tables, run.year, rules, con, run.results_folder, progress=progress)
         # The GMFs' own rates, summed from the visits just classified (web.assiduity.groups).
@@ -417,6 +412,38 @@ def _compute(run: AssiduityRun, actor: User) -> None:
         visits=info.visits,
         seconds=summary["timings"]["total"],
     )
+
+
+@contextlib.contextmanager
+def open_run_tables(
+    run: AssiduityRun, rules: Rules, notices: Iterable[tuple[str, int]]
+) -> Iterator[tuple[AssiduityTables, Any]]:
+    """The engine's tables of the versions ``run`` read and of the DRMG ``notices``
+    (physician code, year), opened by :func:`panelcare.assiduity.io.open_tables` on a
+    DuckDB connection of their own, with the words ``rules`` makes eligible (a rules file
+    may make another setting or provider kind eligible: accept its words, as the command
+    does; with the shipped rules, the contract's): (tables, connection), valid inside the
+    block only (the links folder, :func:`_engine_folder`, is removed and the connection
+    closed on leaving). The computation reads the notices in force
+    (:func:`do_compute_assiduity_run`); a second reading of a DONE run's tables (a
+    what-if) gives those it read (:func:`notices_read`) to get its rates again."""
+    from panelcare.assiduity import io
+
+    with _engine_folder(run.datasets(), notices) as folder:
+        con = io.connect()
+        try:
+            tables = io.open_tables(
+                folder,
+                con,
+                settings=[*io.SETTINGS, *sorted(rules.eligible_settings - set(io.SETTINGS))],
+                provider_kinds=[
+                    *io.PROVIDER_KINDS,
+                    *sorted(rules.eligible_provider_kinds - set(io.PROVIDER_KINDS)),
+                ],
+            )
+            yield tables, con
+        finally:
+            con.disconnect()
 
 
 @contextlib.contextmanager

@@ -18,18 +18,16 @@ The three changes are the engine's (:mod:`panelcare.assiduity.whatif`):
   physician's clinic instead (:class:`RedirectShareOfErVisits`, the engine's
   :class:`~panelcare.assiduity.whatif.RedirectErVisits` on the visits chosen).
 
-The tables are opened as the computation opened them (``services._engine_folder``: links
-to the versions' files, then :func:`panelcare.assiduity.io.open_tables` with the rules'
-words), so that the rate "before" is the computation's.
+The tables are opened as the computation opened them
+(:func:`web.assiduity.services.open_run_tables`, with the DRMG notices the computation
+read), so that the rate "before" is the computation's.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,9 +45,9 @@ from panelcare.assiduity.whatif import (
     RateRow,
     RedirectErVisits,
 )
-from web.assiduity.figures import TIERS
+from web.assiduity.figures import gmf_names, ips_names, physician_names, tier_label
 from web.assiduity.models import AssiduityRun
-from web.regions.models import Gmf, Ips, Physician
+from web.regions.models import Ips
 from web.tables.kinds import DatasetKind
 from web.tables.store import read_dataset
 
@@ -62,7 +60,6 @@ __all__ = [
     "Side",
     "chosen_visits",
     "physician_whatif",
-    "stored_rate",
     "whatif_choices",
 ]
 
@@ -159,27 +156,29 @@ def whatif_choices(run: AssiduityRun, code: str) -> Choices:
     from panelcare.assiduity.results import read_physician_visits
 
     datasets = run.datasets()
-    gmf_names = dict(Gmf.objects.filter(rls__region=run.region).values_list("code", "name"))
+    names_of_gmfs = gmf_names(run.region)
     gmf_codes: set[str] = set()
     if DatasetKind.GMF_SITES in datasets:
         sites = read_dataset(datasets[DatasetKind.GMF_SITES], columns=["gmf_id"])
         gmf_codes = {str(value) for value in pc.unique(sites.column("gmf_id")).to_pylist()}
     gmfs = sorted(
-        ((gmf, gmf_names.get(gmf, gmf)) for gmf in gmf_codes if gmf),
+        ((gmf, names_of_gmfs.get(gmf, gmf)) for gmf in gmf_codes if gmf),
         key=lambda item: item[1].casefold(),
     )
 
-    ips_names = dict(Ips.objects.filter(site__rls__region=run.region).values_list("code", "name"))
-    ips_codes = set(ips_names)
+    names_of_ips = dict(
+        Ips.objects.filter(site__rls__region=run.region).values_list("code", "name")
+    )
+    ips_codes = set(names_of_ips)
     if DatasetKind.IPS_PARTNERSHIPS in datasets:
         partners = read_dataset(datasets[DatasetKind.IPS_PARTNERSHIPS], columns=["ips_id"])
         ips_codes |= {str(value) for value in pc.unique(partners.column("ips_id")).to_pylist()}
-    ips_names |= dict(Ips.objects.filter(code__in=ips_codes).values_list("code", "name"))
+    names_of_ips |= ips_names(run.region, ips_codes - names_of_ips.keys())
 
     visits = read_physician_visits(run.results_folder, code, reasons=[OTHER_PROVIDER])
     seen = Counter(str(value) for value in visits.column("provider_id").to_pylist() if value)
     seen.pop(code, None)
-    names = dict(Physician.objects.filter(code__in=[code, *seen]).values_list("code", "name"))
+    names = physician_names(run.region, [code, *seen])
 
     def labelled(provider: str, name: str) -> str:
         return f"{name} ({provider})" if name and name != provider else provider
@@ -201,7 +200,7 @@ def whatif_choices(run: AssiduityRun, code: str) -> Choices:
             )
         )
     for provider in sorted(ips_codes, key=lambda item: (-seen.get(item, 0), item)):
-        label = short[provider] = labelled(provider, ips_names.get(provider, ""))
+        label = short[provider] = labelled(provider, names_of_ips.get(provider, ""))
         if seen.get(provider):
             label = _seen(label, seen[provider])
         ips.append((provider, label))
@@ -252,7 +251,7 @@ class Side:
         return cls(
             rate=row.rate,
             tier=row.tier,
-            tier_label=str(TIERS.get(row.tier, row.tier)),
+            tier_label=tier_label(row.tier),
             payment_share=None if row.payment_pct is None else row.payment_pct / 100,
             counted_visits=row.counted_visits,
             assiduous_visits=row.assiduous_visits,
@@ -279,10 +278,12 @@ def physician_whatif(run: AssiduityRun, code: str, scenario: Scenario) -> Outcom
     versions the run read; nothing is written."""
     from panelcare.assiduity.rules import load_rules
     from panelcare.assiduity.whatif import what_if
+    from web.assiduity.services import notices_read, open_run_tables
 
     started = time.monotonic()
     rules = load_rules()
-    with _engine_tables(run, rules) as (tables, con):
+    # The DRMG notices the run read too: a deemed physician's rate "before" is the run's.
+    with open_run_tables(run, rules, notices_read(run)) as (tables, con):
         changes: list[Change] = []
         if scenario.gmf:
             changes.append(
@@ -320,42 +321,6 @@ def physician_whatif(run: AssiduityRun, code: str, scenario: Scenario) -> Outcom
         seconds=time.monotonic() - started,
         changes=list(changes),
     )
-
-
-@contextlib.contextmanager
-def _engine_tables(run: AssiduityRun, rules: Rules) -> Iterator[tuple[AssiduityTables, Any]]:
-    """The engine's tables of the versions and DRMG notices ``run`` read, opened as the
-    computation opens them (``services._compute``), on a DuckDB connection of their own;
-    valid inside the block only (the folder is removed on leaving)."""
-    from panelcare.assiduity import io
-    from web.assiduity.services import _engine_folder, notices_read
-
-    # The DRMG notices the run read too: a deemed physician's rate "before" is the run's.
-    with _engine_folder(run.datasets(), notices_read(run)) as folder:
-        con = io.connect()
-        tables = io.open_tables(
-            folder,
-            con,
-            settings=[*io.SETTINGS, *sorted(rules.eligible_settings - set(io.SETTINGS))],
-            provider_kinds=[
-                *io.PROVIDER_KINDS,
-                *sorted(rules.eligible_provider_kinds - set(io.PROVIDER_KINDS)),
-            ],
-        )
-        try:
-            yield tables, con
-        finally:
-            con.disconnect()
-
-
-def stored_rate(run: AssiduityRun, code: str) -> dict[str, Any] | None:
-    """``code``'s row of ``run``'s rates (:data:`panelcare.assiduity.compute.RATE_COLUMNS`),
-    None when the results do not list them."""
-    from panelcare.assiduity.results import read_rates
-
-    rates = read_rates(run.results_folder)
-    rows = rates.filter(pc.equal(rates.column("physician_id"), code)).to_pylist()
-    return rows[0] if rows else None
 
 
 # --------------------------------------------------------------------------- in words

@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from panelcare.assiduity.results import ResultsError, read_rates
-from web.assiduity.models import AssiduityRun, AssiduityRunStatus
+from web.assiduity.models import LATEST_FIRST, AssiduityRun, AssiduityRunStatus
 from web.attribution.errors import RunNotReady
 from web.attribution.models import Run
 from web.dashboard.templatetags.panelcare_format import long_date
@@ -73,7 +73,7 @@ def computation_for(region: Region, run_date: datetime.date) -> AssiduityRun | N
             created_at__gte=year_over,
         )
         .select_related("region")
-        .order_by("-finished_at", "-pk")
+        .order_by(*LATEST_FIRST)
         .first()
     )
 

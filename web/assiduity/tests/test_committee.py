@@ -51,9 +51,13 @@ def test_it_lists_2_9_points_under_the_target_and_not_exactly_3(boundary_run):
 def test_it_says_what_lowered_each_rate(boundary_run):
     rows = {row["physician_id"]: row for row in figures.committee_rows(boundary_run, None)}
     reasons = [(str(label), visits) for label, visits in rows["D00003"]["reasons"]]
-    assert reasons == [("another clinic", 200), ("emergency room", 29)]
+    # The categories are worded as on the physician's page (figures.CATEGORY_LABELS).
+    assert reasons == [
+        ("Another clinic, or the group away from its sites", 200),
+        ("Emergency room, triage P4 or P5", 29),
+    ]
     assert [(str(label), visits) for label, visits in rows["D00008"]["reasons"]] == [
-        ("another clinic", 210)
+        ("Another clinic, or the group away from its sites", 210)
     ]
 
 
@@ -63,7 +67,10 @@ def test_it_shows_the_drmg_the_regions_list(drmg_client, boundary_run):
     page = response.content.decode()
     assert _listed(page) == ["D00008", "D00003"]
     text = " ".join(visible_text(page).split())
-    assert "2.9 points" in text and "another clinic: 200 visits" in text
+    assert (
+        "2.9 points" in text
+        and "Another clinic, or the group away from its sites: 200 visits" in text
+    )
     assert "77.1 %" in text
     # The DRMG records a notice from the list, the form filled.
     assert f"?physician=D00003&amp;year={YEAR}" in page
@@ -134,7 +141,10 @@ def test_it_exports_the_list_as_csv(cml_client, drmg_client, boundary_run):
     assert [row[0] for row in body] == ["D00008", "D00003"]
     line = dict(zip(header, body[1], strict=True))
     assert line["Rate (%)"] == "77.1" and line["Gap (points)"] == "2.9"
-    assert line["What lowered the rate"] == "another clinic: 200 visits; emergency room: 29 visits"
+    assert line["What lowered the rate"] == (
+        "Another clinic, or the group away from its sites: 200 visits; "
+        "Emergency room, triage P4 or P5: 29 visits"
+    )
     # A CML's file holds their RLS's physicians only.
     response = cml_client.get(reverse("assiduity:committee-export", args=[boundary_run.pk, "csv"]))
     body = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))[1:]
@@ -149,7 +159,8 @@ def test_it_exports_the_list_in_french_to_a_french_reader(drmg_client, boundary_
     row = dict(zip(header, second, strict=True))
     assert row["Écart (points)"] == "2,9"
     assert row["Ce qui a abaissé le taux"] == (
-        "une autre clinique : 200 visites; urgence : 29 visites"
+        "Une autre clinique, ou le groupe hors de ses sites : 200 visites; "
+        "Urgence, triage P4 ou P5 : 29 visites"
     )
 
 

@@ -20,15 +20,15 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
-from panelcare.assiduity import io, results
+from panelcare.assiduity import results
 from panelcare.assiduity.gmf import gmf_rates
 from panelcare.assiduity.rules import load_rules
 from web.accounts import access
-from web.assiduity import groups, services
+from web.assiduity import figures, groups, services
 from web.assiduity.models import AssiduityRun, AssiduityRunStatus
 from web.assiduity.tests.conftest import YEAR
 from web.regions.demo import LoadReport
-from web.regions.models import Gmf, Region
+from web.regions.models import Gmf, Physician, Region
 from web.regions.testing import visible_text
 from web.tables.kinds import DatasetKind
 from web.tables.store import read_dataset
@@ -40,10 +40,9 @@ def keep_gmf_rates(run: AssiduityRun) -> Path:
     """Write ``run``'s GMF rates as the computation does (``services._compute`` calls
     ``groups.write_gmf_rates`` with the tables and the connection it opened, once the
     results are written)."""
-    with services._engine_folder(run.datasets()) as folder:
-        con = io.connect()
-        tables = io.open_tables(folder, con)
-        return groups.write_gmf_rates(run, tables, load_rules(), con)
+    rules = load_rules()
+    with services.open_run_tables(run, rules, ()) as (tables, con):
+        return groups.write_gmf_rates(run, tables, rules, con)
 
 
 @pytest.fixture(scope="module")
@@ -177,8 +176,7 @@ def test_it_keeps_each_gmf_s_rate_as_its_members_visits_added_up(run):
 
 
 def test_it_sums_the_kept_rates_from_the_results_as_the_engine_computes_them(run):
-    with services._engine_folder(run.datasets()) as folder:
-        tables = io.open_tables(folder, io.connect())
+    with services.open_run_tables(run, load_rules(), ()) as (tables, _con):
         engine = gmf_rates(tables, run.year, load_rules()).to_pyarrow().to_pylist()
     assert list(_kept(run).values()) == engine
     # Without the classified visits (never after a computation), from the tables.
@@ -357,8 +355,79 @@ def test_it_takes_the_latest_finished_computation_of_each_year(
     assert groups.latest_runs(run.region) == [later]
 
 
+def _cml_counts(cml: User, run: AssiduityRun) -> tuple[set[str], dict[str, tuple[int, int]]]:
+    """The physicians of a CML's rates table of ``run`` (and its export's rows), and the
+    (physicians, with a rate) counted by the rates table, the distribution and the trends,
+    each with the access scopes their views pass."""
+    scope, rls_scope = access.assiduity_scope(cml), access.assiduity_rls_scope(cml)
+    rows = figures.physician_rows(run, scope)
+    spread = groups.distribution(run, rls_scope, scope).rls
+    (year,) = [
+        year for year in groups.trends(run.region, rls_scope, scope).years if year["run"] == run
+    ]
+    counts = {
+        "rates": (len(rows), sum(1 for row in rows if row["rate"] is not None)),
+        "export": (len(figures.rates_export(rows)[1]), len(rows)),
+        "distribution": (sum(g.physicians for g in spread), sum(g.rated for g in spread)),
+        "trends": (
+            sum(g.physicians for g in year["groups"]),
+            sum(g.rated for g in year["groups"]),
+        ),
+    }
+    return {row["physician_id"] for row in rows}, counts
+
+
+def test_it_counts_the_same_physicians_of_a_cml_on_every_page_after_a_transfer(
+    cml, client_as, run, own_rls, other_rls
+):
+    rls_of, rates = _roster_rls(run), _rates(run)
+    leaving = next(code for code in sorted(rates) if rls_of.get(code) == own_rls.code)
+    arriving = next(code for code in sorted(rates) if rls_of.get(code) == other_rls.code)
+    before, _counts = _cml_counts(cml, run)
+    assert leaving in before and arriving not in before
+    # The transfers, as a newer roster projected into the database records them: the
+    # computation's roster still has each physician in the RLS they left. One leaves the
+    # CML's RLS, then another arrives.
+    for code, rls, expected in (
+        (leaving, other_rls, before - {leaving}),
+        (arriving, own_rls, (before - {leaving}) | {arriving}),
+    ):
+        Physician.objects.filter(code=code).update(rls=rls)
+        after, counts = _cml_counts(cml, run)
+        assert after == expected
+        physicians, rated = counts["rates"]
+        assert counts["export"] == (physicians, physicians)
+        assert (
+            counts["distribution"]
+            == counts["trends"]
+            == (physicians, rated)
+            == (
+                len(after),
+                sum(1 for code in after if rates[code]["rate"] is not None),
+            )
+        )
+    # The physician who arrived is counted under the RLS of the computation's roster.
+    spread = groups.distribution(run, access.assiduity_rls_scope(cml), access.assiduity_scope(cml))
+    assert {group.code: group.physicians for group in spread.rls}[other_rls.code] == 1
+    # The views pass the scope: the trends page counts the physicians with a rate the
+    # distribution page counts.
+    client = client_as("cml.rimouski")
+    trends_page = _page(client, "trends")
+    year_rows = re.findall(
+        rf'data-year="{YEAR}">\s*<td>[^<]*</td>\s*<td>[^<]*</td>\s*'
+        r'<td class="number">([^<]*)</td>',
+        trends_page,
+    )
+    assert sum(int(re.sub(r"\D", "", cell)) for cell in year_rows) == rated
+    distribution_rows = re.findall(
+        r'<tr data-rls="[^"]+">\s*<td>[^<]*</td>\s*<td class="number">([^<]*)</td>',
+        _page(client, "run-distribution", run.pk),
+    )
+    assert sum(int(re.sub(r"\D", "", cell)) for cell in distribution_rows) == physicians
+
+
 def test_it_counts_the_committee_s_list_per_rls(run):
-    found = groups.trends(run.region, None)
+    found = groups.trends(run.region, None, None)
     (year,) = found.years
     region = year["groups"][-1]
     assert region.code is None

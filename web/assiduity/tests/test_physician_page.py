@@ -16,13 +16,14 @@ import openpyxl
 import pyarrow.parquet as pq
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from panelcare.assiduity import results
 from panelcare.assiduity.bands import band_gaps
 from panelcare.assiduity.compute import ASSIDUOUS_REASONS, EXCLUSION_REASONS
 from panelcare.assiduity.results import RESULT_FILES
 from panelcare.assiduity.rules import load_rules
-from web.assiduity import explanation
+from web.assiduity import explanation, figures
 from web.assiduity.models import AssiduityRun, AssiduityRunStatus
 from web.assiduity.tests.conftest import YEAR
 from web.regions.models import Physician, Region
@@ -58,7 +59,7 @@ def _shown_rate(page: str) -> str:
 
 
 def _rate(run: AssiduityRun, code: str) -> dict:
-    return explanation.rate_row(run, code) or {}
+    return figures.rate_row(run, code) or {}
 
 
 @pytest.fixture
@@ -238,7 +239,9 @@ def test_it_promises_no_band_to_a_physician_a_notice_deems_paid_in_full(
     assert 'data-testid="band-gaps"' in drmg_client.get(url).content.decode()
     real = explanation._rate_of
     monkeypatch.setattr(
-        explanation, "_rate_of", lambda out_dir, code: {**real(out_dir, code), "drmg_deemed": True}
+        explanation,
+        "_rate_of",
+        lambda out_dir, code: {**(real(out_dir, code) or {}), "drmg_deemed": True},
     )
     page = drmg_client.get(url).content.decode()
     assert 'data-testid="drmg-deemed"' in page
@@ -246,7 +249,8 @@ def test_it_promises_no_band_to_a_physician_a_notice_deems_paid_in_full(
 
 
 def _copy_of(run: AssiduityRun, year: int) -> AssiduityRun:
-    """A finished computation of ``year`` holding ``run``'s results (copied)."""
+    """A computation of ``year`` finished now (after ``run``) holding ``run``'s results
+    (copied)."""
     copy = AssiduityRun.objects.create(
         region=run.region,
         year=year,
@@ -254,6 +258,7 @@ def _copy_of(run: AssiduityRun, year: int) -> AssiduityRun:
         created_by=run.created_by,
         versions=run.versions,
         summary=run.summary,
+        finished_at=timezone.now(),
     )
     shutil.copytree(run.results_folder, copy.results_folder)
     return copy

@@ -18,7 +18,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from web.assiduity import services, whatifs
+from web.assiduity import figures, services, whatifs
 from web.assiduity.models import AssiduityRun, AssiduityRunStatus
 from web.assiduity.tests.conftest import YEAR
 from web.audit.models import AuditEvent
@@ -47,7 +47,7 @@ def gmf_of(code: str) -> str:
 
 @pytest.mark.parametrize("code", [PHYSICIAN, COLLEAGUE, "D00010"])
 def test_it_gives_the_computation_s_rate_before(done_run, code):
-    stored = whatifs.stored_rate(done_run, code)
+    stored = figures.rate_row(done_run, code)
     outcome = whatifs.physician_whatif(done_run, code, whatifs.Scenario(er_share=0))
     assert stored is not None
     before = outcome.before
@@ -74,7 +74,7 @@ def test_it_reads_the_drmg_notices_the_computation_read(region, drmg):
     other_gmf = gmf_of("D00010")
     paid = {}
     for code in (PHYSICIAN, "D00004"):
-        stored = whatifs.stored_rate(run, code)
+        stored = figures.rate_row(run, code)
         assert stored is not None
         outcome = whatifs.physician_whatif(run, code, whatifs.Scenario(gmf=other_gmf))
         assert (outcome.before.rate, outcome.before.payment_share) == (

@@ -85,7 +85,7 @@ def trends(request: HttpRequest) -> HttpResponse:
     of each year."""
     rls_scope = access.assiduity_rls_scope(request.user)  # 403 but for the DRMG and a CML
     region = access.access_region(request.user, access.Purpose.ASSIDUITY)
-    found = groups.trends(region, rls_scope)
+    found = groups.trends(region, rls_scope, access.assiduity_scope(request.user))
     chart = None
     if len(found.years) > 1:
         chart = charts.trends_chart(

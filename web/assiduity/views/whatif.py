@@ -17,8 +17,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from web.accounts import access
-from web.assiduity import whatifs
-from web.assiduity.figures import TIERS
+from web.assiduity import figures, whatifs
 from web.assiduity.forms import WhatIfForm
 from web.assiduity.models import AssiduityRunStatus
 
@@ -33,7 +32,7 @@ def physician_whatif(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     code = access.access_assiduity_physician(request.user, run, code)
     if run.status != AssiduityRunStatus.DONE:
         raise Http404
-    stored = whatifs.stored_rate(run, code)
+    stored = figures.rate_row(run, code)
     if stored is None:
         raise Http404
     choices = whatifs.whatif_choices(run, code)
@@ -51,7 +50,7 @@ def physician_whatif(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         "code": code,
         "name": choices.physician[1],
         "stored": stored,
-        "stored_tier": TIERS.get(stored["tier"], stored["tier"]),
+        "stored_tier": figures.tier_label(stored["tier"]),
         "stored_payment": None if stored["payment_pct"] is None else stored["payment_pct"] / 100,
         "form": form,
         "outcome": None,

@@ -465,6 +465,24 @@ def test_it_exports_the_filtered_visits_as_csv(physician_client, done_run, own_c
     assert {row[9] for row in rows[1:]} == {"Visit made elsewhere"}
 
 
+def test_it_names_no_patient_in_the_page_or_the_export_a_gmf_manager_reads(
+    gmf_manager_client, done_run, own_code
+):
+    patients = set(
+        results.read_physician_visits(done_run.results_folder, own_code)["patient_id"].to_pylist()
+    )
+    assert patients
+    page = gmf_manager_client.get(
+        _url(done_run, own_code, "assiduity:physician-visits")
+    ).content.decode()
+    export = gmf_manager_client.get(
+        _url(done_run, own_code, "assiduity:physician-visits-export", "csv")
+    ).content.decode("utf-8-sig")
+    for text in (page, export):
+        assert not any(patient in text for patient in patients)
+    assert "patient" not in export.splitlines()[0].lower()
+
+
 def test_it_exports_every_visit_as_xlsx(physician_client, done_run, own_code):
     url = _url(done_run, own_code, "assiduity:physician-visits-export", "xlsx")
     response = physician_client.get(url)

@@ -163,7 +163,7 @@ def report(
     target: float = RATIO_TARGET,
     name: str = "compute",
 ) -> None:
-    phases = re.search(r"\((reading .*)\)", compute.stdout)
+    phases = re.search(r"\(((?:reading|opening) .*)\)", compute.stdout)
     ratio = compute.seconds / base.seconds
     print(f"data {data}, year {year}, {os.cpu_count()} cores, memory limit {memory_limit}")
     print(f"  visits {rows['visits']:,}, registrations {rows['registrations']:,}")

@@ -181,31 +181,71 @@ def _both_csv_and_parquet(folder: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("spoil", "message"),
+    ("spoil", "message", "reader"),
     [
-        (_missing_column, "error: visits.csv, column setting: the file has no column setting"),
-        (_bad_date, "error: visits.csv, row 2 (line 3), column visit_date: expected a date"),
-        (_bad_boolean, "error: visits.csv, row 2 (line 3), column er_admitted: expected true"),
-        (_unknown_setting, "error: visits.csv, row 3 (line 4), column setting: expected one of"),
-        (_bad_triage, "error: visits.csv, row 2 (line 3), column er_triage: expected one of P1"),
+        (
+            _missing_column,
+            "error: visits.csv, column setting: the file has no column setting",
+            "D1",
+        ),
+        (_bad_date, "error: visits.csv, row 2 (line 3), column visit_date: expected a date", "D1"),
+        (
+            _bad_boolean,
+            "error: visits.csv, row 2 (line 3), column er_admitted: expected true",
+            "D1",
+        ),
+        # V3 is a visit of D2's patient: D2's explanation reads it (D1's does not).
+        (
+            _unknown_setting,
+            "error: visits.csv, row 3 (line 4), column setting: expected one of",
+            "D2",
+        ),
+        (
+            _bad_triage,
+            "error: visits.csv, row 2 (line 3), column er_triage: expected one of P1",
+            "D1",
+        ),
         (
             _overlapping_registrations,
             "error: registrations.csv, row 4 (line 5), column start_date: the registration of "
             "patient 0222",
+            "D2",
         ),
-        (_no_registrations, "error: the registrations table is required: no registrations"),
-        (_both_csv_and_parquet, "error: registrations.csv: both registrations.csv and"),
+        (
+            _no_registrations,
+            "error: the registrations table is required: no registrations",
+            "D1",
+        ),
+        (_both_csv_and_parquet, "error: registrations.csv: both registrations.csv and", "D1"),
     ],
 )
 @pytest.mark.parametrize("command", ["compute", "explain"])
-def test_it_names_the_bad_input_and_writes_nothing(data_dir, tmp_path, spoil, message, command):
+def test_it_names_the_bad_input_and_writes_nothing(
+    data_dir, tmp_path, spoil, message, reader, command
+):
+    """compute reads every row; explain the rows that can touch the physician (``reader``
+    is one whose explanation reads the bad row)."""
     spoil(data_dir)
     out = tmp_path / "out.csv"
-    result = compute(data_dir, out) if command == "compute" else explain(data_dir, out, "D1")
+    result = compute(data_dir, out) if command == "compute" else explain(data_dir, out, reader)
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith(message), result.stderr
     assert not out.exists()
     assert list(tmp_path.glob("*.tmp")) == [] and list(tmp_path.glob(".out.csv*")) == []
+
+
+@pytest.mark.parametrize("spoil", [_unknown_setting, _overlapping_registrations])
+def test_it_explains_past_a_bad_row_the_explanation_does_not_read(data_dir, tmp_path, spoil):
+    # V3 and patient 0222's registrations are D2's and D3's business, not D1's
+    # (docs/decisions.md, "explain checks the rows it reads").
+    clean = tmp_path / "clean.csv"
+    assert explain(data_dir, clean, "D1").exit_code == 0
+    spoil(data_dir)
+    out = tmp_path / "visits.csv"
+    result = explain(data_dir, out, "D1")
+    assert result.exit_code == 0, result.output
+    assert out.read_text() == clean.read_text()
+    assert compute(data_dir, tmp_path / "rates.csv").exit_code == 2
 
 
 def test_it_keeps_an_earlier_output_file_on_error(data_dir, tmp_path):

@@ -107,13 +107,19 @@ def explain(
     """
     _check_options(out, memory_limit, data_dir, rules)
     with _errors_reported():
-        from panelcare.assiduity.explain import explain_now
+        from panelcare.assiduity.explain import explain_folder
+        from panelcare.assiduity.io import DataFolder, connect
 
         loaded = _load_rules(rules)
         with _Phases() as phases:
-            tables, con = _open(phases, data_dir, loaded, memory_limit)
+            con = connect(memory_limit)
+            with phases.phase(f"opening {data_dir}"):
+                settings, provider_kinds = _vocabularies(loaded)
+                folder = DataFolder(data_dir, con, settings=settings, provider_kinds=provider_kinds)
+            # The rows the explanation reads are read and checked as it goes (decision
+            # of issue 16): one phase.
             with phases.phase(f"explaining {physician}'s rate of {year}"):
-                visits, summary = explain_now(tables, year, physician, loaded, con)
+                visits, summary = explain_folder(folder, year, physician, loaded)
             with phases.phase(f"writing {out}"):
                 _write(visits, out)
         if visits.num_rows == 0:
@@ -182,21 +188,24 @@ def _load_rules(path: Path | None) -> Rules:
 def _open(
     phases: _Phases, data_dir: Path, rules: Rules, memory_limit: str
 ) -> tuple[AssiduityTables, Any]:
-    from panelcare.assiduity.io import PROVIDER_KINDS, SETTINGS, connect, open_tables
+    from panelcare.assiduity.io import connect, open_tables
 
     con = connect(memory_limit)
     with phases.phase(f"reading and checking {data_dir}"):
-        # A rules file may make another setting or provider kind eligible: accept its words.
-        tables = open_tables(
-            data_dir,
-            con,
-            settings=[*SETTINGS, *sorted(rules.eligible_settings - set(SETTINGS))],
-            provider_kinds=[
-                *PROVIDER_KINDS,
-                *sorted(rules.eligible_provider_kinds - set(PROVIDER_KINDS)),
-            ],
-        )
+        settings, provider_kinds = _vocabularies(rules)
+        tables = open_tables(data_dir, con, settings=settings, provider_kinds=provider_kinds)
     return tables, con
+
+
+def _vocabularies(rules: Rules) -> tuple[list[str], list[str]]:
+    """The words the visits' setting and provider_kind may hold: the contract's, and any
+    a rules file makes eligible."""
+    from panelcare.assiduity.io import PROVIDER_KINDS, SETTINGS
+
+    return (
+        [*SETTINGS, *sorted(rules.eligible_settings - set(SETTINGS))],
+        [*PROVIDER_KINDS, *sorted(rules.eligible_provider_kinds - set(PROVIDER_KINDS))],
+    )
 
 
 def _write(table: pa.Table, out: Path) -> None:

@@ -276,7 +276,10 @@ def classify(
     follow-up of another physician's patient; null when there is no such row).
 
     ``physician_id`` keeps only the visits that may touch that physician (patients
-    registered with them during the year, their own pregnancy follow-ups). ``detail`` adds
+    registered with them during the year, their own pregnancy follow-ups), and only that
+    physician's rows are then meaningful: the links of the other registering physicians
+    are left out (the registering physician's row of a follow-up that physician made for
+    another's patient, for one, is not that physician's reason). ``detail`` adds
     ``provider_gmf_id`` (the provider's own GMF that day) and ``ips_partnered`` (the
     provider is an IPS partnered with the physician's group that day, anywhere), for the
     explanations.
@@ -368,7 +371,7 @@ def _joined(
     # that only hold at the sites of the physician's GMF): at most one row matches. The
     # place is tested as a case, not "no site or the same site": DuckDB evaluates this
     # condition on every candidate row of every visit, and the case is the cheaper form.
-    links = _links(tables, span, rules, memberships, timeline).rename(
+    links = _links(tables, span, rules, memberships, timeline, only=physician_id).rename(
         link_physician="physician_id",
         link_provider="provider_id",
         link_kind="provider_kind",
@@ -628,6 +631,54 @@ def _small_gmf_r(
     return every.filter(every.covered < rules.gmf_r_threshold).select(small_gmf_r_id="gmf_r_id")
 
 
+def coverage_physicians(tables: AssiduityTables, year: int, physician_id: str) -> ir.Table:
+    """The physicians whose registrations the GMF-R rule may count for ``physician_id``'s
+    visits among ``tables.visits`` (column ``physician_id``, distinct), beside those of
+    the patients of those visits.
+
+    A visit is ``gmf_r_small_agreements`` for ``physician_id`` only when made by a member
+    of a GMF-R with a service agreement, during ``year``, with a GMF ``physician_id`` was
+    a member of; whether that GMF-R is small depends on its covered patients
+    (:func:`_small_gmf_r`): those registered with the members of the GMFs with an
+    agreement with it, unless ``gmf_r_coverage`` gives the figure of the year. So: the
+    members, during the year, of the GMFs with an agreement during the year with such a
+    GMF-R without a figure, one of whose members made one of ``tables.visits``. More than
+    the rule reads (it counts on 31 December), never less. Reads the small tables and
+    the providers of ``tables.visits`` (the few visits an explanation reads).
+    """
+    span = Span(year)
+    memberships = _memberships(tables, span)
+    agreements = _agreements(tables, span)
+    coverage = tables.gmf_r_coverage
+    given = coverage.filter(coverage.year == span.year).select(given_id="gmf_id").distinct()
+    gmf_r = _gmf_r_ids(tables)
+    gmf_r = gmf_r.filter(~gmf_r.gmf_r_id.isin(given.given_id))
+    visits = tables.visits
+    providers = (
+        visits.filter(visits.provider_kind == PHYSICIAN).select(provider="provider_id").distinct()
+    )
+    seen = memberships.join(providers, memberships.physician_id == providers.provider)
+    gmf_r = gmf_r.filter(gmf_r.gmf_r_id.isin(seen.gmf_id))
+    own = memberships.filter(memberships.physician_id == physician_id).select(own_gmf="gmf_id")
+    reached = (
+        agreements.join(own, agreements.gmf_id == own.own_gmf)
+        .join(gmf_r, agreements.partner_gmf_id == gmf_r.gmf_r_id)
+        .select(reached_id="gmf_r_id")
+        .distinct()
+    )
+    linked = agreements.view()
+    linked = (
+        linked.join(reached, linked.partner_gmf_id == reached.reached_id)
+        .select(linked_gmf="gmf_id")
+        .distinct()
+    )
+    return (
+        memberships.join(linked, memberships.gmf_id == linked.linked_gmf)
+        .select("physician_id")
+        .distinct()
+    )
+
+
 def _gmf_ips(tables: AssiduityTables, span: Span, memberships: ir.Table) -> ir.Table:
     """IPSs partnered with at least one member of a GMF, day by day: gmf_id, ips_id,
     start_date, end_date (the partnership and that membership both in force)."""
@@ -676,12 +727,20 @@ def _members_of(gmfs: ir.Table, memberships: ir.Table, gmf: str, **columns: Any)
 
 
 def _links(
-    tables: AssiduityTables, span: Span, rules: Rules, memberships: ir.Table, timeline: ir.Table
+    tables: AssiduityTables,
+    span: Span,
+    rules: Rules,
+    memberships: ir.Table,
+    timeline: ir.Table,
+    *,
+    only: str | None = None,
 ) -> ir.Table:
     """Every provider's link to every registering physician D, with its period:
     physician_id (D), provider_id, provider_kind, site_id, start_date, end_date, link
     (a :class:`Link`). ``site_id`` is set for the links that only hold at the sites of D's
-    GMF (one row per site) and null for those that hold anywhere.
+    GMF (one row per site) and null for those that hold anywhere. ``only``: the links to
+    that one D (an explanation's, a what-if's: the others' rows are then left out), the
+    same rows as the whole table's for that D.
 
     Given the contract (one membership per physician and day), at most one row matches a
     visit: the GMF links exist only while D is a member, the peer links only while D is
@@ -692,9 +751,12 @@ def _links(
     def link(value: Link) -> ir.IntegerValue:
         return ibis.literal(int(value), "int8")
 
+    # D's side of each link: D's memberships (every member's, or the one D's).
+    ds = memberships if only is None else memberships.filter(memberships.physician_id == only)
+
     # Links that hold at the sites of D's GMF (gmf_id is D's GMF).
     colleagues = _members_of(
-        memberships,
+        ds,
         memberships,
         "gmf_id",
         physician_id="physician_id",
@@ -711,7 +773,7 @@ def _links(
     )
     partnered = _members_of(
         _gmf_ips(tables, span, memberships),
-        memberships,
+        ds,
         "gmf_id",
         physician_id="member",
         provider_id="ips_id",
@@ -738,7 +800,7 @@ def _links(
     # D (a member of gmf_id) and the provider (a member of partner_gmf_id).
     partners = _members_of(
         partners,
-        memberships,
+        ds,
         "gmf_id",
         physician_id="member",
         gmf_id="gmf_id",
@@ -768,22 +830,26 @@ def _links(
     anywhere = partners.filter(partners.link == link(Link.SERVICE_AGREEMENT)).select(
         *columns[:3], site_id=ibis.null("string"), **{c: c for c in columns[3:]}
     )
-    peers = _peer_links(tables, span, timeline).select(
+    peers = _peer_links(tables, span, timeline, only=only).select(
         *columns[:3], site_id=ibis.null("string"), **{c: c for c in columns[3:]}
     )
     return ibis.union(at_sites, anywhere, peers)
 
 
-def _peer_links(tables: AssiduityTables, span: Span, timeline: ir.Table) -> ir.Table:
+def _peer_links(
+    tables: AssiduityTables, span: Span, timeline: ir.Table, *, only: str | None = None
+) -> ir.Table:
     """Links of a non-member physician D, while D is not a GMF member: physician_id,
     provider_id, provider_kind, start_date, end_date, link (PEER_COLLEAGUE: a physician of
     D's practice group, EP 40 6.02 C or 11.03 E; PEER_IPS: an IPS partnered with D;
     SELF_NON_MEMBER: D themself, for each physician with a registration in the year, so
-    that the counts tell a non-member's own visit from a member's without the GMF)."""
-    groups = clip(tables.practice_groups, span)
-    other = groups.rename(
+    that the counts tell a non-member's own visit from a member's without the GMF).
+    ``only``: the links of that one D (see :func:`_links`)."""
+    every = clip(tables.practice_groups, span)
+    other = every.rename(
         o_physician="physician_id", o_group="group_id", o_start="start_date", o_end="end_date"
     )
+    groups = every if only is None else every.filter(every.physician_id == only)
     colleagues = groups.join(
         other,
         [
@@ -801,12 +867,15 @@ def _peer_links(tables: AssiduityTables, span: Span, timeline: ir.Table) -> ir.T
     colleagues = merge_periods(colleagues, ["physician_id", "provider_id"]).mutate(
         provider_kind=ibis.literal(PHYSICIAN), link=ibis.literal(int(Link.PEER_COLLEAGUE), "int8")
     )
-    partners = (
-        _peer_ips(tables, span)
-        .rename(provider_id="ips_id")
-        .mutate(provider_kind=ibis.literal(IPS), link=ibis.literal(int(Link.PEER_IPS), "int8"))
+    partnerships = _peer_ips(tables, span)
+    if only is not None:
+        partnerships = partnerships.filter(partnerships.physician_id == only)
+    partners = partnerships.rename(provider_id="ips_id").mutate(
+        provider_kind=ibis.literal(IPS), link=ibis.literal(int(Link.PEER_IPS), "int8")
     )
     registered = _registered(tables, span)
+    if only is not None:
+        registered = registered.filter(registered.physician_id == only)
     themselves = registered.select(
         "physician_id",
         provider_id=registered.physician_id,

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from typing import Any
+import itertools
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.types as ir
@@ -39,6 +40,9 @@ from panelcare.assiduity.compute import (
 )
 from panelcare.assiduity.rules import Rules
 from panelcare.assiduity.tables import AssiduityTables
+
+if TYPE_CHECKING:
+    from panelcare.assiduity.io import DataFolder
 
 EXPLANATION_COLUMNS = (
     "visit_id",
@@ -147,14 +151,12 @@ def explain_now(
     """:func:`explain_physician` and :func:`reason_summary` run on ``con`` (the DuckDB
     backend ``tables`` are on): (visits, summary), Arrow tables of their columns and order.
 
-    What ``panelcare assiduity explain`` runs. Three queries instead of the whole year's
-    classification twice: the physician's patients of the year (a few hundred ids, read
-    with the registrations' ``physician_id`` filter pushed into the scan); the visits of
-    those patients (an ``IN`` list of constants, which DuckDB tests in the Parquet scan
-    before reading the other columns) and the physician's own pregnancy follow-ups, into
-    a temporary table; then the classification of those visits alone, once, from which
-    both the rows and the summary are read (as ``results.write_results`` does for every
-    physician).
+    For tables already open (and checked, if they come from files). The physician's
+    patients of the year first (a few hundred ids); the visits of those patients and the
+    physician's own pregnancy follow-ups, into a temporary table; then the classification
+    of those visits alone, once, from which both the rows and the summary are read (as
+    ``results.write_results`` does for every physician). ``panelcare assiduity explain``
+    reads less: :func:`explain_folder`.
     """
     from panelcare.assiduity.io import execute
     from panelcare.assiduity.results import Scratch
@@ -181,12 +183,118 @@ def explain_now(
         touching = theirs.union(touching.filter(~listed))
     with Scratch(con) as scratch:
         reduced = dataclasses.replace(tables, visits=con.table(scratch.table("visits", touching)))
-        outcomes = con.table(scratch.classify(reduced, year, rules))
-        rows = outcomes.filter(outcomes.physician_id == physician_id)
+        return _explained(reduced, year, physician_id, rules, con)
+
+
+# The tables an explanation reads whole: a few thousand rows each, even for a province.
+_SMALL_TABLES = (
+    "gmf_sites",
+    "gmf_memberships",
+    "practice_groups",
+    "ips_partnerships",
+    "service_agreements",
+    "drmg_notices",
+    "gmf_r_coverage",
+)
+
+
+def explain_folder(
+    folder: DataFolder, year: int, physician_id: str, rules: Rules
+) -> tuple[pa.Table, pa.Table]:
+    """:func:`explain_physician` and :func:`reason_summary` of the data folder ``folder``,
+    reading and checking only the rows that can touch ``physician_id``'s explanation:
+    (visits, summary), Arrow tables of their columns and order.
+
+    What ``panelcare assiduity explain`` runs. It reads:
+
+    * the small tables (sites, memberships, groups, partnerships, agreements, notices,
+      coverage) whole;
+    * the patients ``P``: those of the physician's registrations in force during the
+      year, and those of the physician's pregnancy follow-ups of the year (a follow-up of
+      another physician's patient counts for the one who made it);
+    * the visits of the year of ``P`` (every visit that can be the physician's row is
+      one of them);
+    * the registrations of ``P``, whoever the physician (a patient who changed
+      physicians; the overlap rule on each patient's registrations), and those of the
+      physicians whose patients the GMF-R rule may count for those visits
+      (:func:`~panelcare.assiduity.compute.coverage_physicians`: none, unless a member
+      of a GMF-R partnered with the physician's GMF made one of them);
+
+    and classifies those rows with the engine's rules, once: a visit's reasons depend on
+    the visit, its patient's registrations and the small tables, so those of ``P``'s
+    visits are the ones the whole year's classification gives. Each table's rows read
+    are checked as :func:`~panelcare.assiduity.io.open_tables` checks a whole file (same
+    messages, naming the file's row); a wrong row that the explanation does not read
+    does not stop it (docs/decisions.md).
+
+    Raises:
+        AssiduityInputError: a wrong cell or overlap among the rows read.
+    """
+    from panelcare.assiduity.compute import coverage_physicians
+    from panelcare.assiduity.io import Rows, execute
+
+    span = Span(year)
+    con = folder.con
+    during = (span.first, span.after)
+    small = {name: folder.table(name) for name in _SMALL_TABLES}
+    patients = sorted(
+        {
+            *folder.values(
+                "registrations",
+                "patient_id",
+                Rows(any_of={"physician_id": [physician_id]}, during=during),
+            ),
+            *folder.values(
+                "visits",
+                "patient_id",
+                Rows(
+                    any_of={"provider_id": [physician_id]},
+                    flagged="pregnancy_followup",
+                    during=during,
+                ),
+            ),
+        }
+    )
+    visits = folder.table("visits", Rows(any_of={"patient_id": patients}, during=during))
+    tables = AssiduityTables(
+        visits=visits,
+        registrations=folder.empty("registrations"),
+        **small,
+        checked_vocabularies=folder.checked_vocabularies,
+    )
+    counted = coverage_physicians(tables, year, physician_id)
+    others = execute(con, counted)["physician_id"].to_pylist()
+    read = {"patient_id": patients, **({"physician_id": others} if others else {})}
+    tables = tables.replace(registrations=folder.table("registrations", Rows(any_of=read)))
+    return _explained(tables, year, physician_id, rules, con)
+
+
+def _explained(
+    tables: AssiduityTables, year: int, physician_id: str, rules: Rules, con: Any
+) -> tuple[pa.Table, pa.Table]:
+    """Classify ``tables`` once, keeping ``physician_id``'s rows in a temporary table;
+    read the explanation's rows and summary from it (as :func:`explain_physician` and
+    :func:`reason_summary` give them)."""
+    from panelcare.assiduity.io import create_temp_table, execute
+
+    classified = classify(tables, year, rules, physician_id=physician_id, detail=True)
+    rows = _rows_of(classified, physician_id)
+    rows = rows.mutate(
+        provider_category=provider_category(rows, rules, rows.reason == "other_provider")
+    ).select(*EXPLANATION_COLUMNS, "provider_category")
+    kept = f"_panelcare_explained_{next(_KEPT)}"
+    create_temp_table(con, kept, rows)
+    try:
+        mine = con.table(kept)
         explained = execute(
-            con, rows.select(*EXPLANATION_COLUMNS).order_by(["visit_date", "visit_id"])
+            con, mine.select(*EXPLANATION_COLUMNS).order_by(["visit_date", "visit_id"])
         )
-        summary = rows.group_by(["reason", "provider_category"]).aggregate(visits=rows.count())
+        summary = mine.group_by(["reason", "provider_category"]).aggregate(visits=mine.count())
         summary = ranked_summary(summary).order_by("rank").select(*SUMMARY_COLUMNS)
         summarized = execute(con, summary.mutate(visits=summary.visits.cast("int64")))
+    finally:
+        con.raw_sql(f"DROP TABLE IF EXISTS {kept}")
     return explained, summarized
+
+
+_KEPT = itertools.count()

@@ -221,6 +221,9 @@ def measure(data: Path, args: argparse.Namespace) -> tuple[float, Run, Run]:
         str(out),
         "--memory-limit",
         args.memory_limit,
+        # explain from the results `compute --results` kept for the year (one folder, of
+        # the first --data; the command still checks the data folder's path).
+        *(["--results", str(args.results)] if args.explain and args.results else []),
     ]
     bases, computes = [], []
     try:
@@ -245,6 +248,12 @@ def measure(data: Path, args: argparse.Namespace) -> tuple[float, Run, Run]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--results",
+        type=Path,
+        help="with --explain: a folder `panelcare assiduity compute --results` wrote for the "
+        "year; explain reads the physician's rows there",
+    )
     parser.add_argument(
         "--data",
         type=Path,

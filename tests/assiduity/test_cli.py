@@ -115,6 +115,41 @@ def test_it_explains_a_physician_of_the_synthetic_region(tiny, tmp_path):
     assert sum(row[3] == "true" for row in rows) == counted
 
 
+def test_it_explains_from_the_results_compute_kept_as_from_the_data(data_dir, tmp_path):
+    results = tmp_path / "results"
+    kept, plain = tmp_path / "kept.csv", tmp_path / "plain.csv"
+    result = compute(data_dir, kept, "--results", str(results))
+    assert result.exit_code == 0, result.output
+    assert compute(data_dir, plain).exit_code == 0
+    # The rates are the same with the results kept or not.
+    assert kept.read_text() == plain.read_text()
+    for physician in ("D1", "D2", "D3"):
+        from_data, from_results = tmp_path / "data.csv", tmp_path / "results.csv"
+        by_data = explain(data_dir, from_data, physician)
+        by_results = explain(data_dir, from_results, physician, "--results", str(results))
+        assert by_results.exit_code == 0, by_results.output
+        assert from_results.read_text() == from_data.read_text()
+        # The same summary table on the terminal (the phases' times aside).
+        assert by_results.stdout.splitlines()[:-1] == by_data.stdout.splitlines()[:-1]
+
+
+def test_it_refuses_results_of_another_year(data_dir, tmp_path):
+    results = tmp_path / "results"
+    assert compute(data_dir, tmp_path / "rates.csv", "--results", str(results)).exit_code == 0
+    out = tmp_path / "visits.csv"
+    result = explain(data_dir, out, "D1", "--results", str(results), year=2019)
+    assert result.exit_code == 2
+    assert "holds the results of 2018, not of 2019" in result.stderr
+    assert not out.exists()
+
+
+def test_it_refuses_a_results_folder_that_holds_none(data_dir, tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = explain(data_dir, tmp_path / "v.csv", "D1", "--results", str(tmp_path / "empty"))
+    assert result.exit_code == 2
+    assert "no index.parquet" in result.stderr
+
+
 def test_it_warns_when_no_visit_touches_the_physician(data_dir, tmp_path):
     out = tmp_path / "visits.csv"
     result = explain(data_dir, out, "D404")

@@ -3,6 +3,11 @@
     panelcare assiduity compute DATA_DIR --year 2025 --out rates.csv
     panelcare assiduity explain DATA_DIR --year 2025 --physician D00042 --out visits.csv
 
+    # The year computed once, kept per physician; then each explanation reads its rows only:
+    panelcare assiduity compute DATA_DIR --year 2025 --out rates.csv --results results/2025
+    panelcare assiduity explain DATA_DIR --year 2025 --physician D00042 --out visits.csv \
+        --results results/2025
+
 Thin on purpose: the files are ``io``'s, the rules ``rules``', the computation
 ``compute``'s and ``explain``'s. A bad input file or rules file prints
 ``error: <file>, row N (line N+1), column C: <message>`` on stderr and exits with status 2,
@@ -53,6 +58,14 @@ RulesFile = Annotated[
     Path | None,
     typer.Option("--rules", help="A TOML file overriding the shipped rules (default_rules.toml)."),
 ]
+ResultsDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--results",
+        help="compute: also keep the year's results per physician in this new folder; "
+        "explain: read the physician's rows from such a folder instead of the data.",
+    ),
+]
 MemoryLimit = Annotated[
     str,
     typer.Option(help="DuckDB's memory limit; beyond it DuckDB spills to a temporary folder."),
@@ -68,11 +81,14 @@ def compute(
     out: Out,
     rules: RulesFile = None,
     memory_limit: MemoryLimit = "2GB",
+    results: ResultsDir = None,
 ) -> None:
     """Compute every physician's assiduity rate for YEAR and write them as CSV.
 
     One row per physician with a registered patient during the year or a pregnancy
-    follow-up credited in it, in the spec's columns (docs/assiduity-cli.md).
+    follow-up credited in it, in the spec's columns (docs/assiduity-cli.md). With
+    --results, the year's explanations are also kept there, per physician, for `explain
+    --results` (what the web app keeps for its pages).
     """
     _check_options(out, memory_limit, data_dir, rules)
     with _errors_reported():
@@ -82,10 +98,17 @@ def compute(
         loaded = _load_rules(rules)
         with _Phases() as phases:
             tables, con = _open(phases, data_dir, loaded, memory_limit)
-            with phases.phase(f"computing the rates of {year}"):
-                rates = physician_rates(tables, year, loaded)
-                expr = rates.select(*RATE_COLUMNS).order_by("physician_id")
-                result = execute(con, expr)
+            if results is not None:
+                from panelcare.assiduity.results import read_rates, write_results
+
+                with phases.phase(f"computing {year} and keeping it in {results}"):
+                    write_results(tables, year, loaded, con, results)
+                    result = read_rates(results)
+            else:
+                with phases.phase(f"computing the rates of {year}"):
+                    rates = physician_rates(tables, year, loaded)
+                    expr = rates.select(*RATE_COLUMNS).order_by("physician_id")
+                    result = execute(con, expr)
             with phases.phase(f"writing {out}"):
                 _write(result, out)
         typer.echo(f"{result.num_rows:,} physicians written to {out} ({phases.summary()})")
@@ -99,13 +122,18 @@ def explain(
     out: Out,
     rules: RulesFile = None,
     memory_limit: MemoryLimit = "2GB",
+    results: ResultsDir = None,
 ) -> None:
     """Write every visit of YEAR that touched PHYSICIAN's rate, with its reason, as CSV.
 
     The visits of the patients registered with the physician and the physician's own
-    pregnancy follow-ups, one row each; prints how many went each way.
+    pregnancy follow-ups, one row each; prints how many went each way. With --results
+    (a folder `compute --results` wrote for YEAR), the rows are read from there.
     """
     _check_options(out, memory_limit, data_dir, rules)
+    if results is not None:
+        _explain_from_results(results, year, physician, out)
+        return
     with _errors_reported():
         from panelcare.assiduity.explain import explain_folder
         from panelcare.assiduity.io import DataFolder, connect
@@ -122,15 +150,46 @@ def explain(
                 visits, summary = explain_folder(folder, year, physician, loaded)
             with phases.phase(f"writing {out}"):
                 _write(visits, out)
-        if visits.num_rows == 0:
-            typer.echo(
-                f"warning: no visit of {year} touched physician {physician}: no registered "
-                "patient, no pregnancy follow-up (is the id right?)",
-                err=True,
-            )
-        else:
-            Console().print(_summary_table(summary, f"{physician}, {year}"))
-        typer.echo(f"{visits.num_rows:,} visits written to {out} ({phases.summary()})")
+        _report_explanation(visits, summary, year, physician, out, phases)
+
+
+def _report_explanation(
+    visits: pa.Table, summary: pa.Table, year: int, physician: str, out: Path, phases: _Phases
+) -> None:
+    """The summary table (or a warning when no visit touched the physician) and the
+    line saying what was written, with the phases' times."""
+    if visits.num_rows == 0:
+        typer.echo(
+            f"warning: no visit of {year} touched physician {physician}: no registered "
+            "patient, no pregnancy follow-up (is the id right?)",
+            err=True,
+        )
+    else:
+        Console().print(_summary_table(summary, f"{physician}, {year}"))
+    typer.echo(f"{visits.num_rows:,} visits written to {out} ({phases.summary()})")
+
+
+def _explain_from_results(results: Path, year: int, physician: str, out: Path) -> None:
+    """``explain`` from the results ``compute --results`` kept: the physician's rows only
+    (a few MB of the folder at province scale), the same CSV and summary as from the data
+    (tests/assiduity/test_cli.py compares them)."""
+    with _errors_reported():
+        from panelcare.assiduity.results import (
+            read_physician_visits,
+            read_summary,
+            results_year,
+        )
+
+        with _Phases() as phases:
+            with phases.phase(f"reading {physician}'s rows of {results}"):
+                kept = results_year(results)
+                if kept != year:
+                    raise InputError(f"{results} holds the results of {kept}, not of {year}")
+                visits = read_physician_visits(results, physician)
+                summary = read_summary(results, physician)
+            with phases.phase(f"writing {out}"):
+                _write(visits, out)
+        _report_explanation(visits, summary, year, physician, out, phases)
 
 
 # --------------------------------------------------------------------------- helpers

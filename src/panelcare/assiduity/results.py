@@ -83,6 +83,7 @@ __all__ = [
     "read_rates",
     "read_summaries",
     "read_summary",
+    "results_year",
     "write_results",
 ]
 
@@ -719,6 +720,16 @@ def read_monthly(out_dir: Path, physician_id: str) -> pa.Table:
         ResultsError: ``out_dir`` holds no results of this layout.
     """
     return _rows_of(_checked(out_dir) / MONTHLY, physician_id, _MONTHLY_SCHEMA)
+
+
+def results_year(out_dir: Path) -> int:
+    """The year the results of ``out_dir`` were computed for.
+
+    Raises:
+        ResultsError: ``out_dir`` holds no results of this layout.
+    """
+    metadata = pq.read_schema(_checked(out_dir) / INDEX).metadata or {}
+    return int(metadata[_YEAR_KEY])
 
 
 def _checked(out_dir: Path) -> Path:

@@ -13,7 +13,6 @@ the key (``my_rules.toml: scale.2026.full: ...``).
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from types import MappingProxyType
 from typing import Any
 
 from panelcare.errors import SettingsError
+from panelcare.tomlfiles import layered
 
 DEFAULT_RULES_FILE = Path(__file__).with_name("default_rules.toml")
 
@@ -93,35 +93,8 @@ def load_rules(path: str | Path | None = None) -> Rules:
     :class:`AssiduityRulesError` if a file cannot be read or parsed, a key is unknown, or a
     value is wrong (the message names the file and the key).
     """
-    merged = _read(DEFAULT_RULES_FILE)
-    source = DEFAULT_RULES_FILE
-    if path is not None:
-        source = Path(path)
-        merged = _merge(merged, _read(source))
-    return _parse(merged, str(source))
-
-
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except OSError as error:
-        raise AssiduityRulesError(
-            f"cannot read the rules file: {error.strerror or error}", file=str(path)
-        ) from None
-    except tomllib.TOMLDecodeError as error:
-        raise AssiduityRulesError(f"not valid TOML: {error}", file=str(path)) from None
-
-
-def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """``override`` over ``base``, table by table (lists and values are replaced)."""
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
+    merged, source = layered(DEFAULT_RULES_FILE, path, AssiduityRulesError, "rules file")
+    return _parse(merged, source)
 
 
 def _parse(raw: dict[str, Any], file: str) -> Rules:

@@ -23,7 +23,6 @@ its last day is its first day), since the GMF proposes a pattern (horaire type).
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -41,6 +40,7 @@ from panelcare.comanagement.holidays import (
     holiday_dates,
     parse_holiday_rule,
 )
+from panelcare.tomlfiles import layered
 
 __all__ = [
     "DEFAULT_AGREEMENTS_FILE",
@@ -314,34 +314,8 @@ def load_agreements(path: str | Path | None = None) -> AgreementBook:
     Raises :class:`AgreementRulesError` if a file cannot be read or parsed, or a key is
     unknown, missing or wrong (the message names the file and the key).
     """
-    merged = _read(DEFAULT_AGREEMENTS_FILE)
-    source = DEFAULT_AGREEMENTS_FILE
-    if path is not None:
-        source = Path(path)
-        merged = _merge(merged, _read(source))
-    return parse_agreements(merged, file=str(source))
-
-
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except OSError as error:
-        raise AgreementRulesError(
-            f"cannot read the agreements file: {error.strerror or error}", file=str(path)
-        ) from None
-    except tomllib.TOMLDecodeError as error:
-        raise AgreementRulesError(f"not valid TOML: {error}", file=str(path)) from None
-
-
-def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
+    merged, source = layered(DEFAULT_AGREEMENTS_FILE, path, AgreementRulesError, "agreements file")
+    return parse_agreements(merged, file=source)
 
 
 def parse_agreements(raw: Mapping[str, Any], *, file: str | None = None) -> AgreementBook:

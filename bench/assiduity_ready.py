@@ -71,12 +71,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from load import Client, form_values, load_average
+from load import POLL_SECONDS, Client, follow_run, form_values, load_average
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
 TARGET_SECONDS = 10.0
-POLL_SECONDS = 0.1
 USER = "drmg"
 HOME = "/assiduity/"
 START = "/assiduity/runs/start/"
@@ -329,13 +328,6 @@ def start_form(client: Client, year: int) -> dict[str, str]:
     return values
 
 
-def progress_status(client: Client, run: str) -> tuple[str, str]:
-    _, fragment, _ = client.request(run + "progress/")
-    status = re.search(r'data-status="(\w+)"', fragment)
-    error = re.search(r'data-testid="run-error">(.*?)</span>', fragment, re.S)
-    return (status.group(1) if status else "?", error.group(1).strip() if error else "")
-
-
 def run_summary(database: Path, pk: int) -> dict:
     """The run's summary, read from the database (the pages show only its total)."""
     with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as con:
@@ -355,22 +347,7 @@ def measure(client: Client, year: int, database: Path, timeout: float) -> Timing
     if status != 302 or not match:
         messages = re.findall(r'class="[^"]*message[^"]*"[^>]*>(.*?)<', page, re.S)
         raise SystemExit(f"the run was not started (HTTP {status} to {location!r}): {messages}")
-    queued: float | None = None
-    polls = 0
-    while True:
-        polls += 1
-        seen, error = progress_status(client, location)
-        now = time.perf_counter()
-        if seen == "running" and queued is None:
-            queued = now - clicked
-        if seen == "done":
-            ready = now - clicked
-            break
-        if seen not in ("queued", "running"):
-            raise SystemExit(f"run {location} {seen} after {now - clicked:.2f} s: {error}")
-        if now - clicked > timeout:
-            raise SystemExit(f"run {location} not done after {timeout:.0f} s (still {seen})")
-        time.sleep(max(0.0, clicked + polls * POLL_SECONDS - time.perf_counter()))
+    queued, ready = follow_run(client, location, clicked, timeout)
     shown = time.perf_counter()
     status, _, _ = client.request(location)
     page_seconds = time.perf_counter() - shown

@@ -34,6 +34,7 @@ Exits 0 when every repetition met the target without an error, 1 otherwise.
 from __future__ import annotations
 
 import argparse
+import html
 import http.cookiejar
 import ipaddress
 import os
@@ -279,6 +280,51 @@ def server_cpu_seconds(master: int) -> dict[int, float]:
             continue
         used[pid] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
     return used
+
+
+# How often a bench polls a run's progress fragment (as fast as a page that does not wait
+# for the browser's 1 s polling).
+POLL_SECONDS = 0.1
+
+
+def progress_status(client: Client, run: str) -> tuple[str, str]:
+    """A run's status on its progress fragment (``RUN/progress/``: an attribution run's or
+    an assiduity computation's), and its error when failed."""
+    _, fragment, _ = client.request(run + "progress/")
+    status = re.search(r'data-status="(\w+)"', fragment)
+    error = re.search(r'data-testid="run-error">(.*?)</span>', fragment, re.S)
+    return (
+        status.group(1) if status else "?",
+        html.unescape(error.group(1)).strip() if error else "",
+    )
+
+
+def follow_run(
+    client: Client, run: str, clicked: float, timeout: float
+) -> tuple[float | None, float]:
+    """Poll ``run``'s progress every :data:`POLL_SECONDS` from ``clicked`` (a
+    ``time.perf_counter()``) until it is done: (seconds until it was seen running or None,
+    seconds until it was seen done).
+
+    Raises:
+        SystemExit: the run failed, was cancelled, or was not done within ``timeout``.
+    """
+    queued: float | None = None
+    polls = 0
+    while True:
+        polls += 1
+        seen, error = progress_status(client, run)
+        now = time.perf_counter()
+        if seen == "running" and queued is None:
+            queued = now - clicked
+        if seen == "done":
+            return queued, now - clicked
+        if seen not in ("queued", "running"):
+            raise SystemExit(f"run {run} {seen} after {now - clicked:.2f} s: {error}")
+        if now - clicked > timeout:
+            raise SystemExit(f"run {run} not done after {timeout:.0f} s (still {seen})")
+        # At once when a poll took longer than the period.
+        time.sleep(max(0.0, clicked + polls * POLL_SECONDS - time.perf_counter()))
 
 
 def load_average(warn: bool = True) -> str:

@@ -58,10 +58,9 @@ import sys
 import time
 from dataclasses import dataclass
 
-from load import Client, form_values, load_average, loopback_only
+from load import POLL_SECONDS, Client, follow_run, form_values, load_average, loopback_only
 
 TARGET_SECONDS = 5.0
-POLL_SECONDS = 0.1
 RUN_TITLE = "bench/run_ready.py"
 REGION_USER = "drmg"
 RLS_USER = "cml.rimouski"
@@ -102,17 +101,6 @@ def run_form(client: Client, region: bool) -> dict[str, str]:
     return values
 
 
-def progress_status(client: Client, run: str) -> tuple[str, str]:
-    """The run's status on its progress fragment, and its error when failed."""
-    _, fragment, _ = client.request(run + "progress/")
-    status = re.search(r'data-status="(\w+)"', fragment)
-    error = re.search(r'data-testid="run-error">(.*?)</span>', fragment, re.S)
-    return (
-        status.group(1) if status else "?",
-        html.unescape(error.group(1)).strip() if error else "",
-    )
-
-
 def engine_seconds(client: Client, run: str) -> float | None:
     """``summary["pages"]["timings"]["total"]`` as the run's record tab shows it
     ("Computed in" / "Calculée en"); None when the page does not show it."""
@@ -139,23 +127,7 @@ def measure(client: Client, region: bool, timeout: float) -> Timing:
     posted = time.perf_counter()
     if status != 302 or not re.fullmatch(r"/attribution/runs/\d+/", location):
         raise SystemExit(f"the run was not started (HTTP {status}): {page[:300]}")
-    queued: float | None = None
-    polls = 0
-    while True:
-        polls += 1
-        seen, error = progress_status(client, location)
-        now = time.perf_counter()
-        if seen == "running" and queued is None:
-            queued = now - clicked
-        if seen == "done":
-            ready = now - clicked
-            break
-        if seen not in ("queued", "running"):
-            raise SystemExit(f"run {location} {seen} after {now - clicked:.2f} s: {error}")
-        if now - clicked > timeout:
-            raise SystemExit(f"run {location} not done after {timeout:.0f} s (still {seen})")
-        # Polls every 0.1 s from the click (at once when a poll took longer).
-        time.sleep(max(0.0, clicked + polls * POLL_SECONDS - time.perf_counter()))
+    queued, ready = follow_run(client, location, clicked, timeout)
     shown = time.perf_counter()
     status, _, _ = client.request(location)
     page_seconds = time.perf_counter() - shown

@@ -505,6 +505,19 @@ def test_it_ignores_a_schedule_proposed_after_the_day():
     assert schedule_not_validated([future], D("2026-03-05")) == []
 
 
+@pytest.mark.parametrize(("on", "days_late"), [("2026-03-10", None), ("2026-03-11", 1)])
+def test_it_counts_a_schedule_proposed_after_its_start_from_the_day_it_was_proposed(on, days_late):
+    # Proposed on 10 March for weeks starting on 2 March: the CIUSSS had nothing to
+    # validate before the 10th; it is late from the 11th, not by the days before.
+    late = Schedule("H3", "G1", "N1", D("2026-03-10"), D("2026-03-02"))
+    expected = (
+        []
+        if days_late is None
+        else [Alert("schedule_not_validated", "G1", "ciusss", "H3", D("2026-03-10"), days_late)]
+    )
+    assert schedule_not_validated([late], D(on)) == expected
+
+
 # --- target_missed -------------------------------------------------------------------------
 
 

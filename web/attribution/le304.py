@@ -202,9 +202,20 @@ def source_for_date(region: Region, run_date: datetime.date) -> dict[str, Any]:
     return describe(computation_for(region, run_date), run_date.year - 1)
 
 
-def describe(computation: AssiduityRun | None, year: int) -> dict[str, Any]:
+def describe(
+    computation: AssiduityRun | None, year: int, *, missing: bool = False
+) -> dict[str, Any]:
     """The assiduity of ``year`` read from ``computation`` (the roster's column when None),
-    in words: ``source``, ``year``, ``computation`` and ``text``, as :func:`run_source`."""
+    in words: ``source``, ``year``, ``computation`` and ``text``, as :func:`run_source`.
+    ``missing``: the computation's results are gone (:func:`read_computed_rates` refused
+    them): the page shows the roster's column, and a run would refuse to start."""
+    if computation is not None and missing:
+        text = _(
+            "Assiduity of %(year)s: the results of computation no. %(number)s are missing "
+            "from the server, so a run would refuse to start; the roster's imported column "
+            "is shown until the year is computed again."
+        ) % {"year": year, "number": computation.pk}
+        return {"source": IMPORTED, "year": year, "computation": computation, "text": text}
     if computation is not None:
         text = _computed_text(computation)
     else:

@@ -78,6 +78,9 @@ class RlsFigures:
     # The assiduity computation whose rates LE 304 reads, as a run dated today would
     # (web.attribution.le304); None: the roster's column.
     assiduity_run: AssiduityRun | None = None
+    # That computation's results are gone from its folder (a restore without the data
+    # folder): a run would refuse to start; the page shows the roster's column and says so.
+    assiduity_missing: bool = False
 
 
 # Columns the table sorts on (``?sort=name`` or ``?sort=-name``).
@@ -111,16 +114,17 @@ def rls_physicians(
         return [], RlsFigures(None, 0, 0, None, None)
     original = roster.filter(pc.equal(roster.column("rls_id"), rls_code))
     computation = le304.computation_for(region, today)
+    missing = False
     try:
         rates = le304.read_computed_rates(computation)
     except RunNotReady:  # a run would refuse to start; the page shows the roster's
-        computation, rates = None, None
+        rates, missing = None, True
     original, _counts = le304.with_computed_rates(original, rates)
     decisions = decisions_in_force(region, [rls_code])
     table, snapshot = applied_roster(original, decisions.values(), today, params)
     changes = {entry["physician_code"]: entry["changes"] for entry in snapshot}
     if table.num_rows == 0:
-        return [], RlsFigures(dataset, 0, 0, None, None, computation)
+        return [], RlsFigures(dataset, 0, 0, None, None, computation, missing)
     # Checked by the engine's own rules, in memory (a few milliseconds for a region).
     doctors = io.physicians_from_arrow(table)
     goals = groups.targets(doctors, params, today)
@@ -168,6 +172,7 @@ def rls_physicians(
             sum(row.vulnerable for row in rows) / registered_total if registered_total else None
         ),
         assiduity_run=computation,
+        assiduity_missing=missing,
     )
     return rows, figures
 

@@ -228,7 +228,9 @@ def _assiduity_orphans(folder: Path, region: Region, old: Callable[[Path], bool]
                 found.append(
                     Orphan(path, _("assiduity results being written when the computation stopped"))
                 )
-            elif path.name == "results" and known != AssiduityRunStatus.DONE:
+            elif known != AssiduityRunStatus.DONE:
+                # Its results/ and the GMFs' rates written beside them (a computation
+                # cancelled after write_gmf_rates): nothing of it is ever read.
                 found.append(
                     Orphan(path, _("the results of an assiduity computation that did not finish"))
                 )

@@ -566,9 +566,11 @@ class Schedule:
 
 def schedule_not_validated(schedules: Iterable[Schedule], on: date) -> list[Alert]:
     """``schedule_not_validated``: a proposed schedule neither validated nor refused by
-    ``on``, which had to be validated before its start (due: the day before ``starts_on``).
-    A refused schedule raises nothing here: the GMF proposes a new one; a schedule proposed
-    after ``on`` does not exist yet. Owner: the CIUSSS (it validates)."""
+    ``on``, which had to be validated before its start (due: the day before ``starts_on``,
+    or the day it was proposed when the GMF proposed it that late: the CIUSSS is never
+    late for a schedule it did not have). A refused schedule raises nothing here: the GMF
+    proposes a new one; a schedule proposed after ``on`` does not exist yet. Owner: the
+    CIUSSS (it validates)."""
     return _sorted(
         None
         if schedule.proposed_on > on
@@ -579,7 +581,7 @@ def schedule_not_validated(schedules: Iterable[Schedule], on: date) -> list[Aler
             schedule.gmf,
             "ciusss",
             schedule.id,
-            schedule.starts_on - timedelta(days=1),
+            max(schedule.starts_on - timedelta(days=1), schedule.proposed_on),
             on,
         )
         for schedule in schedules

@@ -490,3 +490,21 @@ def test_it_says_the_source_on_the_physicians_page(computation, cml_client):
     source = le304.source_for_date(computation.region, timezone.localdate())
     assert f'data-testid="physicians-assiduity" data-source="{source["source"]}"' in page
     assert source["text"] in page
+
+
+def test_it_says_on_the_physicians_table_when_the_computations_results_are_gone(
+    computation, region
+):
+    physician = _chosen(computation, computed_higher=True)
+    shutil.rmtree(computation.results_folder)
+    params = Params(le304_min_assiduity=physician.threshold)
+    rows, figures = rls_physicians(region, "0115", RUN_DATE, params)
+    row = next(row for row in rows if row.code == physician.code)
+    # The roster's column, as before, but the page does not claim no computation is done:
+    # one is, and a run would refuse to start on it.
+    assert row.previous_assiduity == pytest.approx(physician.imported)
+    assert (figures.assiduity_run, figures.assiduity_missing) == (computation, True)
+    said = le304.describe(figures.assiduity_run, 2025, missing=figures.assiduity_missing)
+    assert said["source"] == le304.IMPORTED
+    assert f"computation no. {computation.pk} are missing" in said["text"]
+    assert "no computation of that year is done" not in said["text"]

@@ -81,7 +81,9 @@ def physicians(request: HttpRequest, rls_code: str) -> HttpResponse:
         "modes": MODES,
         "today": today,
         "here": request.get_full_path(),
-        "assiduity": le304.describe(figures.assiduity_run, today.year - 1),
+        "assiduity": le304.describe(
+            figures.assiduity_run, today.year - 1, missing=figures.assiduity_missing
+        ),
     }
     return render(request, "attribution/physicians/list.html", context)
 

@@ -59,9 +59,11 @@ def test_it_removes_the_assiduity_leftovers_and_only_them(runs: dict[str, Assidu
         aged(done.folder / ".results.x1.staging" / "rates.parquet").parent,
         aged(failed.folder / "results" / "rates.parquet").parent,
         aged(failed.folder / ".results.y2.staging" / "visits.parquet").parent,
+        aged(failed.folder / "gmf_rates.parquet"),
     ]
     kept = [
         aged(done.results_folder / "rates.parquet"),
+        aged(done.folder / "gmf_rates.parquet"),
         aged(running.folder / ".results.z3.staging" / "rates.parquet"),
         aged(queued.folder / "results" / "rates.parquet"),
     ]

@@ -55,3 +55,25 @@ def test_it_computes_nothing_without_the_assiduity() -> None:
 
     assert not AssiduityRun.objects.exists()
     assert not DrmgNotice.objects.exists()
+
+
+def test_it_computes_a_loaded_regions_missing_years_outside_the_loads_transaction(
+    demo, monkeypatch
+) -> None:
+    """On a region already loaded, the computations run as after a fresh load: not inside
+    a transaction of the load (they take tens of seconds and report progress to others)."""
+    from django.db import connection
+
+    from web.regions import demo as demo_module
+
+    outside = len(connection.savepoint_ids)
+    depths: list[int] = []
+
+    def record(region, **kwargs):
+        depths.append(len(connection.savepoint_ids))
+        return []
+
+    monkeypatch.setattr(demo_module, "load_demo_assiduity", record)
+    report = demo_module.load_demo("tiny", assiduity=True)
+    assert report.already_loaded
+    assert depths == [outside]

@@ -4,8 +4,10 @@ engine moves it as it should, the form refuses what it must field by field, noth
 written, and each reader of the physician's page (and only they) opens it.
 
 The demo region of 2025: D00003 (Mélanie Lagacé, Rimouski, GMF of the ``gestion.gmf``
-manager, the ``medecin`` account) sees colleague D00006 make 70 counted, not assiduous,
-visits to her patients; her patients made 37 P4/P5 emergency visits.
+manager, the ``medecin`` account) sees colleague D00006 make counted, not assiduous,
+visits to her patients; her patients made P4/P5 emergency visits. The demo's visits
+depend on the day it is loaded (today): the figures expected are read from the
+computation, never written here.
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from panelcare.assiduity import results
 from web.assiduity import figures, services, whatifs
 from web.assiduity.models import AssiduityRun, AssiduityRunStatus
 from web.assiduity.tests.conftest import YEAR
 from web.audit.models import AuditEvent
+from web.dashboard.templatetags.panelcare_format import half_up, pct
 from web.regions.models import GmfMembership, Region
 from web.regions.testing import visible_text
 from web.tables.models import Dataset
@@ -34,6 +38,16 @@ COLLEAGUE = "D00006"  # of the same RLS, not of D00003's GMF
 
 def url(run: AssiduityRun, code: str = PHYSICIAN) -> str:
     return reverse("assiduity:physician-whatif", args=[run.pk, code])
+
+
+def half_of_the_er_visits(run: AssiduityRun) -> tuple[str, str, str, int]:
+    """D00003's rate before and after half of her P4/P5 ER visits at the clinic, in the
+    active language as the page writes them, the difference in points, and the visits
+    moved."""
+    outcome = whatifs.physician_whatif(run, PHYSICIAN, whatifs.Scenario(er_share=50))
+    assert outcome.points is not None and outcome.after.rate is not None
+    points = str(half_up(outcome.points, 1))
+    return pct(outcome.before.rate), pct(outcome.after.rate), points, outcome.er_moved
 
 
 def gmf_of(code: str) -> str:
@@ -89,8 +103,10 @@ def test_it_reads_the_drmg_notices_the_computation_read(region, drmg):
 def test_it_moves_the_share_of_the_er_visits_asked(done_run):
     half = whatifs.physician_whatif(done_run, PHYSICIAN, whatifs.Scenario(er_share=50))
     every = whatifs.physician_whatif(done_run, PHYSICIAN, whatifs.Scenario(er_share=100))
-    assert half.er_visits == every.er_visits == 37
-    assert (half.er_moved, every.er_moved) == (19, 37)  # 18.5 rounded half up
+    visits = every.er_visits
+    assert visits > 1 and half.er_visits == visits
+    # Half, rounded half up (18.5 -> 19), and all.
+    assert (half.er_moved, every.er_moved) == ((visits + 1) // 2, visits)
     rates = (half.before.rate, half.after.rate, every.after.rate)
     assert None not in rates
     before, after, all_moved = (float(rate or 0) for rate in rates)
@@ -125,7 +141,8 @@ def test_it_credits_the_members_visits_when_the_physician_joins_their_gmf(done_r
     )
     assert outcome.after.counted_visits < outcome.before.counted_visits
     assert outcome.points is not None and outcome.points > 0
-    assert outcome.before.tier == "half"
+    stored = figures.rate_row(done_run, COLLEAGUE)
+    assert stored is not None and outcome.before.tier == stored["tier"]
 
 
 def test_it_joins_a_colleague_to_the_gmf_from_a_day_of_the_year(done_run):
@@ -159,7 +176,17 @@ def test_it_offers_the_region_s_gmfs_and_the_colleagues_who_saw_the_patients(don
     assert {code for code, _name in choices.gmfs} >= {gmf_of(PHYSICIAN), gmf_of("D00010")}
     assert all(not name.startswith("G0") for _code, name in choices.gmfs)  # named
     assert choices.joiners[0][0] == PHYSICIAN
-    assert choices.joiners[1][0] == COLLEAGUE and "70" in choices.joiners[1][1]
+    # The colleague who made the most uncounted visits to her patients comes next, with
+    # their number.
+    visits = results.read_physician_visits(done_run.results_folder, PHYSICIAN).to_pylist()
+    made = [v for v in visits if v["counted"] and not v["assiduous"]]
+    by_colleague = {v["provider_id"]: 0 for v in made if v["provider_id"] != PHYSICIAN}
+    for visit in made:
+        if visit["provider_id"] in by_colleague:
+            by_colleague[visit["provider_id"]] += 1
+    code, label = choices.joiners[1]
+    assert by_colleague[code] == max(by_colleague.values())
+    assert str(by_colleague[code]) in label
     assert choices.ips and all(code.startswith("I") for code, _name in choices.ips)
 
 
@@ -172,7 +199,9 @@ def test_it_shows_the_form_with_the_stored_rate(cml_client, done_run):
     page = response.content.decode()
     assert 'data-testid="whatif-form"' in page
     assert 'data-testid="whatif-result"' not in page
-    assert "84.6 %" in visible_text(page)  # D00003's 0.8464, stored
+    stored = figures.rate_row(done_run, PHYSICIAN)
+    assert stored is not None
+    assert pct(stored["rate"]) in visible_text(page)
     assert reverse("assiduity:physician", args=[done_run.pk, PHYSICIAN]) in page
 
 
@@ -182,10 +211,11 @@ def test_it_shows_the_rate_before_and_after_a_redirection(cml_client, done_run):
     page = response.content.decode()
     before = re.findall(r'data-testid="rate-before">([^<]*)<', page)
     after = re.findall(r'data-testid="rate-after">([^<]*)<', page)
-    assert (before, after) == (["84.6 %"], ["87.0 %"])
+    rate_before, rate_after, points, moved = half_of_the_er_visits(done_run)
+    assert (before, after) == ([rate_before], [rate_after])
     text = " ".join(visible_text(page).split())
-    assert "from 84.6 % to 87.0 %: 2.4 points more" in text
-    assert "19 would be made at the clinic instead" in text
+    assert f"from {rate_before} to {rate_after}: {points} points more" in text
+    assert f"{moved} would be made at the clinic instead" in text
     assert "no table, computation or rate was changed" in text
 
 
@@ -335,9 +365,11 @@ class TestInFrench:
         assert re.search(r'data-testid="rate-after">\d{2},\d %<', page) is None  # refused
         response = client.get(url(done_run), {"er_share": "50"})
         page = response.content.decode()
-        assert re.search(r'data-testid="rate-before">84,6 %<', page)
-        assert re.search(r'data-testid="rate-after">87,0 %<', page)
-        assert "2,4" in visible_text(page)
+        rate_before, rate_after, points, _moved = half_of_the_er_visits(done_run)
+        assert "," in rate_before  # a French percent
+        assert f'data-testid="rate-before">{rate_before}<' in page
+        assert f'data-testid="rate-after">{rate_after}<' in page
+        assert points.replace(".", ",") in visible_text(page)
 
     def test_it_refuses_a_share_over_100_in_french(self, client_as, done_run):
         response = client_as("medecin").get(url(done_run), {"er_share": "150"})

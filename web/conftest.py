@@ -44,7 +44,13 @@ from django.utils import translation
 from web.accounts.models import Role
 from web.regions.demo import LoadReport
 from web.regions.models import Rls, WaitlistEntry
-from web.regions.testing import Territory, load_tiny_demo, make_territory, make_user
+from web.regions.testing import (
+    DEMO_ASSIDUITY_YEAR,
+    Territory,
+    load_tiny_demo,
+    make_territory,
+    make_user,
+)
 
 
 @pytest.hookimpl(trylast=True)
@@ -86,6 +92,34 @@ def _demo_loaded(
             settings.PANELCARE_DATA_DIR = before
         yield report, data_dir
         transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="module")
+def _demo_assiduity_run(
+    _demo_loaded: tuple[LoadReport, Path], django_db_blocker: Any
+) -> Iterator[int]:
+    """The id of the demo region's assiduity computation of :data:`DEMO_ASSIDUITY_YEAR` by
+    the DRMG, DONE, made once for the module in its demo (rolled back with it); its results
+    are written with the demo's tables, which ``demo`` copies into each test's data folder.
+    The assiduity's tests and the attribution's LE 304 tests read it."""
+    from web.assiduity import services as assiduity_services
+    from web.assiduity.models import AssiduityRunStatus
+    from web.regions.models import Region
+
+    _report, data_dir = _demo_loaded
+    before = settings.PANELCARE_DATA_DIR
+    with django_db_blocker.unblock():
+        settings.PANELCARE_DATA_DIR = data_dir
+        try:
+            run = assiduity_services.do_start_assiduity_run(
+                Region.objects.get(),
+                DEMO_ASSIDUITY_YEAR,
+                acting_user=User.objects.get(username="drmg"),
+            )
+        finally:
+            settings.PANELCARE_DATA_DIR = before
+    assert run.status == AssiduityRunStatus.DONE, run.error
+    yield run.pk
 
 
 @pytest.fixture

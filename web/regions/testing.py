@@ -38,6 +38,7 @@ from web.tables.services import do_write_version
 from web.tables.store import read_dataset
 
 __all__ = [
+    "DEMO_ASSIDUITY_YEAR",
     "DEMO_PASSWORD",
     "Territory",
     "load_tiny_demo",
@@ -49,6 +50,10 @@ __all__ = [
 ]
 
 _numbers = itertools.count(1)
+
+# The year of the demo's assiduity computation in tests (web/conftest.py,
+# ``_demo_assiduity_run``): the demo's visits cover it whole.
+DEMO_ASSIDUITY_YEAR = 2025
 
 
 def load_tiny_demo(seed: int = DEFAULT_SEED) -> LoadReport:

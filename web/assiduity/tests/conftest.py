@@ -13,21 +13,20 @@ The tests read the English messages (the ids); ``test_french_pages.py`` reads Fr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.models import User
 
 from web.assiduity import services
-from web.assiduity.models import AssiduityRun, AssiduityRunStatus
+from web.assiduity.models import AssiduityRun
 from web.regions.demo import LoadReport
 from web.regions.models import Region
+from web.regions.testing import DEMO_ASSIDUITY_YEAR
 
 # The year the fixtures compute: the demo's visits cover it whole.
-YEAR = 2025
+YEAR = DEMO_ASSIDUITY_YEAR
 
 
 @pytest.fixture(autouse=True)
@@ -67,22 +66,9 @@ def cml(demo_user: Callable[[str], User]) -> User:
 
 
 @pytest.fixture(scope="module")
-def _computed_run(_demo_loaded: tuple[LoadReport, Path], django_db_blocker: Any) -> Iterator[int]:
-    """The id of the region's computation of :data:`YEAR`, made once for the module in its
-    demo (rolled back with it); its results are written with the demo's tables, which
-    ``demo`` copies into each test's data folder."""
-    _report, data_dir = _demo_loaded
-    before = settings.PANELCARE_DATA_DIR
-    with django_db_blocker.unblock():
-        settings.PANELCARE_DATA_DIR = data_dir
-        try:
-            run = services.do_start_assiduity_run(
-                Region.objects.get(), YEAR, acting_user=User.objects.get(username="drmg")
-            )
-        finally:
-            settings.PANELCARE_DATA_DIR = before
-    assert run.status == AssiduityRunStatus.DONE, run.error
-    yield run.pk
+def _computed_run(_demo_assiduity_run: int) -> int:
+    """The id of the region's computation of :data:`YEAR` (``web/conftest.py``)."""
+    return _demo_assiduity_run
 
 
 @pytest.fixture

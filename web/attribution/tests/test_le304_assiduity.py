@@ -15,14 +15,12 @@ import datetime
 import html
 import math
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pytest
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
@@ -30,7 +28,6 @@ from django.utils import timezone
 from panelcare.assiduity.results import read_rates
 from panelcare.attribution import solve
 from panelcare.attribution.params import Params
-from web.assiduity import services as assiduity_services
 from web.assiduity.models import AssiduityRun, AssiduityRunStatus
 from web.attribution import figures, le304, services
 from web.attribution.errors import RunNotReady
@@ -41,6 +38,7 @@ from web.audit.models import AuditEvent
 from web.dashboard.templatetags.panelcare_format import long_date
 from web.regions.demo import LoadReport
 from web.regions.models import Region, Rls
+from web.regions.testing import DEMO_ASSIDUITY_YEAR
 from web.tables.kinds import DatasetKind
 from web.tables.models import Dataset
 from web.tables.store import read_dataset
@@ -49,23 +47,11 @@ YEAR = RUN_DATE.year - 1  # 2025
 
 
 @pytest.fixture(scope="module")
-def _computed(_demo_loaded: tuple[LoadReport, Path], django_db_blocker: Any) -> Iterator[int]:
-    """The id of the demo region's assiduity computation of :data:`YEAR` by the DRMG, made
-    once for the module in its demo (as ``web/assiduity/tests/conftest.py`` does): its
-    results are written with the demo's tables, which ``demo`` copies into each test's
-    data folder."""
-    _report, data_dir = _demo_loaded
-    before = settings.PANELCARE_DATA_DIR
-    with django_db_blocker.unblock():
-        settings.PANELCARE_DATA_DIR = data_dir
-        try:
-            computation = assiduity_services.do_start_assiduity_run(
-                Region.objects.get(), YEAR, acting_user=User.objects.get(username="drmg")
-            )
-        finally:
-            settings.PANELCARE_DATA_DIR = before
-    assert computation.status == AssiduityRunStatus.DONE, computation.error
-    yield computation.pk
+def _computed(_demo_assiduity_run: int) -> int:
+    """The id of the demo region's assiduity computation of :data:`YEAR` by the DRMG
+    (``web/conftest.py``)."""
+    assert YEAR == DEMO_ASSIDUITY_YEAR
+    return _demo_assiduity_run
 
 
 @pytest.fixture

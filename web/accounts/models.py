@@ -11,7 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from web.audit.actions import register_actions
-from web.regions.models import Gmf, Physician, Region, Rls
+from web.regions.models import Establishment, Gmf, Physician, Region, Rls
 
 
 @register_actions
@@ -61,6 +61,15 @@ class Profile(models.Model):
         related_name="profiles",
         verbose_name=_("GMF"),
         help_text=_("For a GMF manager: the GMF they manage."),
+    )
+    establishment = models.ForeignKey(
+        Establishment,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="profiles",
+        verbose_name=_("establishment (CISSS/CIUSSS)"),
+        help_text=_("For a CISSS/CIUSSS manager: their establishment."),
     )
     physician = models.OneToOneField(
         Physician,

@@ -160,6 +160,16 @@ class DrmgNotice(models.Model):
     gmf_code = models.CharField(_("GMF"), max_length=32)
     year = models.PositiveSmallIntegerField(_("year"))
     justification = models.TextField(_("justification"))
+    # The vacant post that justifies the notice (EP 40, 15.01 B), when the DRMG recorded it
+    # from the co-management's proposal: the evidence stays with the notice.
+    post = models.ForeignKey(
+        "comanagement.Post",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="drmg_notices",
+        verbose_name=_("vacant post"),
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("recorded by")
     )

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "web.dashboard",
     "web.attribution",
     "web.assiduity",
+    "web.comanagement",
     "web.tables",
     "web.audit",
     "web.ops",
@@ -315,3 +316,18 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
+
+# E-mail: the co-management's daily job e-mails each alert to its owners (docs/deployment.md).
+# The console backend prints them (development); production sets an SMTP backend and its
+# EMAIL_HOST/EMAIL_PORT/EMAIL_HOST_USER/EMAIL_HOST_PASSWORD/EMAIL_USE_TLS.
+EMAIL_BACKEND = env_str(
+    "PANELCARE_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "panelcare@localhost")
+# The address of the site, for the links of the e-mails (no request to read it from).
+PANELCARE_SITE_URL = env_str("PANELCARE_SITE_URL", "http://127.0.0.1:8000")

@@ -16,5 +16,6 @@ urlpatterns = [
     path("tables/", include("web.tables.urls")),
     path("attribution/", include("web.attribution.urls")),
     path("assiduity/", include("web.assiduity.urls")),
+    path("comanagement/", include("web.comanagement.urls")),
     path("", include("web.dashboard.urls")),
 ]

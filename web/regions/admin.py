@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from web.audit.history import AuditHistoryMixin
 from web.regions.models import (
+    Establishment,
     Gmf,
     GmfMembership,
     Ips,
@@ -110,10 +111,17 @@ class RegionAdmin(SuperuserOnlyAdmin):
     readonly_fields = ["contact_attempts"]
 
 
+@admin.register(Establishment)
+class EstablishmentAdmin(SuperuserOnlyAdmin):
+    list_display = ["code", "name", "region"]
+    list_filter = ["region"]
+    search_fields = ["code", "name"]
+
+
 @admin.register(Rls)
 class RlsAdmin(SuperuserOnlyAdmin):
-    list_display = ["code", "name", "seat", "region", "population"]
-    list_filter = ["region"]
+    list_display = ["code", "name", "seat", "region", "establishment", "population"]
+    list_filter = ["region", "establishment"]
     search_fields = ["code", "name", "seat"]
     list_select_related = ["region"]
 

@@ -72,6 +72,31 @@ class Region(models.Model):
         return self.name
 
 
+class Establishment(models.Model):
+    """A regional health establishment (CISSS or CIUSSS): the employer of the professionals
+    it places in GMFs (co-management, :mod:`web.comanagement`). A region holds one or more
+    (Montréal has five CIUSSS); each RLS belongs to one, and a GMF to its RLS's."""
+
+    code = models.CharField(
+        _("code"),
+        max_length=32,
+        unique=True,
+        help_text=_("The establishment's key in the collective agreements' rules."),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    region = models.ForeignKey(
+        Region, models.PROTECT, related_name="establishments", verbose_name=_("region")
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("establishment (CISSS/CIUSSS)")
+        verbose_name_plural = _("establishments (CISSS/CIUSSS)")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Rls(models.Model):
     """A local services network (réseau local de services, RLS), one CML's territory."""
 
@@ -84,6 +109,16 @@ class Rls(models.Model):
     latitude = models.FloatField(_("latitude"))
     longitude = models.FloatField(_("longitude"))
     population = models.PositiveIntegerField(_("population"), default=0)
+    # The establishment that staffs the RLS's GMFs; a GMF's establishment is always read
+    # through its RLS (never copied onto the GMF).
+    establishment = models.ForeignKey(
+        Establishment,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rls_set",
+        verbose_name=_("establishment (CISSS/CIUSSS)"),
+    )
 
     class Meta:
         ordering = ["name"]

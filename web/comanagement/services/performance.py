@@ -1,0 +1,3 @@
+"""Co-management services: performance (docs/comanagement-plan.md, section 2)."""
+
+from __future__ import annotations

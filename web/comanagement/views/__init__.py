@@ -1,0 +1,2 @@
+"""The views of co-management, one module per feature (routes: ``web/comanagement/urls.py``,
+map: docs/comanagement.md)."""

@@ -1,0 +1,19 @@
+"""Absences pages of co-management (not built yet: 501)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+
+from web.comanagement.views._stub import not_built
+
+
+def absence_new(request: HttpRequest, pk: int) -> HttpResponse:
+    return not_built(request)
+
+
+def absence_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return not_built(request)
+
+
+def replacement_new(request: HttpRequest, pk: int) -> HttpResponse:
+    return not_built(request)

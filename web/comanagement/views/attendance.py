@@ -1,0 +1,15 @@
+"""Attendance pages of co-management (not built yet: 501)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+
+from web.comanagement.views._stub import not_built
+
+
+def attendance_new(request: HttpRequest, pk: int) -> HttpResponse:
+    return not_built(request)
+
+
+def attendance_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    return not_built(request)

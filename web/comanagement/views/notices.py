@@ -1,0 +1,11 @@
+"""Notices pages of co-management (not built yet: 501)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+
+from web.comanagement.views._stub import not_built
+
+
+def notice_proposals(request: HttpRequest, pk: int) -> HttpResponse:
+    return not_built(request)

@@ -6,120 +6,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("regions", "0001_initial"),
+        ('regions', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Profile",
+            name='Profile',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "role",
-                    models.CharField(
-                        choices=[
-                            ("drmg", "DRMG"),
-                            ("cml", "Local medical coordinator (CML)"),
-                            ("gmf_manager", "GMF manager"),
-                            ("ciusss_manager", "CISSS/CIUSSS manager"),
-                            ("physician", "Family physician"),
-                            ("qi_coach", "Quality improvement coach"),
-                        ],
-                        max_length=16,
-                        verbose_name="role",
-                    ),
-                ),
-                (
-                    "signatory_name",
-                    models.CharField(
-                        blank=True,
-                        help_text="The name printed under the signature, e.g. Dre Josée Gagnon.",
-                        max_length=120,
-                        verbose_name="name as signed",
-                    ),
-                ),
-                (
-                    "signatory_title",
-                    models.CharField(
-                        blank=True,
-                        help_text="The title printed under the name, e.g. Chef du DRMG.",
-                        max_length=200,
-                        verbose_name="title",
-                    ),
-                ),
-                (
-                    "signature_block",
-                    models.TextField(
-                        blank=True,
-                        help_text="Lines printed under the title (service, address, telephone), one per line.",
-                        verbose_name="signature block",
-                    ),
-                ),
-                (
-                    "gmf",
-                    models.ForeignKey(
-                        blank=True,
-                        help_text="For a GMF manager: the GMF they manage.",
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="profiles",
-                        to="regions.gmf",
-                        verbose_name="GMF",
-                    ),
-                ),
-                (
-                    "physician",
-                    models.OneToOneField(
-                        blank=True,
-                        help_text="For a physician: the physician record this user is.",
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="profile",
-                        to="regions.physician",
-                        verbose_name="physician",
-                    ),
-                ),
-                (
-                    "region",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="profiles",
-                        to="regions.region",
-                        verbose_name="region",
-                    ),
-                ),
-                (
-                    "rls",
-                    models.ManyToManyField(
-                        blank=True,
-                        help_text="For a local medical coordinator: the RLS they coordinate.",
-                        related_name="profiles",
-                        to="regions.rls",
-                        verbose_name="RLS",
-                    ),
-                ),
-                (
-                    "user",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="profile",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="user",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('role', models.CharField(choices=[('drmg', 'DRMG'), ('cml', 'Local medical coordinator (CML)'), ('gmf_manager', 'GMF manager'), ('ciusss_manager', 'CISSS/CIUSSS manager'), ('physician', 'Family physician'), ('qi_coach', 'Quality improvement coach')], max_length=16, verbose_name='role')),
+                ('signatory_name', models.CharField(blank=True, help_text='The name printed under the signature, e.g. Dre Josée Gagnon.', max_length=120, verbose_name='name as signed')),
+                ('signatory_title', models.CharField(blank=True, help_text='The title printed under the name, e.g. Chef du DRMG.', max_length=200, verbose_name='title')),
+                ('signature_block', models.TextField(blank=True, help_text='Lines printed under the title (service, address, telephone), one per line.', verbose_name='signature block')),
+                ('gmf', models.ForeignKey(blank=True, help_text='For a GMF manager: the GMF they manage.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='profiles', to='regions.gmf', verbose_name='GMF')),
+                ('physician', models.OneToOneField(blank=True, help_text='For a physician: the physician record this user is.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='profile', to='regions.physician', verbose_name='physician')),
+                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='profiles', to='regions.region', verbose_name='region')),
+                ('rls', models.ManyToManyField(blank=True, help_text='For a local medical coordinator: the RLS they coordinate.', related_name='profiles', to='regions.rls', verbose_name='RLS')),
+                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='profile', to=settings.AUTH_USER_MODEL, verbose_name='user')),
             ],
             options={
-                "verbose_name": "profile",
-                "verbose_name_plural": "profiles",
+                'verbose_name': 'profile',
+                'verbose_name_plural': 'profiles',
             },
         ),
     ]

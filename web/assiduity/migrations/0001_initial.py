@@ -6,77 +6,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("regions", "0001_initial"),
+        ('regions', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="AssiduityRun",
+            name='AssiduityRun',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("queued", "Queued"),
-                            ("running", "Computing"),
-                            ("done", "Done"),
-                            ("failed", "Failed"),
-                            ("cancelled", "Cancelled"),
-                        ],
-                        default="queued",
-                        max_length=12,
-                        verbose_name="status",
-                    ),
-                ),
-                ("versions", models.JSONField(default=dict, verbose_name="table versions read")),
-                ("phase", models.CharField(blank=True, max_length=32, verbose_name="phase")),
-                ("done", models.PositiveIntegerField(default=0)),
-                ("total", models.PositiveIntegerField(default=0)),
-                (
-                    "heartbeat_at",
-                    models.DateTimeField(blank=True, null=True, verbose_name="last sign of life"),
-                ),
-                ("error", models.TextField(blank=True, verbose_name="error")),
-                ("summary", models.JSONField(blank=True, default=dict, verbose_name="summary")),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="started at")),
-                (
-                    "finished_at",
-                    models.DateTimeField(blank=True, null=True, verbose_name="finished at"),
-                ),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="started by",
-                    ),
-                ),
-                (
-                    "region",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="regions.region",
-                        verbose_name="region",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
+                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Computing'), ('done', 'Done'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], default='queued', max_length=12, verbose_name='status')),
+                ('versions', models.JSONField(default=dict, verbose_name='table versions read')),
+                ('phase', models.CharField(blank=True, max_length=32, verbose_name='phase')),
+                ('done', models.PositiveIntegerField(default=0)),
+                ('total', models.PositiveIntegerField(default=0)),
+                ('heartbeat_at', models.DateTimeField(blank=True, null=True, verbose_name='last sign of life')),
+                ('error', models.TextField(blank=True, verbose_name='error')),
+                ('summary', models.JSONField(blank=True, default=dict, verbose_name='summary')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='started at')),
+                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished at')),
+                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='started by')),
+                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region', verbose_name='region')),
             ],
             options={
-                "verbose_name": "assiduity computation",
-                "verbose_name_plural": "assiduity computations",
-                "ordering": ["-created_at", "-pk"],
+                'verbose_name': 'assiduity computation',
+                'verbose_name_plural': 'assiduity computations',
+                'ordering': ['-created_at', '-pk'],
             },
         ),
     ]

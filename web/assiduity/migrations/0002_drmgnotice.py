@@ -6,79 +6,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("assiduity", "0001_initial"),
-        ("regions", "0001_initial"),
+        ('assiduity', '0001_initial'),
+        ('regions', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="DrmgNotice",
+            name='DrmgNotice',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("physician_code", models.CharField(max_length=32, verbose_name="physician")),
-                ("gmf_code", models.CharField(max_length=32, verbose_name="GMF")),
-                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
-                ("justification", models.TextField(verbose_name="justification")),
-                (
-                    "recorded_at",
-                    models.DateTimeField(auto_now_add=True, verbose_name="recorded at"),
-                ),
-                (
-                    "withdrawn_at",
-                    models.DateTimeField(blank=True, null=True, verbose_name="withdrawn at"),
-                ),
-                (
-                    "withdrawal_reason",
-                    models.TextField(blank=True, verbose_name="reason of the withdrawal"),
-                ),
-                (
-                    "recorded_by",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="recorded by",
-                    ),
-                ),
-                (
-                    "region",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="regions.region",
-                        verbose_name="region",
-                    ),
-                ),
-                (
-                    "withdrawn_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="withdrawn by",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('physician_code', models.CharField(max_length=32, verbose_name='physician')),
+                ('gmf_code', models.CharField(max_length=32, verbose_name='GMF')),
+                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
+                ('justification', models.TextField(verbose_name='justification')),
+                ('recorded_at', models.DateTimeField(auto_now_add=True, verbose_name='recorded at')),
+                ('withdrawn_at', models.DateTimeField(blank=True, null=True, verbose_name='withdrawn at')),
+                ('withdrawal_reason', models.TextField(blank=True, verbose_name='reason of the withdrawal')),
+                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by')),
+                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region', verbose_name='region')),
+                ('withdrawn_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='withdrawn by')),
             ],
             options={
-                "verbose_name": "DRMG notice",
-                "verbose_name_plural": "DRMG notices",
-                "ordering": ["-year", "-recorded_at", "-pk"],
-                "constraints": [
-                    models.UniqueConstraint(
-                        condition=models.Q(("withdrawn_at__isnull", True)),
-                        fields=("region", "physician_code", "year"),
-                        name="assiduity_one_active_drmg_notice",
-                    )
-                ],
+                'verbose_name': 'DRMG notice',
+                'verbose_name_plural': 'DRMG notices',
+                'ordering': ['-year', '-recorded_at', '-pk'],
+                'constraints': [models.UniqueConstraint(condition=models.Q(('withdrawn_at__isnull', True)), fields=('region', 'physician_code', 'year'), name='assiduity_one_active_drmg_notice')],
             },
         ),
     ]

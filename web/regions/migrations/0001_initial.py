@@ -7,6 +7,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
@@ -15,870 +16,303 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name="Gmf",
+            name='Gmf',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("code", models.CharField(max_length=32, unique=True, verbose_name="code")),
-                ("name", models.CharField(max_length=200, verbose_name="name")),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("gmf", "GMF"),
-                            ("gmf_r", "GMF-R (network clinic)"),
-                            ("gmf_u", "GMF-U (university)"),
-                        ],
-                        max_length=8,
-                        verbose_name="kind",
-                    ),
-                ),
-                ("recognized_on", models.DateField(verbose_name="recognized on")),
-                (
-                    "annual_review_on",
-                    models.DateField(blank=True, null=True, verbose_name="annual review on"),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.CharField(max_length=32, unique=True, verbose_name='code')),
+                ('name', models.CharField(max_length=200, verbose_name='name')),
+                ('kind', models.CharField(choices=[('gmf', 'GMF'), ('gmf_r', 'GMF-R (network clinic)'), ('gmf_u', 'GMF-U (university)')], max_length=8, verbose_name='kind')),
+                ('recognized_on', models.DateField(verbose_name='recognized on')),
+                ('annual_review_on', models.DateField(blank=True, null=True, verbose_name='annual review on')),
             ],
             options={
-                "verbose_name": "GMF",
-                "verbose_name_plural": "GMFs",
-                "ordering": ["name"],
+                'verbose_name': 'GMF',
+                'verbose_name_plural': 'GMFs',
+                'ordering': ['name'],
             },
         ),
         migrations.CreateModel(
-            name="Ips",
+            name='Ips',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("code", models.CharField(max_length=32, unique=True, verbose_name="code")),
-                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.CharField(max_length=32, unique=True, verbose_name='code')),
+                ('name', models.CharField(max_length=200, verbose_name='name')),
             ],
             options={
-                "verbose_name": "IPS-SPL",
-                "verbose_name_plural": "IPS-SPL",
-                "ordering": ["name"],
+                'verbose_name': 'IPS-SPL',
+                'verbose_name_plural': 'IPS-SPL',
+                'ordering': ['name'],
             },
         ),
         migrations.CreateModel(
-            name="Physician",
+            name='Physician',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("code", models.CharField(max_length=32, unique=True, verbose_name="code")),
-                (
-                    "licence_number",
-                    models.CharField(
-                        blank=True,
-                        max_length=16,
-                        null=True,
-                        unique=True,
-                        verbose_name="licence number",
-                    ),
-                ),
-                ("name", models.CharField(max_length=200, verbose_name="name")),
-                ("birth_year", models.PositiveSmallIntegerField(verbose_name="birth year")),
-                ("practice_start", models.DateField(verbose_name="practice start")),
-                (
-                    "amp_target",
-                    models.PositiveIntegerField(
-                        blank=True,
-                        help_text="Empty when the physician is not subject to the AMP requirement.",
-                        null=True,
-                        verbose_name="AMP registration target",
-                    ),
-                ),
-                (
-                    "other_units",
-                    models.FloatField(
-                        default=0,
-                        help_text="Hospital, emergency, teaching... 3 units are a full workload.",
-                        verbose_name="other work units",
-                    ),
-                ),
-                (
-                    "attribution_mode",
-                    models.CharField(
-                        choices=[
-                            ("bloc", "Block from the waiting list"),
-                            ("le304", "Letter of agreement 304 (block transfer)"),
-                            ("none", "Not participating"),
-                        ],
-                        max_length=8,
-                        verbose_name="attribution mode",
-                    ),
-                ),
-                (
-                    "previous_assiduity",
-                    models.FloatField(
-                        blank=True, null=True, verbose_name="previous year's assiduity rate"
-                    ),
-                ),
-                (
-                    "departing_on",
-                    models.DateField(blank=True, null=True, verbose_name="departing on"),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.CharField(max_length=32, unique=True, verbose_name='code')),
+                ('licence_number', models.CharField(blank=True, max_length=16, null=True, unique=True, verbose_name='licence number')),
+                ('name', models.CharField(max_length=200, verbose_name='name')),
+                ('birth_year', models.PositiveSmallIntegerField(verbose_name='birth year')),
+                ('practice_start', models.DateField(verbose_name='practice start')),
+                ('amp_target', models.PositiveIntegerField(blank=True, help_text='Empty when the physician is not subject to the AMP requirement.', null=True, verbose_name='AMP registration target')),
+                ('other_units', models.FloatField(default=0, help_text='Hospital, emergency, teaching... 3 units are a full workload.', verbose_name='other work units')),
+                ('attribution_mode', models.CharField(choices=[('bloc', 'Block from the waiting list'), ('le304', 'Letter of agreement 304 (block transfer)'), ('none', 'Not participating')], max_length=8, verbose_name='attribution mode')),
+                ('previous_assiduity', models.FloatField(blank=True, null=True, verbose_name="previous year's assiduity rate")),
+                ('departing_on', models.DateField(blank=True, null=True, verbose_name='departing on')),
             ],
             options={
-                "verbose_name": "physician",
-                "verbose_name_plural": "physicians",
-                "ordering": ["name"],
+                'verbose_name': 'physician',
+                'verbose_name_plural': 'physicians',
+                'ordering': ['name'],
             },
         ),
         migrations.CreateModel(
-            name="PracticeGroup",
+            name='PracticeGroup',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("code", models.CharField(max_length=32, unique=True, verbose_name="code")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.CharField(max_length=32, unique=True, verbose_name='code')),
             ],
             options={
-                "verbose_name": "practice group",
-                "verbose_name_plural": "practice groups",
-                "ordering": ["code"],
+                'verbose_name': 'practice group',
+                'verbose_name_plural': 'practice groups',
+                'ordering': ['code'],
             },
         ),
         migrations.CreateModel(
-            name="Region",
+            name='Region',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("code", models.CharField(max_length=32, unique=True, verbose_name="code")),
-                ("name", models.CharField(max_length=200, verbose_name="name")),
-                (
-                    "registration_goal",
-                    models.DecimalField(
-                        decimal_places=3,
-                        default=Decimal("0.850"),
-                        help_text="Share of the population to be registered with a family physician.",
-                        max_digits=4,
-                        verbose_name="registration goal",
-                    ),
-                ),
-                (
-                    "contact_attempts",
-                    models.PositiveSmallIntegerField(
-                        default=2,
-                        help_text="Calls a clinic makes to a proposed patient before it may return them as unreachable.",
-                        verbose_name="contact attempts before unreachable",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.CharField(max_length=32, unique=True, verbose_name='code')),
+                ('name', models.CharField(max_length=200, verbose_name='name')),
+                ('registration_goal', models.DecimalField(decimal_places=3, default=Decimal('0.850'), help_text='Share of the population to be registered with a family physician.', max_digits=4, verbose_name='registration goal')),
+                ('contact_attempts', models.PositiveSmallIntegerField(default=2, help_text='Calls a clinic makes to a proposed patient before it may return them as unreachable.', verbose_name='contact attempts before unreachable')),
             ],
             options={
-                "verbose_name": "region",
-                "verbose_name_plural": "regions",
-                "ordering": ["name"],
+                'verbose_name': 'region',
+                'verbose_name_plural': 'regions',
+                'ordering': ['name'],
             },
         ),
         migrations.CreateModel(
-            name="PracticeGroupMembership",
+            name='PracticeGroupMembership',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("physician_code", models.CharField(max_length=32, verbose_name="physician")),
-                ("group_code", models.CharField(max_length=32, verbose_name="group")),
-                ("start_date", models.DateField(verbose_name="start date")),
-                ("end_date", models.DateField(blank=True, null=True, verbose_name="end date")),
-                (
-                    "group",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="memberships",
-                        to="regions.practicegroup",
-                        verbose_name="group",
-                    ),
-                ),
-                (
-                    "physician",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="practice_group_memberships",
-                        to="regions.physician",
-                        verbose_name="physician",
-                    ),
-                ),
-                (
-                    "region",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="regions.region",
-                        verbose_name="region",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('physician_code', models.CharField(max_length=32, verbose_name='physician')),
+                ('group_code', models.CharField(max_length=32, verbose_name='group')),
+                ('start_date', models.DateField(verbose_name='start date')),
+                ('end_date', models.DateField(blank=True, null=True, verbose_name='end date')),
+                ('group', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='regions.practicegroup', verbose_name='group')),
+                ('physician', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='practice_group_memberships', to='regions.physician', verbose_name='physician')),
+                ('region', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='regions.region', verbose_name='region')),
             ],
             options={
-                "verbose_name": "practice group membership",
-                "verbose_name_plural": "practice group memberships",
-                "ordering": ["group_code", "start_date"],
+                'verbose_name': 'practice group membership',
+                'verbose_name_plural': 'practice group memberships',
+                'ordering': ['group_code', 'start_date'],
             },
         ),
         migrations.CreateModel(
-            name="IpsPartnership",
+            name='IpsPartnership',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("ips_code", models.CharField(max_length=32, verbose_name="IPS-SPL")),
-                ("physician_code", models.CharField(max_length=32, verbose_name="physician")),
-                ("start_date", models.DateField(verbose_name="start date")),
-                ("end_date", models.DateField(blank=True, null=True, verbose_name="end date")),
-                (
-                    "ips",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="partnerships",
-                        to="regions.ips",
-                        verbose_name="IPS-SPL",
-                    ),
-                ),
-                (
-                    "physician",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="ips_partnerships",
-                        to="regions.physician",
-                        verbose_name="physician",
-                    ),
-                ),
-                (
-                    "region",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="regions.region",
-                        verbose_name="region",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('ips_code', models.CharField(max_length=32, verbose_name='IPS-SPL')),
+                ('physician_code', models.CharField(max_length=32, verbose_name='physician')),
+                ('start_date', models.DateField(verbose_name='start date')),
+                ('end_date', models.DateField(blank=True, null=True, verbose_name='end date')),
+                ('ips', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='partnerships', to='regions.ips', verbose_name='IPS-SPL')),
+                ('physician', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='ips_partnerships', to='regions.physician', verbose_name='physician')),
+                ('region', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='regions.region', verbose_name='region')),
             ],
             options={
-                "verbose_name": "IPS-SPL partnership",
-                "verbose_name_plural": "IPS-SPL partnerships",
-                "ordering": ["ips_code", "start_date"],
+                'verbose_name': 'IPS-SPL partnership',
+                'verbose_name_plural': 'IPS-SPL partnerships',
+                'ordering': ['ips_code', 'start_date'],
             },
         ),
         migrations.CreateModel(
-            name="GmfMembership",
+            name='GmfMembership',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "physician_code",
-                    models.CharField(db_index=True, max_length=32, verbose_name="physician"),
-                ),
-                ("gmf_code", models.CharField(max_length=32, verbose_name="GMF")),
-                ("start_date", models.DateField(verbose_name="start date")),
-                ("end_date", models.DateField(blank=True, null=True, verbose_name="end date")),
-                (
-                    "gmf",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="memberships",
-                        to="regions.gmf",
-                        verbose_name="GMF",
-                    ),
-                ),
-                (
-                    "physician",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="gmf_memberships",
-                        to="regions.physician",
-                        verbose_name="physician",
-                    ),
-                ),
-                (
-                    "region",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="regions.region",
-                        verbose_name="region",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('physician_code', models.CharField(db_index=True, max_length=32, verbose_name='physician')),
+                ('gmf_code', models.CharField(max_length=32, verbose_name='GMF')),
+                ('start_date', models.DateField(verbose_name='start date')),
+                ('end_date', models.DateField(blank=True, null=True, verbose_name='end date')),
+                ('gmf', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='regions.gmf', verbose_name='GMF')),
+                ('physician', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='gmf_memberships', to='regions.physician', verbose_name='physician')),
+                ('region', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='regions.region', verbose_name='region')),
             ],
             options={
-                "verbose_name": "GMF membership",
-                "verbose_name_plural": "GMF memberships",
-                "ordering": ["gmf_code", "start_date"],
+                'verbose_name': 'GMF membership',
+                'verbose_name_plural': 'GMF memberships',
+                'ordering': ['gmf_code', 'start_date'],
             },
         ),
         migrations.CreateModel(
-            name="Rls",
+            name='Rls',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("code", models.CharField(max_length=32, unique=True, verbose_name="code")),
-                ("name", models.CharField(max_length=200, verbose_name="name")),
-                ("seat", models.CharField(blank=True, max_length=200, verbose_name="seat")),
-                ("latitude", models.FloatField(verbose_name="latitude")),
-                ("longitude", models.FloatField(verbose_name="longitude")),
-                ("population", models.PositiveIntegerField(default=0, verbose_name="population")),
-                (
-                    "region",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="rls_set",
-                        to="regions.region",
-                        verbose_name="region",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.CharField(max_length=32, unique=True, verbose_name='code')),
+                ('name', models.CharField(max_length=200, verbose_name='name')),
+                ('seat', models.CharField(blank=True, max_length=200, verbose_name='seat')),
+                ('latitude', models.FloatField(verbose_name='latitude')),
+                ('longitude', models.FloatField(verbose_name='longitude')),
+                ('population', models.PositiveIntegerField(default=0, verbose_name='population')),
+                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rls_set', to='regions.region', verbose_name='region')),
             ],
             options={
-                "verbose_name": "local services network (RLS)",
-                "verbose_name_plural": "local services networks (RLS)",
-                "ordering": ["name"],
+                'verbose_name': 'local services network (RLS)',
+                'verbose_name_plural': 'local services networks (RLS)',
+                'ordering': ['name'],
             },
         ),
         migrations.AddField(
-            model_name="physician",
-            name="rls",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="physicians",
-                to="regions.rls",
-                verbose_name="RLS",
-            ),
+            model_name='physician',
+            name='rls',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='physicians', to='regions.rls', verbose_name='RLS'),
         ),
         migrations.CreateModel(
-            name="Patient",
+            name='Patient',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("code", models.CharField(max_length=32, unique=True, verbose_name="code")),
-                (
-                    "health_insurance_number",
-                    models.CharField(
-                        max_length=16, unique=True, verbose_name="health insurance number"
-                    ),
-                ),
-                ("first_name", models.CharField(max_length=100, verbose_name="first name")),
-                ("last_name", models.CharField(max_length=100, verbose_name="last name")),
-                ("birth_year", models.PositiveSmallIntegerField(verbose_name="birth year")),
-                (
-                    "sex",
-                    models.CharField(
-                        choices=[("F", "Female"), ("M", "Male"), ("X", "Other")],
-                        max_length=1,
-                        verbose_name="sex",
-                    ),
-                ),
-                (
-                    "postal_code",
-                    models.CharField(blank=True, max_length=7, verbose_name="postal code"),
-                ),
-                ("latitude", models.FloatField(verbose_name="latitude")),
-                ("longitude", models.FloatField(verbose_name="longitude")),
-                ("vulnerable", models.BooleanField(default=False, verbose_name="vulnerable")),
-                (
-                    "categories",
-                    models.JSONField(
-                        blank=True,
-                        default=list,
-                        help_text="Weighted clientele categories (home care, detention, addiction...).",
-                        verbose_name="categories",
-                    ),
-                ),
-                (
-                    "rls",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="patients",
-                        to="regions.rls",
-                        verbose_name="RLS",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.CharField(max_length=32, unique=True, verbose_name='code')),
+                ('health_insurance_number', models.CharField(max_length=16, unique=True, verbose_name='health insurance number')),
+                ('first_name', models.CharField(max_length=100, verbose_name='first name')),
+                ('last_name', models.CharField(max_length=100, verbose_name='last name')),
+                ('birth_year', models.PositiveSmallIntegerField(verbose_name='birth year')),
+                ('sex', models.CharField(choices=[('F', 'Female'), ('M', 'Male'), ('X', 'Other')], max_length=1, verbose_name='sex')),
+                ('postal_code', models.CharField(blank=True, max_length=7, verbose_name='postal code')),
+                ('latitude', models.FloatField(verbose_name='latitude')),
+                ('longitude', models.FloatField(verbose_name='longitude')),
+                ('vulnerable', models.BooleanField(default=False, verbose_name='vulnerable')),
+                ('categories', models.JSONField(blank=True, default=list, help_text='Weighted clientele categories (home care, detention, addiction...).', verbose_name='categories')),
+                ('rls', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='patients', to='regions.rls', verbose_name='RLS')),
             ],
             options={
-                "verbose_name": "patient",
-                "verbose_name_plural": "patients",
-                "ordering": ["last_name", "first_name"],
+                'verbose_name': 'patient',
+                'verbose_name_plural': 'patients',
+                'ordering': ['last_name', 'first_name'],
             },
         ),
         migrations.AddField(
-            model_name="gmf",
-            name="rls",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="gmfs",
-                to="regions.rls",
-                verbose_name="RLS",
-            ),
+            model_name='gmf',
+            name='rls',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='gmfs', to='regions.rls', verbose_name='RLS'),
         ),
         migrations.CreateModel(
-            name="ServiceAgreement",
+            name='ServiceAgreement',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("gmf_code", models.CharField(max_length=32, verbose_name="GMF")),
-                ("partner_gmf_code", models.CharField(max_length=32, verbose_name="partner GMF")),
-                ("start_date", models.DateField(verbose_name="start date")),
-                ("end_date", models.DateField(blank=True, null=True, verbose_name="end date")),
-                (
-                    "gmf",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="service_agreements",
-                        to="regions.gmf",
-                        verbose_name="GMF",
-                    ),
-                ),
-                (
-                    "partner_gmf",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="partner_service_agreements",
-                        to="regions.gmf",
-                        verbose_name="partner GMF",
-                    ),
-                ),
-                (
-                    "region",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="regions.region",
-                        verbose_name="region",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('gmf_code', models.CharField(max_length=32, verbose_name='GMF')),
+                ('partner_gmf_code', models.CharField(max_length=32, verbose_name='partner GMF')),
+                ('start_date', models.DateField(verbose_name='start date')),
+                ('end_date', models.DateField(blank=True, null=True, verbose_name='end date')),
+                ('gmf', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='service_agreements', to='regions.gmf', verbose_name='GMF')),
+                ('partner_gmf', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='partner_service_agreements', to='regions.gmf', verbose_name='partner GMF')),
+                ('region', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='regions.region', verbose_name='region')),
             ],
             options={
-                "verbose_name": "service agreement",
-                "verbose_name_plural": "service agreements",
-                "ordering": ["gmf_code", "start_date"],
+                'verbose_name': 'service agreement',
+                'verbose_name_plural': 'service agreements',
+                'ordering': ['gmf_code', 'start_date'],
             },
         ),
         migrations.CreateModel(
-            name="Site",
+            name='Site',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("code", models.CharField(max_length=32, unique=True, verbose_name="code")),
-                ("name", models.CharField(max_length=200, verbose_name="name")),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("gmf", "GMF"),
-                            ("gmf_r", "GMF-R (network clinic)"),
-                            ("gmf_u", "GMF-U (university)"),
-                            ("cabinet", "Private office"),
-                            ("clsc", "CLSC"),
-                        ],
-                        max_length=8,
-                        verbose_name="kind",
-                    ),
-                ),
-                ("address", models.CharField(blank=True, max_length=300, verbose_name="address")),
-                (
-                    "postal_code",
-                    models.CharField(blank=True, max_length=7, verbose_name="postal code"),
-                ),
-                ("city", models.CharField(blank=True, max_length=200, verbose_name="city")),
-                ("latitude", models.FloatField(verbose_name="latitude")),
-                ("longitude", models.FloatField(verbose_name="longitude")),
-                (
-                    "gmf",
-                    models.ForeignKey(
-                        blank=True,
-                        help_text="Empty when the site is not part of a GMF.",
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="sites",
-                        to="regions.gmf",
-                        verbose_name="GMF",
-                    ),
-                ),
-                (
-                    "rls",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="sites",
-                        to="regions.rls",
-                        verbose_name="RLS",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.CharField(max_length=32, unique=True, verbose_name='code')),
+                ('name', models.CharField(max_length=200, verbose_name='name')),
+                ('kind', models.CharField(choices=[('gmf', 'GMF'), ('gmf_r', 'GMF-R (network clinic)'), ('gmf_u', 'GMF-U (university)'), ('cabinet', 'Private office'), ('clsc', 'CLSC')], max_length=8, verbose_name='kind')),
+                ('address', models.CharField(blank=True, max_length=300, verbose_name='address')),
+                ('postal_code', models.CharField(blank=True, max_length=7, verbose_name='postal code')),
+                ('city', models.CharField(blank=True, max_length=200, verbose_name='city')),
+                ('latitude', models.FloatField(verbose_name='latitude')),
+                ('longitude', models.FloatField(verbose_name='longitude')),
+                ('gmf', models.ForeignKey(blank=True, help_text='Empty when the site is not part of a GMF.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='sites', to='regions.gmf', verbose_name='GMF')),
+                ('rls', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sites', to='regions.rls', verbose_name='RLS')),
             ],
             options={
-                "verbose_name": "site",
-                "verbose_name_plural": "sites",
-                "ordering": ["name"],
+                'verbose_name': 'site',
+                'verbose_name_plural': 'sites',
+                'ordering': ['name'],
             },
         ),
         migrations.AddField(
-            model_name="physician",
-            name="site",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="physicians",
-                to="regions.site",
-                verbose_name="main practice site",
-            ),
+            model_name='physician',
+            name='site',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='physicians', to='regions.site', verbose_name='main practice site'),
         ),
         migrations.AddField(
-            model_name="ips",
-            name="site",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="ips_set",
-                to="regions.site",
-                verbose_name="site",
-            ),
+            model_name='ips',
+            name='site',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='ips_set', to='regions.site', verbose_name='site'),
         ),
         migrations.CreateModel(
-            name="Registration",
+            name='Registration',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "patient_code",
-                    models.CharField(db_index=True, max_length=32, verbose_name="patient"),
-                ),
-                ("physician_code", models.CharField(max_length=32, verbose_name="physician")),
-                ("site_code", models.CharField(max_length=32, verbose_name="registration site")),
-                ("start_date", models.DateField(verbose_name="start date")),
-                ("end_date", models.DateField(blank=True, null=True, verbose_name="end date")),
-                (
-                    "patient",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="registrations",
-                        to="regions.patient",
-                        verbose_name="patient",
-                    ),
-                ),
-                (
-                    "physician",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="registrations",
-                        to="regions.physician",
-                        verbose_name="physician",
-                    ),
-                ),
-                (
-                    "region",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="regions.region",
-                        verbose_name="region",
-                    ),
-                ),
-                (
-                    "site",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="registrations",
-                        to="regions.site",
-                        verbose_name="registration site",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('patient_code', models.CharField(db_index=True, max_length=32, verbose_name='patient')),
+                ('physician_code', models.CharField(max_length=32, verbose_name='physician')),
+                ('site_code', models.CharField(max_length=32, verbose_name='registration site')),
+                ('start_date', models.DateField(verbose_name='start date')),
+                ('end_date', models.DateField(blank=True, null=True, verbose_name='end date')),
+                ('patient', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='registrations', to='regions.patient', verbose_name='patient')),
+                ('physician', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='registrations', to='regions.physician', verbose_name='physician')),
+                ('region', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='regions.region', verbose_name='region')),
+                ('site', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='registrations', to='regions.site', verbose_name='registration site')),
             ],
             options={
-                "verbose_name": "registration",
-                "verbose_name_plural": "registrations",
-                "ordering": ["-start_date"],
-                "indexes": [
-                    models.Index(
-                        fields=["physician", "start_date", "end_date"],
-                        name="registration_panel_idx",
-                    ),
-                    models.Index(fields=["start_date", "end_date"], name="registration_dates_idx"),
-                ],
+                'verbose_name': 'registration',
+                'verbose_name_plural': 'registrations',
+                'ordering': ['-start_date'],
+                'indexes': [models.Index(fields=['physician', 'start_date', 'end_date'], name='registration_panel_idx'), models.Index(fields=['start_date', 'end_date'], name='registration_dates_idx')],
             },
         ),
         migrations.CreateModel(
-            name="WaitlistEntry",
+            name='WaitlistEntry',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "patient_code",
-                    models.CharField(db_index=True, max_length=32, verbose_name="patient"),
-                ),
-                (
-                    "priority",
-                    models.CharField(
-                        choices=[("A", "A"), ("B", "B"), ("C", "C"), ("D", "D"), ("E", "E")],
-                        max_length=1,
-                        verbose_name="priority",
-                    ),
-                ),
-                ("requested_on", models.DateField(verbose_name="requested on")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("waiting", "Waiting"),
-                            ("assigned", "Proposed to a physician"),
-                            ("registered", "Registered"),
-                            ("returned", "Returned to the list"),
-                            ("withdrawn", "Removed from the list"),
-                        ],
-                        default="waiting",
-                        max_length=12,
-                        verbose_name="status",
-                    ),
-                ),
-                (
-                    "proposed_run_id",
-                    models.PositiveIntegerField(
-                        blank=True, null=True, verbose_name="proposed by run"
-                    ),
-                ),
-                (
-                    "proposed_physician_code",
-                    models.CharField(
-                        blank=True, max_length=32, verbose_name="proposed to physician"
-                    ),
-                ),
-                (
-                    "proposed_month",
-                    models.PositiveSmallIntegerField(
-                        blank=True, null=True, verbose_name="month of the plan"
-                    ),
-                ),
-                (
-                    "previous_physician_code",
-                    models.CharField(blank=True, max_length=32, verbose_name="previous physician"),
-                ),
-                (
-                    "patient",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="waitlist_entries",
-                        to="regions.patient",
-                        verbose_name="patient",
-                    ),
-                ),
-                (
-                    "previous_physician",
-                    models.ForeignKey(
-                        blank=True,
-                        help_text="Set for the patients of a departing physician.",
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="regions.physician",
-                        verbose_name="previous physician",
-                    ),
-                ),
-                (
-                    "region",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="regions.region",
-                        verbose_name="region",
-                    ),
-                ),
-                (
-                    "rls",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="waitlist_entries",
-                        to="regions.rls",
-                        verbose_name="RLS",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('patient_code', models.CharField(db_index=True, max_length=32, verbose_name='patient')),
+                ('priority', models.CharField(choices=[('A', 'A'), ('B', 'B'), ('C', 'C'), ('D', 'D'), ('E', 'E')], max_length=1, verbose_name='priority')),
+                ('requested_on', models.DateField(verbose_name='requested on')),
+                ('status', models.CharField(choices=[('waiting', 'Waiting'), ('assigned', 'Proposed to a physician'), ('registered', 'Registered'), ('returned', 'Returned to the list'), ('withdrawn', 'Removed from the list')], default='waiting', max_length=12, verbose_name='status')),
+                ('proposed_run_id', models.PositiveIntegerField(blank=True, null=True, verbose_name='proposed by run')),
+                ('proposed_physician_code', models.CharField(blank=True, max_length=32, verbose_name='proposed to physician')),
+                ('proposed_month', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='month of the plan')),
+                ('previous_physician_code', models.CharField(blank=True, max_length=32, verbose_name='previous physician')),
+                ('patient', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='waitlist_entries', to='regions.patient', verbose_name='patient')),
+                ('previous_physician', models.ForeignKey(blank=True, help_text='Set for the patients of a departing physician.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.physician', verbose_name='previous physician')),
+                ('region', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='regions.region', verbose_name='region')),
+                ('rls', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='waitlist_entries', to='regions.rls', verbose_name='RLS')),
             ],
             options={
-                "verbose_name": "waiting list entry",
-                "verbose_name_plural": "waiting list entries",
-                "ordering": ["priority", "requested_on"],
-                "indexes": [
-                    models.Index(
-                        fields=["rls", "status", "priority", "requested_on"],
-                        name="waitlist_queue_idx",
-                    )
-                ],
+                'verbose_name': 'waiting list entry',
+                'verbose_name_plural': 'waiting list entries',
+                'ordering': ['priority', 'requested_on'],
+                'indexes': [models.Index(fields=['rls', 'status', 'priority', 'requested_on'], name='waitlist_queue_idx')],
             },
         ),
         migrations.CreateModel(
-            name="WaitlistStatusEvent",
+            name='WaitlistStatusEvent',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("patient_code", models.CharField(max_length=32, verbose_name="patient")),
-                ("rls_code", models.CharField(max_length=32, verbose_name="RLS")),
-                (
-                    "from_status",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("waiting", "Waiting"),
-                            ("assigned", "Proposed to a physician"),
-                            ("registered", "Registered"),
-                            ("returned", "Returned to the list"),
-                            ("withdrawn", "Removed from the list"),
-                        ],
-                        max_length=12,
-                        verbose_name="from",
-                    ),
-                ),
-                (
-                    "to_status",
-                    models.CharField(
-                        choices=[
-                            ("waiting", "Waiting"),
-                            ("assigned", "Proposed to a physician"),
-                            ("registered", "Registered"),
-                            ("returned", "Returned to the list"),
-                            ("withdrawn", "Removed from the list"),
-                        ],
-                        max_length=12,
-                        verbose_name="to",
-                    ),
-                ),
-                (
-                    "reason",
-                    models.CharField(
-                        choices=[
-                            ("plan_approved", "Proposed by an approved plan"),
-                            ("plan_superseded", "Plan superseded"),
-                            ("registered_import", "Registered, seen in a registrations import"),
-                            ("refused_physician", "Refused by the physician"),
-                            ("refused_patient", "Refused by the patient"),
-                            ("unreachable", "Unreachable after the contact attempts"),
-                            ("contact_attempt", "Contact attempt"),
-                            ("removed", "Removed from the list"),
-                            ("manual", "Status changed by hand"),
-                        ],
-                        max_length=20,
-                        verbose_name="reason",
-                    ),
-                ),
-                ("note", models.TextField(blank=True, verbose_name="note")),
-                ("run_id", models.PositiveIntegerField(blank=True, null=True, verbose_name="run")),
-                (
-                    "physician_code",
-                    models.CharField(blank=True, max_length=32, verbose_name="physician"),
-                ),
-                (
-                    "month",
-                    models.PositiveSmallIntegerField(
-                        blank=True, null=True, verbose_name="month of the plan"
-                    ),
-                ),
-                ("at", models.DateTimeField(auto_now_add=True, verbose_name="at")),
-                (
-                    "by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="by",
-                    ),
-                ),
-                (
-                    "region",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="regions.region",
-                        verbose_name="region",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('patient_code', models.CharField(max_length=32, verbose_name='patient')),
+                ('rls_code', models.CharField(max_length=32, verbose_name='RLS')),
+                ('from_status', models.CharField(blank=True, choices=[('waiting', 'Waiting'), ('assigned', 'Proposed to a physician'), ('registered', 'Registered'), ('returned', 'Returned to the list'), ('withdrawn', 'Removed from the list')], max_length=12, verbose_name='from')),
+                ('to_status', models.CharField(choices=[('waiting', 'Waiting'), ('assigned', 'Proposed to a physician'), ('registered', 'Registered'), ('returned', 'Returned to the list'), ('withdrawn', 'Removed from the list')], max_length=12, verbose_name='to')),
+                ('reason', models.CharField(choices=[('plan_approved', 'Proposed by an approved plan'), ('plan_superseded', 'Plan superseded'), ('registered_import', 'Registered, seen in a registrations import'), ('refused_physician', 'Refused by the physician'), ('refused_patient', 'Refused by the patient'), ('unreachable', 'Unreachable after the contact attempts'), ('contact_attempt', 'Contact attempt'), ('removed', 'Removed from the list'), ('manual', 'Status changed by hand')], max_length=20, verbose_name='reason')),
+                ('note', models.TextField(blank=True, verbose_name='note')),
+                ('run_id', models.PositiveIntegerField(blank=True, null=True, verbose_name='run')),
+                ('physician_code', models.CharField(blank=True, max_length=32, verbose_name='physician')),
+                ('month', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='month of the plan')),
+                ('at', models.DateTimeField(auto_now_add=True, verbose_name='at')),
+                ('by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
+                ('region', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='regions.region', verbose_name='region')),
             ],
             options={
-                "verbose_name": "waiting-list status change",
-                "verbose_name_plural": "waiting-list status changes",
-                "ordering": ["at", "pk"],
-                "indexes": [
-                    models.Index(
-                        fields=["region", "patient_code", "at"], name="waitlist_event_patient_idx"
-                    ),
-                    models.Index(
-                        fields=["region", "run_id", "reason"], name="waitlist_event_run_idx"
-                    ),
-                ],
+                'verbose_name': 'waiting-list status change',
+                'verbose_name_plural': 'waiting-list status changes',
+                'ordering': ['at', 'pk'],
+                'indexes': [models.Index(fields=['region', 'patient_code', 'at'], name='waitlist_event_patient_idx'), models.Index(fields=['region', 'run_id', 'reason'], name='waitlist_event_run_idx')],
             },
         ),
     ]

@@ -44,6 +44,7 @@ from __future__ import annotations
 import datetime
 import enum
 from collections.abc import Iterable
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
@@ -58,6 +59,7 @@ from web.assiduity.models import AssiduityRun, AssiduityRunStatus, DrmgNotice
 from web.attribution.models import Letter, Run
 from web.audit.models import AuditEvent, subjects_filter
 from web.regions.models import (
+    Establishment,
     Gmf,
     GmfMembership,
     Patient,
@@ -73,9 +75,12 @@ from web.tables.models import Dataset, ImportJob
 
 __all__ = [
     "Purpose",
+    "access_agreement_rules",
     "access_assiduity_physician",
     "access_assiduity_region",
     "access_assiduity_run",
+    "access_comanagement_gmf",
+    "access_comanagement_record",
     "access_committee_run",
     "access_dataset",
     "access_drmg_notice",
@@ -83,6 +88,7 @@ __all__ = [
     "access_import",
     "access_letter",
     "access_letter_templates",
+    "access_level_tables",
     "access_own_physician",
     "access_patient",
     "access_physician",
@@ -91,6 +97,7 @@ __all__ = [
     "access_rls",
     "access_run",
     "access_run_patient",
+    "access_statistics_import",
     "access_territory",
     "access_waitlist",
     "allows",
@@ -106,8 +113,12 @@ __all__ = [
     "can_record_drmg_notice",
     "can_see_full_hin",
     "can_work_on_region",
+    "can_write_comanagement",
+    "check_comanagement_write",
     "check_purpose",
     "check_works_on",
+    "comanagement_recipients",
+    "comanagement_side",
     "importable_kinds",
     "own_physician",
     "profile_for",
@@ -115,9 +126,13 @@ __all__ = [
     "region_drmgs",
     "scope_codes",
     "scope_label",
+    "statistics_gmfs",
     "visible_assiduity_runs",
     "visible_audit_events",
+    "visible_comanagement",
+    "visible_comanagement_gmfs",
     "visible_drmg_notices",
+    "visible_establishments",
     "visible_imports",
     "visible_letters",
     "visible_own_runs",
@@ -135,6 +150,7 @@ class Purpose(enum.StrEnum):
     VIEW = "view"  # the dashboard, RLS, physician and patient pages
     ATTRIBUTION = "attribution"  # imports, decisions, runs, letters, the history
     ASSIDUITY = "assiduity"  # the assiduity rates and their computations
+    COMANAGEMENT = "comanagement"  # the co-management of the professionals in GMFs
 
 
 # Roles that look at the whole region, but not all of them at patients.
@@ -148,6 +164,7 @@ PURPOSE_ROLES: dict[Purpose, frozenset[str]] = {
     Purpose.VIEW: frozenset(Role.values),
     Purpose.ATTRIBUTION: frozenset({Role.DRMG, Role.CML}),
     Purpose.ASSIDUITY: frozenset({Role.DRMG, Role.CML, Role.GMF_MANAGER, Role.PHYSICIAN}),
+    Purpose.COMANAGEMENT: frozenset({Role.DRMG, Role.GMF_MANAGER, Role.CIUSSS_MANAGER}),
 }
 # Roles that start (and cancel) the region's assiduity computations.
 ASSIDUITY_COMPUTING_ROLES = frozenset({Role.DRMG, Role.CML})
@@ -853,6 +870,171 @@ def access_committee_run(user: User, pk: int) -> AssiduityRun:
     """
     _review_profile(user)
     return access_assiduity_run(user, pk)
+
+
+# --------------------------------------------------------------------------- co-management
+# The GMF programme's records (docs/comanagement-plan.md, section 3). Each side sees and
+# writes its own: the GMF manager their GMF, the CISSS/CIUSSS manager the GMFs of their
+# establishment (the establishment of the GMF's RLS), the DRMG reads every GMF of the
+# region and writes only the region's level table. A record outside the user's GMFs is
+# 404; a write that belongs to the other side is 403.
+
+COMANAGEMENT_SIDES = {Role.DRMG: "drmg", Role.GMF_MANAGER: "gmf", Role.CIUSSS_MANAGER: "ciusss"}
+
+
+def _comanagement_profile(user: User) -> Profile:
+    profile = check_purpose(user, Purpose.COMANAGEMENT)
+    if profile.role == Role.GMF_MANAGER and profile.gmf_id is None:
+        raise PermissionDenied
+    if profile.role == Role.CIUSSS_MANAGER and profile.establishment_id is None:
+        raise PermissionDenied
+    return profile
+
+
+def comanagement_side(user: User) -> str:
+    """``"drmg"``, ``"gmf"`` or ``"ciusss"``: the side ``user`` works for.
+
+    Raises:
+        PermissionDenied: another role, a GMF manager without a GMF, a CISSS/CIUSSS
+            manager without an establishment, no profile.
+    """
+    return COMANAGEMENT_SIDES[Role(_comanagement_profile(user).role)]
+
+
+def visible_comanagement_gmfs(user: User) -> QuerySet[Gmf]:
+    """The GMFs whose co-management ``user`` sees: the region's for the DRMG, their GMF
+    for a GMF manager, the GMFs of their establishment's RLS for a CISSS/CIUSSS manager."""
+    profile = _comanagement_profile(user)
+    gmfs = Gmf.objects.filter(rls__region_id=profile.region_id).select_related("rls")
+    if profile.role == Role.GMF_MANAGER:
+        return gmfs.filter(pk=profile.gmf_id)
+    if profile.role == Role.CIUSSS_MANAGER:
+        return gmfs.filter(rls__establishment_id=profile.establishment_id)
+    return gmfs
+
+
+def access_comanagement_gmf(user: User, code: str) -> Gmf:
+    """The GMF ``code`` if ``user`` sees its co-management; 404 otherwise."""
+    return get_object_or_404(visible_comanagement_gmfs(user), code=code)
+
+
+def visible_comanagement(user: User, model: type[Any]) -> QuerySet[Any]:
+    """The rows of a co-management ``model`` (one with a ``GMF_PATH``) of the GMFs
+    ``user`` sees."""
+    gmfs = visible_comanagement_gmfs(user)
+    return model.objects.filter(**{f"{model.GMF_PATH}__in": gmfs})
+
+
+def can_write_comanagement(user: User, owner: str) -> bool:
+    """Whether ``user`` writes for ``owner`` (``"gmf"``, ``"ciusss"`` or ``"both"``): a
+    record's side or an action's; for the buttons of a page. The DRMG never writes."""
+    try:
+        side = comanagement_side(user)
+    except PermissionDenied:
+        return False
+    return side != "drmg" and owner in (side, "both")
+
+
+def access_comanagement_record(
+    user: User, model: type[Any], pk: int, *, write: str | None = None
+) -> Any:
+    """The record ``pk`` of ``model`` if ``user`` sees its GMF (404 otherwise).
+
+    Args:
+        write: the side the action belongs to: ``"gmf"`` (propose a schedule),
+            ``"ciusss"`` (validate it), ``"both"`` (either side: sign a target) or
+            ``"owner"`` (the record's own ``owner``/``OWNER``, e.g. an integration item).
+
+    Raises:
+        PermissionDenied: ``write`` is not the user's side (always for the DRMG).
+    """
+    record = get_object_or_404(visible_comanagement(user, model), pk=pk)
+    if write is not None:
+        owner = write
+        if write == "owner":
+            owner = getattr(record, "owner", None) or model.OWNER
+        if not can_write_comanagement(user, owner):
+            raise PermissionDenied
+    return record
+
+
+def check_comanagement_write(user: User, owner: str) -> str:
+    """The side of ``user`` if it writes for ``owner``; PermissionDenied otherwise (a
+    page that creates a record of a GMF: the GMF is checked by
+    :func:`access_comanagement_gmf`)."""
+    side = comanagement_side(user)
+    if not can_write_comanagement(user, owner):
+        raise PermissionDenied
+    return side
+
+
+def access_level_tables(user: User, *, edit: bool = False) -> Region:
+    """The region whose GMF level tables ``user`` reads (the three co-management roles)
+    or, with ``edit``, publishes (the DRMG only; others 403)."""
+    profile = _comanagement_profile(user)
+    if edit and profile.role != Role.DRMG:
+        raise PermissionDenied
+    return profile.region
+
+
+def visible_establishments(user: User) -> QuerySet[Establishment]:
+    """The establishments whose agreement rules ``user`` reads: the region's for the
+    DRMG, theirs for a CISSS/CIUSSS manager, their GMF's for a GMF manager."""
+    profile = _comanagement_profile(user)
+    establishments = Establishment.objects.filter(region_id=profile.region_id)
+    if profile.role == Role.CIUSSS_MANAGER:
+        return establishments.filter(pk=profile.establishment_id)
+    if profile.role == Role.GMF_MANAGER:
+        return establishments.filter(rls_set__gmfs=profile.gmf_id)
+    return establishments
+
+
+def access_agreement_rules(user: User, code: str, *, edit: bool = False) -> Establishment:
+    """The establishment ``code`` whose agreement rules ``user`` reads (404 outside
+    :func:`visible_establishments`) or, with ``edit``, publishes (its CISSS/CIUSSS
+    manager only; others 403)."""
+    establishment = get_object_or_404(visible_establishments(user), code=code)
+    if edit and profile_for(user).role != Role.CIUSSS_MANAGER:
+        raise PermissionDenied
+    return establishment
+
+
+def statistics_gmfs(user: User) -> frozenset[str]:
+    """The codes of the GMFs whose statistics ``user`` may import: their establishment's
+    for a CISSS/CIUSSS manager, their GMF for a GMF manager; the DRMG reads, 403."""
+    if comanagement_side(user) == "drmg":
+        raise PermissionDenied
+    return frozenset(visible_comanagement_gmfs(user).values_list("code", flat=True))
+
+
+def access_statistics_import(user: User, pk: int) -> ImportJob:
+    """The statistics import ``pk`` of the user's region: its importer's, or any for the
+    DRMG (to read); 404 otherwise."""
+    profile = _comanagement_profile(user)
+    jobs = ImportJob.objects.filter(
+        region_id=profile.region_id, kind="gmf_statistics"
+    ).select_related("region", "created_by", "dataset")
+    if profile.role != Role.DRMG:
+        jobs = jobs.filter(created_by_id=user.pk)
+    return get_object_or_404(jobs, pk=pk)
+
+
+def comanagement_recipients(gmf: Gmf, owner: str) -> QuerySet[Any]:
+    """The users alerted for an obligation of ``gmf`` owned by ``owner``: the GMF's
+    managers (``"gmf"``), the managers of its establishment (``"ciusss"``), or both."""
+    from django.contrib.auth import get_user_model
+
+    sides = Q()
+    if owner in ("gmf", "both"):
+        sides |= Q(profile__role=Role.GMF_MANAGER, profile__gmf=gmf)
+    if owner in ("ciusss", "both") and gmf.rls.establishment_id is not None:
+        sides |= Q(
+            profile__role=Role.CIUSSS_MANAGER,
+            profile__establishment_id=gmf.rls.establishment_id,
+        )
+    if not sides:
+        return get_user_model().objects.none()
+    return get_user_model().objects.filter(sides, is_active=True).order_by("username")
 
 
 # --------------------------------------------------------------------------- audit

@@ -30,7 +30,7 @@ from web.regions.demo import (
     demo_password_hash,
     load_demo,
 )
-from web.regions.models import Gmf, Patient, Physician, Region, Rls, Site
+from web.regions.models import Establishment, Gmf, Patient, Physician, Region, Rls, Site
 from web.tables.checks import base_versions
 from web.tables.kinds import get_kind
 from web.tables.models import Dataset
@@ -69,6 +69,7 @@ def make_user(
     rls: Rls | Iterable[Rls] | None = None,
     gmf: Gmf | None = None,
     physician: Physician | None = None,
+    establishment: Establishment | None = None,
 ) -> User:
     """A user with a profile of ``role`` on the given territory.
 
@@ -83,6 +84,8 @@ def make_user(
             region = gmf.rls.region
         elif physician is not None:
             region = physician.rls.region
+        elif establishment is not None:
+            region = establishment.region
         else:
             raise ValueError("make_user needs a region, or an RLS, GMF or physician")
     # The demo hash is computed once: hashing a password per test user would take seconds.
@@ -91,7 +94,12 @@ def make_user(
         password=demo_password_hash(),
     )
     profile = Profile.objects.create(
-        user=user, role=role, region=region, gmf=gmf, physician=physician
+        user=user,
+        role=role,
+        region=region,
+        gmf=gmf,
+        physician=physician,
+        establishment=establishment,
     )
     if rls_list:
         profile.rls.set(rls_list)

@@ -14,6 +14,9 @@ table the web app imports passes the checks of ``panelcare assiduity compute`` w
 vocabularies of the contract. The messages of the rules between cells (periods, overlaps)
 are the engine's; those of the cells are the import's, like every table's.
 
+The co-management's statistics (``gmf_statistics``: a professional's monthly figures in a
+GMF) are built the same way from :mod:`panelcare.comanagement.contract`'s declarations.
+
 One check more than the engine's: no two rows share the table's **key** (:data:`KEYS`),
 which an import compares versions by (the engine would count a duplicated visit twice and
 merge a duplicated period).
@@ -36,9 +39,11 @@ from panelcare.assiduity.contract import (
 from panelcare.attribution.io import ContractColumn, ContractTable
 from panelcare.attribution.tables import CONTRACTS as ATTRIBUTION_CONTRACTS
 from panelcare.attribution.tables import Contract, Periods, check_registrations
+from panelcare.comanagement import contract as comanagement_contract
 
 __all__ = [
     "ASSIDUITY_TABLES",
+    "COMANAGEMENT_TABLES",
     "CONTRACTS",
     "KEYS",
     "check_overlaps",
@@ -61,6 +66,9 @@ ASSIDUITY_TABLES = (
     "gmf_r_coverage",
 )
 
+# The co-management's imported tables (docs/comanagement-plan.md, §4).
+COMANAGEMENT_TABLES = (comanagement_contract.TABLE,)
+
 # The columns identifying a row of each table: no two rows of a file share them.
 KEYS: dict[str, tuple[str, ...]] = {
     "visits": ("visit_id",),
@@ -72,6 +80,8 @@ KEYS: dict[str, tuple[str, ...]] = {
     "service_agreements": ("gmf_id", "partner_gmf_id", "start_date"),
     # The engine takes the largest figure of a GMF-R and year given twice: one a file.
     "gmf_r_coverage": ("gmf_id", "year"),
+    # A professional's figures in a GMF for a month: a month's file adds to the year.
+    comanagement_contract.TABLE: comanagement_contract.KEY,
 }
 
 _KINDS = {"string": "text", "date": "date", "boolean": "bool", "int32": "int", "int64": "int"}
@@ -263,6 +273,15 @@ def _with_overlaps(table: ContractTable) -> dict[str, Any]:
     return cells
 
 
+def _check_statistics(table: ContractTable) -> dict[str, Any]:
+    """The statistics' cells, the rules within a row
+    (:func:`panelcare.comanagement.contract.check_rows`), then no two rows share the key."""
+    cells = {column: table.cells(column) for column in comanagement_contract.COLUMNS}
+    comanagement_contract.check_rows(table, cells)
+    _unique(table, cells, KEYS[comanagement_contract.TABLE])
+    return cells
+
+
 CONTRACTS: dict[str, Contract] = {
     "physicians": ATTRIBUTION_CONTRACTS["physicians"],
     "waitlist": ATTRIBUTION_CONTRACTS["waitlist"],
@@ -284,4 +303,10 @@ CONTRACTS: dict[str, Contract] = {
         for table in ASSIDUITY_TABLES
         if table != "registrations"
     },
+    comanagement_contract.TABLE: Contract(
+        comanagement_contract.TABLE,
+        comanagement_contract.COLUMNS,
+        KEYS[comanagement_contract.TABLE],
+        _check_statistics,
+    ),
 }

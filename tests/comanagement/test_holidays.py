@@ -82,7 +82,7 @@ def test_it_finds_the_last_weekday_of_a_month_in_a_leap_year():
 
 def test_it_keeps_24_june_on_a_sunday_in_the_demo_agreements():
     book = load_agreements()
-    rules = book.rules_for(job_title="nurse", agreement="fiq", establishment="ciusss_demo")
+    rules = book.rules_for(job_title="nurse", agreement="fiq", establishment="cisss_bsl")
     assert date(2029, 6, 24).weekday() == 6
     by_name = {holiday.name: holiday.day for holiday in rules.holidays_in(2029)}
     assert by_name["fete_nationale"] == date(2029, 6, 24)
@@ -131,7 +131,7 @@ def test_it_gives_thirteen_distinct_holidays_every_year_in_the_demo():
         ("fiq", "nurse"),
         ("scfp", "medical_secretary"),
     ):
-        rules = book.rules_for(job_title=title, agreement=agreement, establishment="ciusss_demo")
+        rules = book.rules_for(job_title=title, agreement=agreement, establishment="cisss_bsl")
         for year in range(2024, 2033):
             days = [holiday.day for holiday in rules.holidays_in(year)]
             assert len(set(days)) == 13, (agreement, year)

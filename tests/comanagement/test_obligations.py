@@ -93,17 +93,18 @@ def new_gmf(recognized: str, filled: str | None = None) -> Post:
     )
 
 
-def test_it_gives_a_raised_level_until_1_july():
-    assert hiring_deadline(raised("2026-04-01")) == D("2026-07-01")
+def test_it_gives_a_raised_level_until_30_june():
+    # "within 3 months" of 1 April is [1 April, 1 July): its last day is 30 June.
+    assert hiring_deadline(raised("2026-04-01")) == D("2026-06-30")
 
 
-def test_it_gives_a_review_on_a_31st_until_the_30th_three_months_later():
-    assert hiring_deadline(raised("2026-03-31")) == D("2026-06-30")
+def test_it_gives_a_review_on_a_31st_until_the_day_before_the_30th_three_months_later():
+    assert hiring_deadline(raised("2026-03-31")) == D("2026-06-29")
 
 
 @pytest.mark.parametrize(
     ("on", "days_late"),
-    [("2026-06-30", None), ("2026-07-01", None), ("2026-07-02", 1), ("2026-07-31", 30)],
+    [("2026-06-29", None), ("2026-06-30", None), ("2026-07-01", 1), ("2026-07-31", 31)],
 )
 def test_it_alerts_from_the_day_after_the_hiring_deadline(on, days_late):
     alerts = hiring_deadline_passed([raised()], D(on))
@@ -111,17 +112,32 @@ def test_it_alerts_from_the_day_after_the_hiring_deadline(on, days_late):
         assert alerts == []
     else:
         assert alerts == [
-            Alert("hiring_deadline_passed", "G1", "ciusss", "P1", D("2026-07-01"), days_late)
+            Alert("hiring_deadline_passed", "G1", "ciusss", "P1", D("2026-06-30"), days_late)
         ]
 
 
 def test_it_does_not_alert_for_a_post_filled_on_its_deadline():
-    assert hiring_deadline_passed([raised(filled="2026-07-01")], D("2026-09-01")) == []
+    assert hiring_deadline_passed([raised(filled="2026-06-30")], D("2026-06-30")) == []
+    assert hiring_deadline_passed([raised(filled="2026-06-30")], D("2026-09-01")) == []
+
+
+def test_it_alerts_on_the_day_after_the_deadline_for_a_post_filled_later():
+    alerts = hiring_deadline_passed([raised(filled="2026-07-02")], D("2026-07-01"))
+    assert [(alert.due, alert.days_late) for alert in alerts] == [(D("2026-06-30"), 1)]
+
+
+def test_it_counts_a_post_filled_the_day_after_its_deadline_as_filled_late():
+    # Vacant past the deadline from 1 July; filled that day, so no vacant day is counted
+    # (the days before filled_on count), but it is no longer on time: on 30 June it was.
+    late = raised(filled="2026-07-01")
+    assert hiring_deadline(late) < late.filled_on  # type: ignore[operator]
+    on_time = raised(filled="2026-06-30")
+    assert hiring_deadline(on_time) == on_time.filled_on
 
 
 def test_it_alerts_for_a_post_filled_after_the_day_evaluated():
     alerts = hiring_deadline_passed([raised(filled="2026-07-10")], D("2026-07-05"))
-    assert [alert.days_late for alert in alerts] == [4]
+    assert [alert.days_late for alert in alerts] == [5]
 
 
 @pytest.mark.parametrize(
@@ -157,10 +173,12 @@ def test_it_refuses_a_post_opened_for_an_unknown_reason():
 @pytest.mark.parametrize(
     ("filled", "start", "end", "days"),
     [
-        (None, "2026-01-01", "2027-01-01", 183),  # 2 July to 31 December
-        ("2026-07-02", "2026-01-01", "2027-01-01", 0),  # filled the first day late
-        ("2026-07-03", "2026-01-01", "2027-01-01", 1),
-        (None, "2026-01-01", "2026-07-02", 0),  # the year ends on the deadline
+        (None, "2026-01-01", "2027-01-01", 184),  # 1 July to 31 December
+        ("2026-06-30", "2026-01-01", "2027-01-01", 0),  # filled on the deadline
+        ("2026-07-01", "2026-01-01", "2027-01-01", 0),  # filled the first day late
+        ("2026-07-02", "2026-01-01", "2027-01-01", 1),
+        (None, "2026-01-01", "2026-07-01", 0),  # the period ends on the deadline
+        (None, "2026-01-01", "2026-07-02", 1),  # ... or the day after it
         (None, "2027-01-01", "2028-01-01", 365),  # still vacant the next year
         ("2027-03-01", "2027-01-01", "2028-01-01", 59),
     ],

@@ -3,8 +3,9 @@ exactly the weekly hours and a quarter hour more; 5 vs 6 days; rest days consecu
 split within a week, or shared across two weeks; a meal break a minute short or a minute
 late; work on a holiday (24 June on a Sunday); a leap year; the loader's errors.
 
-The demo rules (agreements.toml): a social worker (APTS) works 35 h; a nurse (FIQ) 36.25 h,
-with 4 consecutive rest days per 2 weeks in ciusss_demo; weeks run Sunday to Saturday.
+The demo rules (agreements.toml): a social worker (APTS) works 35 h, with 2 consecutive rest
+days a week; a nurse (FIQ) 36.25 h, with 2 consecutive rest days a week OR 4 in a row per
+2 weeks in cisss_bsl (alternatives); weeks run Sunday to Saturday.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from panelcare.comanagement.schedules import (
     Break,
     LeaveDay,
     Refusal,
+    RestDaysRule,
     Schedule,
     ScheduleError,
     ScheduleRules,
@@ -45,12 +47,12 @@ def book() -> AgreementBook:
 
 @pytest.fixture(scope="module")
 def social_worker(book: AgreementBook) -> ScheduleRules:
-    return book.rules_for(job_title="social_worker", agreement="apts", establishment="ciusss_demo")
+    return book.rules_for(job_title="social_worker", agreement="apts", establishment="cisss_bsl")
 
 
 @pytest.fixture(scope="module")
 def nurse(book: AgreementBook) -> ScheduleRules:
-    return book.rules_for(job_title="nurse", agreement="fiq", establishment="ciusss_demo")
+    return book.rules_for(job_title="nurse", agreement="fiq", establishment="cisss_bsl")
 
 
 def day(
@@ -119,7 +121,7 @@ def test_it_refuses_one_minute_over_the_weekly_hours(social_worker):
 
 def test_it_takes_the_hours_of_the_job_title(nurse):
     # 36.25 h: five days of 7 h 15 are exactly the nurse's week; a minute more a day is over.
-    # (Friday to Monday off: the 4 rest days in a row per 2 weeks of the FIQ in ciusss_demo.)
+    # (Friday to Monday off: 4 rest days in a row, one of the FIQ's alternatives in cisss_bsl.)
     pattern = ((SUN, MON, TUE, WED, THU), (TUE, WED, THU, FRI, SAT))
     assert validate(weeks(FEB, *pattern, end="15:45"), nurse, on=ON) == []
     refusals = validate(weeks(FEB, *pattern, end="15:46"), nurse, on=ON)
@@ -170,7 +172,13 @@ def test_it_refuses_two_rest_days_split_within_a_week(social_worker):
     schedule = weeks(FEB, (MON, TUE, THU, FRI, SAT))
     [refusal] = validate(schedule, social_worker, on=ON)
     assert refusal.rule == "rest_days_not_consecutive"
-    assert refusal.params == {"longest_rest": 1, "consecutive": 2, "per_weeks": 1}
+    assert refusal.params == {
+        "longest_rest": 1,
+        "consecutive": 2,
+        "per_weeks": 1,
+        "alternative": 1,
+        "alternatives": 1,
+    }
     assert refusal.week == FEB
 
 
@@ -195,9 +203,9 @@ def test_it_delimits_weeks_as_the_establishment_says(tmp_path: Path):
     # With weeks from Monday, a Tuesday-Saturday worker rests Sunday (the week's last
     # day) and Monday (its first): consecutive through the cycle.
     local = tmp_path / "local.toml"
-    local.write_text('[establishments.ciusss_demo]\nweek_starts_on = "monday"\n')
+    local.write_text('[establishments.cisss_bsl]\nweek_starts_on = "monday"\n')
     rules = load_agreements(local).rules_for(
-        job_title="social_worker", agreement="apts", establishment="ciusss_demo"
+        job_title="social_worker", agreement="apts", establishment="cisss_bsl"
     )
     monday = FEB + timedelta(days=1)
     schedule = Schedule(monday, 1, tuple(day(monday + timedelta(days=o)) for o in range(1, 6)))
@@ -206,22 +214,98 @@ def test_it_delimits_weeks_as_the_establishment_says(tmp_path: Path):
         validate(weeks(FEB, MON_TO_FRI), rules, on=ON)
 
 
-def test_it_asks_four_rest_days_in_a_row_per_two_weeks_where_agreed(nurse, social_worker):
-    nurse_day = {"end": "15:45"}  # 7 h 15, five of them make the nurse's 36.25 h
-    weekends_only = weeks(FEB, MON_TO_FRI, MON_TO_FRI, **nurse_day)
-    [refusal] = validate(weekends_only, nurse, on=ON)
-    assert refusal.rule == "rest_days_not_consecutive"
-    assert refusal.params == {"longest_rest": 2, "consecutive": 4, "per_weeks": 2}
-    # Friday to Monday off: four days in a row in the two weeks.
-    four_off = weeks(FEB, (SUN, MON, TUE, WED, THU), (TUE, WED, THU, FRI, SAT), **nurse_day)
-    assert validate(four_off, nurse, on=ON) == []
-    # The APTS in the same establishment keeps 2 per week: weekends are enough.
-    assert validate(weeks(FEB, MON_TO_FRI, MON_TO_FRI), social_worker, on=ON) == []
+NURSE_DAY = {"end": "15:45"}  # 7 h 15, five of them make the nurse's 36.25 h
 
 
-def test_it_refuses_a_schedule_that_is_not_whole_blocks_of_the_rest_rule(nurse):
+def test_it_accepts_a_fiq_nurse_s_monday_to_friday_with_the_weekend_off(nurse):
+    # The ordinary week (7 h a day, Saturday and Sunday off) meets the weekly alternative,
+    # whatever the number of weeks proposed.
+    for count in (1, 2, 3, 4):
+        assert validate(weeks(FEB, *[MON_TO_FRI] * count), nurse, on=ON) == []
+    assert validate(weeks(FEB, MON_TO_FRI, MON_TO_FRI, **NURSE_DAY), nurse, on=ON) == []
+
+
+def test_it_accepts_four_days_in_a_row_in_two_weeks_without_two_in_the_second(nurse):
+    # Week 1 rests Thursday to Saturday, week 2 Sunday and Wednesday: 4 in a row (Thursday
+    # to Sunday) in the 2 weeks, though week 2 has no 2 in a row of its own.
+    pattern = ((SUN, MON, TUE, WED), (MON, TUE, THU, FRI, SAT))
+    assert validate(weeks(FEB, *pattern), nurse, on=ON) == []
+
+
+def test_it_refuses_three_days_in_a_row_naming_both_alternatives_broken(nurse):
+    # Week 1 rests Friday and Saturday, week 2 Sunday and Wednesday: 3 in a row (Friday to
+    # Sunday), a day short of the 2-week alternative; week 2 breaks the weekly one.
+    pattern = ((SUN, MON, TUE, WED, THU), (MON, TUE, THU, FRI, SAT))
+    refusals = validate(weeks(FEB, *pattern, **NURSE_DAY), nurse, on=ON)
+    assert [(r.rule, r.week, dict(r.params)) for r in refusals] == [
+        (
+            "rest_days_not_consecutive",
+            FEB + timedelta(weeks=1),
+            {
+                "longest_rest": 1,
+                "consecutive": 2,
+                "per_weeks": 1,
+                "alternative": 1,
+                "alternatives": 2,
+            },
+        ),
+        (
+            "rest_days_not_consecutive",
+            FEB,
+            {
+                "longest_rest": 3,
+                "consecutive": 4,
+                "per_weeks": 2,
+                "alternative": 2,
+                "alternatives": 2,
+            },
+        ),
+    ]
+    assert str(refusals[1]) == (
+        "rest_days_not_consecutive: longest rest 3 days < 4 consecutive days of rest per "
+        "2 week(s) (alternative 2 of 2, none met) in the week of 2026-02-01"
+    )
+
+
+def test_it_judges_a_one_week_schedule_by_the_weekly_alternative_alone(nurse):
+    # One week cannot be a block of 2: the 2-week alternative does not judge it (a week
+    # repeated that kept 4 in a row would keep 2 in a row anyway).
+    assert validate(weeks(FEB, (MON, TUE, WED, FRI, SAT), **NURSE_DAY), nurse, on=ON) != []
+    [refusal] = validate(weeks(FEB, (MON, TUE, WED, FRI, SAT), **NURSE_DAY), nurse, on=ON)
+    assert (refusal.params["alternative"], refusal.params["per_weeks"]) == (1, 1)
+    assert validate(weeks(FEB, (MON, TUE, WED, THU, FRI), **NURSE_DAY), nurse, on=ON) == []
+
+
+def test_it_keeps_the_weekly_rule_alone_for_the_apts_in_the_same_establishment(social_worker):
+    # Week 1 rests Thursday to Saturday, week 2 Sunday and Wednesday: the FIQ's 2-week
+    # alternative would accept it, the APTS (one rule) refuses week 2.
+    pattern = ((SUN, MON, TUE, WED), (MON, TUE, THU, FRI, SAT))
+    [refusal] = validate(weeks(FEB, *pattern), social_worker, on=ON)
+    assert (refusal.rule, refusal.week) == ("rest_days_not_consecutive", FEB + timedelta(weeks=1))
+
+
+def only_alternatives(tmp_path: Path, rest_days: str) -> ScheduleRules:
+    local = tmp_path / "local.toml"
+    local.write_text(f"[establishments.cisss_bsl.agreements.fiq]\nrest_days = {rest_days}\n")
+    return load_agreements(local).rules_for(
+        job_title="nurse", agreement="fiq", establishment="cisss_bsl"
+    )
+
+
+def test_it_refuses_a_schedule_that_is_whole_blocks_of_no_alternative(tmp_path: Path):
+    two_weeks = only_alternatives(tmp_path, "{ consecutive = 4, per_weeks = 2 }")
     with pytest.raises(ScheduleError, match="blocks of 2 weeks"):
-        validate(weeks(FEB, MON_TO_FRI), nurse, on=ON)
+        validate(weeks(FEB, MON_TO_FRI), two_weeks, on=ON)
+    two_or_three = only_alternatives(
+        tmp_path,
+        "[{ consecutive = 4, per_weeks = 2 }, { consecutive = 6, per_weeks = 3 }]",
+    )
+    with pytest.raises(ScheduleError, match="blocks of 2 or 3 weeks"):
+        validate(weeks(FEB, MON_TO_FRI), two_or_three, on=ON)
+    # Three weeks are whole blocks of the second alternative only, which judges them.
+    three = weeks(FEB, MON_TO_FRI, MON_TO_FRI, MON_TO_FRI, **NURSE_DAY)
+    [refusal] = validate(three, two_or_three, on=ON)
+    assert (refusal.params["alternative"], refusal.params["longest_rest"]) == (2, 2)
 
 
 # ------------------------------------------------------------------ meal break
@@ -292,9 +376,9 @@ def test_it_accepts_work_on_a_holiday_marked_as_worked(social_worker):
 
 def test_it_refuses_any_holiday_work_where_the_agreement_forbids_it(tmp_path: Path):
     local = tmp_path / "local.toml"
-    local.write_text('[establishments.ciusss_demo.agreements.apts]\nholiday_work = "refuse"\n')
+    local.write_text('[establishments.cisss_bsl.agreements.apts]\nholiday_work = "refuse"\n')
     rules = load_agreements(local).rules_for(
-        job_title="social_worker", agreement="apts", establishment="ciusss_demo"
+        job_title="social_worker", agreement="apts", establishment="cisss_bsl"
     )
     schedule = weeks(EASTER_WEEK, MON_TO_FRI, holiday_worked=True)
     assert rules_of(validate(schedule, rules, on=ON)) == ["holiday_work_not_allowed"]
@@ -357,9 +441,9 @@ def test_it_finds_the_holidays_of_the_year_a_schedule_crosses_into(social_worker
 
 
 def test_it_gives_vacation_days_by_seniority_per_union(book):
-    apts = book.rules_for(job_title="social_worker", agreement="apts", establishment="ciusss_demo")
+    apts = book.rules_for(job_title="social_worker", agreement="apts", establishment="cisss_bsl")
     scfp = book.rules_for(
-        job_title="medical_secretary", agreement="scfp", establishment="ciusss_demo"
+        job_title="medical_secretary", agreement="scfp", establishment="cisss_bsl"
     )
     assert vacation_entitlement(apts, years=0, months=6) == Decimal("10.00")
     assert [vacation_entitlement(apts, years=y) for y in (1, 14, 15, 18, 19, 30)] == [
@@ -402,9 +486,9 @@ def test_it_checks_the_notice_only_where_the_establishment_sets_one(social_worke
     schedule = weeks(FEB, MON_TO_FRI)
     assert validate(schedule, social_worker, on=FEB) == []  # demo: 0, not checked
     local = tmp_path / "local.toml"
-    local.write_text("[establishments.ciusss_demo]\nschedule_notice_days = 14\n")
+    local.write_text("[establishments.cisss_bsl]\nschedule_notice_days = 14\n")
     rules = load_agreements(local).rules_for(
-        job_title="social_worker", agreement="apts", establishment="ciusss_demo"
+        job_title="social_worker", agreement="apts", establishment="cisss_bsl"
     )
     assert validate(schedule, rules, on=FEB - timedelta(days=14)) == []
     [refusal] = validate(schedule, rules, on=FEB - timedelta(days=13))
@@ -454,8 +538,8 @@ def write(tmp_path: Path, text: str) -> Path:
         ),
         ("[agreements.apts]\nmax_days_per_week = 8\n", "agreements.apts.max_days_per_week"),
         (
-            "[establishments.ciusss_demo]\nmeal_break = { min_minutes = 30 }\n",
-            "establishments.ciusss_demo.meal_break.after_hours",
+            "[establishments.cisss_bsl]\nmeal_break = { min_minutes = 30 }\n",
+            "establishments.cisss_bsl.meal_break.after_hours",
         ),
         (
             "[agreements.apts]\nmeal_break = { min_minutes = 30, max_minutes = 20, after_hours = 5 }\n",
@@ -465,6 +549,18 @@ def write(tmp_path: Path, text: str) -> Path:
             "[agreements.apts]\nrest_days = { consecutive = 7, per_weeks = 1 }\n",
             "agreements.apts.rest_days.consecutive",
         ),
+        (
+            "[agreements.apts]\nrest_days = [{ consecutive = 2, per_weeks = 1 }, "
+            "{ consecutive = 14, per_weeks = 2 }]\n",
+            "agreements.apts.rest_days[1].consecutive",
+        ),
+        (
+            "[agreements.apts]\nrest_days = [{ consecutive = 2, per_weeks = 1 }, "
+            "{ consecutive = 2, per_weeks = 1 }]\n",
+            "agreements.apts.rest_days[1]",
+        ),
+        ("[agreements.apts]\nrest_days = []\n", "agreements.apts.rest_days"),
+        ("[agreements.apts]\nrest_days = 2\n", "agreements.apts.rest_days"),
         ('[agreements.apts]\nweek_starts_on = "dimanche"\n', "agreements.apts.week_starts_on"),
         ('[agreements.apts]\nholiday_work = "sometimes"\n', "agreements.apts.holiday_work"),
         (
@@ -473,16 +569,16 @@ def write(tmp_path: Path, text: str) -> Path:
         ),
         ("[agreements.apts]\nsalary = 1\n", "agreements.apts.salary"),
         (
-            '[establishments.ciusss_demo]\nholidays = ["christmas"]\n',
-            "establishments.ciusss_demo.holidays",
+            '[establishments.cisss_bsl]\nholidays = ["christmas"]\n',
+            "establishments.cisss_bsl.holidays",
         ),
         (
-            '[establishments.ciusss_demo.agreements.apts]\nholidays = ["christmas"]\n',
-            "establishments.ciusss_demo.agreements.apts.holidays",
+            '[establishments.cisss_bsl.agreements.apts]\nholidays = ["christmas"]\n',
+            "establishments.cisss_bsl.agreements.apts.holidays",
         ),
         (
-            '[establishments.ciusss_demo.agreements.csn]\nholiday_work = "allow"\n',
-            "establishments.ciusss_demo.agreements.csn",
+            '[establishments.cisss_bsl.agreements.csn]\nholiday_work = "allow"\n',
+            "establishments.cisss_bsl.agreements.csn",
         ),
         (
             '[holiday_rules]\nfete_nationale = { date = "06-24", if_sunday = "next_weekday" }\n',
@@ -515,9 +611,7 @@ def test_it_refuses_a_holiday_list_without_24_june(tmp_path):
         "new_years_eve",
         "canada_day_moved",
     ]
-    path = write(
-        tmp_path, f"[establishments.ciusss_demo]\nholidays = {names!r}\n".replace("'", '"')
-    )
+    path = write(tmp_path, f"[establishments.cisss_bsl]\nholidays = {names!r}\n".replace("'", '"'))
     with pytest.raises(AgreementRulesError, match="must hold fete_nationale"):
         load_agreements(path)
 
@@ -531,19 +625,19 @@ def test_it_names_an_unreadable_file(tmp_path):
 
 def test_it_refuses_a_job_title_agreement_or_establishment_it_does_not_know(book):
     with pytest.raises(AgreementRulesError) as caught:
-        book.rules_for(job_title="nurse", agreement="apts", establishment="ciusss_demo")
+        book.rules_for(job_title="nurse", agreement="apts", establishment="cisss_bsl")
     assert caught.value.key == "agreements.apts.job_titles"
     with pytest.raises(AgreementRulesError, match="unknown agreement 'csn'"):
-        book.rules_for(job_title="nurse", agreement="csn", establishment="ciusss_demo")
+        book.rules_for(job_title="nurse", agreement="csn", establishment="cisss_bsl")
     with pytest.raises(AgreementRulesError, match="unknown establishment"):
         book.rules_for(job_title="nurse", agreement="fiq", establishment="elsewhere")
 
 
 def test_it_reads_an_establishments_override_over_the_agreements_default(book):
-    fiq = book.rules_for(job_title="nurse", agreement="fiq", establishment="ciusss_demo")
-    apts = book.rules_for(job_title="social_worker", agreement="apts", establishment="ciusss_demo")
-    assert (fiq.rest_days.consecutive, fiq.rest_days.per_weeks) == (4, 2)
-    assert (apts.rest_days.consecutive, apts.rest_days.per_weeks) == (2, 1)
+    fiq = book.rules_for(job_title="nurse", agreement="fiq", establishment="cisss_bsl")
+    apts = book.rules_for(job_title="social_worker", agreement="apts", establishment="cisss_bsl")
+    assert fiq.rest_days == (RestDaysRule(2, 1), RestDaysRule(4, 2))
+    assert apts.rest_days == (RestDaysRule(2, 1),)
     # The establishment's holiday list (1 July moved off a Sunday) replaces the agreement's.
     assert "canada_day_moved" in {rule.name for rule in apts.holidays}
     assert apts.weekly_hours == Decimal("35") and fiq.weekly_hours == Decimal("36.25")
@@ -560,9 +654,9 @@ def test_it_exports_what_it_documents():
 
 def test_it_says_every_rule_in_an_english_sentence_with_its_day(social_worker, tmp_path: Path):
     local = tmp_path / "local.toml"
-    local.write_text("[establishments.ciusss_demo]\nschedule_notice_days = 30\n")
+    local.write_text("[establishments.cisss_bsl]\nschedule_notice_days = 30\n")
     rules = load_agreements(local).rules_for(
-        job_title="social_worker", agreement="apts", establishment="ciusss_demo"
+        job_title="social_worker", agreement="apts", establishment="cisss_bsl"
     )
     # One schedule breaking many rules at once: Easter week, six long days, a short meal.
     easter_week = date(2026, 3, 29)

@@ -35,6 +35,7 @@ __all__ = [
     "GMF_MEMBERSHIPS",
     "GMF_R_COVERAGE",
     "GMF_SITES",
+    "GMF_STATISTICS",
     "IPS_PARTNERSHIPS",
     "PHYSICIANS",
     "PRACTICE_GROUPS",
@@ -77,6 +78,10 @@ class TableKind:
             replacing it: a row of the file replaces the row of the same key, the others
             are kept (the visits: a month's extract adds to the year). Only for a
             region's kind without projection (``docs/tables.md``, "Adding rows").
+        imported_on: the pages its files are imported on: ``"tables"`` (``/tables/``,
+            every kind until the co-management) or ``"comanagement"`` (the
+            co-management's statistics pages, which check the importer's GMFs; ``/tables/``
+            leaves such a kind out).
     """
 
     name: str
@@ -86,6 +91,7 @@ class TableKind:
     scope_through: str | None = None
     project: Projection | None = None
     appendable: bool = False
+    imported_on: str = "tables"
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -175,14 +181,26 @@ REGISTRATIONS = register(
 # region's: only the DRMG imports it, for the whole region (docs/decisions.md, "One copy of
 # each fact": none has an RLS of its own, and their links cross RLS).
 def _region_kind(
-    name: str, label: Promise | str, *, projected: bool = True, appendable: bool = False
+    name: str,
+    label: Promise | str,
+    *,
+    projected: bool = True,
+    appendable: bool = False,
+    imported_on: str = "tables",
 ) -> TableKind:
-    """Declare the region's table ``name`` (no RLS column: only the DRMG imports it), with
-    its projection ``projections.project_<name>`` unless ``projected`` is False."""
+    """Declare the region's table ``name`` (no RLS column: only the DRMG imports it, unless
+    it is imported elsewhere: ``imported_on``), with its projection
+    ``projections.project_<name>`` unless ``projected`` is False."""
     project = _project(name) if projected else None
     return register(
         TableKind(
-            name, label, CONTRACTS[name], scope_column=None, project=project, appendable=appendable
+            name,
+            label,
+            CONTRACTS[name],
+            scope_column=None,
+            project=project,
+            appendable=appendable,
+            imported_on=imported_on,
         )
     )
 
@@ -205,6 +223,19 @@ GMF_R_COVERAGE = _region_kind(
     "gmf_r_coverage", pgettext_lazy("table", "GMF-R coverage"), projected=False
 )
 
+# The co-management's monthly statistics of the professionals placed in GMFs
+# (docs/comanagement-plan.md, §4): no RLS column and no projection (pages read the
+# version); a month's file adds to the year in force, keyed by professional, GMF and
+# month. Imported on the co-management's pages, which restrict the rows to the
+# importer's GMFs, not on /tables/.
+GMF_STATISTICS = _region_kind(
+    "gmf_statistics",
+    pgettext_lazy("table", "Statistics of the professionals in GMFs"),
+    projected=False,
+    appendable=True,
+    imported_on="comanagement",
+)
+
 
 class DatasetKind:
     """The names of the kinds above, for the code that names one
@@ -220,3 +251,4 @@ class DatasetKind:
     IPS_PARTNERSHIPS = IPS_PARTNERSHIPS.name
     SERVICE_AGREEMENTS = SERVICE_AGREEMENTS.name
     GMF_R_COVERAGE = GMF_R_COVERAGE.name
+    GMF_STATISTICS = GMF_STATISTICS.name

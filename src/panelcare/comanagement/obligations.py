@@ -201,15 +201,19 @@ def first_annual_review(recognized_on: date, *, review: tuple[int, int] = ANNUAL
 def hiring_deadline(post: Post, *, review: tuple[int, int] = ANNUAL_REVIEW) -> date:
     """The last day to fill ``post`` on time (Programme GMF s. 7.3.1).
 
-    * Level raised at an annual review: 3 months after it, by calendar month (1 April ->
-      1 July), :func:`add_months`.
+    * Level raised at an annual review: within 3 months of it, by calendar month, the
+      3 months being half-open like every period here (``[1 April, 1 July)``): the day
+      before :func:`add_months` (review, 3), so 1 April -> 30 June.
     * New GMF: before its first annual review, so the day before it (31 March).
+
+    Either way the deadline is the day before the bound the program names: a post filled
+    on it is on time, one filled the day after is 1 day late.
 
     Raises:
         RecordError: ``opened_by`` is neither ``annual_review`` nor ``recognition``.
     """
     if post.opened_by == "annual_review":
-        return add_months(post.opened_on, 3)
+        return add_months(post.opened_on, 3) - timedelta(days=1)
     if post.opened_by == "recognition":
         return first_annual_review(post.opened_on, review=review) - timedelta(days=1)
     raise RecordError(
@@ -242,7 +246,8 @@ def vacant_days_past_deadline(
     post: Post, start: date, end: date, *, review: tuple[int, int] = ANNUAL_REVIEW
 ) -> int:
     """The days of ``[start, end)`` on which ``post`` was vacant past its
-    :func:`hiring_deadline` (from the day after it until the day before ``filled_on``):
+    :func:`hiring_deadline` (from the day after it until the day before ``filled_on``; for
+    a review on 1 April, from 1 July):
     what the DRMG weighs to excuse a GMF member's assiduity shortfall (EP 40, 15.01 B),
     e.g. for a year, ``start`` 1 January and ``end`` the next 1 January.
 

@@ -123,7 +123,10 @@ class MealBreakRule:
 @dataclass(frozen=True)
 class RestDaysRule:
     """``consecutive`` full days of rest in a row in every block of ``per_weeks`` weeks
-    (2 per week, or 4 per 2 weeks by local agreement)."""
+    (2 per week, or 4 per 2 weeks by local agreement).
+
+    The rest rule of :class:`LocalRules` and :class:`ScheduleRules` is a tuple of these,
+    alternatives of which meeting one is enough (2 a week *or* 4 in a row per 2 weeks)."""
 
     consecutive: int
     per_weeks: int
@@ -142,7 +145,7 @@ class LocalRules:
     """The keys local parties set (with a default on the agreement)."""
 
     week_starts_on: int  # 0 = Monday ... 6 = Sunday
-    rest_days: RestDaysRule
+    rest_days: tuple[RestDaysRule, ...]  # alternatives: meeting one is enough
     meal_break: MealBreakRule
     holiday_work: HolidayWork
     schedule_notice_days: int
@@ -178,7 +181,7 @@ class ScheduleRules:
     weekly_hours: Decimal
     max_days_per_week: int
     week_starts_on: int
-    rest_days: RestDaysRule
+    rest_days: tuple[RestDaysRule, ...]  # alternatives: meeting one is enough
     meal_break: MealBreakRule
     holiday_work: HolidayWork
     schedule_notice_days: int
@@ -522,6 +525,32 @@ class _Reader:
             defaults=self.local(values, code, holiday_count, frozenset(fixed), holiday_rules),
         )
 
+    def rest_days(self, value: Any, key: str) -> tuple[RestDaysRule, ...]:
+        """One rule (a table) or alternatives (an array of tables, at least one; meeting
+        one of them is enough). An alternative's key is ``key[index]``."""
+        if isinstance(value, Mapping):
+            items = [(value, key)]
+        elif isinstance(value, list) and value:
+            items = [(item, f"{key}[{index}]") for index, item in enumerate(value)]
+        else:
+            raise self.fail(
+                key,
+                "must be a table { consecutive = ..., per_weeks = ... } "
+                "or a non-empty array of them (alternatives)",
+            )
+        rules = []
+        for item, item_key in items:
+            self.keys(item, item_key, required=("consecutive", "per_weeks"))
+            per_weeks = self.whole(item["per_weeks"], f"{item_key}.per_weeks", 1, 4)
+            consecutive = self.whole(
+                item["consecutive"], f"{item_key}.consecutive", 1, 7 * per_weeks - 1
+            )
+            rule = RestDaysRule(consecutive=consecutive, per_weeks=per_weeks)
+            if rule in rules:
+                raise self.fail(item_key, "repeats an alternative")
+            rules.append(rule)
+        return tuple(rules)
+
     def local(
         self,
         values: Mapping[str, tuple[Any, str]],
@@ -536,11 +565,7 @@ class _Reader:
             raise self.fail(week_key, f"must be a day name ({', '.join(WEEKDAYS)})")
 
         rest_value, rest_key = values["rest_days"]
-        self.keys(rest_value, rest_key, required=("consecutive", "per_weeks"))
-        per_weeks = self.whole(rest_value["per_weeks"], f"{rest_key}.per_weeks", 1, 4)
-        consecutive = self.whole(
-            rest_value["consecutive"], f"{rest_key}.consecutive", 1, 7 * per_weeks - 1
-        )
+        rest_days = self.rest_days(rest_value, rest_key)
 
         meal_value, meal_key = values["meal_break"]
         self.keys(
@@ -581,7 +606,7 @@ class _Reader:
             raise self.fail(list_key, f"must hold {name}, fixed by agreement {agreement}")
         return LocalRules(
             week_starts_on=WEEKDAYS.index(week_value),
-            rest_days=RestDaysRule(consecutive=consecutive, per_weeks=per_weeks),
+            rest_days=rest_days,
             meal_break=MealBreakRule(
                 min_minutes=low, max_minutes=high, after_minutes=int(after * 60)
             ),
@@ -683,6 +708,11 @@ class Refusal:
             "rest_days_not_consecutive": lambda: (
                 f"longest rest {p['longest_rest']} days < {p['consecutive']} consecutive "
                 f"days of rest per {p['per_weeks']} week(s)"
+                + (
+                    f" (alternative {p['alternative']} of {p['alternatives']}, none met)"
+                    if p.get("alternatives", 1) != 1
+                    else ""
+                )
             ),
             "meal_break_missing": lambda: (
                 f"{p['worked_hours']} h of work with no meal break (due after {p['after_hours']} h)"
@@ -720,8 +750,8 @@ def validate(schedule: Schedule, rules: ScheduleRules, *, on: date) -> list[Refu
     breaks), then the whole schedule's (vacation, notice).
 
     Raises :class:`ScheduleError` if the schedule contradicts itself or does not start on
-    the first day of a week (``rules.week_starts_on``), or its weeks are not whole blocks of
-    the rest rule (``per_weeks``).
+    the first day of a week (``rules.week_starts_on``), or its weeks are whole blocks of
+    none of the rest rule's alternatives (``per_weeks``).
     """
     _check_shape(schedule, rules)
     by_day: dict[date, WorkDay | LeaveDay] = {entry.day: entry for entry in schedule.days}
@@ -811,11 +841,9 @@ def _check_shape(schedule: Schedule, rules: ScheduleRules) -> None:
             f"starts on a {WEEKDAYS[schedule.first_day.weekday()]}; weeks start on "
             f"{WEEKDAYS[rules.week_starts_on]} under these rules"
         )
-    if schedule.weeks % rules.rest_days.per_weeks:
-        raise fail(
-            f"covers {schedule.weeks} weeks; the rest rule counts blocks of "
-            f"{rules.rest_days.per_weeks} weeks"
-        )
+    if not _rest_alternatives(schedule, rules):
+        blocks = " or ".join(str(rule.per_weeks) for rule in rules.rest_days)
+        raise fail(f"covers {schedule.weeks} weeks; the rest rule counts blocks of {blocks} weeks")
     seen: set[date] = set()
     for entry in schedule.days:
         where = entry.day.isoformat()
@@ -847,17 +875,50 @@ def _entry_minutes(entry: WorkDay | LeaveDay, rules: ScheduleRules) -> Decimal:
     return rules.regular_day_minutes
 
 
+def _rest_alternatives(schedule: Schedule, rules: ScheduleRules) -> list[tuple[int, RestDaysRule]]:
+    """The alternatives of the rest rule that can judge ``schedule`` (its weeks are whole
+    blocks of theirs), each with its 1-based number among all the alternatives."""
+    return [
+        (number, rule)
+        for number, rule in enumerate(rules.rest_days, start=1)
+        if schedule.weeks % rule.per_weeks == 0
+    ]
+
+
 def _rest_refusals(
     schedule: Schedule, rules: ScheduleRules, by_day: Mapping[date, object]
 ) -> list[Refusal]:
-    """A block of ``per_weeks`` weeks keeps its rest when it holds ``consecutive`` rest days
-    in a row, or when such a run of rest days *begins* in it and ends in the next block.
+    """The rest rule holds when the schedule meets **one** of its alternatives in every
+    block of that alternative's ``per_weeks`` weeks; then nothing is refused. Otherwise
+    each alternative that could judge it (see :func:`_rest_alternatives`) gives its
+    refusals, one per block it finds short, naming the alternative in the params
+    (``consecutive``, ``per_weeks``, ``alternative`` its number, ``alternatives`` how many
+    the rule has).
+    """
+    per_alternative = [
+        _rest_refusals_of(schedule, rule, number, len(rules.rest_days), by_day)
+        for number, rule in _rest_alternatives(schedule, rules)
+    ]
+    if any(not refusals for refusals in per_alternative):
+        return []
+    return [refusal for refusals in per_alternative for refusal in refusals]
+
+
+def _rest_refusals_of(
+    schedule: Schedule,
+    rule: RestDaysRule,
+    number: int,
+    count: int,
+    by_day: Mapping[date, object],
+) -> list[Refusal]:
+    """One alternative: a block of ``per_weeks`` weeks keeps its rest when it holds
+    ``consecutive`` rest days in a row, or when such a run of rest days *begins* in it and
+    ends in the next block.
 
     The schedule is read as a cycle, so a Monday-to-Friday week with weeks from Sunday
     keeps Saturday + Sunday. A run that straddles two blocks counts for the block where it
     begins only, so one weekend does not serve two weeks.
     """
-    rule = rules.rest_days
     total = 7 * schedule.weeks
     rest = [schedule.first_day + timedelta(days=i) not in by_day for i in range(total)]
     if all(rest):
@@ -890,6 +951,8 @@ def _rest_refusals(
                         "longest_rest": longest,
                         "consecutive": rule.consecutive,
                         "per_weeks": rule.per_weeks,
+                        "alternative": number,
+                        "alternatives": count,
                     },
                     week=schedule.first_day + timedelta(days=block),
                 )

@@ -450,23 +450,31 @@ def check_works_on(user: User, rls_codes: Iterable[str], *, reveal: bool = False
 def importable_kinds(user: User) -> list[TableKind]:
     """The kinds of table ``user`` may import, in declaration order: every kind for the
     DRMG; for a CML, the kinds whose rows an RLS holds (a ``scope_column``), not the
-    region's own tables (visits, GMF sites, memberships...).
+    region's own tables (visits, GMF sites, memberships...). The kinds imported elsewhere
+    (the GMFs' statistics, on the co-management's pages, which check the GMFs of each row)
+    are never offered here.
 
     Raises:
         PermissionDenied: a role that does not work on attribution, or a CML without an RLS.
     """
+    own = [kind for kind in kinds.all_kinds() if kind.imported_on == "tables"]
     if not scope_codes(user):  # the DRMG
-        return kinds.all_kinds()
-    return [kind for kind in kinds.all_kinds() if kind.scope_column is not None]
+        return own
+    return [kind for kind in own if kind.scope_column is not None]
+
+
+def _tables_kinds() -> list[str]:
+    """The kinds imported on /tables/ (not the co-management's statistics)."""
+    return [kind.name for kind in kinds.all_kinds() if kind.imported_on == "tables"]
 
 
 def visible_imports(user: User) -> list[ImportJob]:
     """The latest imports ``user`` may open, newest first: the region's for the DRMG,
     those of a CML's RLS (a scope within theirs) for a CML; PermissionDenied for others."""
     codes = set(scope_codes(user))
-    jobs = ImportJob.objects.filter(region_id=profile_for(user).region_id).select_related(
-        "created_by", "dataset"
-    )
+    jobs = ImportJob.objects.filter(
+        region_id=profile_for(user).region_id, kind__in=_tables_kinds()
+    ).select_related("created_by", "dataset")
     if not codes:  # the DRMG
         return list(jobs[:50])
     # JSON lists cannot be filtered as sets on SQLite: the last few hundred are enough.
@@ -478,7 +486,9 @@ def access_import(user: User, pk: int) -> ImportJob:
     imports, 404 for another region's or an RLS outside a CML's."""
     codes = set(scope_codes(user))
     job = (
-        ImportJob.objects.filter(region_id=profile_for(user).region_id, pk=pk)
+        ImportJob.objects.filter(
+            region_id=profile_for(user).region_id, pk=pk, kind__in=_tables_kinds()
+        )
         .select_related("region", "created_by", "dataset")
         .first()
     )

@@ -87,6 +87,19 @@ def _duplicate_key(params: Mapping[str, str]) -> str:
     return _("%(key)s %(value)s is already on row %(row)s: each appears once.") % words
 
 
+def _month_not_first_day(params: Mapping[str, str]) -> str:
+    return _("A month is given by its first day (yyyy-mm-01): “%(value)s” should be %(first)s.") % {
+        "value": params["value"],
+        "first": params["first"],
+    }
+
+
+def _no_indicator(params: Mapping[str, str]) -> str:
+    return _("No indicator on this row: give a value in at least one of %(columns)s.") % {
+        "columns": params["columns"]
+    }
+
+
 def _file_unreadable(params: Mapping[str, str]) -> str:
     formats = {"csv": "CSV", "parquet": "Parquet", "xlsx": "XLSX"}
     return _(
@@ -237,6 +250,8 @@ _MESSAGES: dict[str, Callable[[Mapping[str, str]], str]] = {
     "file_unreadable": _file_unreadable,
     "key_taken": _key_taken,
     "missing_column": _missing_column,
+    "month_not_first_day": _month_not_first_day,
+    "no_indicator": _no_indicator,
     "not_a_table": _not_a_table,
     "outside_scope": _outside_scope,
     "overlapping_membership": _overlapping_membership,

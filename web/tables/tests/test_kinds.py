@@ -135,7 +135,9 @@ def test_it_declares_each_built_in_kind_with_the_core_contract():
     ]
     for kind in kinds.all_kinds():
         assert kind.contract is CONTRACTS[kind.name]
-        # Visits and the GMF-R coverage: no page needs SQL on them, the engine and the
-        # assiduity pages read the version.
-        assert (kind.project is None) == (kind.name in ("visits", "gmf_r_coverage")), kind.name
+        # Visits, the GMF-R coverage and the GMFs' statistics: no page needs SQL on them,
+        # the engines and the pages read the version.
+        assert (kind.project is None) == (
+            kind.name in ("visits", "gmf_r_coverage", "gmf_statistics")
+        ), kind.name
     assert kinds.get_kind("registrations").scope_through == "physicians"

@@ -254,8 +254,13 @@ ENGLISH = re.compile(
 )
 
 
+# The codes of the GMFs' statistics, imported on the co-management's pages, not here:
+# web/comanagement/tests/test_statistics.py uploads a bad file for each.
+STATISTICS_CODES = frozenset({"month_not_first_day", "no_indicator"})
+
+
 def test_it_has_a_bad_file_for_every_problem_code():
-    assert {case.code for case in CASES} == PROBLEM_CODES
+    assert {case.code for case in CASES} == PROBLEM_CODES - STATISTICS_CODES
 
 
 @pytest.mark.parametrize(

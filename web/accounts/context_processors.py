@@ -14,20 +14,23 @@ from web.accounts.models import Role
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    """``may_work_on_attribution``, ``may_read_own_letters`` and ``assiduity_link`` (the
-    address of the assiduity's menu entry, empty when the user has none), as callables the
-    template calls when it reads them."""
+    """``may_work_on_attribution``, ``may_read_own_letters``, ``assiduity_link`` (the
+    address of the assiduity's menu entry, empty when the user has none) and
+    ``may_comanage`` (the « Cogestion » entry), as callables the template calls when it
+    reads them."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {
             "may_work_on_attribution": False,
             "may_read_own_letters": False,
             "assiduity_link": "",
+            "may_comanage": False,
         }
     return {
         "may_work_on_attribution": lambda: access.allows(user, Purpose.ATTRIBUTION),
         "may_read_own_letters": lambda: access.can_read_own_letters(user),
         "assiduity_link": lambda: assiduity_link(user),
+        "may_comanage": lambda: access.allows(user, Purpose.COMANAGEMENT),
     }
 
 

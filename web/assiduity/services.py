@@ -60,7 +60,7 @@ from web.assiduity.errors import (
     DrmgNoticeWithdrawn,
     NotAGmfMember,
 )
-from web.assiduity.figures import year_gmf_memberships
+from web.assiduity.figures import year_gmf_memberships, year_gmf_periods
 from web.assiduity.models import (
     IN_PROGRESS,
     AssiduityAction,
@@ -69,6 +69,7 @@ from web.assiduity.models import (
     DrmgNotice,
 )
 from web.audit.services import record, record_on
+from web.comanagement import queries
 from web.errors import DiskFull, disk_full_guard, is_disk_full
 from web.regions.models import Physician, Region
 from web.tables.kinds import DatasetKind, get_kind
@@ -77,6 +78,7 @@ from web.tables.models import Dataset
 if TYPE_CHECKING:
     from panelcare.assiduity.rules import Rules
     from panelcare.assiduity.tables import AssiduityTables
+    from web.comanagement.models import Post
 
 __all__ = [
     "ENGINE_KINDS",
@@ -524,7 +526,13 @@ def _table_label(file_name: str) -> str:
 
 
 def do_record_drmg_notice(
-    region: Region, physician_code: str, year: int, justification: str, *, acting_user: User
+    region: Region,
+    physician_code: str,
+    year: int,
+    justification: str,
+    *,
+    acting_user: User,
+    post: Post | None = None,
 ) -> DrmgNotice:
     """Record the DRMG's notice (EP 40, 15.01 B) that ``physician_code``'s shortfall of
     ``year`` results from staff the CISSS/CIUSSS did not assign: the physician is deemed
@@ -534,12 +542,19 @@ def do_record_drmg_notice(
     memberships version in force (``gmf_code``). Records the audit entry NOTICE_RECORDED
     (of the physician's RLS) in the same transaction.
 
+    ``post`` is the co-management's post the CISSS/CIUSSS left vacant past its hiring
+    deadline (``web.comanagement.queries``), when the notice is recorded from that
+    proposal: it is kept with the notice, and the audit entry holds the post, its deadline
+    and the days it was vacant past it in ``year``.
+
     The caller has checked that ``acting_user`` records the notices of ``region``
-    (``web.accounts.access.access_drmg_notice_region``).
+    (``web.accounts.access.access_drmg_notice_region``) and, for ``post``, sees it
+    (``access_comanagement_record``).
 
     Raises:
         DrmgNoticeRefused: an empty justification, a year to come, a year before the
-            assiduity rate.
+            assiduity rate; a ``post`` of another region, of a GMF the physician was not a
+            member of in ``year``, or not vacant past its deadline in ``year``.
         NotAGmfMember: the physician held no GMF membership during ``year`` (or no GMF
             memberships are imported).
         DrmgNoticeExists: the physician has an active notice for ``year``.
@@ -582,6 +597,7 @@ def do_record_drmg_notice(
             )
             % {"physician": label, "year": year, "version": memberships.version}
         )
+    vacancy = _post_vacancy(region, post, memberships, physician_code, label, year)
     exists = DrmgNoticeExists(
         _("%(physician)s already has a notice in force for %(year)s: withdraw it first.")
         % {"physician": label, "year": year}
@@ -602,7 +618,17 @@ def do_record_drmg_notice(
                 gmf_code=gmf_code,
                 year=year,
                 justification=justification,
+                post=post,
                 recorded_by=acting_user,
+            )
+            evidence = (
+                {}
+                if vacancy is None
+                else {
+                    "post": vacancy.post.pk,
+                    "deadline": vacancy.deadline.isoformat(),
+                    "days_vacant": vacancy.days_vacant,
+                }
             )
             record(
                 AssiduityAction.NOTICE_RECORDED,
@@ -614,10 +640,49 @@ def do_record_drmg_notice(
                 gmf=gmf_code,
                 year=year,
                 memberships_version=memberships.version,
+                **evidence,
             )
     except IntegrityError:  # recorded meanwhile by another database's writer
         raise exists from None
     return notice
+
+
+def _post_vacancy(
+    region: Region,
+    post: Post | None,
+    memberships: Dataset,
+    physician_code: str,
+    label: str,
+    year: int,
+) -> queries.VacantPost | None:
+    """The vacancy of ``post`` in ``year`` that justifies a notice for ``physician_code``
+    (None without a post). The post must be of the region, of a GMF the physician was a
+    member of on some day of the year, and vacant past its hiring deadline that year: it
+    is the notice's evidence (EP 40, 15.01 B)."""
+    if post is None:
+        return None
+    gmf = post.gmf
+    if gmf.rls.region_id != region.pk:
+        raise DrmgNoticeRefused(_("This post is not of the region: it cannot justify the notice."))
+    gmfs = set(year_gmf_periods(memberships, year, physician_code).column("gmf_id").to_pylist())
+    if gmf.code not in gmfs:
+        raise DrmgNoticeRefused(
+            _(
+                "%(physician)s was not a member of the GMF %(gmf)s in %(year)s: its post "
+                "cannot justify the notice."
+            )
+            % {"physician": label, "gmf": gmf.name, "year": year}
+        )
+    found = queries.vacancy(post, year)
+    if found is None:
+        raise DrmgNoticeRefused(
+            _(
+                "This post was not vacant past its hiring deadline in %(year)s: it cannot "
+                "justify the notice."
+            )
+            % {"year": year}
+        )
+    return found
 
 
 def do_withdraw_drmg_notice(notice: DrmgNotice, reason: str, *, acting_user: User) -> DrmgNotice:

@@ -4,9 +4,10 @@ target by less than 3 points, with what lowered their rate, as a page and a file
 ===========  ===========================================  ================================
 page         who                                          refused
 ===========  ===========================================  ================================
-list         DRMG (the region's physicians), CML (their   GMF manager, physician, other
-             RLS's)                                       roles 403; another region's
-                                                          computation 404
+list         DRMG (the region's physicians, and for a     GMF manager, physician, other
+             member of a GMF with a post vacant past      roles 403; another region's
+             its deadline in the year, the notice         computation 404
+             proposed), CML (their RLS's)
 export       the same (CSV, XLSX)                         the same; a computation not done
                                                           or another format 404
 ===========  ===========================================  ================================
@@ -26,6 +27,7 @@ from web.assiduity import figures, services
 from web.assiduity.models import AssiduityRunStatus
 from web.assiduity.views.runs import EXPORT_TYPES, run_tabs
 from web.attribution import exports
+from web.comanagement import queries
 
 
 @login_required
@@ -40,8 +42,15 @@ def committee_list(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if run.status == AssiduityRunStatus.DONE:
         scope = access.assiduity_scope(request.user)
+        rows = figures.committee_rows(run, scope)
+        if context["can_record"]:
+            # EP 40, 15.01 B: a member of a GMF whose post the CISSS/CIUSSS left vacant
+            # past its hiring deadline that year; the DRMG is proposed the notice.
+            vacant = queries.vacant_posts_by_gmf(run.region, run.year)
+            for row in rows:
+                row["vacant_posts"] = vacant.get(row["gmf_code"], [])
         context.update(
-            rows=figures.committee_rows(run, scope),
+            rows=rows,
             tabs=run_tabs(request.user, run, "committee"),
             notice_changes=figures.notice_changes(run, scope),
             can_compute=access.can_compute_assiduity(request.user),

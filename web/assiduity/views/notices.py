@@ -25,11 +25,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from web.accounts import access
@@ -38,6 +39,10 @@ from web.assiduity import figures, services
 from web.assiduity.errors import AssiduityError
 from web.assiduity.forms import NoticeForm, NoticeWithdrawForm
 from web.assiduity.models import DrmgNotice
+from web.comanagement import queries
+from web.comanagement.models import Post
+from web.comanagement.queries import VacantPost
+from web.comanagement.reference import type_label
 
 
 def _year(value: str | None) -> int | None:
@@ -75,11 +80,48 @@ def notice_list(request: HttpRequest) -> HttpResponse:
     return render(request, "assiduity/notices/list.html", context)
 
 
+def proposal_text(vacancy: VacantPost) -> str:
+    """The justification a notice proposed from a vacant post starts with (the DRMG edits
+    it): the post, its GMF, its hiring deadline and the days vacant past it in the year."""
+    post = vacancy.post
+    kind = type_label(post.professional_type)
+    return ngettext(
+        "Post of %(type)s (%(fte)s FTE) of the GMF %(name)s vacant after the hiring deadline "
+        "of %(deadline)s: %(days)s day in %(year)s.",
+        "Post of %(type)s (%(fte)s FTE) of the GMF %(name)s vacant after the hiring deadline "
+        "of %(deadline)s: %(days)s days in %(year)s.",
+        vacancy.days_vacant,
+    ) % {
+        # A common noun inside the sentence: « Poste de travailleuse sociale ».
+        "type": kind[:1].lower() + kind[1:],
+        "fte": formats.number_format(post.fte, 2),
+        "name": post.gmf.name,
+        "deadline": formats.date_format(vacancy.deadline, "DATE_FORMAT"),
+        "days": vacancy.days_vacant,
+        "year": vacancy.year,
+    }
+
+
+def _notice_post(request: HttpRequest) -> Post | None:
+    """The post of ``?post=`` (a notice proposed from a post vacant past its deadline), if
+    the user sees it (404 otherwise, as any co-management record outside their GMFs)."""
+    value = request.GET.get("post")
+    if not value:
+        return None
+    if not value.isdigit():
+        raise Http404
+    post = access.access_comanagement_record(request.user, Post, int(value))
+    return Post.objects.select_related("gmf__rls").get(pk=post.pk)
+
+
 @login_required
 def notice_new(request: HttpRequest) -> HttpResponse:
     """Record a notice: the physician (among the region's), the year, the justification.
-    ``?physician=&year=`` fill the form (the committee's list links here)."""
+    ``?physician=&year=`` fill the form (the committee's list links here); ``?post=`` is the
+    post vacant past its hiring deadline the notice is proposed from: shown, its sentence
+    fills the justification, and it is kept with the notice."""
     region = access.access_drmg_notice_region(request.user)  # 403 for anybody but the DRMG
+    post = _notice_post(request)
     physicians = [
         (physician.code, f"{physician.name} ({physician.code})")
         for physician in access.visible_physicians(request.user).order_by("name", "code")
@@ -88,6 +130,12 @@ def notice_new(request: HttpRequest) -> HttpResponse:
     year = _year(request.GET.get("year"))
     if year is not None:
         initial["year"] = year
+    vacancy = None
+    if post is not None:
+        # The year of the link, else the one the form proposes (the one just ended).
+        vacancy = queries.vacancy(post, year or timezone.localdate().year - 1)
+        if vacancy is not None:
+            initial["justification"] = proposal_text(vacancy)
     form = NoticeForm(request.POST or None, physicians=physicians, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -97,6 +145,7 @@ def notice_new(request: HttpRequest) -> HttpResponse:
                 form.cleaned_data["year"],
                 form.cleaned_data["justification"],
                 acting_user=request.user,
+                post=post,
             )
         except AssiduityError as error:
             form.add_error(None, str(error))
@@ -110,16 +159,30 @@ def notice_new(request: HttpRequest) -> HttpResponse:
                 % {"year": notice.year},
             )
             return redirect("assiduity:notice", notice.pk)
-    return render(request, "assiduity/notices/new.html", {"form": form, "region": region})
+    context = {
+        "form": form,
+        "region": region,
+        "post": post,
+        "post_type": type_label(post.professional_type) if post else "",
+        "deadline": queries.hiring_deadline(post) if post else None,
+        "vacancy": vacancy,
+    }
+    return render(request, "assiduity/notices/new.html", context)
 
 
 def _notice_context(request: HttpRequest, notice: DrmgNotice) -> dict[str, Any]:
     names = figures.physician_names(notice.region, [notice.physician_code])
+    post = notice.post
     return {
         "notice": notice,
         "name": names.get(notice.physician_code, ""),
         "gmf_name": figures.gmf_names(notice.region).get(notice.gmf_code, ""),
         "reading": figures.notice_reading(notice),
+        # The post vacant past its deadline the notice was recorded from (its evidence).
+        "post": post,
+        "post_type": type_label(post.professional_type) if post else "",
+        "post_vacancy": queries.vacancy(post, notice.year) if post else None,
+        "deadline": queries.hiring_deadline(post) if post else None,
     }
 
 

@@ -6,10 +6,10 @@ page                        who                                          refused
 ==========================  ===========================================  ==================
 my_rate                     a physician: their latest computation;       -
                             any other role: the home page
-physician_detail            DRMG (any physician), CML (their RLS's),     CISSS manager and
-  physician_visits          GMF manager (their GMF's members),           QI coach 403;
-  physician_visits_export   the physician (themself)                     another physician,
-                                                                         RLS, GMF or
+physician_detail            DRMG (any physician; the notices proposed    CISSS manager and
+  physician_visits          from vacant posts), CML (their RLS's),       QI coach 403;
+  physician_visits_export   GMF manager (their GMF's members),           another physician,
+                            the physician (themself)                     RLS, GMF or
                                                                          region 404
 ==========================  ===========================================  ==================
 
@@ -28,9 +28,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from web.accounts import access
-from web.assiduity import charts, explanation, services
-from web.assiduity.models import AssiduityRun, AssiduityRunStatus
+from web.assiduity import charts, explanation, figures, services
+from web.assiduity.models import AssiduityRun, AssiduityRunStatus, DrmgNotice
 from web.attribution import exports
+from web.comanagement import queries
+from web.comanagement.queries import VacantPost
 
 EXPORT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -91,6 +93,7 @@ def physician_detail(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         "run": run,
         "code": code,
         "page": page,
+        "vacant_posts": _vacant_posts(request, run, code),
         "visits": page.visits,
         "own": own,
         "chart": charts.physician_monthly_chart(page.months, page.rate["target"]),
@@ -100,6 +103,23 @@ def physician_detail(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         ),
     }
     return render(request, "assiduity/physician/detail.html", context)
+
+
+def _vacant_posts(request: HttpRequest, run: AssiduityRun, code: str) -> list[VacantPost]:
+    """For the DRMG: the posts of the physician's GMF of the year (their last membership,
+    as the page names it) that the CISSS/CIUSSS left vacant past their hiring deadline
+    that year, each a proposal of a notice (EP 40, 15.01 B); none when a notice is in
+    force for the year, and none for any other reader."""
+    if not access.can_record_drmg_notice(request.user):
+        return []
+    if (
+        DrmgNotice.objects.active()
+        .filter(region=run.region, physician_code=code, year=run.year)
+        .exists()
+    ):
+        return []
+    gmf_code, _name = figures.run_gmfs(run, code).get(code, ("", ""))
+    return queries.vacant_posts_past_deadline(run.region, gmf_code, run.year)
 
 
 def _choices() -> dict[str, Any]:

@@ -1,0 +1,139 @@
+"""The posts the CISSS/CIUSSS left vacant past their hiring deadline, per year: the
+evidence of a DRMG notice (« avis de la DRMG », EP 40, 15.01 B), which deems a GMF
+member's assiduity shortfall to result from staff the CISSS/CIUSSS did not assign.
+
+The deadline and the days are the core's
+(:func:`panelcare.comanagement.obligations.hiring_deadline`,
+:func:`~panelcare.comanagement.obligations.vacant_days_past_deadline`), never computed
+here: a year is ``[1 January, next 1 January)``, cut at the post's closing (a closed post
+is no longer owed) and at the end of today (the days of a year under way are those
+already past). Read by the post's "propose notices" page
+(:mod:`web.comanagement.views.notices`) and by the assiduity's notice form, committee's
+list and physician page.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from panelcare.comanagement import obligations
+from web.comanagement.models import Post
+from web.regions.models import Region
+
+__all__ = [
+    "VacantPost",
+    "hiring_deadline",
+    "post_vacancies",
+    "vacancy",
+    "vacant_posts_by_gmf",
+    "vacant_posts_past_deadline",
+]
+
+
+@dataclass(frozen=True)
+class VacantPost:
+    """A post vacant past its hiring deadline during ``year``.
+
+    Attributes:
+        post: the post (its ``gmf`` loaded).
+        deadline: its hiring deadline, the last day to fill it on time.
+        days_vacant: the days of ``year`` it was vacant after ``deadline`` (at least 1).
+        year: the calendar year counted.
+    """
+
+    post: Post
+    deadline: datetime.date
+    days_vacant: int
+    year: int
+
+
+def _core_post(post: Post) -> obligations.Post:
+    return obligations.Post(
+        id=str(post.pk),
+        gmf=post.gmf.code,
+        professional_type=post.professional_type,
+        opened_by=post.opened_by,  # type: ignore[arg-type]  # the model's choices
+        opened_on=post.opened_on,
+        filled_on=post.filled_on,
+    )
+
+
+def hiring_deadline(post: Post) -> datetime.date:
+    """``post``'s hiring deadline, the core's: the last day to fill it on time."""
+    return obligations.hiring_deadline(_core_post(post))
+
+
+def vacancy(post: Post, year: int, *, as_of: datetime.date | None = None) -> VacantPost | None:
+    """``post``'s vacancy past its deadline in ``year``, or None when it has no such day
+    (filled on time, opened later, closed before, a year to come).
+
+    Args:
+        as_of: the last day counted (default today): a day to come is not yet vacant.
+    """
+    start = datetime.date(year, 1, 1)
+    end = datetime.date(year + 1, 1, 1)
+    today = as_of if as_of is not None else timezone.localdate()
+    end = min(end, today + datetime.timedelta(days=1))
+    if post.closed_on is not None:
+        end = min(end, post.closed_on)
+    if end <= start:
+        return None
+    core = _core_post(post)
+    days = obligations.vacant_days_past_deadline(core, start, end)
+    if days <= 0:
+        return None
+    return VacantPost(post, obligations.hiring_deadline(core), days, year)
+
+
+def _of_year(posts: QuerySet[Post], year: int) -> QuerySet[Post]:
+    """The posts that may have been vacant during ``year``: opened before its end, not
+    filled or closed before it starts (the core counts the days)."""
+    start = datetime.date(year, 1, 1)
+    return (
+        posts.filter(opened_on__lt=datetime.date(year + 1, 1, 1))
+        .filter(Q(filled_on__isnull=True) | Q(filled_on__gt=start))
+        .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=start))
+        .select_related("gmf")
+        .order_by("gmf__code", "opened_on", "pk")
+    )
+
+
+def vacant_posts_past_deadline(
+    region: Region, gmf_code: str, year: int, *, as_of: datetime.date | None = None
+) -> list[VacantPost]:
+    """The posts of the GMF ``gmf_code`` of ``region`` vacant past their hiring deadline
+    during ``year``, with the deadline and the days (oldest post first); none for a GMF of
+    another region or unknown."""
+    if not gmf_code:
+        return []
+    posts = _of_year(Post.objects.filter(gmf__rls__region=region, gmf__code=gmf_code), year)
+    found = (vacancy(post, year, as_of=as_of) for post in posts)
+    return [item for item in found if item is not None]
+
+
+def vacant_posts_by_gmf(
+    region: Region, year: int, *, as_of: datetime.date | None = None
+) -> dict[str, list[VacantPost]]:
+    """:func:`vacant_posts_past_deadline` for every GMF of ``region`` at once (one query,
+    for a list of physicians): GMF code -> its posts; a GMF without one is absent."""
+    by_gmf: dict[str, list[VacantPost]] = defaultdict(list)
+    for post in _of_year(Post.objects.filter(gmf__rls__region=region), year):
+        item = vacancy(post, year, as_of=as_of)
+        if item is not None:
+            by_gmf[post.gmf.code].append(item)
+    return dict(by_gmf)
+
+
+def post_vacancies(post: Post, *, as_of: datetime.date | None = None) -> list[VacantPost]:
+    """Every year ``post`` was vacant past its deadline, from the deadline's year to the
+    year it was filled or closed (or today's), oldest first."""
+    today = as_of if as_of is not None else timezone.localdate()
+    deadline = hiring_deadline(post)
+    ends = [day for day in (post.filled_on, post.closed_on, today) if day is not None]
+    found = (vacancy(post, year, as_of=today) for year in range(deadline.year, min(ends).year + 1))
+    return [item for item in found if item is not None]

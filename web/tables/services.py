@@ -200,7 +200,7 @@ def do_add_rows(
     """
     table_kind = get_kind(kind)
     # A projection would have to be rebuilt from the new version: none is (docs/tables.md).
-    if not table_kind.appendable or len(table_kind.keys) != 1 or table_kind.project:
+    if not table_kind.appendable or table_kind.project:
         raise ValueError(f"rows of {kind} cannot be added to its version in force")
     given = dict(changes)
     # What the check found against the version of ``base``, still the one in force (else
@@ -216,7 +216,7 @@ def do_add_rows(
         dataset = store_dataset_batches(
             region,
             kind,
-            _added_rows(current, rows, table_kind.keys[0]),
+            _added_rows(current, rows, table_kind.keys),
             source_name=source_name,
             scope=[],
             changes={**counts, "removed": 0, "mode": str(ImportMode.ADD), **words},
@@ -241,25 +241,26 @@ ADD_BATCH_ROWS = 256 * 1024
 
 
 def _added_rows(
-    current: Dataset | None, rows: pa.Table | Path, key: str
+    current: Dataset | None, rows: pa.Table | Path, keys: tuple[str, ...]
 ) -> Iterator[pa.RecordBatch]:
     """The rows of the version that adds ``rows`` to ``current``: ``current``'s rows whose
-    ``key`` is not one of ``rows``' (read a batch of :data:`ADD_BATCH_ROWS` at a time),
-    then ``rows``.
+    key (the ``keys`` columns: one for the visits, professional, GMF and month for the
+    co-management's statistics) is not one of ``rows``', read a batch of
+    :data:`ADD_BATCH_ROWS` at a time, then ``rows``.
 
     Only two key columns are held whole (the version's and the file's, as Arrow: some
-    30 MB for 2 M visits), to find the rows kept in one hash lookup; the rows themselves
-    go through a batch at a time."""
+    30 MB for 2 M visits; a key of several columns is joined into one text), to find the
+    rows kept in one hash lookup; the rows themselves go through a batch at a time."""
     new = rows if isinstance(rows, pa.Table) else pq.ParquetFile(rows)
     if current is not None:
-        if isinstance(new, pa.Table):
-            keys = new.column(key).combine_chunks()
-        else:
-            keys = new.read(columns=[key]).column(key).combine_chunks()
+        given = new if isinstance(new, pa.Table) else new.read(columns=list(keys))
         version = pq.ParquetFile(current.path)
-        named = pc.is_in(version.read(columns=[key]).column(key), value_set=keys)
-        kept = pc.invert(pc.fill_null(named, False)).combine_chunks()
-        del keys, named
+        named = pc.is_in(
+            _key_column(version.read(columns=list(keys)), keys),
+            value_set=_key_column(given, keys),
+        )
+        kept = pc.invert(pc.fill_null(named, False))
+        del given, named
         offset = 0
         for batch in version.iter_batches(batch_size=ADD_BATCH_ROWS):
             yield batch.filter(kept.slice(offset, batch.num_rows))
@@ -268,6 +269,17 @@ def _added_rows(
         yield from new.to_batches(max_chunksize=ADD_BATCH_ROWS)
     else:
         yield from new.iter_batches(batch_size=ADD_BATCH_ROWS)
+
+
+def _key_column(table: pa.Table, keys: tuple[str, ...]) -> pa.Array:
+    """The key of each row of ``table``: its one key column, or its key columns as text
+    joined by a unit separator (no text of a contract holds one)."""
+    if len(keys) == 1:
+        column = table.column(keys[0])
+    else:
+        parts = [pc.cast(table.column(key), pa.string()) for key in keys]
+        column = pc.binary_join_element_wise(*parts, "\x1f")
+    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
 
 
 def _period_words(period: tuple[str, str] | list[str] | None) -> dict[str, str]:

@@ -38,7 +38,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from web.accounts import access
-from web.comanagement import reference
+from web.comanagement import performance, presence, reference
 from web.comanagement.errors import ComanagementError
 from web.comanagement.forms.people import (
     EndPlacementForm,
@@ -275,6 +275,12 @@ def placement_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "partials": existing_partials(),
         "done_form": ItemDoneForm(initial={"done_on": today}),
     }
+    # The presence (planned against actual days) and the indicators against their targets,
+    # which the attendance and performance sections show.
+    presence_rows = presence.presence_by_month(placement, until=today)
+    context["presence_rows"] = presence_rows
+    context["presence_chart"] = presence.presence_chart(presence_rows) if presence_rows else None
+    context.update(performance.placement_context(placement, today))
     return render(request, "comanagement/professionals/placement.html", context)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.urls import reverse
 
@@ -30,8 +31,18 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "may_work_on_attribution": lambda: access.allows(user, Purpose.ATTRIBUTION),
         "may_read_own_letters": lambda: access.can_read_own_letters(user),
         "assiduity_link": lambda: assiduity_link(user),
-        "may_comanage": lambda: access.allows(user, Purpose.COMANAGEMENT),
+        "may_comanage": lambda: _has_comanagement_side(user),
     }
+
+
+def _has_comanagement_side(user: User) -> bool:
+    """Whether ``user`` has a side in co-management (a GMF manager without a GMF, or a
+    CISSS/CIUSSS manager without an establishment, has none: the pages refuse them)."""
+    try:
+        access.comanagement_side(user)
+    except PermissionDenied:
+        return False
+    return True
 
 
 def assiduity_link(user: User) -> str:

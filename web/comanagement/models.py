@@ -25,6 +25,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from web.audit.actions import register_actions
 from web.regions.models import Establishment, Gmf, Region, Site
@@ -589,10 +590,12 @@ class Replacement(models.Model):
 
 
 class ScheduleStatus(models.TextChoices):
-    PROPOSED = "proposed", _("Proposed")
-    VALIDATED = "validated", _("Validated")
-    REFUSED = "refused", _("Refused")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    # A schedule (« horaire ») is masculine in French; the attribution's "Proposed" is a
+    # plural of patients.
+    PROPOSED = "proposed", pgettext_lazy("schedule", "Proposed")
+    VALIDATED = "validated", pgettext_lazy("schedule", "Validated")
+    REFUSED = "refused", pgettext_lazy("schedule", "Refused")
+    WITHDRAWN = "withdrawn", pgettext_lazy("schedule", "Withdrawn")
 
 
 class Schedule(models.Model):

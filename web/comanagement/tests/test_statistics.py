@@ -66,10 +66,6 @@ def _stage(world, user, rows) -> ImportJob:
     return job
 
 
-# Apply adds the rows through web.tables.services.do_add_rows, which takes a kind of one
-# key column only (the visits): gmf_statistics is keyed by professional, GMF and month.
-# Strict: remove the mark once do_add_rows takes several key columns (patch proposed).
-
 def test_it_applies_a_file_of_g1_imported_by_the_ciusss(world, client_for):
     client = client_for("ciusss")
     job = _upload(client, G1_ROWS)

@@ -22,6 +22,8 @@ def _rows(request: HttpRequest) -> tuple[str, str, list[alerts.AlertRow]]:
     the rows it keeps."""
     side = access.comanagement_side(request.user)  # 403 outside the three roles
     gmfs = access.visible_comanagement_gmfs(request.user)
+    if request.GET.get("gmf"):  # one GMF's alerts (its page links here); 404 outside
+        gmfs = gmfs.filter(pk=access.access_comanagement_gmf(request.user, request.GET["gmf"]).pk)
     which = request.GET.get("side", "mine")
     if which not in alerts.SIDE_FILTERS or side == "drmg":
         which = "all" if side == "drmg" else "mine"

@@ -26,7 +26,7 @@ from web.comanagement.forms.performance import (
     StrategyForm,
     TargetForm,
 )
-from web.comanagement.models import FollowUpMeeting, Strategy, Target
+from web.comanagement.models import FollowUpMeeting, MeetingTopic, Strategy, Target
 from web.comanagement.services import performance as services
 
 
@@ -47,6 +47,7 @@ def performance(request: HttpRequest, code: str) -> HttpResponse:
     gmf = access.access_comanagement_gmf(request.user, code)
     side = access.comanagement_side(request.user)
     can_write = access.can_write_comanagement(request.user, "both")
+    topic = request.GET.get("topic", "")
     page = reading.gmf_performance(gmf, timezone.localdate())
     gmf_wide = [series for series in page.series if series.placement is None]
     professionals = [series for series in page.series if series.placement is not None]
@@ -72,7 +73,11 @@ def performance(request: HttpRequest, code: str) -> HttpResponse:
         "strategies": Strategy.objects.filter(gmf=gmf).select_related(
             "target__placement__professional"
         ),
-        "meetings": FollowUpMeeting.objects.filter(gmf=gmf),
+        # ?topic= (the responsibility matrix's links): the meetings of one topic.
+        "meetings": FollowUpMeeting.objects.filter(
+            gmf=gmf, **({"topic": topic} if topic in MeetingTopic.values else {})
+        ),
+        "topic_label": MeetingTopic(topic).label if topic in MeetingTopic.values else "",
     }
     return render(request, "comanagement/performance/performance.html", context)
 

@@ -16,7 +16,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from panelcare.comanagement.schedules import AgreementRulesError
@@ -30,6 +29,7 @@ from web.comanagement.models import (
     Post,
     Professional,
 )
+from web.comanagement.services._common import audit, format_day, not_after_today
 from web.regions.models import Establishment, Gmf, Site
 
 __all__ = [
@@ -38,21 +38,6 @@ __all__ = [
     "do_place_professional",
     "do_record_professional",
 ]
-
-
-def _day(day: datetime.date) -> str:
-    return date_format(day, "DATE_FORMAT")
-
-
-def _audit(action: str, on_gmf: Gmf, acting_user: Any, subject: Any, **details: Any) -> None:
-    record(
-        action,
-        region=on_gmf.rls.region,
-        acting_user=acting_user,
-        subject=subject,
-        rls_code=on_gmf.rls.code,
-        **details,
-    )
 
 
 def _rules_in_force(establishment: Establishment, on: datetime.date) -> Any:
@@ -65,7 +50,7 @@ def _rules_in_force(establishment: Establishment, on: datetime.date) -> Any:
                 "%(establishment)s has no agreement rules in force on %(day)s: its "
                 "CISSS/CIUSSS manager publishes them first."
             )
-            % {"establishment": establishment.name, "day": _day(on)}
+            % {"establishment": establishment.name, "day": format_day(on)}
         )
     return version
 
@@ -189,7 +174,7 @@ def do_place_professional(
         if ongoing.filter(end__isnull=True).exists() or ongoing.filter(end__gt=start).exists():
             raise RecordRefused(
                 _("%(name)s is already placed in this GMF on %(day)s.")
-                % {"name": professional.name, "day": _day(start)}
+                % {"name": professional.name, "day": format_day(start)}
             )
         placement = Placement.objects.create(
             professional=professional,
@@ -202,13 +187,12 @@ def do_place_professional(
         IntegrationItem.objects.bulk_create(
             IntegrationItem(placement=placement, item=item, due_on=due_on) for item in ITEM_OWNERS
         )
-        _audit(
+        audit(
             ComanagementAction.PLACEMENT_STARTED,
             gmf,
-            acting_user,
-            placement,
+            subject=placement,
+            acting_user=acting_user,
             professional=professional.pk,
-            gmf=gmf.code,
             start=start.isoformat(),
             fte=str(fte),
             post=post.pk if post else None,
@@ -229,20 +213,20 @@ def do_end_placement(placement: Placement, end: datetime.date, *, acting_user: A
     """
     if placement.end is not None:
         raise RecordRefused(
-            _("This placement already ended on %(day)s.") % {"day": _day(placement.end)}
+            _("This placement already ended on %(day)s.") % {"day": format_day(placement.end)}
         )
     if end <= placement.start:
         raise RecordRefused(
-            _("A placement ends after it starts (%(day)s).") % {"day": _day(placement.start)}
+            _("A placement ends after it starts (%(day)s).") % {"day": format_day(placement.start)}
         )
     with transaction.atomic():
         placement.end = end
         placement.save(update_fields=["end"])
-        _audit(
+        audit(
             ComanagementAction.PLACEMENT_ENDED,
             placement.gmf,
-            acting_user,
-            placement,
+            subject=placement,
+            acting_user=acting_user,
             placement=placement.pk,
             end=end.isoformat(),
         )
@@ -259,29 +243,28 @@ def do_complete_integration_item(
         RecordRefused: already done, ``done_on`` before the placement started or in the
             future, or on or after the placement's end.
     """
-    from django.utils import timezone
-
     placement = item.placement
     if item.done_on is not None:
-        raise RecordRefused(_("This item was done on %(day)s.") % {"day": _day(item.done_on)})
+        raise RecordRefused(_("This item was done on %(day)s.") % {"day": format_day(item.done_on)})
     if done_on < placement.start:
         raise RecordRefused(
             _("The item is done on or after the placement's start (%(day)s).")
-            % {"day": _day(placement.start)}
+            % {"day": format_day(placement.start)}
         )
-    if done_on > timezone.localdate():
-        raise RecordRefused(_("An item is done today or on a past day."))
+    not_after_today(done_on, _("An item is done today or on a past day."))
     if placement.end is not None and done_on >= placement.end:
-        raise RecordRefused(_("The placement ended on %(day)s.") % {"day": _day(placement.end)})
+        raise RecordRefused(
+            _("The placement ended on %(day)s.") % {"day": format_day(placement.end)}
+        )
     with transaction.atomic():
         item.done_on = done_on
         item.done_by = acting_user
         item.save(update_fields=["done_on", "done_by"])
-        _audit(
+        audit(
             ComanagementAction.INTEGRATION_ITEM_DONE,
             placement.gmf,
-            acting_user,
-            item,
+            subject=item,
+            acting_user=acting_user,
             placement=placement.pk,
             item=item.item,
             owner=item.owner,

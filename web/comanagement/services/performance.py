@@ -29,6 +29,7 @@ from web.comanagement.models import (
     Strategy,
     Target,
 )
+from web.comanagement.services._common import audit
 from web.regions.models import Gmf, Region
 from web.tables import services as table_services
 from web.tables.models import ImportJob, ImportMode, ImportStatus
@@ -37,18 +38,6 @@ from web.tables.models import ImportJob, ImportMode, ImportStatus
 STATISTICS_KIND = "gmf_statistics"
 
 SIDES = ("gmf", "ciusss")
-
-
-def _audit(action: str, gmf: Gmf, obj: Any, acting_user: Any, **details: Any) -> None:
-    record(
-        action,
-        region=gmf.rls.region,
-        acting_user=acting_user,
-        subject=obj,
-        rls_code=gmf.rls.code,
-        gmf=gmf.code,
-        **details,
-    )
 
 
 def _check_side(side: str) -> None:
@@ -112,11 +101,11 @@ def do_propose_target(
         )
         _sign(target, side, acting_user)
         target.save()
-        _audit(
+        audit(
             ComanagementAction.TARGET_PROPOSED,
             gmf,
-            target,
-            acting_user,
+            subject=target,
+            acting_user=acting_user,
             indicator=indicator,
             value=str(value),
             start=start.isoformat(),
@@ -155,11 +144,11 @@ def do_sign_target(target: Target, side: str, *, acting_user: Any) -> Target:
             ).exclude(end__lte=target.start)
             ended = list(earlier.values_list("pk", flat=True))
             earlier.update(end=target.start)
-        _audit(
+        audit(
             ComanagementAction.TARGET_SIGNED,
             target.gmf,
-            target,
-            acting_user,
+            subject=target,
+            acting_user=acting_user,
             side=side,
             agreed=target.agreed,
             ended=ended,
@@ -199,11 +188,11 @@ def do_record_strategy(
             status=status,
             recorded_by=acting_user,
         )
-        _audit(
+        audit(
             ComanagementAction.STRATEGY_RECORDED,
             gmf,
-            strategy,
-            acting_user,
+            subject=strategy,
+            acting_user=acting_user,
             target=target.pk if target is not None else None,
             carried_by=carried_by,
             status=status,
@@ -237,11 +226,11 @@ def do_record_meeting(
         )
         _sign(meeting, side, acting_user)
         meeting.save()
-        _audit(
+        audit(
             ComanagementAction.MEETING_RECORDED,
             gmf,
-            meeting,
-            acting_user,
+            subject=meeting,
+            acting_user=acting_user,
             held_on=held_on.isoformat(),
             topic=topic,
             side=side,
@@ -275,11 +264,11 @@ def do_record_meeting_decision(
         decision = MeetingDecision.objects.create(
             meeting=meeting, text=text, carried_by=carried_by, due_on=due_on
         )
-        _audit(
+        audit(
             ComanagementAction.DECISION_RECORDED,
             meeting.gmf,
-            decision,
-            acting_user,
+            subject=decision,
+            acting_user=acting_user,
             meeting=meeting.pk,
             carried_by=carried_by,
             due_on=due_on.isoformat() if due_on else None,
@@ -305,11 +294,11 @@ def do_sign_meeting(meeting: FollowUpMeeting, side: str, *, acting_user: Any) ->
             raise SignOffRefused(_("Your side has already signed this meeting."))
         _sign(meeting, side, acting_user)
         meeting.save()
-        _audit(
+        audit(
             ComanagementAction.MEETING_SIGNED,
             meeting.gmf,
-            meeting,
-            acting_user,
+            subject=meeting,
+            acting_user=acting_user,
             side=side,
             signed_by_both=meeting.signed_by_both,
         )

@@ -21,7 +21,6 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from panelcare.comanagement import schedules as core
-from web.audit.services import record
 from web.comanagement import reference, refusals
 from web.comanagement.errors import RecordRefused, ScheduleRefusedByRules
 from web.comanagement.models import (
@@ -35,6 +34,7 @@ from web.comanagement.models import (
     ScheduleBreak,
     ScheduleDay,
 )
+from web.comanagement.services._common import audit, format_day
 
 __all__ = [
     "core_schedule",
@@ -53,35 +53,17 @@ __all__ = [
 MAX_WEEKS = 8
 
 
-def _audit(action: str, placement: Placement, obj: Any, acting_user: Any, **details: Any) -> None:
-    gmf = placement.gmf
-    record(
-        action,
-        region=gmf.rls.region,
-        acting_user=acting_user,
-        subject=obj,
-        rls_code=gmf.rls.code,
-        gmf=gmf.code,
-        placement=placement.pk,
-        **details,
-    )
-
-
-def _day(value: datetime.date) -> str:
-    return date_format(value, "DATE_FORMAT")
-
-
 def _check_in_placement(placement: Placement, start: datetime.date) -> None:
     """A record of ``placement`` starting on ``start`` falls in its period."""
     if start < placement.start:
         raise RecordRefused(
             _("%(day)s is before the placement's first day (%(start)s).")
-            % {"day": _day(start), "start": _day(placement.start)}
+            % {"day": format_day(start), "start": format_day(placement.start)}
         )
     if placement.end is not None and start >= placement.end:
         raise RecordRefused(
             _("The placement ended on %(end)s: nothing is recorded from %(day)s.")
-            % {"end": _day(placement.end), "day": _day(start)}
+            % {"end": format_day(placement.end), "day": format_day(start)}
         )
 
 
@@ -89,7 +71,7 @@ def _check_period(start: datetime.date, end: datetime.date | None) -> None:
     if end is not None and end <= start:
         raise RecordRefused(
             _("The end (%(end)s) must come after the start (%(start)s).")
-            % {"end": _day(end), "start": _day(start)}
+            % {"end": format_day(end), "start": format_day(start)}
         )
 
 
@@ -126,7 +108,7 @@ def do_record_absence(
         if overlapping is not None:
             raise RecordRefused(
                 _("An absence from %(start)s overlaps this one: change it instead.")
-                % {"start": _day(overlapping.start)}
+                % {"start": format_day(overlapping.start)}
             )
         absence = Absence.objects.create(
             placement=placement,
@@ -138,11 +120,12 @@ def do_record_absence(
             note=note.strip(),
             recorded_by=acting_user,
         )
-        _audit(
+        audit(
             ComanagementAction.ABSENCE_RECORDED,
-            placement,
-            absence,
-            acting_user,
+            placement.gmf,
+            subject=absence,
+            acting_user=acting_user,
+            placement=placement.pk,
             start=start.isoformat(),
             end=end.isoformat() if end else None,
             foreseeable=foreseeable,
@@ -174,11 +157,12 @@ def do_change_absence(
         absence.end = end
         absence.foreseeable = foreseeable
         absence.save(update_fields=["end", "foreseeable"])
-        _audit(
+        audit(
             ComanagementAction.ABSENCE_CHANGED,
-            absence.placement,
-            absence,
-            acting_user,
+            absence.placement.gmf,
+            subject=absence,
+            acting_user=acting_user,
+            placement=absence.placement.pk,
             before=before,
             after={"end": end.isoformat() if end else None, "foreseeable": foreseeable},
         )
@@ -211,7 +195,8 @@ def do_record_replacement(
     _check_period(start, end)
     if start < absence.start or (absence.end is not None and start >= absence.end):
         raise RecordRefused(
-            _("The replacement starts on %(day)s, outside the absence.") % {"day": _day(start)}
+            _("The replacement starts on %(day)s, outside the absence.")
+            % {"day": format_day(start)}
         )
     with transaction.atomic():
         replacement = Replacement.objects.create(
@@ -222,11 +207,12 @@ def do_record_replacement(
             replaced_by_name=name,
             recorded_by=acting_user,
         )
-        _audit(
+        audit(
             ComanagementAction.REPLACEMENT_RECORDED,
-            absence.placement,
-            replacement,
-            acting_user,
+            absence.placement.gmf,
+            subject=replacement,
+            acting_user=acting_user,
+            placement=absence.placement.pk,
             absence=absence.pk,
             start=start.isoformat(),
             end=end.isoformat() if end else None,
@@ -252,7 +238,7 @@ def schedule_rules(placement: Placement, on: datetime.date) -> tuple[Any, core.S
     if version is None:
         raise RecordRefused(
             _("%(establishment)s has no agreement rules in force on %(day)s.")
-            % {"establishment": establishment.name, "day": _day(on)}
+            % {"establishment": establishment.name, "day": format_day(on)}
         )
     try:
         rules = reference.agreement_book(version).rules_for(
@@ -308,7 +294,7 @@ def _check_days(
     last = first_day + datetime.timedelta(days=7 * weeks - 1)
     seen: set[datetime.date] = set()
     for entry in days:
-        when = _day(entry.day)
+        when = format_day(entry.day)
         if entry.day in seen:
             raise RecordRefused(_("%(day)s is given twice.") % {"day": when})
         seen.add(entry.day)
@@ -437,11 +423,12 @@ def do_propose_schedule(
             if replaces.status == "proposed":
                 replaces.status = "withdrawn"
                 replaces.save(update_fields=["status"])
-        _audit(
+        audit(
             ComanagementAction.SCHEDULE_PROPOSED,
-            placement,
-            schedule,
-            acting_user,
+            placement.gmf,
+            subject=schedule,
+            acting_user=acting_user,
+            placement=placement.pk,
             first_day=first_day.isoformat(),
             weeks=weeks,
             replaces=replaces.pk if replaces else None,
@@ -506,11 +493,12 @@ def do_validate_schedule(schedule: Schedule, on: datetime.date, *, acting_user: 
         if earlier is not None and earlier.status == "validated":
             earlier.status = "withdrawn"
             earlier.save(update_fields=["status"])
-        _audit(
+        audit(
             ComanagementAction.SCHEDULE_VALIDATED,
-            schedule.placement,
-            schedule,
-            acting_user,
+            schedule.placement.gmf,
+            subject=schedule,
+            acting_user=acting_user,
+            placement=schedule.placement.pk,
             rules_version=version.number,
             on=on.isoformat(),
         )
@@ -560,11 +548,12 @@ def do_refuse_schedule(
                 "refusal_note",
             ]
         )
-        _audit(
+        audit(
             ComanagementAction.SCHEDULE_REFUSED,
-            schedule.placement,
-            schedule,
-            acting_user,
+            schedule.placement.gmf,
+            subject=schedule,
+            acting_user=acting_user,
+            placement=schedule.placement.pk,
             rules=[refusal.rule for refusal in broken],
             rules_version=version.number,
         )
@@ -603,7 +592,7 @@ def do_submit_attendance(
         if overlapping is not None:
             raise RecordRefused(
                 _("An attendance record from %(start)s to %(end)s already covers this period.")
-                % {"start": _day(overlapping.start), "end": _day(overlapping.end)}
+                % {"start": format_day(overlapping.start), "end": format_day(overlapping.end)}
             )
         try:
             with transaction.atomic():
@@ -619,13 +608,14 @@ def do_submit_attendance(
         except IntegrityError:
             raise RecordRefused(
                 _("An attendance record from %(start)s is already submitted.")
-                % {"start": _day(start)}
+                % {"start": format_day(start)}
             ) from None
-        _audit(
+        audit(
             ComanagementAction.ATTENDANCE_SUBMITTED,
-            placement,
-            attendance,
-            acting_user,
+            placement.gmf,
+            subject=attendance,
+            acting_user=acting_user,
+            placement=placement.pk,
             start=start.isoformat(),
             end=end.isoformat(),
             planned_days=str(planned_days),
@@ -652,16 +642,17 @@ def do_approve_attendance(
         if attendance.approved_on is not None:
             raise RecordRefused(
                 _("This attendance record was approved on %(day)s.")
-                % {"day": _day(attendance.approved_on)}
+                % {"day": format_day(attendance.approved_on)}
             )
         attendance.approved_on = on
         attendance.approved_by = acting_user
         attendance.save(update_fields=["approved_on", "approved_by"])
-        _audit(
+        audit(
             ComanagementAction.ATTENDANCE_APPROVED,
-            attendance.placement,
-            attendance,
-            acting_user,
+            attendance.placement.gmf,
+            subject=attendance,
+            acting_user=acting_user,
+            placement=attendance.placement.pk,
             on=on.isoformat(),
         )
     return attendance

@@ -19,17 +19,16 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from panelcare.comanagement import levels
-from web.audit.services import record
 from web.comanagement.errors import RecordRefused
 from web.comanagement.models import (
     AnnualReview,
     ComanagementAction,
     DirectHire,
     DirectHireReport,
+    LevelTableVersion,
     Placement,
     Post,
     PostFilledBy,
@@ -37,6 +36,7 @@ from web.comanagement.models import (
     SelectionStep,
     SelectionStepKind,
 )
+from web.comanagement.services._common import audit, format_day
 from web.regions.models import Gmf
 
 __all__ = [
@@ -51,26 +51,27 @@ __all__ = [
 ]
 
 
-def _audit(action: str, on_gmf: Gmf, acting_user: Any, subject: Any, **details: Any) -> None:
-    record(
-        action,
-        region=on_gmf.rls.region,
-        acting_user=acting_user,
-        subject=subject,
-        rls_code=on_gmf.rls.code,
-        **details,
-    )
-
-
-def _day(day: datetime.date) -> str:
-    """A day as the user's language writes it (« 1 avril 2026 »)."""
-    return date_format(day, "DATE_FORMAT")
-
-
 def _label(code: str) -> str:
     from web.comanagement import reference
 
     return str(reference.type_label(code))
+
+
+def _level_table_in_force(gmf: Gmf, on: datetime.date) -> LevelTableVersion:
+    """The version of the level table in force on ``on`` in ``gmf``'s region.
+
+    Raises:
+        RecordRefused: the region has none in force that day.
+    """
+    from web.comanagement import reference
+
+    version = reference.level_table_in_force(gmf.rls.region, on)
+    if version is None:
+        raise RecordRefused(
+            _("The region has no level table in force on %(day)s: the DRMG publishes it first.")
+            % {"day": format_day(on)}
+        )
+    return version
 
 
 def _open(post: Post) -> None:
@@ -78,10 +79,12 @@ def _open(post: Post) -> None:
     if post.closed_on is not None:
         raise RecordRefused(
             _("This post was closed on %(day)s: nothing more is recorded on it.")
-            % {"day": _day(post.closed_on)}
+            % {"day": format_day(post.closed_on)}
         )
     if post.filled_on is not None:
-        raise RecordRefused(_("This post was filled on %(day)s.") % {"day": _day(post.filled_on)})
+        raise RecordRefused(
+            _("This post was filled on %(day)s.") % {"day": format_day(post.filled_on)}
+        )
 
 
 def do_record_annual_review(
@@ -104,12 +107,7 @@ def do_record_annual_review(
 
     if (reviewed_on.month, reviewed_on.day) != (4, 1):
         raise RecordRefused(_("An annual review is held on 1 April."))
-    version = reference.level_table_in_force(gmf.rls.region, reviewed_on)
-    if version is None:
-        raise RecordRefused(
-            _("The region has no level table in force on %(day)s: the DRMG publishes it first.")
-            % {"day": _day(reviewed_on)}
-        )
+    version = _level_table_in_force(gmf, reviewed_on)
     table = reference.level_table(version)
     clean = {category: count for category, count in counts.items() if count}
     try:
@@ -125,7 +123,8 @@ def do_record_annual_review(
     with transaction.atomic():
         if AnnualReview.objects.filter(gmf=gmf, reviewed_on=reviewed_on).exists():
             raise RecordRefused(
-                _("The annual review of %(day)s is already recorded.") % {"day": _day(reviewed_on)}
+                _("The annual review of %(day)s is already recorded.")
+                % {"day": format_day(reviewed_on)}
             )
         review = AnnualReview.objects.create(
             gmf=gmf,
@@ -134,12 +133,11 @@ def do_record_annual_review(
             counts=clean,
             recorded_by=acting_user,
         )
-        _audit(
+        audit(
             ComanagementAction.REVIEW_RECORDED,
             gmf,
-            acting_user,
-            review,
-            gmf=gmf.code,
+            subject=review,
+            acting_user=acting_user,
             reviewed_on=reviewed_on.isoformat(),
             level_table=version.number,
             weighted=weighted,
@@ -182,18 +180,13 @@ def do_open_post(
         if review.reviewed_on != opened_on:
             raise RecordRefused(
                 _("A post opened by an annual review opens on the review's day (%(day)s).")
-                % {"day": _day(review.reviewed_on)}
+                % {"day": format_day(review.reviewed_on)}
             )
         version = review.level_table
     else:
         if review is not None:
             raise RecordRefused(_("A post opened by the recognition names no annual review."))
-        version = reference.level_table_in_force(gmf.rls.region, opened_on)
-        if version is None:
-            raise RecordRefused(
-                _("The region has no level table in force on %(day)s: the DRMG publishes it first.")
-                % {"day": _day(opened_on)}
-            )
+        version = _level_table_in_force(gmf, opened_on)
     table = reference.level_table(version)
     if professional_type not in table.professional_types:
         raise RecordRefused(
@@ -219,12 +212,11 @@ def do_open_post(
             review=review,
             note=note,
         )
-        _audit(
+        audit(
             ComanagementAction.POST_OPENED,
             gmf,
-            acting_user,
-            post,
-            gmf=gmf.code,
+            subject=post,
+            acting_user=acting_user,
             professional_type=professional_type,
             fte=str(fte),
             opened_by=opened_by,
@@ -255,14 +247,14 @@ def do_record_selection_step(
     if post.closed_on is not None:
         raise RecordRefused(
             _("This post was closed on %(day)s: nothing more is recorded on it.")
-            % {"day": _day(post.closed_on)}
+            % {"day": format_day(post.closed_on)}
         )
     if gmf_took_part and step != SelectionStepKind.INTERVIEW:
         raise RecordRefused(_("The GMF takes part in the interview only."))
     if held_on < post.opened_on:
         raise RecordRefused(
             _("The step is held on or after the day the post opened (%(day)s).")
-            % {"day": _day(post.opened_on)}
+            % {"day": format_day(post.opened_on)}
         )
     with transaction.atomic():
         if SelectionStep.objects.filter(post=post, step=step).exists():
@@ -273,11 +265,11 @@ def do_record_selection_step(
         selection_step = SelectionStep.objects.create(
             post=post, step=step, held_on=held_on, gmf_took_part=gmf_took_part, note=note
         )
-        _audit(
+        audit(
             ComanagementAction.SELECTION_STEP_RECORDED,
             post.gmf,
-            acting_user,
-            selection_step,
+            subject=selection_step,
+            acting_user=acting_user,
             post=post.pk,
             step=step,
             held_on=held_on.isoformat(),
@@ -311,7 +303,7 @@ def do_fill_post(
     if filled_on < post.opened_on:
         raise RecordRefused(
             _("A post is filled on or after the day it opened (%(day)s).")
-            % {"day": _day(post.opened_on)}
+            % {"day": format_day(post.opened_on)}
         )
     if filled_on < placement.start or (placement.end is not None and filled_on >= placement.end):
         raise RecordRefused(_("The post is filled on a day of the placement."))
@@ -328,11 +320,11 @@ def do_fill_post(
         if placement.post_id is None:
             placement.post = post
             placement.save(update_fields=["post"])
-        _audit(
+        audit(
             ComanagementAction.POST_FILLED,
             post.gmf,
-            acting_user,
-            post,
+            subject=post,
+            acting_user=acting_user,
             post=post.pk,
             placement=placement.pk,
             filled_on=filled_on.isoformat(),
@@ -351,11 +343,13 @@ def do_close_post(
         RecordRefused: already closed, ``closed_on`` before the post opened.
     """
     if post.closed_on is not None:
-        raise RecordRefused(_("This post was closed on %(day)s.") % {"day": _day(post.closed_on)})
+        raise RecordRefused(
+            _("This post was closed on %(day)s.") % {"day": format_day(post.closed_on)}
+        )
     if closed_on < post.opened_on:
         raise RecordRefused(
             _("A post is closed on or after the day it opened (%(day)s).")
-            % {"day": _day(post.opened_on)}
+            % {"day": format_day(post.opened_on)}
         )
     with transaction.atomic():
         post.closed_on = closed_on
@@ -364,11 +358,11 @@ def do_close_post(
             post.note = (post.note + "\n" + note.strip()).strip()
             fields.append("note")
         post.save(update_fields=fields)
-        _audit(
+        audit(
             ComanagementAction.POST_CLOSED,
             post.gmf,
-            acting_user,
-            post,
+            subject=post,
+            acting_user=acting_user,
             post=post.pk,
             closed_on=closed_on.isoformat(),
         )
@@ -410,7 +404,7 @@ def do_record_direct_hire(
     if hired_on < post.opened_on:
         raise RecordRefused(
             _("The hire is on or after the day the post opened (%(day)s).")
-            % {"day": _day(post.opened_on)}
+            % {"day": format_day(post.opened_on)}
         )
     try:
         with transaction.atomic():
@@ -422,11 +416,11 @@ def do_record_direct_hire(
                 hired_on=hired_on,
                 recorded_by=acting_user,
             )
-            _audit(
+            audit(
                 ComanagementAction.DIRECT_HIRE_RECORDED,
                 post.gmf,
-                acting_user,
-                hire,
+                subject=hire,
+                acting_user=acting_user,
                 post=post.pk,
                 professional_type=professional_type,
                 derogation=bool(derogation_ref),
@@ -455,11 +449,11 @@ def do_agree_direct_hire(hire: DirectHire, *, acting_user: Any) -> DirectHire:
         post.filled_on = hire.hired_on
         post.filled_by = PostFilledBy.GMF_DIRECT_HIRE
         post.save(update_fields=["filled_on", "filled_by"])
-        _audit(
+        audit(
             ComanagementAction.DIRECT_HIRE_AGREED,
             post.gmf,
-            acting_user,
-            hire,
+            subject=hire,
+            acting_user=acting_user,
             post=post.pk,
             filled_on=hire.hired_on.isoformat(),
             filled_by=PostFilledBy.GMF_DIRECT_HIRE.value,
@@ -492,7 +486,8 @@ def do_report_direct_hire(
         raise RecordRefused(_("The period ends after it starts."))
     if period_start < hire.hired_on:
         raise RecordRefused(
-            _("The period starts on or after the hire (%(day)s).") % {"day": _day(hire.hired_on)}
+            _("The period starts on or after the hire (%(day)s).")
+            % {"day": format_day(hire.hired_on)}
         )
     reported_on = reported_on or timezone.localdate()
     with transaction.atomic():
@@ -504,11 +499,11 @@ def do_report_direct_hire(
             text=text,
             recorded_by=acting_user,
         )
-        _audit(
+        audit(
             ComanagementAction.DIRECT_HIRE_REPORTED,
             hire.post.gmf,
-            acting_user,
-            report,
+            subject=report,
+            acting_user=acting_user,
             post=hire.post_id,
             period_start=period_start.isoformat(),
             period_end=period_end.isoformat(),

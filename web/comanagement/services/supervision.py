@@ -16,10 +16,8 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from web.audit.services import record
 from web.comanagement.errors import RecordRefused
 from web.comanagement.models import (
     ComanagementAction,
@@ -29,13 +27,9 @@ from web.comanagement.models import (
     SupervisionSession,
     SupervisionUnit,
 )
+from web.comanagement.services._common import audit, format_day, not_after_today
 
 __all__ = ["do_record_supervision_session", "do_set_supervision_plan"]
-
-
-def _day(day: date) -> str:
-    """A day as the user's language writes it (« 5 janvier 2026 »)."""
-    return formats.date_format(day)
 
 
 def do_set_supervision_plan(
@@ -78,7 +72,7 @@ def do_set_supervision_plan(
     if start < placement.start or (placement.end is not None and start >= placement.end):
         raise RecordRefused(
             _("A plan starts during the placement: %(start)s is outside it.")
-            % {"start": _day(start)}
+            % {"start": format_day(start)}
         )
     gmf = placement.gmf
     with transaction.atomic():
@@ -96,7 +90,7 @@ def do_set_supervision_plan(
                     "A plan of this professional starts on %(other)s: a new plan starts "
                     "after the latest one."
                 )
-                % {"other": _day(later[-1].start)}
+                % {"other": format_day(later[-1].start)}
             )
         for previous in in_force:
             previous.end = start
@@ -112,13 +106,11 @@ def do_set_supervision_plan(
             supervisor_name=supervisor_name,
             recorded_by=acting_user,
         )
-        record(
+        audit(
             ComanagementAction.SUPERVISION_PLAN_SET,
-            region=gmf.rls.region,
-            acting_user=acting_user,
+            gmf,
             subject=plan,
-            rls_code=gmf.rls.code,
-            gmf=gmf.code,
+            acting_user=acting_user,
             placement=placement.pk,
             start=start.isoformat(),
             every=every,
@@ -149,8 +141,7 @@ def do_record_supervision_session(
     """
     if length_minutes < 1:
         raise RecordRefused(_("A session lasts 1 minute or more."))
-    if held_on > timezone.localdate():
-        raise RecordRefused(_("A session is recorded once held, not on a day to come."))
+    not_after_today(held_on, _("A session is recorded once held, not on a day to come."))
     gmf = plan.placement.gmf
     with transaction.atomic():
         # The plan's end as stored now: a new plan may have ended it since it was read.
@@ -158,7 +149,7 @@ def do_record_supervision_session(
         if held_on < plan.start:
             raise RecordRefused(
                 _("This plan starts on %(start)s: a session held on %(day)s is not under it.")
-                % {"start": _day(plan.start), "day": _day(held_on)}
+                % {"start": format_day(plan.start), "day": format_day(held_on)}
             )
         if plan.end is not None and held_on >= plan.end:
             raise RecordRefused(
@@ -166,7 +157,7 @@ def do_record_supervision_session(
                     "This plan ended on %(end)s: record a session held on %(day)s under the "
                     "plan in force that day."
                 )
-                % {"end": _day(plan.end), "day": _day(held_on)}
+                % {"end": format_day(plan.end), "day": format_day(held_on)}
             )
         session = SupervisionSession.objects.create(
             plan=plan,
@@ -175,13 +166,11 @@ def do_record_supervision_session(
             note=note.strip(),
             recorded_by=acting_user,
         )
-        record(
+        audit(
             ComanagementAction.SUPERVISION_SESSION_RECORDED,
-            region=gmf.rls.region,
-            acting_user=acting_user,
+            gmf,
             subject=session,
-            rls_code=gmf.rls.code,
-            gmf=gmf.code,
+            acting_user=acting_user,
             placement=plan.placement_id,
             plan=plan.pk,
             held_on=held_on.isoformat(),

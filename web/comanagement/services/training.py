@@ -15,10 +15,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from web.audit.services import record
 from web.comanagement.errors import RecordRefused
 from web.comanagement.models import (
     ComanagementAction,
@@ -29,6 +27,7 @@ from web.comanagement.models import (
     TrainingNeed,
     TrainingRequest,
 )
+from web.comanagement.services._common import audit, format_day, not_after_today
 from web.regions.models import Gmf
 
 __all__ = [
@@ -42,28 +41,6 @@ __all__ = [
 MAX_HOURS = Decimal("999.9")
 
 
-def _audit(action: str, on_gmf: Gmf, subject: Any, acting_user: Any, **details: Any) -> None:
-    record(
-        action,
-        region=on_gmf.rls.region,
-        acting_user=acting_user,
-        subject=subject,
-        rls_code=on_gmf.rls.code,
-        gmf=on_gmf.code,
-        **details,
-    )
-
-
-def _day(day: date) -> str:
-    """A day as the user's language writes it (« 5 janvier 2026 »)."""
-    return formats.date_format(day)
-
-
-def _not_after_today(day: date, message: str) -> None:
-    if day > timezone.localdate():
-        raise RecordRefused(message)
-
-
 def _placement_open_on(placement: Placement, day: date) -> None:
     """A record of a placement belongs to its period: a placement ended on ``day`` (or
     not started yet) takes none."""
@@ -72,8 +49,8 @@ def _placement_open_on(placement: Placement, day: date) -> None:
             _("%(professional)s is placed in this GMF from %(start)s: not yet on %(day)s.")
             % {
                 "professional": placement.professional.name,
-                "start": _day(placement.start),
-                "day": _day(day),
+                "start": format_day(placement.start),
+                "day": format_day(day),
             }
         )
     if placement.end is not None and day >= placement.end:
@@ -81,7 +58,7 @@ def _placement_open_on(placement: Placement, day: date) -> None:
             _(
                 "The placement of %(professional)s ended on %(end)s: nothing is recorded on it after."
             )
-            % {"professional": placement.professional.name, "end": _day(placement.end)}
+            % {"professional": placement.professional.name, "end": format_day(placement.end)}
         )
 
 
@@ -116,7 +93,7 @@ def do_record_training_need(
     description = description.strip()
     if not description:
         raise RecordRefused(_("Describe the training need."))
-    _not_after_today(identified_on, _("A need is recorded once identified, not on a day to come."))
+    not_after_today(identified_on, _("A need is recorded once identified, not on a day to come."))
     if placement is not None:
         if placement.gmf_id != gmf.pk:
             raise RecordRefused(_("This professional is not placed in this GMF."))
@@ -131,11 +108,11 @@ def do_record_training_need(
             identified_on=identified_on,
             recorded_by=acting_user,
         )
-        _audit(
+        audit(
             ComanagementAction.TRAINING_NEED_RECORDED,
             gmf,
-            need,
-            acting_user,
+            subject=need,
+            acting_user=acting_user,
             placement=placement.pk if placement else None,
             identified_by=identified_by,
             basis=basis,
@@ -181,7 +158,7 @@ def do_request_training(
         raise RecordRefused(_("Give the training's title."))
     if cost is not None and cost < 0:
         raise RecordRefused(_("A cost is 0 (a free training) or more."))
-    _not_after_today(
+    not_after_today(
         submitted_on, _("A request is submitted today or before, not on a day to come.")
     )
     _placement_open_on(placement, submitted_on)
@@ -206,11 +183,11 @@ def do_request_training(
             submitted_on=submitted_on,
             submitted_by=acting_user,
         )
-        _audit(
+        audit(
             ComanagementAction.TRAINING_REQUESTED,
             gmf,
-            request,
-            acting_user,
+            subject=request,
+            acting_user=acting_user,
             placement=placement.pk,
             need=need.pk if need else None,
             external=external,
@@ -242,9 +219,9 @@ def do_decide_training(
     if on < request.submitted_on:
         raise RecordRefused(
             _("The request was submitted on %(submitted)s: it cannot be decided before.")
-            % {"submitted": _day(request.submitted_on)}
+            % {"submitted": format_day(request.submitted_on)}
         )
-    _not_after_today(on, _("A decision is dated today or before, not on a day to come."))
+    not_after_today(on, _("A decision is dated today or before, not on a day to come."))
     decision = TrainingDecision.APPROVED if approved else TrainingDecision.REFUSED
     gmf = request.placement.gmf
     with transaction.atomic():
@@ -263,11 +240,11 @@ def do_decide_training(
                 _("This request is already decided: make a new request to change it.")
             )
         request.refresh_from_db(fields=["decision", "decided_on", "decided_by", "decision_note"])
-        _audit(
+        audit(
             ComanagementAction.TRAINING_DECIDED,
             gmf,
-            request,
-            acting_user,
+            subject=request,
+            acting_user=acting_user,
             placement=request.placement_id,
             decision=str(decision),
             decided_on=on.isoformat(),
@@ -303,9 +280,9 @@ def do_record_training_attendance(
                 "The request was submitted on %(submitted)s: a training attended before it "
                 "is not this request's."
             )
-            % {"submitted": _day(request.submitted_on)}
+            % {"submitted": format_day(request.submitted_on)}
         )
-    _not_after_today(
+    not_after_today(
         attended_on, _("A training is recorded as attended once attended, not on a day to come.")
     )
     gmf = request.placement.gmf
@@ -313,11 +290,11 @@ def do_record_training_attendance(
         attendance = TrainingAttendance.objects.create(
             request=request, attended_on=attended_on, hours=hours, recorded_by=acting_user
         )
-        _audit(
+        audit(
             ComanagementAction.TRAINING_ATTENDED,
             gmf,
-            attendance,
-            acting_user,
+            subject=attendance,
+            acting_user=acting_user,
             placement=request.placement_id,
             request=request.pk,
             attended_on=attended_on.isoformat(),

@@ -328,7 +328,7 @@ def presence_chart(rows: list[PresenceMonth]) -> dict[str, Any]:
                 axis=alt.Axis(labelAngle=-35),
             ),
             xOffset=alt.XOffset("series:N", sort=[planned, actual]),
-            y=alt.Y("days:Q", title=days),
+            y=alt.Y("days:Q", title=days, axis=alt.Axis(format="~f", tickMinStep=1)),
             color=alt.Color(
                 "series:N",
                 title=None,

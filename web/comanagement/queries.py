@@ -19,7 +19,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import ngettext
 
 from panelcare.comanagement import obligations
 from web.comanagement.models import Post
@@ -137,3 +138,26 @@ def post_vacancies(post: Post, *, as_of: datetime.date | None = None) -> list[Va
     ends = [day for day in (post.filled_on, post.closed_on, today) if day is not None]
     found = (vacancy(post, year, as_of=today) for year in range(deadline.year, min(ends).year + 1))
     return [item for item in found if item is not None]
+
+
+def notice_justification(vacancy: VacantPost) -> str:
+    """The justification a DRMG notice proposed from a vacant post starts with (the DRMG
+    edits it): the hiring deadline, the post, its GMF and the days vacant past it in the
+    year (EP 40, 15.01 B)."""
+    from web.comanagement.reference import type_label
+
+    post = vacancy.post
+    return ngettext(
+        "Post vacant after the hiring deadline of %(deadline)s — %(type)s, %(fte)s FTE, "
+        "%(name)s: %(days)s day in %(year)s.",
+        "Post vacant after the hiring deadline of %(deadline)s — %(type)s, %(fte)s FTE, "
+        "%(name)s: %(days)s days in %(year)s.",
+        vacancy.days_vacant,
+    ) % {
+        "deadline": formats.date_format(vacancy.deadline, "DATE_FORMAT"),
+        "type": type_label(post.professional_type),
+        "fte": formats.number_format(post.fte, 2),
+        "name": post.gmf.name,
+        "days": vacancy.days_vacant,
+        "year": vacancy.year,
+    }

@@ -83,27 +83,23 @@ def _too_many_days(p: Mapping[str, str], where: str) -> str:
 
 def _rest(p: Mapping[str, str], where: str) -> str:
     per_weeks = int(p["per_weeks"])
-    longest = _number(p["longest_rest"])
-    consecutive = _number(p["consecutive"])
+    longest = int(p["longest_rest"])
+    rest = ngettext(
+        "%(where)s: the longest rest is %(longest)s day in a row",
+        "%(where)s: the longest rest is %(longest)s days in a row",
+        longest,
+    ) % {"where": where, "longest": _number(p["longest_rest"])}
     if per_weeks == 1:
-        text = _(
-            "%(where)s: at most %(longest)s rest days in a row; the agreement requires "
-            "%(consecutive)s consecutive rest days a week"
-        )
+        rule = _("the agreement requires %(consecutive)s consecutive rest days a week")
     else:
-        text = ngettext(
-            "%(where)s: at most %(longest)s rest days in a row; the agreement requires "
-            "%(consecutive)s consecutive rest days per %(per_weeks)s week",
-            "%(where)s: at most %(longest)s rest days in a row; the agreement requires "
-            "%(consecutive)s consecutive rest days per %(per_weeks)s weeks",
+        rule = ngettext(
+            "the agreement requires %(consecutive)s consecutive rest days per %(per_weeks)s week",
+            "the agreement requires %(consecutive)s consecutive rest days per %(per_weeks)s weeks",
             per_weeks,
         )
-    sentence_ = text % {
-        "where": where,
-        "longest": longest,
-        "consecutive": consecutive,
-        "per_weeks": per_weeks,
-    }
+    sentence_ = (
+        rest + "; " + rule % {"consecutive": _number(p["consecutive"]), "per_weeks": per_weeks}
+    )
     alternatives = int(p.get("alternatives", "1") or 1)
     if alternatives > 1:
         sentence_ += " " + _("(rule %(number)s of %(count)s; the schedule meets none of them)") % {

@@ -118,8 +118,8 @@ def test_it_fills_the_justification_from_the_post_and_shows_it(drmg_client, post
     text = visible_text(page)
     gmf = post.gmf.name
     assert (
-        f"Post of nurse clinician (0.80 FTE) of the GMF {gmf} vacant after the hiring "
-        f"deadline of March 31, {YEAR}: {DAYS} days in {YEAR}." in text
+        f"Post vacant after the hiring deadline of March 31, {YEAR} — Nurse clinician, "
+        f"0.80 FTE, {gmf}: {DAYS} days in {YEAR}." in text
     )
     assert f"Vacant {DAYS} days past the deadline in {YEAR}." in text
 
@@ -128,7 +128,7 @@ def test_it_fills_nothing_for_a_year_the_post_was_not_vacant_past_its_deadline(d
     page = drmg_client.get(_new_url(post, year=YEAR - 1)).content.decode()
     text = visible_text(page)
     assert "Not vacant past its deadline in the year proposed" in text
-    assert "Post of nurse clinician" not in text
+    assert "Post vacant after the hiring deadline" not in text
 
 
 def test_it_records_the_notice_with_the_post_from_the_form(drmg_client, post, drmg):

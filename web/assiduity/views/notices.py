@@ -28,9 +28,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from web.accounts import access
@@ -41,7 +40,6 @@ from web.assiduity.forms import NoticeForm, NoticeWithdrawForm
 from web.assiduity.models import DrmgNotice
 from web.comanagement import queries
 from web.comanagement.models import Post
-from web.comanagement.queries import VacantPost
 from web.comanagement.reference import type_label
 
 
@@ -80,28 +78,6 @@ def notice_list(request: HttpRequest) -> HttpResponse:
     return render(request, "assiduity/notices/list.html", context)
 
 
-def proposal_text(vacancy: VacantPost) -> str:
-    """The justification a notice proposed from a vacant post starts with (the DRMG edits
-    it): the post, its GMF, its hiring deadline and the days vacant past it in the year."""
-    post = vacancy.post
-    kind = type_label(post.professional_type)
-    return ngettext(
-        "Post of %(type)s (%(fte)s FTE) of the GMF %(name)s vacant after the hiring deadline "
-        "of %(deadline)s: %(days)s day in %(year)s.",
-        "Post of %(type)s (%(fte)s FTE) of the GMF %(name)s vacant after the hiring deadline "
-        "of %(deadline)s: %(days)s days in %(year)s.",
-        vacancy.days_vacant,
-    ) % {
-        # A common noun inside the sentence: « Poste de travailleuse sociale ».
-        "type": kind[:1].lower() + kind[1:],
-        "fte": formats.number_format(post.fte, 2),
-        "name": post.gmf.name,
-        "deadline": formats.date_format(vacancy.deadline, "DATE_FORMAT"),
-        "days": vacancy.days_vacant,
-        "year": vacancy.year,
-    }
-
-
 def _notice_post(request: HttpRequest) -> Post | None:
     """The post of ``?post=`` (a notice proposed from a post vacant past its deadline), if
     the user sees it (404 otherwise, as any co-management record outside their GMFs)."""
@@ -135,7 +111,7 @@ def notice_new(request: HttpRequest) -> HttpResponse:
         # The year of the link, else the one the form proposes (the one just ended).
         vacancy = queries.vacancy(post, year or timezone.localdate().year - 1)
         if vacancy is not None:
-            initial["justification"] = proposal_text(vacancy)
+            initial["justification"] = queries.notice_justification(vacancy)
     form = NoticeForm(request.POST or None, physicians=physicians, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from web.comanagement.forms import DateInput
 from web.comanagement.models import (
     INDICATORS,
     FollowUpMeeting,
@@ -23,7 +24,7 @@ from web.comanagement.models import (
 )
 from web.regions.models import Gmf
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = DateInput()
 
 
 class PlacementChoice(forms.ModelChoiceField):

@@ -14,6 +14,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from panelcare.comanagement.schedules import Break, LeaveDay, WorkDay
+from web.comanagement.forms import DateInput
 from web.comanagement.models import AbsenceReason, Professional, Schedule
 
 __all__ = [
@@ -27,13 +28,6 @@ __all__ = [
 ]
 
 MAX_WEEKS = 8
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 class TimeInput(forms.TimeInput):

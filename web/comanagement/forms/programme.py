@@ -12,11 +12,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from web.comanagement import reference
+from web.comanagement.forms import DateInput
 from web.comanagement.models import PostOpenedBy, SelectionStepKind
 
 __all__ = [
     "CloseForm",
-    "DateInput",
     "DirectHireForm",
     "DirectHireReportForm",
     "FillForm",
@@ -24,13 +24,6 @@ __all__ = [
     "ReviewForm",
     "StepForm",
 ]
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 def _fte_field(label: Any) -> forms.DecimalField:

@@ -10,6 +10,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from web.comanagement.forms import DateInput
+
 __all__ = ["AgreementRulesForm", "LevelTableForm"]
 
 
@@ -29,7 +31,7 @@ class LevelTableForm(forms.Form):
     )
     in_force_from = forms.DateField(
         label=pgettext_lazy("comanagement reference", "In force from"),
-        widget=forms.DateInput(attrs={"type": "date", "data-testid": "reference-in-force-from"}),
+        widget=DateInput(attrs={"data-testid": "reference-in-force-from"}),
     )
     note = forms.CharField(
         label=pgettext_lazy("comanagement reference", "Note (what changes, the source)"),

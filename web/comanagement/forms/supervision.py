@@ -10,13 +10,14 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from web.comanagement.forms import DateInput
 from web.comanagement.models import SupervisionForm, SupervisionUnit
 
 __all__ = ["SupervisionPlanForm", "SupervisionSessionForm"]
 
 
 def _date(testid: str) -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date", "data-testid": testid}, format="%Y-%m-%d")
+    return DateInput(attrs={"data-testid": testid})
 
 
 class SupervisionPlanForm(forms.Form):

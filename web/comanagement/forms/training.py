@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from web.comanagement.forms import DateInput
 from web.comanagement.models import Placement, TrainingBasis, TrainingNeed
 
 __all__ = [
@@ -24,7 +25,7 @@ __all__ = [
 
 
 def _date(testid: str) -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date", "data-testid": testid}, format="%Y-%m-%d")
+    return DateInput(attrs={"data-testid": testid})
 
 
 class PlacementChoiceField(forms.ModelChoiceField):

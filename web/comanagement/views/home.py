@@ -35,5 +35,12 @@ def home(request: HttpRequest) -> HttpResponse:
     counts = alerts.counts_by_gmf(alerts.alerts(gmfs, today))
     for row in rows:
         row.open_alerts = sum(counts.get(row.gmf.code, {}).values())
-    context = {"side": side, "today": today, "rows": rows}
+    context = {
+        "side": side,
+        "today": today,
+        "rows": rows,
+        # The agreement rules each reader may open: their establishment's (the DRMG: each
+        # of the region's).
+        "establishments": access.visible_establishments(request.user),
+    }
     return render(request, "comanagement/home/home.html", context)

@@ -277,7 +277,8 @@ def placement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     }
     # The presence (planned against actual days) and the indicators against their targets,
     # which the attendance and performance sections show.
-    presence_rows = presence.presence_by_month(placement, until=today)
+    # The last 12 months: a placement of years would make the page endless.
+    presence_rows = presence.presence_by_month(placement, until=today)[-12:]
     context["presence_rows"] = presence_rows
     context["presence_chart"] = presence.presence_chart(presence_rows) if presence_rows else None
     context.update(performance.placement_context(placement, today))

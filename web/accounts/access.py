@@ -1055,13 +1055,17 @@ def visible_audit_events(user: User) -> QuerySet[AuditEvent]:
     CML, the entries of their RLS and of the runs they see. An entry of several RLS (an
     import by a CML of several, ``details["scope"]``) is a CML's only when every one of
     them is theirs, as their imports are (:func:`visible_imports`); an entry of the whole
-    region (no RLS) is the DRMG's.
+    region (no RLS) is the DRMG's. The co-management's entries (``comgmt_*``) are left out.
 
     Raises:
         PermissionDenied: a role that does not work on attribution.
     """
     profile = check_purpose(user, Purpose.ATTRIBUTION)
-    entries = AuditEvent.objects.filter(region_id=profile.region_id)
+    # Not the co-management's entries: a CML has no co-management access, and its records
+    # say who wrote and signed them on its own pages.
+    entries = AuditEvent.objects.filter(region_id=profile.region_id).exclude(
+        action__startswith="comgmt_"
+    )
     codes = set(scope_codes(user))
     if not codes:
         return entries

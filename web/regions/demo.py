@@ -13,10 +13,15 @@ through the import's own path (:func:`web.tables.demo.write_first_versions`), wh
 projects them into the database as every later import does (visits have no projection:
 the assiduity pages read their version).
 
+Then the co-management (:func:`load_comanagement`): the CISSS du Bas-Saint-Laurent,
+holding every RLS, and its records with the GMFs, written through the co-management's
+services with every date relative to ``as_of`` (:mod:`web.comanagement.demo`).
+
 With ``assiduity=True`` (``manage.py load_demo``, so ``make run``), the region's assiduity
 rates are then computed through the web's own services for the last complete year and
 the current year to date (:func:`load_demo_assiduity`), after one DRMG notice is recorded
-(EP 40, 15.01 B): the synthetic visits steer a few physicians per RLS under the target
+(EP 40, 15.01 B, with the co-management's post left vacant past its deadline): the
+synthetic visits steer a few physicians per RLS under the target
 (:func:`panelcare.synth.steered_rates`), so that every tier and the paritary committee's
 list show. The test fixtures leave it off: they compute what they need.
 
@@ -49,6 +54,7 @@ from panelcare.synth.world import STEERED_RATES
 from web.accounts.access import scope_label
 from web.accounts.models import Profile, Role
 from web.regions.models import (
+    Establishment,
     Gmf,
     GmfKind,
     GmfMembership,
@@ -62,6 +68,11 @@ from web.regions.models import (
 
 # The one password of every demo account; printed by `manage.py load_demo`.
 DEMO_PASSWORD = "demo-panelcare-2026"
+# The e-mail addresses of the co-management's demo accounts, to which its alerts go (the
+# console backend prints them in development). The other accounts have none: a CML's
+# address would show in the attribution letters as the contact to reach.
+DEMO_EMAIL_DOMAIN = "demo.panelcare.local"
+DEMO_EMAIL_USERS = ("drmg", "gestion.gmf", "ciusss")
 DEFAULT_SEED = synth.DEFAULT_SEED
 SCALES = ("region", "tiny")
 BATCH_SIZE = 5000
@@ -177,6 +188,9 @@ def load_demo(
 
         counts.update(write_first_versions(region, tables))
         counts["User"] = create_demo_users(region, scale=scale, on=as_of)
+        # Co-management: the CISSS and its records, through the services, as the demo
+        # users (every date relative to ``as_of``: each alert shows on the day of the load).
+        counts.update(load_comanagement(region, scale=scale, seed=seed, as_of=as_of))
     # After the load's commit: a computation that fails leaves the region loaded, and the
     # next `load_demo` computes the years still missing.
     computed = load_demo_assiduity(region, scale=scale, seed=seed, as_of=as_of) if assiduity else []
@@ -192,15 +206,41 @@ def load_demo(
     )
 
 
-# --- The assiduity ----------------------------------------------------------------------------
+# --- Co-management ----------------------------------------------------------------------------
 
-# The DRMG notice of the demo (EP 40, 15.01 B), given for the last complete year to the
-# first physician the synthetic visits steer into the half-supplement band.
-DEMO_NOTICE_JUSTIFICATION = (
-    "Poste d'infirmière clinicienne du GMF laissé vacant par le CISSS du Bas-Saint-Laurent "
-    "de mars à octobre : les plages de rendez-vous de la clinique ont été réduites "
-    "(avis de démonstration, données synthétiques)."
-)
+
+def load_comanagement(
+    region: Region, *, scale: str, seed: int, as_of: datetime.date
+) -> dict[str, int]:
+    """Set up the co-management's territory and load its demo records; rows per model.
+
+    The territory goes in directly, like the rest of the region: the establishment
+    ``cisss_bsl`` « CISSS du Bas-Saint-Laurent » (:data:`web.comanagement.demo.DEMO_ESTABLISHMENT`)
+    holding every RLS, the ``ciusss`` account's establishment, and the recognition date
+    of the demo's new GMF (:func:`web.comanagement.demo.new_gmf_recognized_on`: the
+    assiduity reads memberships, not recognition dates). Then
+    :func:`web.comanagement.demo.load_demo_comanagement` writes the records through the
+    services, the notice physician's GMF (:func:`_demo_notice_physician`) getting the
+    post filled late that the demo's DRMG notice names.
+    """
+    from web.comanagement import demo as comanagement_demo
+
+    code, name = comanagement_demo.DEMO_ESTABLISHMENT
+    establishment = Establishment.objects.create(code=code, name=name, region=region)
+    Rls.objects.filter(region=region).update(establishment=establishment)
+    Profile.objects.filter(user__username="ciusss").update(establishment=establishment)
+    noticed = _demo_notice_physician(scale, seed, as_of)
+    gmfs = comanagement_demo.demo_gmfs(region, as_of, notice_physician=noticed)
+    if gmfs.new is not None:
+        Gmf.objects.filter(pk=gmfs.new.pk).update(
+            recognized_on=comanagement_demo.new_gmf_recognized_on(as_of)
+        )
+    counts = {"Establishment": 1}
+    counts.update(comanagement_demo.load_demo_comanagement(region, as_of, notice_physician=noticed))
+    return counts
+
+
+# --- The assiduity ----------------------------------------------------------------------------
 
 
 def load_demo_assiduity(
@@ -210,9 +250,11 @@ def load_demo_assiduity(
     year to date, as the DRMG (``drmg``) would through the pages, and return what became
     of each year.
 
-    First the demo's DRMG notice (:data:`DEMO_NOTICE_JUSTIFICATION`, last complete year,
+    First the demo's DRMG notice (last complete year,
     :func:`web.assiduity.services.do_record_drmg_notice`) when the region has none, so that
-    the computation reads it; then, for each year without a DONE computation, one is
+    the computation reads it: recorded from the post of the physician's GMF that the
+    CISSS left vacant past its hiring deadline that year (:func:`_demo_notice_post`), with
+    the proposal's justification; then, for each year without a DONE computation, one is
     started (:func:`~web.assiduity.services.do_start_assiduity_run`) and computed here and
     now (:func:`~web.assiduity.services.do_compute_assiduity_run`; with the immediate task
     backend the start already computed it; with the database backend the worker later
@@ -232,11 +274,13 @@ def load_demo_assiduity(
     # records its own only before computing the year.
     if not computed_before and not DrmgNotice.objects.filter(region=region).exists():
         noticed = _demo_notice_physician(scale, seed, as_of)
-        if noticed is not None:
+        proposal = _demo_notice_post(region, noticed, last_year) if noticed else None
+        if noticed is not None and proposal is not None:
             # A steered physician is a member of a plain GMF since before the visits:
             # the service's refusals (not a member that year...) do not apply.
+            post, justification = proposal
             services.do_record_drmg_notice(
-                region, noticed, last_year, DEMO_NOTICE_JUSTIFICATION, acting_user=drmg
+                region, noticed, last_year, justification, acting_user=drmg, post=post
             )
     report = []
     for year in (last_year, as_of.year):
@@ -265,6 +309,31 @@ def load_demo_assiduity(
             )
         )
     return report
+
+
+def _demo_notice_post(region: Region, physician: str, year: int) -> tuple[Any, str] | None:
+    """The post of ``physician``'s GMF vacant past its hiring deadline in ``year`` (the one
+    filled since, else the first; :func:`web.comanagement.queries.vacant_posts_past_deadline`)
+    and the justification the DRMG is proposed for it, in French; None without such a
+    post (a region loaded before the co-management)."""
+    from django.utils import translation
+
+    from web.comanagement import queries
+
+    codes = (
+        GmfMembership.objects.filter(region=region, physician_code=physician)
+        .filter(start_date__lt=datetime.date(year + 1, 1, 1))
+        .filter(models.Q(end_date__isnull=True) | models.Q(end_date__gt=datetime.date(year, 1, 1)))
+        .order_by("start_date", "gmf_code")
+        .values_list("gmf_code", flat=True)
+    )
+    for code in dict.fromkeys(codes):
+        vacant = queries.vacant_posts_past_deadline(region, code, year)
+        if vacant:
+            chosen = next((v for v in vacant if v.post.filled_on is not None), vacant[0])
+            with translation.override("fr"):
+                return chosen.post, queries.notice_justification(chosen)
+    return None
 
 
 def _demo_notice_physician(scale: str, seed: int, as_of: datetime.date) -> str | None:
@@ -675,7 +744,14 @@ def create_demo_users(region: Region, *, scale: str, on: datetime.date) -> int:
     ]
     password = demo_password_hash()
     users = User.objects.bulk_create(
-        [User(username=username, password=password) for username, _role, _ in specs]
+        [
+            User(
+                username=username,
+                password=password,
+                email=f"{username}@{DEMO_EMAIL_DOMAIN}" if username in DEMO_EMAIL_USERS else "",
+            )
+            for username, _role, _ in specs
+        ]
         + [
             User(
                 username="admin",

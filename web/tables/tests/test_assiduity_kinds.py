@@ -234,7 +234,9 @@ def offered_kinds(client) -> list[str]:
 def test_it_offers_the_drmg_every_kind_to_import(client, region):
     login(client, "drmg")
     offered = offered_kinds(client)
-    assert offered == [kind.name for kind in kinds.all_kinds()]
+    # Every kind but those imported on the co-management's pages (the GMFs' statistics).
+    assert offered == [kind.name for kind in kinds.all_kinds() if kind.imported_on == "tables"]
+    assert "gmf_statistics" not in offered
     assert set(ASSIDUITY_KINDS) <= set(offered)
 
 

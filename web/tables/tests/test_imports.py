@@ -43,9 +43,14 @@ def current(region: Region, kind: str = DatasetKind.WAITLIST) -> Dataset:
 
 
 def imported_kinds(region: Region) -> list:
-    """The declared kinds of which the tiny demo has a version (an optional table, the
-    GMF-R coverage, may have none)."""
-    return [kind for kind in all_kinds() if Dataset.current(region, kind.name) is not None]
+    """The declared kinds imported on /tables/ of which the tiny demo has a version (an
+    optional table, the GMF-R coverage, may have none; the GMFs' statistics are the
+    co-management's)."""
+    return [
+        kind
+        for kind in all_kinds()
+        if kind.imported_on == "tables" and Dataset.current(region, kind.name) is not None
+    ]
 
 
 def text_rows(region: Region, kind: str = DatasetKind.WAITLIST, rls: str | None = None) -> pa.Table:
@@ -550,6 +555,11 @@ def test_it_exports_the_regions_own_tables_to_the_drmg_only(client, region, user
         assert response.status_code == status, kind.name
     exported = Event.objects.filter(action=EventAction.TABLE_EXPORTED).count()
     assert exported == (0 if status == 404 else len(regions_own))
+    # The GMFs' statistics are read on the co-management's pages: no export here.
+    statistics = current(region, "gmf_statistics")
+    assert (
+        client.get(reverse("tables:dataset-export", args=[statistics.pk, "csv"])).status_code == 404
+    )
 
 
 def test_it_polls_the_progress_of_an_import_being_checked(client, region):

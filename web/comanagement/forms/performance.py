@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from web.comanagement.forms import DateInput
@@ -35,7 +35,7 @@ class PlacementChoice(forms.ModelChoiceField):
 class TargetChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         who = obj.placement.professional.name if obj.placement_id else _("the whole GMF")
-        return f"{obj.get_indicator_display()} — {who} — {obj.value}"
+        return f"{obj.get_indicator_display()} — {who} — {formats.number_format(obj.value)}"
 
 
 class TargetForm(forms.Form):

@@ -126,10 +126,12 @@ def professional_new(request: HttpRequest, code: str) -> HttpResponse:
         titles = [(title, reference.job_title_label(title)) for title in seen]
     form = ProfessionalForm(request.POST or None, agreements=agreements, job_titles=titles)
     if version is None:
-        form.add_error(
-            None,
+        # Said on the page (a form not sent has nothing to attach an error to).
+        messages.error(
+            request,
             _(
-                "The establishment has no agreement rules in force: its CISSS/CIUSSS manager publishes them first."
+                "The establishment has no agreement rules in force: its CISSS/CIUSSS manager "
+                "publishes them first."
             ),
         )
     elif request.method == "POST" and form.is_valid():

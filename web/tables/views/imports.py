@@ -7,6 +7,7 @@ and passes the checked objects to the services of :mod:`web.tables.services`.
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -153,6 +154,11 @@ def _job_context(job: ImportJob) -> dict[str, Any]:
         else 0,
         "can_cancel": job.status in (ImportStatus.CHECKING, ImportStatus.READY),
         "preview": preview,
+        # The first and last day an added file covers (ISO in the preview), as dates the
+        # page writes in the reader's language.
+        "period": [datetime.date.fromisoformat(day) for day in preview["period"]]
+        if preview.get("period")
+        else None,
         "examples": preview.get("examples") or {},
         "changed_columns": changed_columns,
         "percent": round(100 * job.done / job.total) if job.total else None,

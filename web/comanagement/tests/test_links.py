@@ -65,5 +65,3 @@ def test_it_shows_the_menu_entry_only_to_who_has_a_side(world: World, client_for
         assert client_for(name).get("/").context["may_comanage"]()
     for name in ("gmf_no_gmf", "ciusss_no_est", "cml", "physician", "coach"):
         assert not client_for(name).get("/").context["may_comanage"](), name
-
-

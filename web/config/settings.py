@@ -320,9 +320,7 @@ LOGGING = {
 # E-mail: the co-management's daily job e-mails each alert to its owners (docs/deployment.md).
 # The console backend prints them (development); production sets an SMTP backend and its
 # EMAIL_HOST/EMAIL_PORT/EMAIL_HOST_USER/EMAIL_HOST_PASSWORD/EMAIL_USE_TLS.
-EMAIL_BACKEND = env_str(
-    "PANELCARE_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
-)
+EMAIL_BACKEND = env_str("PANELCARE_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")

@@ -146,12 +146,17 @@ def _core_alerts(gmfs: list[Gmf], on: date) -> list[obligations.Alert]:
         Q(closed_on__isnull=True) | Q(closed_on__gt=on)
     )
     found += obligations.hiring_deadline_passed(records.posts(open_posts), on)
+    # An absence is owed a replacement while the professional is placed: not once they left.
     found += obligations.absence_not_replaced(
-        records.absences(Absence.objects.filter(placement__gmf__in=gmfs, start__lte=on)),
+        records.absences(
+            Absence.objects.filter(placement__gmf__in=gmfs, start__lte=on).filter(
+                _in_force("placement__", on)
+            )
+        ),
         records.replacements(Replacement.objects.filter(absence__placement__gmf__in=gmfs)),
         on,
     )
-    # Schedules, supervision and the checklist are owed while the professional is placed.
+    # Schedules, supervision and the checklist too.
     found += obligations.schedule_not_validated(
         records.obligation_schedules(
             Schedule.objects.filter(placement__gmf__in=gmfs).filter(_in_force("placement__", on))

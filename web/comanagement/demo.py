@@ -491,6 +491,10 @@ class _Loader:
                 due_on=self.day(due) if due is not None else None,
                 acting_user=self.ciusss,
             )
+        if decisions:
+            # A decision clears the signature given when recording the meeting: the
+            # CISSS/CIUSSS signs the minutes again, with their decisions.
+            performance.do_sign_meeting(meeting, "ciusss", acting_user=self.ciusss)
         if signed_by_both:
             performance.do_sign_meeting(meeting, "gmf", acting_user=self.gmf_side)
 
@@ -808,11 +812,14 @@ def _full(demo: _Loader, gmf: Gmf, *, notice: bool) -> dict[str, Placement]:
     )
     placements.update({key: placement for key, (_post, placement) in filled.items() if placement})
     f1, f2 = placements["F1"], placements["F2"]
+    # F2 may be placed as late as 15 October of last year (the notice's post filled late):
+    # in early January her records cannot start 80 or 90 days back, before she came.
+    since = (f2.start - demo.as_of).days
     demo.attendance(f1, demo.day(-33), "10", approved=True)
     demo.attendance(f2, demo.day(-33), "4", approved=True)
     presence.do_record_absence(
         f2,
-        start=demo.day(-80),
+        start=demo.day(max(-80, since)),
         end=demo.day(-66),
         foreseeable=True,
         reason=AbsenceReason.VACATION,
@@ -829,7 +836,7 @@ def _full(demo: _Loader, gmf: Gmf, *, notice: bool) -> dict[str, Placement]:
     )
     demo.supervision(
         f2,
-        start=-90,
+        start=max(-90, since),
         every=6,
         unit="weeks",
         sessions=(-48, -6),

@@ -20,7 +20,12 @@ Nothing here decides a rule: the level and entitlement are :mod:`web.comanagemen
 
 **FTE per type**: *entitled* is the entitlement of the latest review on or before ``on``;
 *allocated* the FTE of the posts open on ``on`` (opened on or before it, not closed on
-or before it); *filled* the part of those filled on or before ``on``.
+or before it); *filled* the part of those filled on or before ``on`` whose filling
+placement has not ended by ``on``.
+
+**A post whose placement ended** (the professional left) is vacant again from the
+placement's end (« Vacant depuis le … (départ) »): :func:`vacated_on`. No alert follows
+from it: no source gives a deadline to fill it again, so it is not « late » for that.
 """
 
 from __future__ import annotations
@@ -28,13 +33,15 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from panelcare.comanagement import obligations
+from panelcare.comanagement import levels, obligations
 from web.comanagement import queries, reference
 from web.comanagement.models import AnnualReview, Post
 from web.regions.models import Gmf
@@ -54,6 +61,7 @@ __all__ = [
     "post_rows",
     "programme_year_start",
     "review_rows",
+    "vacated_on",
 ]
 
 STAGES: dict[str, Any] = {
@@ -71,14 +79,25 @@ def programme_year_start(on: datetime.date) -> datetime.date:
     return april if april <= on else datetime.date(on.year - 1, *obligations.ANNUAL_REVIEW)
 
 
-def review_rows(gmf: Gmf, on: datetime.date | None = None) -> list[dict[str, Any]]:
+def review_rows(
+    gmf: Gmf, on: datetime.date | None = None, reviews: Iterable[AnnualReview] | None = None
+) -> list[dict[str, Any]]:
     """The GMF's annual reviews (newest first; up to ``on`` when given), each with its
-    weighted patients and level (None below the first level)."""
-    reviews = AnnualReview.objects.filter(gmf=gmf).select_related("level_table", "recorded_by")
-    if on is not None:
-        reviews = reviews.filter(reviewed_on__lte=on)
+    weighted patients and level (None below the first level).
+
+    Args:
+        reviews: the GMF's reviews already read (``level_table`` loaded), newest first.
+    """
+    if reviews is None:
+        reviews = (
+            AnnualReview.objects.filter(gmf=gmf)
+            .select_related("level_table", "recorded_by")
+            .order_by("-reviewed_on")
+        )
     rows = []
-    for review in reviews.order_by("-reviewed_on"):
+    for review in reviews:
+        if on is not None and review.reviewed_on > on:
+            continue
         weighted, level = reference.review_level(review)
         rows.append({"review": review, "weighted": weighted, "level": level})
     return rows
@@ -122,6 +141,35 @@ class FteRow:
         return max(ZERO, self.allocated - self.filled)
 
 
+def vacated_on(post: Post, on: datetime.date) -> datetime.date | None:
+    """The day ``post`` became vacant again because the placement filling it ended (its
+    end, on or before ``on``), or None: not filled by a placement, or that placement runs
+    on ``on``."""
+    if post.filled_on is None or post.filled_on > on or post.placement_id is None:
+        return None
+    end = post.placement.end
+    return end if end is not None and end <= on else None
+
+
+def _filled_on_day(post: Post, on: datetime.date) -> bool:
+    return post.filled_on is not None and post.filled_on <= on and vacated_on(post, on) is None
+
+
+def _entitlement(gmf: Gmf, reviews: list[dict[str, Any]]) -> dict[str, Decimal]:
+    """:func:`web.comanagement.reference.entitlement` from review rows already read
+    (newest first, up to the day), so that a list of GMFs reads no review again."""
+    if not reviews:
+        return {}
+    review, level = reviews[0]["review"], reviews[0]["level"]
+    table = reference.level_table(review.level_table)
+    kind = gmf.kind if gmf.kind in table.kinds else None
+    fte = levels.entitled_fte(level, table, kind=kind)
+    return {
+        name: Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        for name, value in fte.items()
+    }
+
+
 def _open_on(posts: Iterable[Post], on: datetime.date) -> list[Post]:
     return [
         post
@@ -130,16 +178,29 @@ def _open_on(posts: Iterable[Post], on: datetime.date) -> list[Post]:
     ]
 
 
-def fte_by_type(gmf: Gmf, on: datetime.date, posts: Iterable[Post] | None = None) -> list[FteRow]:
+def fte_by_type(
+    gmf: Gmf,
+    on: datetime.date,
+    posts: Iterable[Post] | None = None,
+    entitled: dict[str, Decimal] | None = None,
+) -> list[FteRow]:
     """The GMF's FTE per professional type on ``on`` (the types of its entitlement and of
-    its posts, in the programme's order; a type at 0 everywhere is left out)."""
-    entitled = reference.entitlement(gmf, on)
-    open_posts = _open_on(posts if posts is not None else Post.objects.filter(gmf=gmf), on)
+    its posts, in the programme's order; a type at 0 everywhere is left out).
+
+    Args:
+        posts: the GMF's posts already read (``placement`` loaded).
+        entitled: the GMF's entitlement on ``on`` when the caller has it.
+    """
+    if entitled is None:
+        entitled = reference.entitlement(gmf, on)
+    if posts is None:
+        posts = Post.objects.filter(gmf=gmf).select_related("placement")
+    open_posts = _open_on(posts, on)
     allocated: dict[str, Decimal] = {}
     filled: dict[str, Decimal] = {}
     for post in open_posts:
         allocated[post.professional_type] = allocated.get(post.professional_type, ZERO) + post.fte
-        if post.filled_on is not None and post.filled_on <= on:
+        if _filled_on_day(post, on):
             filled[post.professional_type] = filled.get(post.professional_type, ZERO) + post.fte
     order = list(reference.PROFESSIONAL_TYPE_LABELS)
     types = sorted(
@@ -165,8 +226,10 @@ class PostRow:
 
     Attributes:
         deadline: its hiring deadline (the last day to fill it on time).
-        vacant: open and not filled on ``on``.
-        late: vacant after its deadline on ``on`` (« en retard »), or filled after it.
+        vacant: open and not filled on ``on`` (never filled, or its placement ended).
+        late: vacant after its deadline on ``on`` (« en retard »), or filled after it
+            (a post vacant again after a departure is late only if it was filled late).
+        vacated_on: the end of the placement that filled it, when it ended by ``on``.
         days_vacant: the days of ``on``'s year it was vacant past its deadline, up to ``on``.
     """
 
@@ -176,15 +239,33 @@ class PostRow:
     vacant: bool
     late: bool
     days_vacant: int
+    vacated_on: datetime.date | None = None
+
+    @property
+    def status(self) -> str:
+        """The post's status in a sentence, for the posts pages."""
+        post = self.post
+        if post.closed_on is not None:
+            return _("Closed on %(day)s") % {"day": date_format(post.closed_on, "DATE_FORMAT")}
+        if self.vacated_on is not None:
+            return _("Vacant since %(day)s (departure)") % {
+                "day": date_format(self.vacated_on, "DATE_FORMAT")
+            }
+        if post.filled_on is not None:
+            return _("Filled on %(day)s") % {"day": date_format(post.filled_on, "DATE_FORMAT")}
+        return _("Vacant")
 
 
 def post_row(post: Post, on: datetime.date) -> PostRow:
     """:class:`PostRow` of ``post`` on ``on``."""
     deadline = queries.hiring_deadline(post)
     closed = post.closed_on is not None and post.closed_on <= on
-    filled = post.filled_on is not None and post.filled_on <= on
-    vacant = not closed and not filled
-    late = (vacant and on > deadline) or (filled and post.filled_on > deadline)  # type: ignore[operator]
+    vacated = vacated_on(post, on)
+    was_filled = post.filled_on is not None and post.filled_on <= on
+    vacant = not closed and (not was_filled or vacated is not None)
+    late = (not was_filled and vacant and on > deadline) or (
+        was_filled and post.filled_on > deadline  # type: ignore[operator]
+    )
     vacancy = queries.vacancy(post, on.year, as_of=on)
     return PostRow(
         post=post,
@@ -193,6 +274,7 @@ def post_row(post: Post, on: datetime.date) -> PostRow:
         vacant=vacant,
         late=late,
         days_vacant=vacancy.days_vacant if vacancy else 0,
+        vacated_on=None if closed else vacated,
     )
 
 
@@ -229,18 +311,31 @@ class GmfFigures:
         return sum((row.filled for row in self.fte), ZERO)
 
 
-def gmf_figures(gmf: Gmf, on: datetime.date) -> GmfFigures:
-    """The stage, level, FTE per type and late posts of ``gmf`` on ``on``."""
-    reviews = review_rows(gmf, on)
-    posts = list(Post.objects.filter(gmf=gmf).select_related("gmf"))
-    stage = gmf_stage(gmf, on, reviews)
+def gmf_figures(
+    gmf: Gmf,
+    on: datetime.date,
+    *,
+    reviews: Iterable[AnnualReview] | None = None,
+    posts: Iterable[Post] | None = None,
+) -> GmfFigures:
+    """The stage, level, FTE per type and late posts of ``gmf`` on ``on``.
+
+    Args:
+        reviews: the GMF's reviews already read (``level_table`` loaded), newest first.
+        posts: the GMF's posts already read (``gmf`` and ``placement`` loaded).
+    """
+    rows = review_rows(gmf, on, reviews)
+    if posts is None:
+        posts = Post.objects.filter(gmf=gmf).select_related("gmf", "placement")
+    posts = list(posts)
+    stage = gmf_stage(gmf, on, rows)
     return GmfFigures(
         gmf=gmf,
         stage=stage,
         stage_label=str(STAGES[stage]),
-        level=reviews[0]["level"] if reviews else None,
-        review=reviews[0]["review"] if reviews else None,
-        fte=fte_by_type(gmf, on, posts),
+        level=rows[0]["level"] if rows else None,
+        review=rows[0]["review"] if rows else None,
+        fte=fte_by_type(gmf, on, posts, _entitlement(gmf, rows)),
         late_posts=sum(
             1 for post in _open_on(posts, on) if (row := post_row(post, on)).vacant and row.late
         ),
@@ -248,8 +343,26 @@ def gmf_figures(gmf: Gmf, on: datetime.date) -> GmfFigures:
 
 
 def gmf_rows(gmfs: Iterable[Gmf], on: datetime.date) -> list[GmfFigures]:
-    """:func:`gmf_figures` of each GMF (the list's lines, in the given order)."""
-    return [gmf_figures(gmf, on) for gmf in gmfs]
+    """:func:`gmf_figures` of each GMF (the list's lines, in the given order), their
+    reviews and posts read at once (a number of queries that does not grow with the GMFs)."""
+    reviews = Prefetch(
+        "annual_reviews",
+        queryset=AnnualReview.objects.filter(reviewed_on__lte=on)
+        .select_related("level_table", "recorded_by")
+        .order_by("-reviewed_on"),
+        to_attr="figures_reviews",
+    )
+    posts = Prefetch(
+        "posts", queryset=Post.objects.select_related("placement"), to_attr="figures_posts"
+    )
+    if isinstance(gmfs, QuerySet):
+        listed = list(gmfs.prefetch_related(reviews, posts))
+    else:
+        listed = list(gmfs)
+        prefetch_related_objects(listed, reviews, posts)
+    return [
+        gmf_figures(gmf, on, reviews=gmf.figures_reviews, posts=gmf.figures_posts) for gmf in listed
+    ]
 
 
 def fte_chart(rows: list[FteRow]) -> dict[str, Any]:

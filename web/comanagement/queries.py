@@ -28,6 +28,7 @@ from web.regions.models import Region
 
 __all__ = [
     "VacantPost",
+    "core_reference_day",
     "hiring_deadline",
     "post_vacancies",
     "vacancy",
@@ -53,13 +54,23 @@ class VacantPost:
     year: int
 
 
+def core_reference_day(post: Post) -> datetime.date:
+    """The day the core's hiring deadline counts from (its ``opened_on``): the annual
+    review's for a post it opened, the GMF's recognition for a post the recognition owes,
+    whatever day that post was recorded (the deadline is the day before the GMF's first
+    annual review: a post opened late is late at once)."""
+    if post.opened_by == "recognition":
+        return post.gmf.recognized_on
+    return post.opened_on
+
+
 def _core_post(post: Post) -> obligations.Post:
     return obligations.Post(
         id=str(post.pk),
         gmf=post.gmf.code,
         professional_type=post.professional_type,
         opened_by=post.opened_by,  # type: ignore[arg-type]  # the model's choices
-        opened_on=post.opened_on,
+        opened_on=core_reference_day(post),
         filled_on=post.filled_on,
     )
 
@@ -76,7 +87,9 @@ def vacancy(post: Post, year: int, *, as_of: datetime.date | None = None) -> Vac
     Args:
         as_of: the last day counted (default today): a day to come is not yet vacant.
     """
-    start = datetime.date(year, 1, 1)
+    # A post is not vacant before it exists (a recognition post recorded late has a
+    # deadline before its opening).
+    start = max(datetime.date(year, 1, 1), post.opened_on)
     end = datetime.date(year + 1, 1, 1)
     today = as_of if as_of is not None else timezone.localdate()
     end = min(end, today + datetime.timedelta(days=1))

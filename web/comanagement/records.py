@@ -24,7 +24,7 @@ from typing import Any, cast
 
 from django.apps import apps
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from panelcare.comanagement import obligations
 from web.comanagement.models import (
@@ -41,6 +41,7 @@ from web.comanagement.models import (
     Target,
     TrainingRequest,
 )
+from web.comanagement.queries import core_reference_day
 from web.regions.models import Region
 
 __all__ = [
@@ -108,14 +109,16 @@ def _placement_id(placement_id: int) -> str:
 def posts(qs: QuerySet[Post]) -> list[obligations.Post]:
     """``hiring_deadline_passed``'s posts: opened by an annual review or a recognition, on
     ``opened_on``, filled on ``filled_on`` (by the CISSS/CIUSSS, or by an agreed direct
-    hire, which the service records as the post's filling)."""
+    hire, which the service records as the post's filling). The core's ``opened_on`` is
+    :func:`web.comanagement.queries.core_reference_day`: the GMF's recognition for a post
+    the recognition owes."""
     return [
         obligations.Post(
             id=subject_id(post),
             gmf=post.gmf.code,
             professional_type=post.professional_type,
             opened_by=cast(Any, post.opened_by),
-            opened_on=post.opened_on,
+            opened_on=core_reference_day(post),
             filled_on=post.filled_on,
         )
         for post in qs.select_related("gmf")
@@ -246,8 +249,12 @@ def obligation_schedules(qs: QuerySet[Schedule]) -> list[obligations.Schedule]:
 def targets(qs: QuerySet[Target]) -> list[obligations.Target]:
     """``target_missed``'s targets: only the agreed ones (signed by both sides), each
     measured on its professional (:func:`measured`) or, without a placement, on the GMF;
-    ``better`` comes from :data:`~web.comanagement.models.INDICATORS`."""
-    rows = qs.filter(gmf_signed_at__isnull=False, ciusss_signed_at__isnull=False)
+    ``better`` comes from :data:`~web.comanagement.models.INDICATORS`. A target superseded
+    by another of the same month (``end`` on or before ``start``: never in force) is left
+    out."""
+    rows = qs.filter(gmf_signed_at__isnull=False, ciusss_signed_at__isnull=False).exclude(
+        end__lte=F("start")
+    )
     return [
         obligations.Target(
             id=subject_id(target),

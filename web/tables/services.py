@@ -273,7 +273,9 @@ def _added_rows(
 
 def _key_column(table: pa.Table, keys: tuple[str, ...]) -> pa.Array:
     """The key of each row of ``table``: its one key column, or its key columns as text
-    joined by a unit separator (no text of a contract holds one)."""
+    joined by a unit separator: a text cell may hold one, but only in the first key column
+    (the statistics' gmf_id is one of the importer's GMF codes, month a date), so the joined
+    key is unambiguous."""
     if len(keys) == 1:
         column = table.column(keys[0])
     else:

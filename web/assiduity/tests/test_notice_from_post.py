@@ -37,6 +37,10 @@ DAYS = 183
 
 
 def _post(gmf: Gmf, filled_on: datetime.date | None = datetime.date(YEAR, 10, 1)) -> Post:
+    # A recognition post's deadline follows the GMF's recognition (the day before its
+    # first annual review): the GMF is recognised the day the post opens.
+    Gmf.objects.filter(pk=gmf.pk).update(recognized_on=datetime.date(YEAR - 1, 6, 1))
+    gmf.refresh_from_db()
     return Post.objects.create(
         gmf=gmf,
         professional_type="nurse_clinician",

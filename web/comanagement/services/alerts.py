@@ -1,10 +1,11 @@
 """Co-management services: the alerts e-mailed to their owners (docs/comanagement-plan.md,
 sections 2 and 4, "E-mail").
 
-Each alert is e-mailed once: :class:`~web.comanagement.models.AlertEmail` keeps every
-(kind, subject, due) sent, so that the daily job sends only the alerts that are new that
-day. An alert whose owners have no address is reported, never fails the run, and is
-tried again the next day (nothing is kept for it).
+Each alert is e-mailed once to each of its owners: :class:`~web.comanagement.models.AlertEmail`
+keeps every (kind, subject, due) sent and to whom, so that the daily job sends an alert
+to the owners it has not reached yet (a new one, or one who has an address since). An
+owner without an address is reported, never fails the run, and is tried again the next
+day.
 """
 
 from __future__ import annotations
@@ -64,19 +65,23 @@ def do_send_alert_emails(
     report = SendReport()
     missing: set[str] = set()
     for alert in alerts:
-        if AlertEmail.objects.filter(
+        reached = AlertEmail.objects.filter(
             kind=alert.kind, subject=alert.subject, due=alert.due
-        ).exists():
-            report.already_sent += 1
-            continue
+        ).first()
         recipients = list(access.comanagement_recipients(alert.gmf, alert.owner))
-        with_address = [user for user in recipients if user.email]
         missing.update(user.get_username() for user in recipients if not user.email)
+        done = set(reached.recipients) if reached is not None else set()
+        with_address = [
+            user for user in recipients if user.email and user.get_username() not in done
+        ]
         if not with_address:
-            report.no_recipient += 1
+            if reached is not None:
+                report.already_sent += 1
+            else:
+                report.no_recipient += 1
             continue
         try:
-            _send(alert, on, with_address, acting_user)
+            _send(alert, on, with_address, acting_user, reached=reached)
         except IntegrityError:
             # Another run sent it in the meantime (the unique (kind, subject, due)).
             report.already_sent += 1
@@ -86,19 +91,32 @@ def do_send_alert_emails(
     return report
 
 
-def _send(alert: AlertRow, on: date, users: list[Any], acting_user: Any) -> None:
+def _send(
+    alert: AlertRow, on: date, users: list[Any], acting_user: Any, *, reached: AlertEmail | None
+) -> None:
     usernames = [user.get_username() for user in users]
     with transaction.atomic():
-        sent = AlertEmail.objects.create(
-            region=alert.gmf.rls.region,
-            kind=alert.kind,
-            subject=alert.subject,
-            due=alert.due,
-            owner=alert.owner,
-            gmf_code=alert.gmf.code,
-            sent_at=timezone.now(),
-            recipients=usernames,
-        )
+        if reached is None:
+            sent = AlertEmail.objects.create(
+                region=alert.gmf.rls.region,
+                kind=alert.kind,
+                subject=alert.subject,
+                due=alert.due,
+                owner=alert.owner,
+                gmf_code=alert.gmf.code,
+                sent_at=timezone.now(),
+                recipients=usernames,
+            )
+        else:
+            # An owner it had not reached (no address then, or new): under the row's lock,
+            # so that two runs do not both send to them.
+            sent = AlertEmail.objects.select_for_update().get(pk=reached.pk)
+            usernames = [name for name in usernames if name not in sent.recipients]
+            if not usernames:
+                raise IntegrityError("already sent to every owner")
+            users = [user for user in users if user.get_username() in usernames]
+            sent.recipients = [*sent.recipients, *usernames]
+            sent.save(update_fields=["recipients"])
         record(
             ComanagementAction.ALERT_EMAILED,
             region=alert.gmf.rls.region,

@@ -211,15 +211,18 @@ def do_end_placement(placement: Placement, end: datetime.date, *, acting_user: A
     Raises:
         RecordRefused: already ended, ``end`` not after the start.
     """
-    if placement.end is not None:
-        raise RecordRefused(
-            _("This placement already ended on %(day)s.") % {"day": format_day(placement.end)}
-        )
-    if end <= placement.start:
-        raise RecordRefused(
-            _("A placement ends after it starts (%(day)s).") % {"day": format_day(placement.start)}
-        )
     with transaction.atomic():
+        # Re-read under lock, then check: another request may have ended it meanwhile.
+        placement.refresh_from_db(from_queryset=Placement.objects.select_for_update())
+        if placement.end is not None:
+            raise RecordRefused(
+                _("This placement already ended on %(day)s.") % {"day": format_day(placement.end)}
+            )
+        if end <= placement.start:
+            raise RecordRefused(
+                _("A placement ends after it starts (%(day)s).")
+                % {"day": format_day(placement.start)}
+            )
         placement.end = end
         placement.save(update_fields=["end"])
         audit(
@@ -243,20 +246,24 @@ def do_complete_integration_item(
         RecordRefused: already done, ``done_on`` before the placement started or in the
             future, or on or after the placement's end.
     """
-    placement = item.placement
-    if item.done_on is not None:
-        raise RecordRefused(_("This item was done on %(day)s.") % {"day": format_day(item.done_on)})
-    if done_on < placement.start:
-        raise RecordRefused(
-            _("The item is done on or after the placement's start (%(day)s).")
-            % {"day": format_day(placement.start)}
-        )
-    not_after_today(done_on, _("An item is done today or on a past day."))
-    if placement.end is not None and done_on >= placement.end:
-        raise RecordRefused(
-            _("The placement ended on %(day)s.") % {"day": format_day(placement.end)}
-        )
     with transaction.atomic():
+        # Re-read under lock, then check: a double submit marks the item done once.
+        item.refresh_from_db(from_queryset=IntegrationItem.objects.select_for_update())
+        placement = item.placement
+        if item.done_on is not None:
+            raise RecordRefused(
+                _("This item was done on %(day)s.") % {"day": format_day(item.done_on)}
+            )
+        if done_on < placement.start:
+            raise RecordRefused(
+                _("The item is done on or after the placement's start (%(day)s).")
+                % {"day": format_day(placement.start)}
+            )
+        not_after_today(done_on, _("An item is done today or on a past day."))
+        if placement.end is not None and done_on >= placement.end:
+            raise RecordRefused(
+                _("The placement ended on %(day)s.") % {"day": format_day(placement.end)}
+            )
         item.done_on = done_on
         item.done_by = acting_user
         item.save(update_fields=["done_on", "done_by"])

@@ -16,6 +16,7 @@ from typing import Any
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -116,9 +117,17 @@ def do_propose_target(
 
 
 def do_sign_target(target: Target, side: str, *, acting_user: Any) -> Target:
-    """Sign ``target`` for ``side``. When both sides have signed, the target is agreed:
-    an earlier agreed target of the same GMF, professional and indicator still in force
-    on its start is ended that day (a changed target is a new target).
+    """Sign ``target`` for ``side``. When both sides have signed, the target is agreed,
+    and the agreed targets of the same GMF, professional and indicator are adjusted so
+    that exactly one is in force each month (a changed target is a new target), whatever
+    the order of the agreements:
+
+    * one starting earlier and still in force on its start ends on its start;
+    * one starting the same month is superseded: it ends on its own start (never in
+      force; :func:`web.comanagement.records.targets` leaves it out);
+    * if one starts later, this one ends on the start of the first of them.
+
+    The audit entry lists the targets ended (``ended``) and this one's end (``end``).
 
     Raises:
         SignOffRefused: ``side`` has signed it already.
@@ -134,16 +143,33 @@ def do_sign_target(target: Target, side: str, *, acting_user: Any) -> Target:
         target.save()
         ended: list[int] = []
         if target.agreed:
-            earlier = Target.objects.filter(
-                gmf=target.gmf,
-                placement=target.placement,
-                indicator=target.indicator,
-                start__lt=target.start,
-                gmf_signed_at__isnull=False,
-                ciusss_signed_at__isnull=False,
-            ).exclude(end__lte=target.start)
-            ended = list(earlier.values_list("pk", flat=True))
-            earlier.update(end=target.start)
+            # The other agreed targets of the same measure, superseded ones left out.
+            others = (
+                Target.objects.select_for_update()
+                .filter(
+                    gmf=target.gmf,
+                    placement=target.placement,
+                    indicator=target.indicator,
+                    gmf_signed_at__isnull=False,
+                    ciusss_signed_at__isnull=False,
+                )
+                .exclude(pk=target.pk)
+                .exclude(end__lte=F("start"))
+                .order_by("start", "pk")
+            )
+            later_starts = []
+            for other in others:
+                if other.start > target.start:
+                    later_starts.append(other.start)
+                    continue
+                # Earlier (in force past this start) or the same month (superseded).
+                if other.end is None or other.end > target.start:
+                    other.end = target.start if other.start < target.start else other.start
+                    other.save(update_fields=["end"])
+                    ended.append(other.pk)
+            if later_starts:
+                target.end = min(later_starts)
+                target.save(update_fields=["end"])
         audit(
             ComanagementAction.TARGET_SIGNED,
             target.gmf,
@@ -152,6 +178,7 @@ def do_sign_target(target: Target, side: str, *, acting_user: Any) -> Target:
             side=side,
             agreed=target.agreed,
             ended=ended,
+            end=target.end.isoformat() if target.end else None,
         )
     return target
 
@@ -246,7 +273,10 @@ def do_record_meeting_decision(
     due_on: datetime.date | None = None,
     acting_user: Any,
 ) -> MeetingDecision:
-    """Record a decision of ``meeting``.
+    """Record a decision of ``meeting``. A side that already signed the meeting did not
+    sign this decision: its signature is cleared, so that both sides sign the minutes
+    with their decisions (the sides cleared are in the audit entry and in the returned
+    decision's ``cleared_signatures``, for the page's message).
 
     Raises:
         SignOffRefused: both sides have signed the meeting: its decisions are frozen.
@@ -264,6 +294,14 @@ def do_record_meeting_decision(
         decision = MeetingDecision.objects.create(
             meeting=meeting, text=text, carried_by=carried_by, due_on=due_on
         )
+        cleared = [side for side in SIDES if getattr(meeting, f"{side}_signed_at") is not None]
+        if cleared:
+            for side in cleared:
+                setattr(meeting, f"{side}_signed_by", None)
+                setattr(meeting, f"{side}_signed_at", None)
+            meeting.save(
+                update_fields=[f"{side}_signed_{what}" for side in cleared for what in ("by", "at")]
+            )
         audit(
             ComanagementAction.DECISION_RECORDED,
             meeting.gmf,
@@ -272,7 +310,9 @@ def do_record_meeting_decision(
             meeting=meeting.pk,
             carried_by=carried_by,
             due_on=due_on.isoformat() if due_on else None,
+            cleared_signatures=cleared,
         )
+    decision.cleared_signatures = cleared  # type: ignore[attr-defined]  # for the page
     return decision
 
 

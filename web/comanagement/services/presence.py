@@ -67,6 +67,16 @@ def _check_in_placement(placement: Placement, start: datetime.date) -> None:
         )
 
 
+def _contiguous(absence: Absence) -> RecordRefused:
+    """The refusal of an absence that extends or overlaps ``absence``: back-to-back
+    absences are one continuous absence (the 4-week rule counts it whole), so the GMF
+    changes the existing one."""
+    return RecordRefused(
+        _("This absence extends or overlaps the one of %(day)s: change that one instead.")
+        % {"day": format_day(absence.start)}
+    )
+
+
 def _check_period(start: datetime.date, end: datetime.date | None) -> None:
     if end is not None and end <= start:
         raise RecordRefused(
@@ -96,20 +106,22 @@ def do_record_absence(
 
     Raises:
         RecordRefused: ``end`` not after ``start``; ``start`` outside the placement; an
-            absence of the placement already covering ``start``.
+            absence of the placement that this one overlaps or touches (starting the day
+            it ends, or ending the day it starts): one continuous absence, changed instead.
     """
     _check_period(start, end)
     _check_in_placement(placement, start)
     with transaction.atomic():
-        overlapping = Absence.objects.filter(placement=placement).exclude(end__lte=start)
+        # Lock the placement: two absences recorded at once are checked one after the other.
+        Placement.objects.select_for_update().filter(pk=placement.pk).first()
+        # Touching counts: an absence ending on ``start`` (its day back) or starting on
+        # ``end`` makes one continuous absence with this one.
+        touching = Absence.objects.filter(placement=placement).exclude(end__lt=start)
         if end is not None:
-            overlapping = overlapping.filter(start__lt=end)
-        overlapping = overlapping.first()
-        if overlapping is not None:
-            raise RecordRefused(
-                _("An absence from %(start)s overlaps this one: change it instead.")
-                % {"start": format_day(overlapping.start)}
-            )
+            touching = touching.filter(start__lte=end)
+        other = touching.order_by("start").first()
+        if other is not None:
+            raise _contiguous(other)
         absence = Absence.objects.create(
             placement=placement,
             start=start,
@@ -146,10 +158,20 @@ def do_change_absence(
     before and after.
 
     Raises:
-        RecordRefused: ``end`` not after the absence's first day.
+        RecordRefused: ``end`` not after the absence's first day; an ``end`` (or no end)
+            that makes it overlap or touch the placement's next absence.
     """
-    _check_period(absence.start, end)
     with transaction.atomic():
+        # Re-read under lock, then check (another change may have come meanwhile).
+        absence.refresh_from_db(from_queryset=Absence.objects.select_for_update())
+        _check_period(absence.start, end)
+        following = (
+            Absence.objects.filter(placement_id=absence.placement_id, start__gt=absence.start)
+            .order_by("start")
+            .first()
+        )
+        if following is not None and (end is None or end >= following.start):
+            raise _contiguous(following)
         before = {
             "end": absence.end.isoformat() if absence.end else None,
             "foreseeable": absence.foreseeable,

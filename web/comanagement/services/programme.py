@@ -186,6 +186,16 @@ def do_open_post(
     else:
         if review is not None:
             raise RecordRefused(_("A post opened by the recognition names no annual review."))
+        # Its deadline follows the recognition, not the day it is typed in (the core is
+        # given the recognition's day); a post cannot be owed before the recognition.
+        if opened_on < gmf.recognized_on:
+            raise RecordRefused(
+                _(
+                    "A post opened by the recognition opens on or after the GMF's recognition "
+                    "(%(day)s)."
+                )
+                % {"day": format_day(gmf.recognized_on)}
+            )
         version = _level_table_in_force(gmf, opened_on)
     table = reference.level_table(version)
     if professional_type not in table.professional_types:
@@ -342,16 +352,18 @@ def do_close_post(
     Raises:
         RecordRefused: already closed, ``closed_on`` before the post opened.
     """
-    if post.closed_on is not None:
-        raise RecordRefused(
-            _("This post was closed on %(day)s.") % {"day": format_day(post.closed_on)}
-        )
-    if closed_on < post.opened_on:
-        raise RecordRefused(
-            _("A post is closed on or after the day it opened (%(day)s).")
-            % {"day": format_day(post.opened_on)}
-        )
     with transaction.atomic():
+        # Re-read under lock, then check: a closing or filling meanwhile is seen.
+        post.refresh_from_db(from_queryset=Post.objects.select_for_update())
+        if post.closed_on is not None:
+            raise RecordRefused(
+                _("This post was closed on %(day)s.") % {"day": format_day(post.closed_on)}
+            )
+        if closed_on < post.opened_on:
+            raise RecordRefused(
+                _("A post is closed on or after the day it opened (%(day)s).")
+                % {"day": format_day(post.opened_on)}
+            )
         post.closed_on = closed_on
         fields = ["closed_on"]
         if note.strip():
@@ -438,11 +450,15 @@ def do_agree_direct_hire(hire: DirectHire, *, acting_user: Any) -> DirectHire:
     Raises:
         RecordRefused: already agreed, or the post was closed or filled meanwhile.
     """
-    if hire.agreed_at is not None:
-        raise RecordRefused(_("This direct hire is already agreed."))
-    post = hire.post
-    _open(post)
     with transaction.atomic():
+        # Re-read the hire and its post under lock, then check: the caller's copies may
+        # predate a filling, a closing or another agreement (a double submit).
+        hire.refresh_from_db(from_queryset=DirectHire.objects.select_for_update())
+        post = hire.post
+        post.refresh_from_db(from_queryset=Post.objects.select_for_update())
+        if hire.agreed_at is not None:
+            raise RecordRefused(_("This direct hire is already agreed."))
+        _open(post)
         hire.agreed_by = acting_user
         hire.agreed_at = timezone.now()
         hire.save(update_fields=["agreed_by", "agreed_at"])

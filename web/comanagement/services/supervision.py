@@ -69,13 +69,16 @@ def do_set_supervision_plan(
     supervisor_name = supervisor_name.strip()
     if not supervisor_name:
         raise RecordRefused(_("Name the clinical supervisor."))
-    if start < placement.start or (placement.end is not None and start >= placement.end):
-        raise RecordRefused(
-            _("A plan starts during the placement: %(start)s is outside it.")
-            % {"start": format_day(start)}
-        )
-    gmf = placement.gmf
     with transaction.atomic():
+        # Lock the placement row, then check: two first plans (no plan row to lock yet)
+        # are serialised, and an ending of the placement meanwhile is seen.
+        placement.refresh_from_db(from_queryset=Placement.objects.select_for_update())
+        if start < placement.start or (placement.end is not None and start >= placement.end):
+            raise RecordRefused(
+                _("A plan starts during the placement: %(start)s is outside it.")
+                % {"start": format_day(start)}
+            )
+        gmf = placement.gmf
         # The plans still in force on ``start`` (ongoing, or ending after it).
         in_force = list(
             SupervisionPlan.objects.select_for_update()

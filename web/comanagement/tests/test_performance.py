@@ -181,6 +181,8 @@ def test_it_freezes_a_meeting_signed_by_both_sides(world):
     performance.do_record_meeting_decision(
         meeting, text="Revoir les cibles", carried_by="both", acting_user=world.users["gmf"]
     )
+    # The decision cleared the GMF's signature: it signs again, with the decision.
+    performance.do_sign_meeting(meeting, "gmf", acting_user=world.users["gmf"])
     meeting = performance.do_sign_meeting(meeting, "ciusss", acting_user=world.users["ciusss"])
     assert meeting.signed_by_both
     with pytest.raises(

@@ -39,7 +39,9 @@ def gmf_detail(request: HttpRequest, code: str) -> HttpResponse:
     today = timezone.localdate()
     head = figures.gmf_figures(gmf, today)
     reviews = figures.review_rows(gmf)
-    posts = Post.objects.filter(gmf=gmf).select_related("gmf").order_by("-opened_on", "pk")
+    posts = (
+        Post.objects.filter(gmf=gmf).select_related("gmf", "placement").order_by("-opened_on", "pk")
+    )
     placements = (
         Placement.objects.filter(gmf=gmf)
         .select_related("professional", "site")

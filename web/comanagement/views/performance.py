@@ -211,13 +211,18 @@ def decision_new(request: HttpRequest, pk: int) -> HttpResponse:
     form = DecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.do_record_meeting_decision(
+            decision = services.do_record_meeting_decision(
                 meeting, **form.cleaned_data, acting_user=request.user
             )
         except ComanagementError as error:
             messages.error(request, str(error))
         else:
             messages.success(request, _("The decision is recorded."))
+            if decision.cleared_signatures:
+                messages.warning(
+                    request,
+                    _("The signatures were withdrawn: the added decision must be signed."),
+                )
         return redirect("comanagement:meeting-detail", pk=meeting.pk)
     return render(
         request,

@@ -80,7 +80,9 @@ def post_list(request: HttpRequest, code: str) -> HttpResponse:
     """The GMF's posts with their deadline, vacancy and « en retard » flag."""
     gmf = access.access_comanagement_gmf(request.user, code)
     today = timezone.localdate()
-    posts = Post.objects.filter(gmf=gmf).select_related("gmf").order_by("-opened_on", "pk")
+    posts = (
+        Post.objects.filter(gmf=gmf).select_related("gmf", "placement").order_by("-opened_on", "pk")
+    )
     context = {
         "gmf": gmf,
         "today": today,

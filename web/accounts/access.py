@@ -75,6 +75,7 @@ from web.tables.models import Dataset, ImportJob
 
 __all__ = [
     "Purpose",
+    "access_activity",
     "access_agreement_rules",
     "access_assiduity_physician",
     "access_assiduity_region",
@@ -85,6 +86,7 @@ __all__ = [
     "access_dataset",
     "access_drmg_notice",
     "access_drmg_notice_region",
+    "access_group",
     "access_import",
     "access_letter",
     "access_letter_templates",
@@ -92,6 +94,7 @@ __all__ = [
     "access_own_physician",
     "access_patient",
     "access_physician",
+    "access_quality_region",
     "access_region",
     "access_region_settings",
     "access_rls",
@@ -106,12 +109,15 @@ __all__ = [
     "assiduity_scope",
     "can_compute_assiduity",
     "can_edit_letter_templates",
+    "can_follow_group",
     "can_list_waitlist",
     "can_read_committee_list",
     "can_read_drmg_notices",
     "can_read_own_letters",
+    "can_read_physician_figures",
     "can_record_drmg_notice",
     "can_see_full_hin",
+    "can_select_physicians",
     "can_work_on_region",
     "can_write_comanagement",
     "check_comanagement_write",
@@ -120,8 +126,12 @@ __all__ = [
     "comanagement_recipients",
     "comanagement_side",
     "importable_kinds",
+    "invitable_physicians",
+    "is_group_member",
     "own_physician",
     "profile_for",
+    "quality_physician",
+    "quality_side",
     "region_cmls",
     "region_drmgs",
     "scope_codes",
@@ -133,6 +143,7 @@ __all__ = [
     "visible_comanagement_gmfs",
     "visible_drmg_notices",
     "visible_establishments",
+    "visible_groups",
     "visible_imports",
     "visible_letters",
     "visible_own_runs",
@@ -151,6 +162,7 @@ class Purpose(enum.StrEnum):
     ATTRIBUTION = "attribution"  # imports, decisions, runs, letters, the history
     ASSIDUITY = "assiduity"  # the assiduity rates and their computations
     COMANAGEMENT = "comanagement"  # the co-management of the professionals in GMFs
+    QUALITY = "quality"  # the physicians' quality-improvement groups
 
 
 # Roles that look at the whole region, but not all of them at patients.
@@ -165,6 +177,7 @@ PURPOSE_ROLES: dict[Purpose, frozenset[str]] = {
     Purpose.ATTRIBUTION: frozenset({Role.DRMG, Role.CML}),
     Purpose.ASSIDUITY: frozenset({Role.DRMG, Role.CML, Role.GMF_MANAGER, Role.PHYSICIAN}),
     Purpose.COMANAGEMENT: frozenset({Role.DRMG, Role.GMF_MANAGER, Role.CIUSSS_MANAGER}),
+    Purpose.QUALITY: frozenset({Role.DRMG, Role.PHYSICIAN, Role.QI_COACH}),
 }
 # Roles that start (and cancel) the region's assiduity computations.
 ASSIDUITY_COMPUTING_ROLES = frozenset({Role.DRMG, Role.CML})
@@ -1047,6 +1060,181 @@ def comanagement_recipients(gmf: Gmf, owner: str) -> QuerySet[Any]:
     return get_user_model().objects.filter(sides, is_active=True).order_by("username")
 
 
+# --------------------------------------------------------------------------- quality groups
+# The physicians' quality-improvement groups (docs/quality-plan.md, section 3). A physician
+# sees their own activities, the groups they founded, are invited to or belong to, and the
+# group's plan; members see each other's completion, not each other's answers or figures
+# unless shared; a coach sees the groups they follow (and the region's groups no coach
+# follows yet, to take them up), nothing of the physicians outside them but their names
+# for the selection; the DRMG sees counts. Outside: 404; the wrong role: 403.
+
+QUALITY_SIDES = {Role.DRMG: "drmg", Role.PHYSICIAN: "physician", Role.QI_COACH: "coach"}
+
+
+def _quality_profile(user: User) -> Profile:
+    profile = check_purpose(user, Purpose.QUALITY)
+    if profile.role == Role.PHYSICIAN and profile.physician_id is None:
+        raise PermissionDenied
+    return profile
+
+
+def quality_side(user: User) -> str:
+    """``"physician"``, ``"coach"`` or ``"drmg"``: who ``user`` is in the QI groups.
+
+    Raises:
+        PermissionDenied: another role, a physician user without a physician record, no
+            profile.
+    """
+    return QUALITY_SIDES[Role(_quality_profile(user).role)]
+
+
+def quality_physician(user: User) -> Physician:
+    """The physician ``user`` is (403 for another side)."""
+    profile = _quality_profile(user)
+    if profile.role != Role.PHYSICIAN:
+        raise PermissionDenied
+    assert profile.physician is not None
+    return profile.physician
+
+
+def _member_groups(physician_id: int) -> Q:
+    """The groups ``physician_id`` founded or accepted to join."""
+    return Q(founder_id=physician_id) | Q(
+        invitations__physician_id=physician_id, invitations__status="accepted"
+    )
+
+
+def visible_groups(user: User) -> QuerySet[Any]:
+    """The QI groups ``user`` sees: a physician's own (founded, invited to, member of); a
+    coach's followed ones and the region's without a coach; the DRMG's region's."""
+    from web.quality.models import Group
+
+    profile = _quality_profile(user)
+    groups = Group.objects.filter(region_id=profile.region_id)
+    if profile.role == Role.PHYSICIAN:
+        return groups.filter(
+            _member_groups(profile.physician_id)
+            | Q(invitations__physician_id=profile.physician_id, invitations__status="pending")
+        ).distinct()
+    if profile.role == Role.QI_COACH:
+        return groups.filter(Q(coach_id=user.pk) | Q(coach__isnull=True))
+    return groups
+
+
+def is_group_member(user: User, group: Any) -> bool:
+    """Whether ``user`` is a physician member of ``group`` (its founder or accepted)."""
+    try:
+        profile = _quality_profile(user)
+    except PermissionDenied:
+        return False
+    if profile.role != Role.PHYSICIAN:
+        return False
+    return type(group).objects.filter(_member_groups(profile.physician_id), pk=group.pk).exists()
+
+
+def access_group(user: User, pk: int, *, write: str | None = None) -> Any:
+    """The group ``pk`` if ``user`` sees it (404 otherwise).
+
+    Args:
+        write: ``"member"`` (a member physician writes: invite, activities, the plan),
+            ``"coach"`` (the coach following it: review; a coach takes up a group without
+            one through :func:`can_follow_group`).
+
+    Raises:
+        PermissionDenied: ``write`` is not the user's part in the group.
+    """
+    group = get_object_or_404(visible_groups(user), pk=pk)
+    if write == "member" and not is_group_member(user, group):
+        raise PermissionDenied
+    if write == "coach" and not (quality_side(user) == "coach" and group.coach_id == user.pk):
+        raise PermissionDenied
+    return group
+
+
+def can_follow_group(user: User, group: Any) -> bool:
+    """Whether ``user`` (a coach) may take up ``group``: it has no coach yet."""
+    try:
+        return quality_side(user) == "coach" and group.coach_id is None
+    except PermissionDenied:
+        return False
+
+
+def access_activity(user: User, pk: int, *, write: bool = False) -> Any:
+    """The activity ``pk``: its physician (read and write); another member or the group's
+    coach, only when the physician shares it (read); 404 otherwise."""
+    from web.quality.models import Activity
+
+    activity = get_object_or_404(
+        Activity.objects.select_related("group", "physician"),
+        pk=pk,
+        group__in=visible_groups(user),
+    )
+    profile = _quality_profile(user)
+    own = profile.role == Role.PHYSICIAN and activity.physician_id == profile.physician_id
+    if own:
+        return activity
+    if write or not activity.shared:
+        raise Http404
+    if profile.role == Role.PHYSICIAN and is_group_member(user, activity.group):
+        return activity
+    if profile.role == Role.QI_COACH and activity.group.coach_id == user.pk:
+        return activity
+    raise Http404
+
+
+def can_select_physicians(user: User) -> bool:
+    """Whether ``user`` marks the physicians selected for the cycle: a coach, the DRMG."""
+    try:
+        return quality_side(user) in ("coach", "drmg")
+    except PermissionDenied:
+        return False
+
+
+def access_quality_region(user: User, *, select: bool = False, drmg: bool = False) -> Region:
+    """The region of ``user``'s QI pages; ``select``: a coach or the DRMG (the cycle's
+    selection); ``drmg``: the DRMG only (counts, credits). 403 otherwise."""
+    profile = _quality_profile(user)
+    if select and profile.role not in (Role.QI_COACH, Role.DRMG):
+        raise PermissionDenied
+    if drmg and profile.role != Role.DRMG:
+        raise PermissionDenied
+    return profile.region
+
+
+def invitable_physicians(user: User, group: Any) -> QuerySet[Physician]:
+    """The physicians a member may invite to ``group``: the region's, not yet members or
+    invited (pending)."""
+    taken = group.invitations.filter(status__in=["pending", "accepted"]).values("physician_id")
+    return (
+        Physician.objects.filter(rls__region_id=group.region_id)
+        .exclude(pk=group.founder_id)
+        .exclude(pk__in=taken)
+        .order_by("name")
+    )
+
+
+def can_read_physician_figures(user: User, physician: Physician, group: Any = None) -> bool:
+    """Whether ``user`` reads ``physician``'s platform figures in the QI pages: themself;
+    a member of ``group`` or its coach when the physician shares their Data-Driven QI in
+    it. Never another physician's otherwise (peers are shown as distributions only)."""
+    try:
+        profile = _quality_profile(user)
+    except PermissionDenied:
+        return False
+    if profile.role == Role.PHYSICIAN and profile.physician_id == physician.pk:
+        return True
+    if group is None:
+        return False
+    shared = group.activities.filter(
+        physician=physician, kind="data_driven_qi", shared=True
+    ).exists()
+    if not shared:
+        return False
+    if profile.role == Role.QI_COACH:
+        return group.coach_id == user.pk
+    return is_group_member(user, group)
+
+
 # --------------------------------------------------------------------------- audit
 
 
@@ -1055,16 +1243,19 @@ def visible_audit_events(user: User) -> QuerySet[AuditEvent]:
     CML, the entries of their RLS and of the runs they see. An entry of several RLS (an
     import by a CML of several, ``details["scope"]``) is a CML's only when every one of
     them is theirs, as their imports are (:func:`visible_imports`); an entry of the whole
-    region (no RLS) is the DRMG's. The co-management's entries (``comgmt_*``) are left out.
+    region (no RLS) is the DRMG's. The co-management's (``comgmt_*``) and the QI groups'
+    (``qi_*``) entries are left out.
 
     Raises:
         PermissionDenied: a role that does not work on attribution.
     """
     profile = check_purpose(user, Purpose.ATTRIBUTION)
-    # Not the co-management's entries: a CML has no co-management access, and its records
-    # say who wrote and signed them on its own pages.
-    entries = AuditEvent.objects.filter(region_id=profile.region_id).exclude(
-        action__startswith="comgmt_"
+    # Not the co-management's nor the QI groups' entries: a CML has no access to them, and
+    # their records say who wrote and signed them on their own pages.
+    entries = (
+        AuditEvent.objects.filter(region_id=profile.region_id)
+        .exclude(action__startswith="comgmt_")
+        .exclude(action__startswith="qi_")
     )
     codes = set(scope_codes(user))
     if not codes:

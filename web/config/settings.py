@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "web.attribution",
     "web.assiduity",
     "web.comanagement",
+    "web.quality",
     "web.tables",
     "web.audit",
     "web.ops",

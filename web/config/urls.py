@@ -17,5 +17,6 @@ urlpatterns = [
     path("attribution/", include("web.attribution.urls")),
     path("assiduity/", include("web.assiduity.urls")),
     path("comanagement/", include("web.comanagement.urls")),
+    path("quality/", include("web.quality.urls")),
     path("", include("web.dashboard.urls")),
 ]

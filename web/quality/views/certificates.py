@@ -1,0 +1,11 @@
+"""Certificates pages of the quality-improvement groups (not built yet: 501)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+
+from web.quality.views._stub import not_built
+
+
+def certificate(request: HttpRequest, pk: int) -> HttpResponse:
+    return not_built(request)

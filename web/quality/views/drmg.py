@@ -1,0 +1,11 @@
+"""Drmg pages of the quality-improvement groups (not built yet: 501)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+
+from web.quality.views._stub import not_built
+
+
+def drmg_counts(request: HttpRequest) -> HttpResponse:
+    return not_built(request)

@@ -50,6 +50,8 @@ def test_it_puts_every_app_under_its_namespace():
         "admin",
         "assiduity",
         "attribution",
+        "comanagement",
         "dashboard",
+        "quality",
         "tables",
     ]

@@ -83,16 +83,20 @@ __all__ = [
     "access_comanagement_gmf",
     "access_comanagement_record",
     "access_committee_run",
+    "access_completion",
     "access_dataset",
     "access_drmg_notice",
     "access_drmg_notice_region",
+    "access_goal",
     "access_group",
     "access_import",
+    "access_invitation",
     "access_letter",
     "access_letter_templates",
     "access_level_tables",
     "access_own_physician",
     "access_patient",
+    "access_pdsa",
     "access_physician",
     "access_quality_region",
     "access_region",
@@ -100,6 +104,7 @@ __all__ = [
     "access_rls",
     "access_run",
     "access_run_patient",
+    "access_selection",
     "access_statistics_import",
     "access_territory",
     "access_waitlist",
@@ -123,6 +128,7 @@ __all__ = [
     "check_comanagement_write",
     "check_purpose",
     "check_works_on",
+    "coach_groups",
     "comanagement_recipients",
     "comanagement_side",
     "importable_kinds",
@@ -136,6 +142,7 @@ __all__ = [
     "region_drmgs",
     "scope_codes",
     "scope_label",
+    "selectable_physicians",
     "statistics_gmfs",
     "visible_assiduity_runs",
     "visible_audit_events",
@@ -1213,6 +1220,49 @@ def invitable_physicians(user: User, group: Any) -> QuerySet[Physician]:
     )
 
 
+def access_goal(user: User, pk: int, *, write: str | None = None) -> Any:
+    """The goal ``pk`` of the plan of a group ``user`` sees (404 otherwise), with
+    :func:`access_group`'s ``write``."""
+    from web.quality.models import Goal
+
+    goal = get_object_or_404(
+        Goal.objects.select_related("plan__group"), pk=pk, plan__group__in=visible_groups(user)
+    )
+    access_group(user, goal.plan.group_id, write=write)
+    return goal
+
+
+def access_pdsa(user: User, pk: int) -> Any:
+    """The PDSA cycle ``pk`` of a goal of a group ``user`` sees (404 otherwise)."""
+    from web.quality.models import PdsaCycle
+
+    return get_object_or_404(
+        PdsaCycle.objects.select_related("goal__plan__group"),
+        pk=pk,
+        goal__plan__group__in=visible_groups(user),
+    )
+
+
+def access_completion(user: User, pk: int) -> Any:
+    """The completion ``pk`` (a member's certificate): to its physician and to the
+    group's coach only; 404 for anyone else, a member of the same group too."""
+    from web.quality.models import Completion
+
+    completion = get_object_or_404(
+        Completion.objects.select_related(
+            "physician", "group", "group__region", "group__coach", "selection", "credits_version"
+        ),
+        pk=pk,
+        group__in=visible_groups(user),
+    )
+    side = quality_side(user)
+    if side == "physician" and quality_physician(user).pk == completion.physician_id:
+        return completion
+    if side == "coach" and completion.group.coach_id == user.pk:
+        return completion
+    raise Http404
+
+
 def can_read_physician_figures(user: User, physician: Physician, group: Any = None) -> bool:
     """Whether ``user`` reads ``physician``'s platform figures in the QI pages: themself;
     a member of ``group`` or its coach when the physician shares their Data-Driven QI in
@@ -1233,6 +1283,63 @@ def can_read_physician_figures(user: User, physician: Physician, group: Any = No
     if profile.role == Role.QI_COACH:
         return group.coach_id == user.pk
     return is_group_member(user, group)
+
+
+def coach_groups(user: User) -> tuple[QuerySet[Any], QuerySet[Any]]:
+    """The coach's dashboard: the groups ``user`` follows (members and progress shown), and
+    the region's groups no coach follows yet (to take up: name and size only).
+
+    Raises:
+        PermissionDenied: ``user`` is not a QI coach (the DRMG reads counts only).
+    """
+    if quality_side(user) != "coach":
+        raise PermissionDenied
+    groups = visible_groups(user)
+    return groups.filter(coach_id=user.pk), groups.filter(coach__isnull=True)
+
+
+def access_invitation(user: User, pk: int, *, write: str) -> Any:
+    """The invitation ``pk`` to a group ``user`` sees (404 otherwise), for ``write``:
+    ``"answer"`` (its invitee) or ``"withdraw"`` (a member of its group).
+
+    Raises:
+        PermissionDenied: ``write`` is not the user's part in the invitation.
+    """
+    from web.quality.models import Invitation
+
+    invitation = get_object_or_404(
+        Invitation.objects.select_related("group", "physician"),
+        pk=pk,
+        group__in=visible_groups(user),
+    )
+    if write == "answer":
+        profile = _quality_profile(user)
+        if profile.role != Role.PHYSICIAN or invitation.physician_id != profile.physician_id:
+            raise PermissionDenied
+    elif write == "withdraw":
+        if not is_group_member(user, invitation.group):
+            raise PermissionDenied
+    else:
+        raise ValueError(f"unknown invitation write {write!r}")
+    return invitation
+
+
+def selectable_physicians(user: User) -> QuerySet[Physician]:
+    """The physicians a coach or the DRMG selects for the cycle: the region's, by name
+    (403 for a physician)."""
+    region = access_quality_region(user, select=True)
+    return Physician.objects.filter(rls__region_id=region.pk).order_by("name")
+
+
+def access_selection(user: User, pk: int) -> Any:
+    """The selection ``pk`` of the region of ``user``, a coach or the DRMG (a physician:
+    403; another region's: 404)."""
+    from web.quality.models import Selection
+
+    region = access_quality_region(user, select=True)
+    return get_object_or_404(
+        Selection.objects.select_related("physician", "region"), pk=pk, region=region
+    )
 
 
 # --------------------------------------------------------------------------- audit

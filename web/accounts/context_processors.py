@@ -16,9 +16,9 @@ from web.accounts.models import Role
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     """``may_work_on_attribution``, ``may_read_own_letters``, ``assiduity_link`` (the
-    address of the assiduity's menu entry, empty when the user has none) and
-    ``may_comanage`` (the « Cogestion » entry), as callables the template calls when it
-    reads them."""
+    address of the assiduity's menu entry, empty when the user has none),
+    ``may_comanage`` (the « Cogestion » entry) and ``may_improve`` (the « Amélioration de la
+    qualité » entry), as callables the template calls when it reads them."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {
@@ -26,12 +26,14 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "may_read_own_letters": False,
             "assiduity_link": "",
             "may_comanage": False,
+            "may_improve": False,
         }
     return {
         "may_work_on_attribution": lambda: access.allows(user, Purpose.ATTRIBUTION),
         "may_read_own_letters": lambda: access.can_read_own_letters(user),
         "assiduity_link": lambda: assiduity_link(user),
         "may_comanage": lambda: _has_comanagement_side(user),
+        "may_improve": lambda: _has_quality_side(user),
     }
 
 
@@ -40,6 +42,16 @@ def _has_comanagement_side(user: User) -> bool:
     CISSS/CIUSSS manager without an establishment, has none: the pages refuse them)."""
     try:
         access.comanagement_side(user)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def _has_quality_side(user: User) -> bool:
+    """Whether ``user`` has a side in the QI groups (a physician user without a physician
+    record has none: the pages refuse them)."""
+    try:
+        access.quality_side(user)
     except PermissionDenied:
         return False
     return True

@@ -191,6 +191,10 @@ def load_demo(
         # Co-management: the CISSS and its records, through the services, as the demo
         # users (every date relative to ``as_of``: each alert shows on the day of the load).
         counts.update(load_comanagement(region, scale=scale, seed=seed, as_of=as_of))
+        # Quality-improvement groups at each stage, through the services as their users.
+        from web.quality.demo import load_demo_quality
+
+        counts.update(load_demo_quality(region, as_of=as_of))
     # After the load's commit: a computation that fails leaves the region loaded, and the
     # next `load_demo` computes the years still missing.
     computed = load_demo_assiduity(region, scale=scale, seed=seed, as_of=as_of) if assiduity else []

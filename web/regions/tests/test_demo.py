@@ -5,12 +5,14 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.utils import timezone
 
 from web.accounts.models import Profile, Role
 from web.audit.models import AuditEvent
+from web.quality import demo as quality_demo
 from web.regions import demo
 from web.regions.models import (
     Gmf,
@@ -171,8 +173,11 @@ def test_it_makes_only_the_admin_a_staff_member():
 @pytest.mark.usefixtures("demo")  # the shared tiny demo, loaded once per module
 def test_it_gives_every_demo_account_the_demo_password():
     # One hash for all (computed once, see demo_password_hash): checking one checks all.
-    hashes = set(User.objects.values_list("password", flat=True))
+    # The QI groups' other physicians act through accounts that cannot log in.
+    logins = User.objects.exclude(password__startswith=UNUSABLE_PASSWORD_PREFIX)
+    hashes = set(logins.values_list("password", flat=True))
     assert len(hashes) == 1
+    assert set(logins.values_list("username", flat=True)) == {*demo.DEMO_USERNAMES, "admin"}
     assert User.objects.get(username="medecin").check_password(DEMO_PASSWORD)
 
 
@@ -199,8 +204,10 @@ def test_it_loads_without_a_query_per_row(django_assert_max_num_queries, monkeyp
     # parameters, hence dozens of them), each of the 9 tables' version 1 takes about ten
     # (the import's write, its projection, its audit entry), and the demo users a handful.
     # The co-management's records are a fixed few hundred, written one by one through its
-    # services as a user would (about 1,200 queries whatever the region's size): left out.
+    # services as a user would (about 1,200 queries whatever the region's size): left out,
+    # as are the QI groups' (a fixed few, through their services too).
     monkeypatch.setattr(demo, "load_comanagement", lambda *args, **kwargs: {})
+    monkeypatch.setattr(quality_demo, "load_demo_quality", lambda *args, **kwargs: {})
     with django_assert_max_num_queries(200):
         load_tiny_demo()
     assert Patient.objects.count() + Registration.objects.count() > 3000

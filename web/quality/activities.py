@@ -34,6 +34,7 @@ from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext
@@ -550,7 +551,7 @@ def check_questions(questions: Sequence[Mapping[str, Any]]) -> list[str]:
 
 def display(field: Field, value: Any) -> Any:
     """``value`` as a page shows it: a choice by its label, yes or no in words, a dash
-    for an empty answer; a number or a text as it is."""
+    for an empty answer; a number the reader's way (« 34,8 »); a text as it is."""
     if _empty(value):
         return "—"
     labels = dict(field.choices)
@@ -560,6 +561,8 @@ def display(field: Field, value: Any) -> Any:
         return labels.get(value, value)
     if field.kind == "multi":
         return ", ".join(str(labels.get(code, code)) for code in value)
+    if field.kind in ("int", "number", "scale"):
+        return number_format(value)
     return value
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from web.audit.models import AuditEvent
 from web.quality import activities
@@ -319,7 +319,7 @@ def test_it_shows_answers_by_their_labels():
     assert criteria["Criteria reviewed"] == (
         "Legible and understandable (no ambiguous abbreviations), Test results followed up"
     )
-    assert criteria["Number of charts reviewed"] == 20
+    assert criteria["Number of charts reviewed"] == "20"
     peer = {str(label): value for label, value in rows["peer"]}
     assert peer["I discussed this review with a trusted peer"] == "Yes"
     assert peer["What came of the conversation"] == "—"
@@ -397,3 +397,12 @@ def test_it_has_no_vulnerable_share_without_a_panel(world: World):
     assert facts.gmf == ""
     assert facts.rls == "Matane"
     assert facts.years_of_practice == 19
+
+
+def test_it_writes_a_numeric_answer_the_readers_way():
+    step = activities.PRACTICE_PROFILE[0]
+    share = next(field for field in step.fields if field.key == "vulnerable_share")
+    with translation.override("fr"):
+        assert activities.display(share, 34.8) == "34,8"
+    with translation.override("en"):
+        assert activities.display(share, 34.8) == "34.8"

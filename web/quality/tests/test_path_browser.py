@@ -309,9 +309,7 @@ def _demo_text(page: Any) -> str:
     return text
 
 
-def test_it_shows_the_demo_groups_to_the_physician_and_the_coach(
-    live_server, page, screenshot_dir
-):
+def test_it_shows_the_demo_groups_to_the_physician_and_the_coach(live_server, page, screenshot_dir):
     load_tiny_demo()
     url = live_server.url
     accepted = Group.objects.get(plan__status=PlanStatus.ACCEPTED)

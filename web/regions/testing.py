@@ -6,6 +6,7 @@ t = make_territory()                      # 1 region, 1 RLS, 1 site, 2 physician
 patient = make_patient(t.rls, "P2")       # another patient of an RLS
 user = make_user(Role.CML, rls=some_rls)  # a user with a profile, region derived
 write_version(region, "gmf_memberships", rows)  # an imported table's next version
+log_in(page, live_server.url, "drmg")     # a browser test's page logged in as a user
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 
 import pyarrow as pa
 from django.contrib.auth.models import User
+from django.urls import reverse
 
 from panelcare.attribution.tables import compare_tables
 from web.accounts.models import Profile, Role
@@ -42,6 +44,7 @@ __all__ = [
     "DEMO_PASSWORD",
     "Territory",
     "load_tiny_demo",
+    "log_in",
     "make_patient",
     "make_territory",
     "make_user",
@@ -188,7 +191,6 @@ def import_roster_with_names(client: Any, region: Region, names: list[str]) -> l
     import pyarrow.compute as pc
     import pyarrow.csv as pacsv
     from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.urls import reverse
 
     from web.tables.models import ImportJob, ImportStatus
 
@@ -213,3 +215,15 @@ def visible_text(page: str) -> str:
     """What a reader sees of the HTML ``page``: no script, style, tag or attribute."""
     page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
     return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def log_in(page: Any, url: str, username: str) -> None:
+    """Log the browser test's Playwright ``page`` in at the live server ``url`` as
+    ``username`` (password :data:`DEMO_PASSWORD`) through the login form. The cookies of
+    a previous user are cleared first, so that a test can change users."""
+    page.context.clear_cookies()
+    page.goto(url + reverse("accounts:login"))
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("section.login button[type=submit]")
+    page.wait_for_load_state()

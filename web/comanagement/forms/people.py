@@ -12,7 +12,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from web.comanagement import reference
-from web.comanagement.forms import DateInput
+from web.forms import DateInput
 
 __all__ = ["EndPlacementForm", "ItemDoneForm", "PlacementForm", "ProfessionalForm"]
 

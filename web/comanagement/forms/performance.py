@@ -11,7 +11,6 @@ from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from web.comanagement.forms import DateInput
 from web.comanagement.models import (
     INDICATORS,
     FollowUpMeeting,
@@ -22,6 +21,7 @@ from web.comanagement.models import (
     StrategyStatus,
     Target,
 )
+from web.forms import DateInput
 from web.regions.models import Gmf
 
 DATE = DateInput()

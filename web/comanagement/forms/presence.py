@@ -14,8 +14,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from panelcare.comanagement.schedules import Break, LeaveDay, WorkDay
-from web.comanagement.forms import DateInput
 from web.comanagement.models import AbsenceReason, Professional, Schedule
+from web.forms import DateInput
 
 __all__ = [
     "AbsenceChangeForm",

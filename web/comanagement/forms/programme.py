@@ -12,8 +12,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from web.comanagement import reference
-from web.comanagement.forms import DateInput
 from web.comanagement.models import PostOpenedBy, SelectionStepKind
+from web.forms import DateInput
 
 __all__ = [
     "CloseForm",

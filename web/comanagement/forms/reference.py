@@ -10,7 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from web.comanagement.forms import DateInput
+from web.forms import DateInput
 
 __all__ = ["AgreementRulesForm", "LevelTableForm"]
 

@@ -10,8 +10,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from web.comanagement.forms import DateInput
 from web.comanagement.models import SupervisionForm, SupervisionUnit
+from web.forms import DateInput
 
 __all__ = ["SupervisionPlanForm", "SupervisionSessionForm"]
 

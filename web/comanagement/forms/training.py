@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from web.comanagement.forms import DateInput
 from web.comanagement.models import Placement, TrainingBasis, TrainingNeed
+from web.forms import DateInput
 
 __all__ = [
     "TrainingAttendanceForm",

@@ -41,7 +41,7 @@ from web.comanagement.models import (
 from web.comanagement.services import performance, presence, programme, training
 from web.comanagement.tests.conftest import World, make_world
 from web.regions.models import Gmf
-from web.regions.testing import DEMO_PASSWORD, load_tiny_demo
+from web.regions.testing import load_tiny_demo, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -74,14 +74,6 @@ def _world() -> World:
         acting_user=world.users["ciusss"],
     )
     return world
-
-
-def _log_in(page: Any, url: str, username: str) -> None:
-    page.goto(url + reverse("accounts:login"))
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("section.login button[type=submit]")
-    page.wait_for_load_state()
 
 
 def _text(page: Any) -> str:
@@ -129,7 +121,7 @@ def test_it_lets_the_ciusss_manager_raise_a_level_open_a_post_and_fill_it(live_s
     world = _world()
     url = live_server.url
     review_day = figures.programme_year_start(timezone.localdate())
-    _log_in(page, url, USERNAMES["ciusss"])
+    log_in(page, url, USERNAMES["ciusss"])
     page.click("[data-testid=nav-comanagement]")
     page.wait_for_selector("[data-testid=gmf-table]")
     # Their establishment's GMF only (G2 is cisss_two's).
@@ -237,7 +229,7 @@ def test_it_lets_the_ciusss_manager_validate_a_schedule_and_refuse_one_breaking_
         days=_week(bad_week, {6, 0, 1, 2, 3, 4}),
         acting_user=gmf_user,
     )
-    _log_in(page, url, USERNAMES["ciusss"])
+    log_in(page, url, USERNAMES["ciusss"])
     page.goto(url + reverse("comanagement:placement-detail", args=[world.placement.pk]))
     page.wait_for_selector("[data-testid=placement-schedules]")
 
@@ -303,7 +295,7 @@ def test_it_lets_the_ciusss_manager_approve_an_attendance_record(live_server, pa
         worked_days=Decimal("20"),
         acting_user=world.users["gmf"],
     )
-    _log_in(page, url, USERNAMES["ciusss"])
+    log_in(page, url, USERNAMES["ciusss"])
     page.goto(url + reverse("comanagement:placement-detail", args=[world.placement.pk]))
     assert page.locator("[data-testid=attendance-new-link]").count() == 0
     with page.expect_navigation():
@@ -332,7 +324,7 @@ def test_it_lets_the_ciusss_manager_decide_a_training_request(live_server, page)
         provider="Ordre des infirmières",
         acting_user=world.users["gmf"],
     )
-    _log_in(page, url, USERNAMES["ciusss"])
+    log_in(page, url, USERNAMES["ciusss"])
     page.goto(url + reverse("comanagement:training-list", args=[world.gmf.code]))
     assert page.locator("[data-testid=request-new-link]").count() == 0
     page.click(f"[data-testid=decide-{request.pk}]")
@@ -355,7 +347,7 @@ def test_it_lets_the_ciusss_manager_decide_a_training_request(live_server, page)
 def test_it_lets_the_ciusss_manager_set_a_supervision_plan_and_record_a_session(live_server, page):
     world = _world()
     url = live_server.url
-    _log_in(page, url, USERNAMES["ciusss"])
+    log_in(page, url, USERNAMES["ciusss"])
     page.goto(url + reverse("comanagement:placement-detail", args=[world.placement.pk]))
     assert page.locator("[data-testid=supervision-no-plan]").count() == 1
     page.click("[data-testid=supervision-plan-link]")
@@ -404,7 +396,7 @@ def test_it_lets_the_ciusss_manager_replace_an_absence_and_its_alert_goes(live_s
         reason="illness",
         acting_user=world.users["gmf"],
     )
-    _log_in(page, url, USERNAMES["ciusss"])
+    log_in(page, url, USERNAMES["ciusss"])
     page.goto(url + reverse("comanagement:alerts"))
     page.wait_for_selector("[data-testid=alerts-table]")
     # Their side's alerts: the absence not replaced (from its fifth week) and their
@@ -455,7 +447,7 @@ def test_it_lets_the_ciusss_manager_sign_the_gmfs_target(live_server, page):
         side="gmf",
         acting_user=world.users["gmf"],
     )
-    _log_in(page, url, USERNAMES["ciusss"])
+    log_in(page, url, USERNAMES["ciusss"])
     page.goto(url + reverse("comanagement:performance", args=[world.gmf.code]))
     page.wait_for_selector("[data-testid=targets]")
     assert page.locator("[data-testid=target]").get_attribute("data-agreed") == "0"
@@ -476,7 +468,7 @@ def test_it_lets_the_ciusss_manager_publish_agreement_rules(live_server, page):
     world = _world()
     url = live_server.url
     code = world.establishment.code
-    _log_in(page, url, USERNAMES["ciusss"])
+    log_in(page, url, USERNAMES["ciusss"])
     # No page links to the establishment's agreement rules yet: opened by its address.
     page.goto(url + reverse("comanagement:agreements", args=[code]))
     page.wait_for_selector("[data-testid=agreement-versions]")
@@ -502,7 +494,7 @@ def test_it_lets_the_ciusss_manager_publish_agreement_rules(live_server, page):
 def test_it_opens_the_agreement_rules_form_in_force_from_today(live_server, page):
     world = _world()
     url = live_server.url
-    _log_in(page, url, USERNAMES["ciusss"])
+    log_in(page, url, USERNAMES["ciusss"])
     page.goto(url + reverse("comanagement:agreement-new", args=[world.establishment.code]))
     page.wait_for_selector("[data-testid=reference-form]")
     day = page.input_value("[data-testid=reference-in-force-from]")
@@ -530,7 +522,7 @@ def test_it_shows_the_demo_gmfs_posts_and_alerts_to_the_cisss(live_server, page,
     assert rose is not None
     gmfs = list(Gmf.objects.filter(rls__establishment__code="cisss_bsl").order_by("code"))
     url = live_server.url
-    _log_in(page, url, "ciusss")
+    log_in(page, url, "ciusss")
     page.click("[data-testid=nav-comanagement]")
     page.wait_for_selector("[data-testid=gmf-table]")
     # The CISSS's GMFs at their stage: the manager's GMF (level raised), a new one.

@@ -32,7 +32,7 @@ from web.comanagement.models import FollowUpMeeting, LevelTableVersion, Post
 from web.comanagement.services import performance, presence, programme, training
 from web.comanagement.tests.conftest import World, make_world
 from web.regions.models import Gmf, Physician, Region
-from web.regions.testing import DEMO_PASSWORD, load_tiny_demo, write_version
+from web.regions.testing import load_tiny_demo, log_in, write_version
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -163,14 +163,6 @@ def _world() -> tuple[World, Post]:
     return world, post
 
 
-def _log_in(page: Any, url: str) -> None:
-    page.goto(url + reverse("accounts:login"))
-    page.fill("input[name=username]", USERNAMES["drmg"])
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("section.login button[type=submit]")
-    page.wait_for_load_state()
-
-
 def _text(page: Any) -> str:
     """What the reader sees of the page's main part, checked for code words."""
     text = page.inner_text("main")
@@ -181,7 +173,7 @@ def _text(page: Any) -> str:
 def test_it_shows_the_drmg_the_regions_gmfs_and_their_stages(live_server, page):
     world, _post = _world()
     url = live_server.url
-    _log_in(page, url)
+    log_in(page, url, USERNAMES["drmg"])
     page.click("[data-testid=nav-comanagement]")
     page.wait_for_selector("[data-testid=gmf-table]")
     assert page.url == url + reverse("comanagement:home")
@@ -203,7 +195,7 @@ def test_it_shows_the_drmg_the_regions_gmfs_and_their_stages(live_server, page):
 def test_it_shows_the_drmg_the_alerts_of_every_side(live_server, page):
     _, post = _world()
     url = live_server.url
-    _log_in(page, url)
+    log_in(page, url, USERNAMES["drmg"])
     page.goto(url + reverse("comanagement:home"))
     page.click("[data-testid=gmf-G1] [data-testid=alerts] a")
     page.wait_for_selector("[data-testid=alerts-table]")
@@ -233,7 +225,7 @@ def test_it_shows_the_drmg_the_alerts_of_every_side(live_server, page):
 def test_it_shows_the_drmg_the_responsibility_matrix(live_server, page):
     world, _post = _world()
     url = live_server.url
-    _log_in(page, url)
+    log_in(page, url, USERNAMES["drmg"])
     page.goto(url + reverse("comanagement:home"))
     page.click("nav.tabs a[href$='/matrix/']")
     page.wait_for_selector("[data-testid=matrix-table]")
@@ -256,7 +248,7 @@ def test_it_shows_the_drmg_the_responsibility_matrix(live_server, page):
 def test_it_lets_the_drmg_publish_a_level_table_version(live_server, page):
     world, _post = _world()
     url = live_server.url
-    _log_in(page, url)
+    log_in(page, url, USERNAMES["drmg"])
     page.goto(url + reverse("comanagement:home"))
     page.click("nav.tabs a[href$='/reference/levels/']")
     page.wait_for_load_state()
@@ -284,7 +276,7 @@ def test_it_takes_the_drmg_from_a_late_post_to_a_recorded_notice(live_server, pa
     world, post = _world()
     url = live_server.url
     year = figures.programme_year_start(timezone.localdate()).year - 1
-    _log_in(page, url)
+    log_in(page, url, USERNAMES["drmg"])
     page.goto(url + reverse("comanagement:gmf-detail", args=[world.gmf.code]))
     page.click(f"[data-testid=post-{post.pk}] a")
     page.wait_for_selector("[data-testid=post-vacancies]")
@@ -331,7 +323,7 @@ def test_it_takes_the_drmg_from_a_late_post_to_a_recorded_notice(live_server, pa
 def test_it_shows_the_drmg_no_write_button_on_the_records(live_server, page):
     world, post = _world()
     url = live_server.url
-    _log_in(page, url)
+    log_in(page, url, USERNAMES["drmg"])
     writes = [
         "review-new-link",
         "post-new-link",
@@ -420,11 +412,7 @@ def test_it_shows_the_demo_region_to_the_drmg(live_server, page, screenshot_dir)
     region = Region.objects.get()
     today = timezone.localdate()
     url = live_server.url
-    page.goto(url + reverse("accounts:login"))
-    page.fill("input[name=username]", "drmg")
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("section.login button[type=submit]")
-    page.wait_for_load_state()
+    log_in(page, url, "drmg")
 
     # The region's GMFs at their stage.
     page.click("[data-testid=nav-comanagement]")

@@ -37,7 +37,7 @@ from web.comanagement.models import (
 )
 from web.comanagement.services import performance, presence, programme
 from web.comanagement.tests.conftest import World, make_world
-from web.regions.testing import DEMO_PASSWORD, load_tiny_demo
+from web.regions.testing import load_tiny_demo, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -84,14 +84,6 @@ def _world() -> World:
     return world
 
 
-def _log_in(page: Any, url: str, username: str) -> None:
-    page.goto(url + reverse("accounts:login"))
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("section.login button[type=submit]")
-    page.wait_for_load_state()
-
-
 def _text(page: Any) -> str:
     """What the reader sees of the page's main part, checked for code words."""
     text = page.inner_text("main")
@@ -131,7 +123,7 @@ def _work_week(first_day: datetime.date) -> list[core.WorkDay]:
 def test_it_leads_the_gmf_manager_from_the_menu_to_their_gmf_page(live_server, page):
     world = _world()
     url = live_server.url
-    _log_in(page, url, USERNAMES["gmf"])
+    log_in(page, url, USERNAMES["gmf"])
 
     # The menu's « Cogestion »: a GMF manager lands on their GMF's page.
     link = page.locator("[data-testid=nav-comanagement]")
@@ -168,7 +160,7 @@ def test_it_leads_the_gmf_manager_from_the_menu_to_their_gmf_page(live_server, p
 def test_it_lets_the_gmf_manager_mark_a_gmf_item_of_the_checklist_done(live_server, page):
     world = _world()
     url = live_server.url
-    _log_in(page, url, USERNAMES["gmf"])
+    log_in(page, url, USERNAMES["gmf"])
     page.goto(url + reverse("comanagement:gmf-detail", args=[world.gmf.code]))
     page.click(f"[data-testid=gmf-placements] a:has-text('{world.professional.name}')")
     page.wait_for_selector("[data-testid=integration-checklist]")
@@ -193,7 +185,7 @@ def test_it_lets_the_gmf_manager_mark_a_gmf_item_of_the_checklist_done(live_serv
 def test_it_lets_the_gmf_manager_inform_of_an_absence(live_server, page):
     world = _world()
     url = live_server.url
-    _log_in(page, url, USERNAMES["gmf"])
+    log_in(page, url, USERNAMES["gmf"])
     page.goto(url + reverse("comanagement:placement-detail", args=[world.placement.pk]))
     page.click("[data-testid=absence-new-link]")
     page.wait_for_selector("[data-testid=absence-form]")
@@ -222,7 +214,7 @@ def test_it_lets_the_gmf_manager_propose_a_schedule_on_the_week_grid(live_server
     world = _world()
     url = live_server.url
     first_day = _clean_week(world)
-    _log_in(page, url, USERNAMES["gmf"])
+    log_in(page, url, USERNAMES["gmf"])
     page.goto(url + reverse("comanagement:placement-detail", args=[world.placement.pk]))
     page.click("[data-testid=schedule-new-link]")
     page.wait_for_selector("[data-testid=schedule-period-form]")
@@ -262,7 +254,7 @@ def test_it_lets_the_gmf_manager_submit_an_attendance_record(live_server, page):
     today = timezone.localdate()
     end = today.replace(day=1)
     start = (end - datetime.timedelta(days=1)).replace(day=1)
-    _log_in(page, url, USERNAMES["gmf"])
+    log_in(page, url, USERNAMES["gmf"])
     page.goto(url + reverse("comanagement:placement-detail", args=[world.placement.pk]))
     page.click("[data-testid=attendance-new-link]")
     page.wait_for_selector("[data-testid=attendance-form]")
@@ -287,7 +279,7 @@ def test_it_lets_the_gmf_manager_submit_an_attendance_record(live_server, page):
 def test_it_lets_the_gmf_manager_request_a_training(live_server, page):
     world = _world()
     url = live_server.url
-    _log_in(page, url, USERNAMES["gmf"])
+    log_in(page, url, USERNAMES["gmf"])
     page.goto(url + reverse("comanagement:placement-detail", args=[world.placement.pk]))
     page.click("[data-testid=placement-request-new]")
     page.wait_for_selector("[data-testid=request-form]")
@@ -326,7 +318,7 @@ def test_it_lets_the_gmf_manager_propose_a_target_and_sign_a_meeting(live_server
         side="ciusss",
         acting_user=world.users["ciusss"],
     )
-    _log_in(page, url, USERNAMES["gmf"])
+    log_in(page, url, USERNAMES["gmf"])
     page.goto(url + reverse("comanagement:performance", args=[world.gmf.code]))
     page.click("[data-testid=target-new]")
     page.wait_for_selector("[data-testid=performance-form]")
@@ -365,7 +357,7 @@ def test_it_lets_the_gmf_manager_propose_a_target_and_sign_a_meeting(live_server
 def test_it_shows_the_gmf_manager_their_alerts(live_server, page):
     world = _world()
     url = live_server.url
-    _log_in(page, url, USERNAMES["gmf"])
+    log_in(page, url, USERNAMES["gmf"])
     page.goto(url + reverse("comanagement:gmf-detail", args=[world.gmf.code]))
     page.click("[data-testid=gmf-tabs] a[href*='alerts']")
     page.wait_for_selector("[data-testid=alerts-table]")
@@ -409,7 +401,7 @@ def test_it_refuses_the_gmf_manager_another_gmf_and_a_ciusss_write(live_server, 
         days=_work_week(first_day),
         acting_user=world.users["gmf"],
     )
-    _log_in(page, url, USERNAMES["gmf"])
+    log_in(page, url, USERNAMES["gmf"])
 
     # Another GMF's page: 404, in French.
     response = page.goto(url + reverse("comanagement:gmf-detail", args=[world.gmf2.code]))
@@ -457,7 +449,7 @@ def test_it_shows_the_demo_gmf_to_its_manager(live_server, page, screenshot_dir)
     gmf = User.objects.get(username="gestion.gmf").profile.gmf
     assert gmf is not None
     url = live_server.url
-    _log_in(page, url, "gestion.gmf")
+    log_in(page, url, "gestion.gmf")
     page.click("[data-testid=nav-comanagement]")
     page.wait_for_selector("[data-testid=gmf-programme]")
     assert page.url == url + reverse("comanagement:gmf-detail", args=[gmf.code])

@@ -11,6 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from web.forms import DateInput
 from web.quality.models import ActDecision, GoalKind, Indicator, PdsaPhase, ReviewOutcome
 
 __all__ = [
@@ -22,16 +23,6 @@ __all__ = [
     "PointForm",
     "ReviewForm",
 ]
-
-
-class DateInput(forms.DateInput):
-    """The browser's date picker, whose value must be ISO (``2026-12-07``): a date in the
-    page's locale (« 07/12/2026 ») is dropped by the browser."""
-
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 def _area(rows: int = 4) -> forms.Textarea:

@@ -10,18 +10,10 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from web.forms import DateInput
 from web.regions.models import Physician
 
-__all__ = ["DateInput", "PhysicianChoiceField", "SelectForm"]
-
-
-class DateInput(forms.DateInput):
-    """The browser's date picker, whose value must be ISO (``2030-12-31``)."""
-
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
+__all__ = ["PhysicianChoiceField", "SelectForm"]
 
 
 class PhysicianChoiceField(forms.ModelChoiceField):

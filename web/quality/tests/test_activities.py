@@ -12,10 +12,9 @@ from django.utils import timezone, translation
 from web.audit.models import AuditEvent
 from web.quality import activities
 from web.quality.errors import ActivityRefused
-from web.quality.models import Activity, Group, Invitation, QualityAction
+from web.quality.models import Activity, Group, QualityAction
 from web.quality.services import activities as services
-from web.quality.tests.conftest import World
-from web.regions.models import Patient, Registration
+from web.quality.tests.conftest import World, register
 
 PRACTICE = {"setting": "Clinique familiale en GMF, milieu semi-urbain", "years_of_practice": 19}
 RISKS = {"factors": ["high_volume"], "comment": "Beaucoup de patients vus chaque jour."}
@@ -28,31 +27,6 @@ FINDINGS = {"legible_met": 18, "legible_not_met": 2, "results_met": 15, "results
 @pytest.fixture(autouse=True)
 def _english(english: None) -> None:
     """The sentences read in English (the ids); French is checked on the pages."""
-
-
-@pytest.fixture
-def group(world: World) -> Group:
-    """M1's group, M2 accepted, M3 invited (pending); followed by ``coach``."""
-    users = world.users
-    group = Group.objects.create(
-        region=world.region,
-        name="Groupe du Fleuve",
-        founder=world.physicians["M1"],
-        bases=["practice_setting"],
-        coach=users["coach"],
-        created_on=datetime.date(2026, 2, 1),
-        created_by=users["m1"],
-    )
-    for code, status in (("M2", "accepted"), ("M3", "pending")):
-        Invitation.objects.create(
-            group=group,
-            physician=world.physicians[code],
-            status=status,
-            sent_on=datetime.date(2026, 2, 1),
-            sent_by=users["m1"],
-            answered_on=datetime.date(2026, 2, 3) if status == "accepted" else None,
-        )
-    return group
 
 
 def _save(world: World, group: Group, kind: str, step: str, values: dict) -> Activity:
@@ -331,37 +305,9 @@ def test_it_prefills_the_practice_profile_with_the_platform_facts(world: World):
     physician = world.physicians["M1"]
     today = timezone.localdate()
     for number, vulnerable in enumerate([True, False, False, False]):
-        patient = Patient.objects.create(
-            code=f"P{number}",
-            health_insurance_number=f"ABCD0000000{number}",
-            first_name="A",
-            last_name="B",
-            birth_year=1950,
-            sex="F",
-            latitude=48.4,
-            longitude=-68.5,
-            rls=world.rls,
-            vulnerable=vulnerable,
-        )
-        Registration.objects.create(
-            region=world.region,
-            patient_code=patient.code,
-            physician_code=physician.code,
-            site_code="S1",
-            patient=patient,
-            physician=physician,
-            start_date=datetime.date(2020, 1, 1),
-        )
+        register(world, physician, f"P{number}", datetime.date(2020, 1, 1), vulnerable=vulnerable)
     # A registration ended before today is not in the panel.
-    Registration.objects.create(
-        region=world.region,
-        patient_code="P9",
-        physician_code=physician.code,
-        site_code="S1",
-        physician=physician,
-        start_date=datetime.date(2020, 1, 1),
-        end_date=today,
-    )
+    register(world, physician, "P9", datetime.date(2020, 1, 1), today)
 
     practice = activities.prefill("practice_profile", activities.PRACTICE_PROFILE[0], physician)
 

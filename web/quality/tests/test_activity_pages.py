@@ -4,17 +4,12 @@ shared, nobody outside the group; and the pages in French, with labels, never co
 
 from __future__ import annotations
 
-import datetime
-from collections.abc import Callable
-
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from web.quality import progress
-from web.quality.models import Activity, ActivityKind, Group, Invitation
+from web.quality.models import Activity, ActivityKind, Group
 from web.quality.services import activities as services
 from web.quality.tests.conftest import World
 from web.regions.testing import visible_text
@@ -29,45 +24,6 @@ PROFILE_STEPS = {
         "to_explore": "Les résultats.",
     },
 }
-
-
-@pytest.fixture
-def group(world: World) -> Group:
-    """M1's group, M2 accepted, M3 invited (pending); followed by ``coach``."""
-    users = world.users
-    group = Group.objects.create(
-        region=world.region,
-        name="Groupe du Fleuve",
-        founder=world.physicians["M1"],
-        bases=["practice_setting"],
-        coach=users["coach"],
-        created_on=datetime.date(2026, 2, 1),
-        created_by=users["m1"],
-    )
-    for code, status in (("M2", "accepted"), ("M3", "pending")):
-        Invitation.objects.create(
-            group=group,
-            physician=world.physicians[code],
-            status=status,
-            sent_on=datetime.date(2026, 2, 1),
-            sent_by=users["m1"],
-            answered_on=datetime.date(2026, 2, 3) if status == "accepted" else None,
-        )
-    return group
-
-
-@pytest.fixture
-def as_user(world: World) -> Callable[..., Client]:
-    """A client logged in as the world's user ``name``, reading pages in ``language``
-    (English by default: the tests read the message ids)."""
-
-    def make(name: str, language: str = "en") -> Client:
-        client = Client()
-        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-        client.force_login(world.users[name])
-        return client
-
-    return make
 
 
 def _url(group: Group, kind: str, step: str | None = None) -> str:
@@ -101,8 +57,8 @@ def _profile(world: World, group: Group, *, completed: bool, shared: bool = Fals
 # -------------------------------------------------------------------------- the stepper
 
 
-def test_it_shows_the_steps_and_the_practice_profile_prefilled(world, group, as_user):
-    response = as_user("m1").get(_url(group, "practice_profile"))
+def test_it_shows_the_steps_and_the_practice_profile_prefilled(world, group, english_client_for):
+    response = english_client_for("m1").get(_url(group, "practice_profile"))
 
     assert response.status_code == 200
     page = response.content.decode()
@@ -117,8 +73,10 @@ def test_it_shows_the_steps_and_the_practice_profile_prefilled(world, group, as_
     assert not Activity.objects.exists()  # reading saves nothing
 
 
-def test_it_saves_a_step_and_continues_to_the_next(world, group, as_user):
-    response = as_user("m1").post(_url(group, "practice_profile"), {**PRACTICE, "action": "save"})
+def test_it_saves_a_step_and_continues_to_the_next(world, group, english_client_for):
+    response = english_client_for("m1").post(
+        _url(group, "practice_profile"), {**PRACTICE, "action": "save"}
+    )
 
     assert response.status_code == 302
     assert response["Location"] == _url(group, "practice_profile", "risks")
@@ -127,14 +85,16 @@ def test_it_saves_a_step_and_continues_to_the_next(world, group, as_user):
     assert activity.answers["practice"]["years_of_practice"] == 19
     assert activity.step == 1
 
-    page = as_user("m1").get(_url(group, "practice_profile")).content.decode()
+    page = english_client_for("m1").get(_url(group, "practice_profile")).content.decode()
     assert "Step 2 of 4: Risk factors" in visible_text(page)  # resumed where it was left
     assert 'data-testid="back"' in page
     assert page.count('data-testid="done"') == 1
 
 
-def test_it_keeps_nothing_of_a_step_with_a_required_answer_missing(world, group, as_user):
-    response = as_user("m1").post(
+def test_it_keeps_nothing_of_a_step_with_a_required_answer_missing(
+    world, group, english_client_for
+):
+    response = english_client_for("m1").post(
         _url(group, "practice_profile"), {"setting": "", "action": "save"}
     )
 
@@ -143,17 +103,17 @@ def test_it_keeps_nothing_of_a_step_with_a_required_answer_missing(world, group,
     assert not Activity.objects.exists()
 
 
-def test_it_shows_a_step_saved_with_its_answers(world, group, as_user):
+def test_it_shows_a_step_saved_with_its_answers(world, group, english_client_for):
     _profile(world, group, completed=False)
 
-    page = as_user("m1").get(_url(group, "practice_profile", "risks")).content.decode()
+    page = english_client_for("m1").get(_url(group, "practice_profile", "risks")).content.decode()
 
     assert 'value="high_volume" checked' in page or "checked" in page.split("high_volume")[1][:80]
     assert "Beaucoup de patients." in page
 
 
-def test_it_refuses_completion_naming_the_missing_steps(world, group, as_user):
-    client = as_user("m1")
+def test_it_refuses_completion_naming_the_missing_steps(world, group, english_client_for):
+    client = english_client_for("m1")
     client.post(_url(group, "practice_profile"), {**PRACTICE, "action": "save"})
 
     response = client.post(_url(group, "practice_profile"), {"action": "complete"}, follow=True)
@@ -163,8 +123,8 @@ def test_it_refuses_completion_naming_the_missing_steps(world, group, as_user):
     assert Activity.objects.get().completed_on is None
 
 
-def test_it_completes_the_activity_from_its_last_step(world, group, as_user):
-    client = as_user("m1")
+def test_it_completes_the_activity_from_its_last_step(world, group, english_client_for):
+    client = english_client_for("m1")
     for key, values in PROFILE_STEPS.items():
         client.post(_url(group, "practice_profile", key), {**values, "action": "save"})
     last = client.get(_url(group, "practice_profile", "reflection")).content.decode()
@@ -180,32 +140,34 @@ def test_it_completes_the_activity_from_its_last_step(world, group, as_user):
     assert 'data-testid="step-form"' not in response.content.decode()
 
 
-def test_it_offers_completion_on_the_last_step_only(world, group, as_user):
+def test_it_offers_completion_on_the_last_step_only(world, group, english_client_for):
     _profile(world, group, completed=False)
 
-    page = as_user("m1").get(_url(group, "practice_profile", "risks")).content.decode()
+    page = english_client_for("m1").get(_url(group, "practice_profile", "risks")).content.decode()
 
     assert 'data-testid="complete-button"' not in page
 
 
-def test_it_shows_the_data_driven_qi_beside_the_physicians_figures(world, group, as_user):
-    page = as_user("m1").get(_url(group, "data_driven_qi")).content.decode()
+def test_it_shows_the_data_driven_qi_beside_the_physicians_figures(
+    world, group, english_client_for
+):
+    page = english_client_for("m1").get(_url(group, "data_driven_qi")).content.decode()
 
     assert 'data-testid="figures"' in page
     assert "Where you stand and why" in visible_text(page)
 
 
-def test_it_says_when_no_qi_survey_is_published(world, group, as_user):
+def test_it_says_when_no_qi_survey_is_published(world, group, english_client_for):
     world.survey.delete()
 
-    page = as_user("m1").get(_url(group, "qi_survey")).content.decode()
+    page = english_client_for("m1").get(_url(group, "qi_survey")).content.decode()
 
     assert 'data-testid="no-survey"' in page
     assert 'data-testid="step-form"' not in page
 
 
-def test_it_answers_the_qi_survey_step(world, group, as_user):
-    response = as_user("m1").post(
+def test_it_answers_the_qi_survey_step(world, group, english_client_for):
+    response = english_client_for("m1").post(
         _url(group, "qi_survey"),
         {"setting": "Cabinet", "emr": "Oui", "confidence": "4", "action": "save"},
     )
@@ -216,8 +178,8 @@ def test_it_answers_the_qi_survey_step(world, group, as_user):
     }
 
 
-def test_it_saves_a_yes_or_no_answer_as_a_boolean(world, group, as_user):
-    client = as_user("m1")
+def test_it_saves_a_yes_or_no_answer_as_a_boolean(world, group, english_client_for):
+    client = english_client_for("m1")
     client.post(
         _url(group, "chart_review"), {"criteria": ["legible"], "charts": "10", "action": "save"}
     )
@@ -230,8 +192,8 @@ def test_it_saves_a_yes_or_no_answer_as_a_boolean(world, group, as_user):
     }
 
 
-def test_it_asks_no_patient_identity_in_the_chart_review(world, group, as_user):
-    client = as_user("m1")
+def test_it_asks_no_patient_identity_in_the_chart_review(world, group, english_client_for):
+    client = english_client_for("m1")
     client.post(
         _url(group, "chart_review"), {"criteria": ["legible"], "charts": "10", "action": "save"}
     )
@@ -247,30 +209,32 @@ def test_it_asks_no_patient_identity_in_the_chart_review(world, group, as_user):
 
 
 @pytest.mark.parametrize("name", ["m7", "m20"])
-def test_it_refuses_the_stepper_to_a_physician_outside_the_group(world, group, as_user, name):
-    assert as_user(name).get(_url(group, "practice_profile")).status_code == 404
+def test_it_refuses_the_stepper_to_a_physician_outside_the_group(
+    world, group, english_client_for, name
+):
+    assert english_client_for(name).get(_url(group, "practice_profile")).status_code == 404
 
 
 @pytest.mark.parametrize("name", ["m3", "coach"])
-def test_it_refuses_the_stepper_to_who_is_not_a_member(world, group, as_user, name):
+def test_it_refuses_the_stepper_to_who_is_not_a_member(world, group, english_client_for, name):
     # M3 is only invited; the coach follows the group.
-    assert as_user(name).get(_url(group, "practice_profile")).status_code == 403
+    assert english_client_for(name).get(_url(group, "practice_profile")).status_code == 403
 
 
 @pytest.mark.parametrize("name", ["cml", "gmf", "doc_no_record"])
-def test_it_refuses_the_stepper_to_other_roles(world, group, as_user, name):
-    assert as_user(name).get(_url(group, "practice_profile")).status_code == 403
+def test_it_refuses_the_stepper_to_other_roles(world, group, english_client_for, name):
+    assert english_client_for(name).get(_url(group, "practice_profile")).status_code == 403
 
 
-def test_it_answers_404_for_an_unknown_activity_or_step(world, group, as_user):
-    client = as_user("m1")
+def test_it_answers_404_for_an_unknown_activity_or_step(world, group, english_client_for):
+    client = english_client_for("m1")
 
     assert client.get(_url(group, "peer_review")).status_code == 404
     assert client.get(_url(group, "practice_profile", "findings")).status_code == 404
 
 
-def test_it_answers_404_to_complete_an_activity_never_saved(world, group, as_user):
-    response = as_user("m1").post(_url(group, "chart_review"), {"action": "complete"})
+def test_it_answers_404_to_complete_an_activity_never_saved(world, group, english_client_for):
+    response = english_client_for("m1").post(_url(group, "chart_review"), {"action": "complete"})
 
     assert response.status_code == 404
 
@@ -278,9 +242,9 @@ def test_it_answers_404_to_complete_an_activity_never_saved(world, group, as_use
 # -------------------------------------------------------------------------- sharing, reading
 
 
-def test_it_lets_the_owner_share_from_the_stepper(world, group, as_user):
+def test_it_lets_the_owner_share_from_the_stepper(world, group, english_client_for):
     activity = _profile(world, group, completed=True)
-    client = as_user("m1")
+    client = english_client_for("m1")
 
     response = client.post(reverse("quality:activity-share", args=[activity.pk]), {"shared": "1"})
 
@@ -293,10 +257,10 @@ def test_it_lets_the_owner_share_from_the_stepper(world, group, as_user):
 
 
 @pytest.mark.parametrize("name", ["m2", "coach", "m7"])
-def test_it_refuses_sharing_to_anyone_but_the_owner(world, group, as_user, name):
+def test_it_refuses_sharing_to_anyone_but_the_owner(world, group, english_client_for, name):
     activity = _profile(world, group, completed=True, shared=True)
 
-    response = as_user(name).post(
+    response = english_client_for(name).post(
         reverse("quality:activity-share", args=[activity.pk]), {"shared": "0"}
     )
 
@@ -305,26 +269,29 @@ def test_it_refuses_sharing_to_anyone_but_the_owner(world, group, as_user, name)
     assert activity.shared
 
 
-def test_it_shares_by_post_only(world, group, as_user):
+def test_it_shares_by_post_only(world, group, english_client_for):
     activity = _profile(world, group, completed=True)
 
-    response = as_user("m1").get(reverse("quality:activity-share", args=[activity.pk]))
+    response = english_client_for("m1").get(reverse("quality:activity-share", args=[activity.pk]))
 
     assert response.status_code == 405
 
 
-def test_it_hides_an_unshared_activity_from_another_member(world, group, as_user):
+def test_it_hides_an_unshared_activity_from_another_member(world, group, english_client_for):
     activity = _profile(world, group, completed=True)
 
     assert (
-        as_user("m2").get(reverse("quality:activity-read", args=[activity.pk])).status_code == 404
+        english_client_for("m2")
+        .get(reverse("quality:activity-read", args=[activity.pk]))
+        .status_code
+        == 404
     )
 
 
-def test_it_lets_another_member_read_a_shared_activity(world, group, as_user):
+def test_it_lets_another_member_read_a_shared_activity(world, group, english_client_for):
     activity = _profile(world, group, completed=True, shared=True)
 
-    response = as_user("m2").get(reverse("quality:activity-read", args=[activity.pk]))
+    response = english_client_for("m2").get(reverse("quality:activity-read", args=[activity.pk]))
 
     assert response.status_code == 200
     text = visible_text(response.content.decode())
@@ -333,17 +300,22 @@ def test_it_lets_another_member_read_a_shared_activity(world, group, as_user):
 
 
 @pytest.mark.parametrize("name", ["m7", "m20", "m3", "coach2", "coach9"])
-def test_it_hides_a_shared_activity_outside_the_group(world, group, as_user, name):
+def test_it_hides_a_shared_activity_outside_the_group(world, group, english_client_for, name):
     activity = _profile(world, group, completed=True, shared=True)
 
     assert (
-        as_user(name).get(reverse("quality:activity-read", args=[activity.pk])).status_code == 404
+        english_client_for(name)
+        .get(reverse("quality:activity-read", args=[activity.pk]))
+        .status_code
+        == 404
     )
 
 
-def test_it_shows_the_coach_the_completion_but_not_the_answers_unless_shared(world, group, as_user):
+def test_it_shows_the_coach_the_completion_but_not_the_answers_unless_shared(
+    world, group, english_client_for
+):
     activity = _profile(world, group, completed=True)
-    coach = as_user("coach")
+    coach = english_client_for("coach")
 
     # The coach's progress reads the completion...
     (member,) = [
@@ -362,10 +334,10 @@ def test_it_shows_the_coach_the_completion_but_not_the_answers_unless_shared(wor
     assert "Le suivi des maladies chroniques." in visible_text(response.content.decode())
 
 
-def test_it_lets_the_owner_read_an_unshared_activity(world, group, as_user):
+def test_it_lets_the_owner_read_an_unshared_activity(world, group, english_client_for):
     activity = _profile(world, group, completed=False)
 
-    response = as_user("m1").get(reverse("quality:activity-read", args=[activity.pk]))
+    response = english_client_for("m1").get(reverse("quality:activity-read", args=[activity.pk]))
 
     assert response.status_code == 200
     assert "Le suivi des maladies chroniques." in visible_text(response.content.decode())
@@ -375,10 +347,10 @@ def test_it_lets_the_owner_read_an_unshared_activity(world, group, as_user):
 
 
 @pytest.mark.parametrize("kind", ["practice_profile", "data_driven_qi", "chart_review"])
-def test_it_shows_labels_never_codes_in_french(world, group, as_user, kind):
+def test_it_shows_labels_never_codes_in_french(world, group, client_for, kind):
     if kind == "practice_profile":
         _profile(world, group, completed=True, shared=True)
-    client = as_user("m1", "fr")
+    client = client_for("m1", language="fr")
 
     page = client.get(_url(group, kind)).content.decode()
 

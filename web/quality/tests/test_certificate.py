@@ -10,14 +10,13 @@ from django.urls import reverse
 
 from web.quality.models import Completion
 from web.quality.services import plans as services
-from web.quality.tests.conftest import World
-from web.quality.tests.test_plans import make_group, make_plan
+from web.quality.tests.conftest import World, make_formed_group, make_plan
 
 
 @pytest.fixture
 def completion(world: World) -> Completion:
     """M2's completion of the accepted plan of M1's group (coach: ``coach``)."""
-    plan = make_plan(make_group(world, others=("M2", "M3")), status="submitted")
+    plan = make_plan(make_formed_group(world, others=("M2", "M3")), status="submitted")
     services.do_review_plan(
         plan, "accepted", on=datetime.date(2026, 9, 15), acting_user=world.users["coach"]
     )
@@ -40,7 +39,7 @@ def test_it_gives_the_certificate_to_its_physician_and_the_coach(
 def test_it_answers_404_to_anyone_else(
     world: World, client_for, completion: Completion, user: str
 ) -> None:
-    make_group(world, founder="M5", others=("M6",), name="Autre groupe")
+    make_formed_group(world, founder="M5", others=("M6",), name="Autre groupe")
     response = client_for(user).get(reverse("quality:certificate", args=[completion.pk]))
     assert response.status_code == 404
 

@@ -14,8 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from web.quality.models import Plan, PlanStatus
-from web.quality.tests.conftest import NAMES
-from web.quality.tests.test_progress import do_activities, invite, join, make_group, select
+from web.quality.tests.conftest import NAMES, do_activities, invite, join, make_group, select
 from web.regions.testing import visible_text
 
 URL = reverse("quality:coach")

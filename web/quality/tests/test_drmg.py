@@ -8,8 +8,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from web.quality.tests.conftest import NAMES
-from web.quality.tests.test_progress import EXPECTED_2026, hand_built_counts
+from web.quality.tests.conftest import EXPECTED_2026, NAMES, hand_built_counts
 from web.regions.testing import visible_text
 
 URL = reverse("quality:drmg")

@@ -7,7 +7,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -15,49 +14,23 @@ from web.quality import indicators
 from web.quality.models import (
     Activity,
     Goal,
-    Group,
     Indicator,
-    Invitation,
     ManualPoint,
     PdsaCycle,
     Plan,
 )
+from web.quality.tests.conftest import invite, make_group
 from web.regions.models import Registration
 
 D = datetime.date
 
 
 @pytest.fixture
-def english_client(client_for):
-    """A client of the world's user ``name`` reading English pages (the message ids)."""
-
-    def make(name: str):
-        client = client_for(name)
-        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-        return client
-
-    return make
-
-
-@pytest.fixture
 def group(world):
     """M1's group, followed by ``coach``: M2 accepted, M3 invited (pending)."""
-    group = Group.objects.create(
-        region=world.region,
-        name="Groupe du Fleuve",
-        founder=world.physicians["M1"],
-        coach=world.users["coach"],
-        created_on=D(2025, 1, 10),
-        created_by=world.users["m1"],
-    )
-    for code, status in (("M2", "accepted"), ("M3", "pending")):
-        Invitation.objects.create(
-            group=group,
-            physician=world.physicians[code],
-            status=status,
-            sent_on=D(2025, 1, 10),
-            sent_by=world.users["m1"],
-        )
+    group = make_group(world, created_on=D(2025, 1, 10), coach="coach")
+    invite(world, group, "M2", sent_on=D(2025, 1, 10), status="accepted")
+    invite(world, group, "M3", sent_on=D(2025, 1, 10))
     Plan.objects.create(group=group)
     return group
 
@@ -112,8 +85,8 @@ def _url(goal) -> str:
 
 
 @pytest.mark.parametrize("name", ["m1", "m2", "coach"])
-def test_it_shows_the_chart_to_the_members_and_the_coach(english_client, manual_goal, name):
-    response = english_client(name).get(_url(manual_goal))
+def test_it_shows_the_chart_to_the_members_and_the_coach(english_client_for, manual_goal, name):
+    response = english_client_for(name).get(_url(manual_goal))
     assert response.status_code == 200
     assert b'id="chart-goal"' in response.content and b'id="spec-goal"' in response.content
 
@@ -128,40 +101,42 @@ def test_it_shows_the_chart_to_the_members_and_the_coach(english_client, manual_
         ("coach9", "a coach of another region"),
     ],
 )
-def test_it_answers_404_outside_the_group(english_client, manual_goal, name, who):
-    assert english_client(name).get(_url(manual_goal)).status_code == 404, who
+def test_it_answers_404_outside_the_group(english_client_for, manual_goal, name, who):
+    assert english_client_for(name).get(_url(manual_goal)).status_code == 404, who
 
 
 @pytest.mark.parametrize("name", ["cml", "gmf", "ciusss", "drmg", "doc_no_record"])
-def test_it_answers_403_to_the_roles_without_goals(english_client, manual_goal, name):
-    assert english_client(name).get(_url(manual_goal)).status_code == 403
+def test_it_answers_403_to_the_roles_without_goals(english_client_for, manual_goal, name):
+    assert english_client_for(name).get(_url(manual_goal)).status_code == 403
 
 
-def test_it_answers_404_for_an_unknown_goal(english_client, manual_goal):
+def test_it_answers_404_for_an_unknown_goal(english_client_for, manual_goal):
     url = reverse("quality:goal-chart", args=[manual_goal.pk + 100])
-    assert english_client("m1").get(url).status_code == 404
+    assert english_client_for("m1").get(url).status_code == 404
 
 
 # --------------------------------------------------------------------------- the page
 
 
-def test_it_says_the_signals_in_words(english_client, manual_goal):
-    page = english_client("m2").get(_url(manual_goal)).content.decode()
+def test_it_says_the_signals_in_words(english_client_for, manual_goal):
+    page = english_client_for("m2").get(_url(manual_goal)).content.decode()
     assert "The runs say the process changed: the variation is not random." in page
     assert "A shift: 6 points in a row above the median, from July 2025." in page
     assert "Baseline 1; target 8.50 by June 30, 2026." in page
     assert "Rappel par texto" in page  # the PDSA cycles' list
 
 
-def test_it_shows_a_member_their_own_figures(english_client, world, panel_goal):
-    page = english_client("m2").get(_url(panel_goal)).content.decode()
+def test_it_shows_a_member_their_own_figures(english_client_for, world, panel_goal):
+    page = english_client_for("m2").get(_url(panel_goal)).content.decode()
     assert world.physicians["M2"].name in page
     assert world.physicians["M1"].name not in page
     assert "2.0" in page  # M2's panel, not M1's
 
 
-def test_it_shows_the_coach_only_the_members_who_share(english_client, world, group, panel_goal):
-    page = english_client("coach").get(_url(panel_goal)).content.decode()
+def test_it_shows_the_coach_only_the_members_who_share(
+    english_client_for, world, group, panel_goal
+):
+    page = english_client_for("coach").get(_url(panel_goal)).content.decode()
     assert 'data-testid="nothing-shared"' in page
     assert 'id="chart-goal"' not in page
     Activity.objects.create(
@@ -170,16 +145,16 @@ def test_it_shows_the_coach_only_the_members_who_share(english_client, world, gr
     Activity.objects.create(
         group=group, physician=world.physicians["M1"], kind="data_driven_qi", shared=False
     )
-    client = english_client("coach")
+    client = english_client_for("coach")
     page = client.get(_url(panel_goal), {"physician": world.physicians["M1"].pk}).content.decode()
     assert world.physicians["M2"].name in page  # asking for M1, not shared: M2 shown
     assert world.physicians["M1"].name not in page
     assert 'id="chart-goal"' in page
 
 
-def test_it_says_when_there_is_no_measurement_yet(english_client, group):
+def test_it_says_when_there_is_no_measurement_yet(english_client_for, group):
     goal = _goal(group, definition="Rappels")
-    page = english_client("m1").get(_url(goal)).content.decode()
+    page = english_client_for("m1").get(_url(goal)).content.decode()
     assert 'data-testid="no-points"' in page and 'id="chart-goal"' not in page
 
 

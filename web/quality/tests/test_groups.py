@@ -5,11 +5,8 @@ group's pages and the refusals of every route."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from web.audit.models import AuditEvent
 from web.quality import progress
@@ -30,18 +27,6 @@ ON = datetime.date(2026, 3, 2)
 @pytest.fixture(autouse=True)
 def _english(english: None) -> None:
     """The messages' ids (English), in the services and on the pages."""
-
-
-@pytest.fixture
-def client_for(client_for: Callable[[str], Client]) -> Callable[[str], Client]:
-    """The world's clients, reading the pages in English (the language switch's cookie)."""
-
-    def make(name: str) -> Client:
-        client = client_for(name)
-        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-        return client
-
-    return make
 
 
 def _group(world: World, founder: str = "M1", **kwargs) -> Group:
@@ -273,8 +258,8 @@ def _url(name: str, pk: int) -> str:
     }[name]
 
 
-def test_it_forms_a_group_from_the_page(world, client_for) -> None:
-    response = client_for("m1").post(
+def test_it_forms_a_group_from_the_page(world, english_client_for) -> None:
+    response = english_client_for("m1").post(
         "/quality/groups/new/",
         {"name": "Groupe du Fleuve", "bases": ["health_team_rls"], "rls": world.rls.pk},
     )
@@ -285,8 +270,8 @@ def test_it_forms_a_group_from_the_page(world, client_for) -> None:
     assert group.founder == world.physicians["M1"]
 
 
-def test_it_refuses_a_founder_not_selected_on_the_page(world, client_for) -> None:
-    client = client_for("m2")
+def test_it_refuses_a_founder_not_selected_on_the_page(world, english_client_for) -> None:
+    client = english_client_for("m2")
     assert b"not-selected" in client.get("/quality/groups/new/").content
     response = client.post("/quality/groups/new/", {"name": "G", "bases": ["area_of_practice"]})
     assert response.status_code == 200
@@ -294,8 +279,8 @@ def test_it_refuses_a_founder_not_selected_on_the_page(world, client_for) -> Non
     assert not Group.objects.exists()
 
 
-def test_it_asks_for_the_team_of_a_health_team_basis(world, client_for) -> None:
-    response = client_for("m1").post(
+def test_it_asks_for_the_team_of_a_health_team_basis(world, english_client_for) -> None:
+    response = english_client_for("m1").post(
         "/quality/groups/new/", {"name": "G", "bases": ["health_team_gmf"]}
     )
     assert response.status_code == 200
@@ -304,11 +289,13 @@ def test_it_asks_for_the_team_of_a_health_team_basis(world, client_for) -> None:
 
 
 @pytest.mark.parametrize("name", ["coach", "drmg", "cml", "gmf", "ciusss", "doc_no_record"])
-def test_it_refuses_the_group_form_but_to_a_physician(world, client_for, name) -> None:
-    assert client_for(name).get("/quality/groups/new/").status_code == 403
+def test_it_refuses_the_group_form_but_to_a_physician(world, english_client_for, name) -> None:
+    assert english_client_for(name).get("/quality/groups/new/").status_code == 403
 
 
-def test_it_shows_each_members_completion_without_their_answers(world, group, client_for) -> None:
+def test_it_shows_each_members_completion_without_their_answers(
+    world, group, english_client_for
+) -> None:
     _answer(world, _invite(world, group, "M2"))
     Activity.objects.create(
         group=group,
@@ -318,7 +305,7 @@ def test_it_shows_each_members_completion_without_their_answers(world, group, cl
         completed_on=ON,
     )
     for name in ("m2", "m1"):
-        response = client_for(name).get(_url("detail", group.pk))
+        response = english_client_for(name).get(_url("detail", group.pk))
         assert response.status_code == 200
         page = response.content.decode()
         rows = {row["progress"].physician.code: row for row in response.context["members"]}
@@ -332,41 +319,45 @@ def test_it_shows_each_members_completion_without_their_answers(world, group, cl
     assert f"/quality/groups/{group.pk}/plan/" in page
 
 
-def test_it_links_a_shared_activity_for_the_other_members(world, group, client_for) -> None:
+def test_it_links_a_shared_activity_for_the_other_members(world, group, english_client_for) -> None:
     _answer(world, _invite(world, group, "M2"))
     activity = Activity.objects.create(
         group=group, physician=world.physicians["M1"], kind="practice_profile", shared=True
     )
-    page = client_for("m2").get(_url("detail", group.pk)).content.decode()
+    page = english_client_for("m2").get(_url("detail", group.pk)).content.decode()
     assert f"/quality/activities/{activity.pk}/" in page
 
 
-def test_it_hides_a_group_from_a_physician_of_another_region(world, group, client_for) -> None:
-    assert client_for("m20").get(_url("detail", group.pk)).status_code == 404
+def test_it_hides_a_group_from_a_physician_of_another_region(
+    world, group, english_client_for
+) -> None:
+    assert english_client_for("m20").get(_url("detail", group.pk)).status_code == 404
 
 
-def test_it_hides_a_group_from_a_physician_not_invited(world, group, client_for) -> None:
-    assert client_for("m9").get(_url("detail", group.pk)).status_code == 404
+def test_it_hides_a_group_from_a_physician_not_invited(world, group, english_client_for) -> None:
+    assert english_client_for("m9").get(_url("detail", group.pk)).status_code == 404
 
 
-def test_it_hides_a_group_followed_by_another_coach(world, group, client_for) -> None:
+def test_it_hides_a_group_followed_by_another_coach(world, group, english_client_for) -> None:
     services.do_follow_group(group, acting_user=world.users["coach"])
-    assert client_for("coach2").get(_url("detail", group.pk)).status_code == 404
-    assert client_for("coach2").post(_url("follow", group.pk)).status_code == 404
+    assert english_client_for("coach2").get(_url("detail", group.pk)).status_code == 404
+    assert english_client_for("coach2").post(_url("follow", group.pk)).status_code == 404
 
 
-def test_it_shows_an_invitee_the_members_and_the_answer(world, group, client_for) -> None:
+def test_it_shows_an_invitee_the_members_and_the_answer(world, group, english_client_for) -> None:
     invitation = _invite(world, group, "M2")
-    response = client_for("m2").get(_url("detail", group.pk))
+    response = english_client_for("m2").get(_url("detail", group.pk))
     assert response.status_code == 200
     assert response.context["own_invitation"] == invitation
     assert not response.context["follows"]
     assert "invite-form" not in response.content.decode()
 
 
-def test_it_shows_an_unfollowed_group_to_a_coach_by_its_size_only(world, group, client_for) -> None:
+def test_it_shows_an_unfollowed_group_to_a_coach_by_its_size_only(
+    world, group, english_client_for
+) -> None:
     _answer(world, _invite(world, group, "M2"))
-    response = client_for("coach").get(_url("detail", group.pk))
+    response = english_client_for("coach").get(_url("detail", group.pk))
     page = response.content.decode()
     assert response.status_code == 200
     assert response.context["may_follow"]
@@ -375,33 +366,33 @@ def test_it_shows_an_unfollowed_group_to_a_coach_by_its_size_only(world, group, 
     assert "Dr Benoît Roy" not in page
 
 
-def test_it_lets_a_coach_follow_from_the_page(world, group, client_for) -> None:
-    response = client_for("coach").post(_url("follow", group.pk))
+def test_it_lets_a_coach_follow_from_the_page(world, group, english_client_for) -> None:
+    response = english_client_for("coach").post(_url("follow", group.pk))
     assert response.status_code == 302
     group.refresh_from_db()
     assert group.coach == world.users["coach"]
-    page = client_for("coach").get(_url("detail", group.pk)).content.decode()
+    page = english_client_for("coach").get(_url("detail", group.pk)).content.decode()
     assert 'data-testid="members"' in page
     assert 'data-testid="follow"' not in page
 
 
 @pytest.mark.parametrize(("name", "status"), [("m1", 403), ("drmg", 403), ("coach9", 404)])
 def test_it_refuses_to_follow_but_to_a_coach_of_the_region(
-    world, group, client_for, name, status
+    world, group, english_client_for, name, status
 ) -> None:
-    assert client_for(name).post(_url("follow", group.pk)).status_code == status
+    assert english_client_for(name).post(_url("follow", group.pk)).status_code == status
     group.refresh_from_db()
     assert group.coach is None
 
 
-def test_it_refuses_a_second_coach_on_a_followed_group(world, group, client_for) -> None:
-    client = client_for("coach")
+def test_it_refuses_a_second_coach_on_a_followed_group(world, group, english_client_for) -> None:
+    client = english_client_for("coach")
     client.post(_url("follow", group.pk))
     assert client.post(_url("follow", group.pk)).status_code == 403  # it has a coach now
 
 
-def test_it_invites_from_the_page(world, group, client_for) -> None:
-    response = client_for("m1").post(
+def test_it_invites_from_the_page(world, group, english_client_for) -> None:
+    response = english_client_for("m1").post(
         _url("invite", group.pk), {"physician": world.physicians["M3"].pk}
     )
     assert response.status_code == 302
@@ -411,9 +402,9 @@ def test_it_invites_from_the_page(world, group, client_for) -> None:
 
 
 def test_it_refuses_to_invite_a_physician_of_another_region_from_the_page(
-    world, group, client_for
+    world, group, english_client_for
 ) -> None:
-    client = client_for("m1")
+    client = english_client_for("m1")
     response = client.post(
         _url("invite", group.pk), {"physician": world.physicians["M20"].pk}, follow=True
     )
@@ -424,85 +415,91 @@ def test_it_refuses_to_invite_a_physician_of_another_region_from_the_page(
 @pytest.mark.parametrize(
     ("name", "status"), [("m2", 403), ("coach", 403), ("drmg", 403), ("m9", 404)]
 )
-def test_it_refuses_to_invite_but_to_a_member(world, group, client_for, name, status) -> None:
+def test_it_refuses_to_invite_but_to_a_member(
+    world, group, english_client_for, name, status
+) -> None:
     _invite(world, group, "M2")  # m2 sees the group as an invitee, not a member
-    response = client_for(name).post(
+    response = english_client_for(name).post(
         _url("invite", group.pk), {"physician": world.physicians["M4"].pk}
     )
     assert response.status_code == status
     assert not group.invitations.filter(physician=world.physicians["M4"]).exists()
 
 
-def test_it_refuses_the_get_of_a_write(world, group, client_for) -> None:
-    assert client_for("m1").get(_url("invite", group.pk)).status_code == 405
+def test_it_refuses_the_get_of_a_write(world, group, english_client_for) -> None:
+    assert english_client_for("m1").get(_url("invite", group.pk)).status_code == 405
 
 
-def test_it_lets_the_invitee_accept_from_the_page(world, group, client_for) -> None:
+def test_it_lets_the_invitee_accept_from_the_page(world, group, english_client_for) -> None:
     invitation = _invite(world, group, "M2")
-    response = client_for("m2").post(_url("answer", invitation.pk), {"answer": "accept"})
+    response = english_client_for("m2").post(_url("answer", invitation.pk), {"answer": "accept"})
     assert response.status_code == 302
     assert response["Location"] == _url("detail", group.pk)
     assert _members(group) == ["M1", "M2"]
 
 
-def test_it_lets_the_invitee_decline_from_the_page(world, group, client_for) -> None:
+def test_it_lets_the_invitee_decline_from_the_page(world, group, english_client_for) -> None:
     invitation = _invite(world, group, "M2")
-    response = client_for("m2").post(_url("answer", invitation.pk), {"answer": "decline"})
+    response = english_client_for("m2").post(_url("answer", invitation.pk), {"answer": "decline"})
     assert response["Location"] == "/quality/"
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.DECLINED
     # Declined: the group is no longer theirs to see.
-    assert client_for("m2").get(_url("detail", group.pk)).status_code == 404
+    assert english_client_for("m2").get(_url("detail", group.pk)).status_code == 404
 
 
 @pytest.mark.parametrize(
     ("name", "status"), [("m1", 403), ("coach", 403), ("m9", 404), ("m20", 404)]
 )
-def test_it_refuses_an_answer_but_from_the_invitee(world, group, client_for, name, status) -> None:
+def test_it_refuses_an_answer_but_from_the_invitee(
+    world, group, english_client_for, name, status
+) -> None:
     invitation = _invite(world, group, "M2")
-    response = client_for(name).post(_url("answer", invitation.pk), {"answer": "accept"})
+    response = english_client_for(name).post(_url("answer", invitation.pk), {"answer": "accept"})
     assert response.status_code == status
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.PENDING
 
 
-def test_it_lets_a_member_withdraw_from_the_page(world, group, client_for) -> None:
+def test_it_lets_a_member_withdraw_from_the_page(world, group, english_client_for) -> None:
     _answer(world, _invite(world, group, "M2"))
     invitation = _invite(world, group, "M3")
-    response = client_for("m2").post(_url("withdraw", invitation.pk))
+    response = english_client_for("m2").post(_url("withdraw", invitation.pk))
     assert response.status_code == 302
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.WITHDRAWN
 
 
 @pytest.mark.parametrize(("name", "status"), [("m3", 403), ("coach", 403), ("m9", 404)])
-def test_it_refuses_to_withdraw_but_to_a_member(world, group, client_for, name, status) -> None:
+def test_it_refuses_to_withdraw_but_to_a_member(
+    world, group, english_client_for, name, status
+) -> None:
     invitation = _invite(world, group, "M3")
-    assert client_for(name).post(_url("withdraw", invitation.pk)).status_code == status
+    assert english_client_for(name).post(_url("withdraw", invitation.pk)).status_code == status
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.PENDING
 
 
-def test_it_hides_the_invite_form_of_a_full_group(world, group, client_for) -> None:
+def test_it_hides_the_invite_form_of_a_full_group(world, group, english_client_for) -> None:
     for code in ("M2", "M3", "M4", "M5", "M6", "M7"):
         _invite(world, group, code)
-    response = client_for("m1").get(_url("detail", group.pk))
+    response = english_client_for("m1").get(_url("detail", group.pk))
     assert response.context["seats_left"] == 0
     assert 'data-testid="group-full"' in response.content.decode()
 
 
-def test_it_shows_the_drmg_a_group_by_its_size_only(world, group, client_for) -> None:
+def test_it_shows_the_drmg_a_group_by_its_size_only(world, group, english_client_for) -> None:
     _answer(world, _invite(world, group, "M2"))
-    response = client_for("drmg").get(_url("detail", group.pk))
+    response = english_client_for("drmg").get(_url("detail", group.pk))
     page = response.content.decode()
     assert response.status_code == 200
     assert not response.context["follows"]
     assert not response.context["may_follow"]
     assert "2 members" in page
     assert "Dr Benoît Roy" not in page
-    assert client_for("drmg9").get(_url("detail", group.pk)).status_code == 404
+    assert english_client_for("drmg9").get(_url("detail", group.pk)).status_code == 404
 
 
 @pytest.mark.parametrize("name", ["cml", "gmf", "ciusss", "doc_no_record"])
-def test_it_refuses_a_group_to_the_other_roles(world, group, client_for, name) -> None:
-    assert client_for(name).get(_url("detail", group.pk)).status_code == 403
+def test_it_refuses_a_group_to_the_other_roles(world, group, english_client_for, name) -> None:
+    assert english_client_for(name).get(_url("detail", group.pk)).status_code == 403

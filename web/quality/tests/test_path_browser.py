@@ -37,7 +37,7 @@ from web.quality.models import (
 from web.quality.services import activities as activity_services
 from web.quality.services import plans as plan_services
 from web.quality.tests.conftest import make_world
-from web.regions.testing import DEMO_PASSWORD, load_tiny_demo
+from web.regions.testing import load_tiny_demo, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -50,15 +50,6 @@ CODE_WORDS = re.compile(
 
 
 NOT_YET = "Pas encore : %s n'a pas terminé les quatre activités."
-
-
-def _log_in(page: Any, url: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(url + reverse("accounts:login"))
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("section.login button[type=submit]")
-    page.wait_for_load_state()
 
 
 def _text(page: Any) -> str:
@@ -140,7 +131,7 @@ def test_it_takes_a_physician_and_a_coach_through_the_whole_path(live_server, pa
     anne, benoit = world.physicians["M1"], world.physicians["M2"]
 
     # 1. Dre Gagnon, selected for the cycle, forms a group from the menu.
-    _log_in(page, url, "m1")
+    log_in(page, url, "m1")
     link = page.locator("[data-testid=nav-quality]")
     assert link.inner_text().strip() == "Amélioration de la qualité"
     link.click()
@@ -161,7 +152,7 @@ def test_it_takes_a_physician_and_a_coach_through_the_whole_path(live_server, pa
     page.click("[data-testid=invite]")
     page.wait_for_selector(f"[data-testid=pending-{benoit.code}]")
     invitation = Invitation.objects.get(group=group, physician=benoit)
-    _log_in(page, url, "m2")
+    log_in(page, url, "m2")
     page.goto(url + reverse("quality:home"))
     page.click(f"[data-testid=accept-{invitation.pk}]")
     page.wait_for_load_state()
@@ -169,7 +160,7 @@ def test_it_takes_a_physician_and_a_coach_through_the_whole_path(live_server, pa
     assert invitation.status == InvitationStatus.ACCEPTED
 
     # 3. Dre Gagnon completes her four activities, step by step.
-    _log_in(page, url, "m1")
+    log_in(page, url, "m1")
     for kind in ActivityKind.values:
         _complete_activity(page, url, group, kind)
     page.goto(url + reverse("quality:group-detail", args=[group.pk]))
@@ -216,7 +207,7 @@ def test_it_takes_a_physician_and_a_coach_through_the_whole_path(live_server, pa
     assert group.plan.status == PlanStatus.SUBMITTED
 
     # 5. The coach takes the group up, asks for changes, then accepts.
-    _log_in(page, url, "coach")
+    log_in(page, url, "coach")
     page.click("[data-testid=nav-quality]")
     page.click("[data-testid=coach-link]")
     page.wait_for_selector("[data-testid=unassigned-groups]")
@@ -236,7 +227,7 @@ def test_it_takes_a_physician_and_a_coach_through_the_whole_path(live_server, pa
     group.plan.refresh_from_db()
     assert group.plan.status == PlanStatus.CHANGES_REQUESTED
 
-    _log_in(page, url, "m1")
+    log_in(page, url, "m1")
     page.goto(url + reverse("quality:plan", args=[group.pk]))
     assert "Précisez la cible de l'accès." in page.inner_text("main")
     page.fill("[data-testid=plan-form] textarea[name=improvements]", "L'accès des inscrits: 10.")
@@ -245,7 +236,7 @@ def test_it_takes_a_physician_and_a_coach_through_the_whole_path(live_server, pa
     page.click("[data-testid=plan-submit]")
     page.wait_for_load_state()
 
-    _log_in(page, url, "coach")
+    log_in(page, url, "coach")
     page.goto(url + reverse("quality:review", args=[group.pk]))
     page.locator("[data-testid=review-form] input[value=accepted]").check()
     page.click("[data-testid=review-save]")
@@ -254,7 +245,7 @@ def test_it_takes_a_physician_and_a_coach_through_the_whole_path(live_server, pa
     assert group.plan.status == PlanStatus.ACCEPTED
 
     # 6. Dre Gagnon: requirement met for five years, her certificate.
-    _log_in(page, url, "m1")
+    log_in(page, url, "m1")
     page.goto(url + reverse("quality:home"))
     today = timezone.localdate()
     completion = Completion.objects.get(group=group, physician=anne)
@@ -316,7 +307,7 @@ def test_it_shows_the_demo_groups_to_the_physician_and_the_coach(live_server, pa
     under_review = Group.objects.get(plan__status=PlanStatus.SUBMITTED)
 
     # The physician: their cycle (requirement met), their group, its accepted plan.
-    _log_in(page, url, "medecin")
+    log_in(page, url, "medecin")
     page.click("[data-testid=nav-quality]")
     page.wait_for_selector("[data-testid=my-groups]")
     assert accepted.name in page.inner_text("[data-testid=my-groups]")
@@ -350,7 +341,7 @@ def test_it_shows_the_demo_groups_to_the_physician_and_the_coach(live_server, pa
     page.screenshot(path=str(screenshot_dir / "quality-physician-run-chart.png"), full_page=True)
 
     # The coach: the groups followed and their late steps, the plan to review.
-    _log_in(page, url, "coach")
+    log_in(page, url, "coach")
     page.goto(url + reverse("quality:coach"))
     page.wait_for_selector("[data-testid=followed-groups]")
     assert page.locator("[data-testid=followed-group]").count() == 3
@@ -363,7 +354,7 @@ def test_it_shows_the_demo_groups_to_the_physician_and_the_coach(live_server, pa
     page.screenshot(path=str(screenshot_dir / "quality-coach-review.png"), full_page=True)
 
     # The DRMG: counts per cycle, never a name.
-    _log_in(page, url, "drmg")
+    log_in(page, url, "drmg")
     page.goto(url + reverse("quality:drmg"))
     page.wait_for_selector("[data-testid=counts]")
     text = _demo_text(page)

@@ -1,13 +1,10 @@
 """The Practice Improvement Plan: its editor, goals, PDSA cycles, measurements and
-submission (web/quality/services/plans.py, web/quality/views/plans.py).
-
-The builders below (a group whose members completed their activities, a plan with its
-goals) make the records directly, as the other test modules of this part do."""
+submission (web/quality/services/plans.py, web/quality/views/plans.py), on groups and
+plans made by the builders of the conftest."""
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
 from decimal import Decimal
 
 import pytest
@@ -18,9 +15,7 @@ from panelcare.quality.plans import ACTIVITIES
 from web.audit.models import AuditEvent
 from web.quality.errors import PlanRefused
 from web.quality.models import (
-    Activity,
     Goal,
-    Group,
     Invitation,
     ManualPoint,
     PdsaCycle,
@@ -28,84 +23,15 @@ from web.quality.models import (
     QualityAction,
 )
 from web.quality.services import plans as services
-from web.quality.tests.conftest import World
+from web.quality.tests.conftest import (
+    World,
+    complete_activities,
+    make_formed_group,
+    make_goal,
+    make_plan,
+)
 
 DAY = datetime.date(2026, 3, 2)
-
-
-def complete_activities(
-    group: Group, world: World, code: str, kinds: Iterable[str] = ACTIVITIES
-) -> None:
-    for kind in kinds:
-        Activity.objects.create(
-            group=group,
-            physician=world.physicians[code],
-            kind=kind,
-            completed_on=datetime.date(2026, 2, 20),
-        )
-
-
-def make_group(
-    world: World,
-    founder: str = "M1",
-    others: Iterable[str] = ("M2",),
-    *,
-    coach: str | None = "coach",
-    complete: bool = True,
-    name: str = "Groupe du Fleuve",
-) -> Group:
-    """A formed group: ``founder`` and the accepted ``others``; every member completed the
-    four activities when ``complete``."""
-    others = tuple(others)
-    group = Group.objects.create(
-        region=world.region,
-        name=name,
-        founder=world.physicians[founder],
-        bases=["practice_setting"],
-        coach=world.users[coach] if coach else None,
-        created_on=datetime.date(2026, 2, 1),
-        created_by=world.users[founder.lower()],
-    )
-    for code in others:
-        Invitation.objects.create(
-            group=group,
-            physician=world.physicians[code],
-            status="accepted",
-            sent_on=datetime.date(2026, 2, 1),
-            sent_by=world.users[founder.lower()],
-            answered_on=datetime.date(2026, 2, 3),
-        )
-    if complete:
-        for code in (founder, *others):
-            complete_activities(group, world, code)
-    return group
-
-
-def make_goal(plan: Plan, title: str, *, kind: str = "practice", manual: bool = False) -> Goal:
-    return Goal.objects.create(
-        plan=plan,
-        position=plan.goals.count() + 1,
-        title=title,
-        kind=kind,
-        indicator="" if manual else "assiduity_rate",
-        definition="Minutes de pause par jour, relevé personnel" if manual else "",
-        baseline=Decimal("72"),
-        target=Decimal("80"),
-        target_date=datetime.date(2026, 12, 31),
-        change_ideas="Plages de consultation sans rendez-vous\nRappel téléphonique",
-    )
-
-
-def make_plan(group: Group, *, goals: int = 2, status: str = "draft") -> Plan:
-    plan = Plan.objects.create(
-        group=group,
-        strengths="Suivi des patients diabétiques",
-        improvements="Accès adapté aux rendez-vous",
-        status=status,
-    )
-    for number in range(goals):
-        make_goal(plan, f"Objectif {number + 1}")
-    return plan
 
 
 GOAL_POST = {
@@ -128,7 +54,7 @@ def _messages(response) -> list[str]:
 
 
 def test_it_creates_the_plan_on_first_save_and_audits_it(world: World) -> None:
-    group = make_group(world)
+    group = make_formed_group(world)
     plan = services.do_save_plan(
         group, strengths=" Forces ", improvements="Accès", acting_user=world.users["m1"]
     )
@@ -138,7 +64,7 @@ def test_it_creates_the_plan_on_first_save_and_audits_it(world: World) -> None:
 
 
 def test_it_says_why_the_page_does_not_save_a_submitted_plan(world: World, client_for) -> None:
-    plan = make_plan(make_group(world), status="submitted")
+    plan = make_plan(make_formed_group(world), status="submitted")
     response = client_for("m1").post(
         reverse("quality:plan", args=[plan.group.pk]), {"strengths": "x", "improvements": "y"}
     )
@@ -148,7 +74,7 @@ def test_it_says_why_the_page_does_not_save_a_submitted_plan(world: World, clien
 
 
 def test_it_refuses_to_change_a_submitted_plan(world: World) -> None:
-    plan = make_plan(make_group(world), status="submitted")
+    plan = make_plan(make_formed_group(world), status="submitted")
     with pytest.raises(PlanRefused):
         services.do_save_plan(
             plan.group, strengths="Autre", improvements="Autre", acting_user=world.users["m1"]
@@ -158,7 +84,7 @@ def test_it_refuses_to_change_a_submitted_plan(world: World) -> None:
 
 
 def test_it_lets_the_group_change_the_plan_after_changes_were_requested(world: World) -> None:
-    plan = make_plan(make_group(world), status="changes_requested")
+    plan = make_plan(make_formed_group(world), status="changes_requested")
     services.do_save_plan(
         plan.group, strengths="Autre", improvements="Autre", acting_user=world.users["m2"]
     )
@@ -167,7 +93,7 @@ def test_it_lets_the_group_change_the_plan_after_changes_were_requested(world: W
 
 
 def test_it_saves_the_areas_through_the_page(world: World, client_for) -> None:
-    group = make_group(world)
+    group = make_formed_group(world)
     response = client_for("m2").post(
         reverse("quality:plan", args=[group.pk]),
         {"strengths": "Forces", "improvements": "Améliorations"},
@@ -180,7 +106,7 @@ def test_it_saves_the_areas_through_the_page(world: World, client_for) -> None:
 
 
 def test_it_saves_a_smart_goal_through_the_page(world: World, client_for) -> None:
-    group = make_group(world)
+    group = make_formed_group(world)
     response = client_for("m1").post(reverse("quality:goal-new", args=[group.pk]), GOAL_POST)
     assert response.status_code == 302
     goal = Goal.objects.get(plan__group=group)
@@ -190,7 +116,7 @@ def test_it_saves_a_smart_goal_through_the_page(world: World, client_for) -> Non
 
 
 def test_it_refuses_a_goal_whose_target_is_its_baseline(world: World, client_for) -> None:
-    group = make_group(world)
+    group = make_formed_group(world)
     response = client_for("m1").post(
         reverse("quality:goal-new", args=[group.pk]), {**GOAL_POST, "target": "72"}
     )
@@ -200,7 +126,7 @@ def test_it_refuses_a_goal_whose_target_is_its_baseline(world: World, client_for
 
 
 def test_it_refuses_a_manual_measure_without_its_definition(world: World) -> None:
-    group = make_group(world)
+    group = make_formed_group(world)
     values = {**GOAL_POST, "indicator": "", "definition": " "}
     values.update(baseline=Decimal("1"), target=Decimal("2"), target_date=datetime.date(2026, 9, 1))
     with pytest.raises(PlanRefused):
@@ -209,7 +135,7 @@ def test_it_refuses_a_manual_measure_without_its_definition(world: World) -> Non
 
 
 def test_it_refuses_a_second_self_care_goal(world: World) -> None:
-    plan = make_plan(make_group(world), goals=1)
+    plan = make_plan(make_formed_group(world), goals=1)
     make_goal(plan, "Prendre ses pauses", kind="self_care", manual=True)
     values = {
         **GOAL_POST,
@@ -229,7 +155,7 @@ def test_it_refuses_a_second_self_care_goal(world: World) -> None:
 
 
 def test_it_refuses_to_change_a_goal_of_an_accepted_plan(world: World, client_for) -> None:
-    plan = make_plan(make_group(world), status="accepted")
+    plan = make_plan(make_formed_group(world), status="accepted")
     goal = plan.goals.first()
     response = client_for("m1").post(reverse("quality:goal-edit", args=[goal.pk]), GOAL_POST)
     assert response.status_code == 200
@@ -252,7 +178,7 @@ def _start(goal: Goal, world: World) -> PdsaCycle:
 
 
 def test_it_starts_a_pdsa_cycle_with_its_plan_and_prediction(world: World, client_for) -> None:
-    goal = make_plan(make_group(world)).goals.first()
+    goal = make_plan(make_formed_group(world)).goals.first()
     response = client_for("m1").post(
         reverse("quality:pdsa-new", args=[goal.pk]),
         {"change_idea": "Rappel téléphonique", "plan_text": "Appeler", "prediction": "Mieux"},
@@ -262,7 +188,7 @@ def test_it_starts_a_pdsa_cycle_with_its_plan_and_prediction(world: World, clien
 
 
 def test_it_refuses_a_plan_without_prediction(world: World) -> None:
-    goal = make_plan(make_group(world)).goals.first()
+    goal = make_plan(make_formed_group(world)).goals.first()
     with pytest.raises(PlanRefused):
         services.do_start_pdsa_cycle(
             goal,
@@ -275,7 +201,7 @@ def test_it_refuses_a_plan_without_prediction(world: World) -> None:
 
 
 def test_it_refuses_a_pdsa_phase_out_of_order(world: World, client_for) -> None:
-    pdsa = _start(make_plan(make_group(world)).goals.first(), world)
+    pdsa = _start(make_plan(make_formed_group(world)).goals.first(), world)
     response = client_for("m1").post(
         reverse("quality:pdsa-phase", args=[pdsa.pk]), {"phase": "study", "text": "Résultats"}
     )
@@ -286,7 +212,7 @@ def test_it_refuses_a_pdsa_phase_out_of_order(world: World, client_for) -> None:
 
 
 def test_it_fills_the_phases_in_order_and_closes_the_cycle_on_act(world: World) -> None:
-    pdsa = _start(make_plan(make_group(world)).goals.first(), world)
+    pdsa = _start(make_plan(make_formed_group(world)).goals.first(), world)
     user = world.users["m2"]
     services.do_record_pdsa_phase(pdsa, "do", text="Fait", acting_user=user)
     services.do_record_pdsa_phase(pdsa, "study", text="Comme prévu", acting_user=user)
@@ -300,7 +226,7 @@ def test_it_fills_the_phases_in_order_and_closes_the_cycle_on_act(world: World) 
 
 
 def test_it_refuses_a_second_open_cycle_on_the_same_idea(world: World) -> None:
-    goal = make_plan(make_group(world)).goals.first()
+    goal = make_plan(make_formed_group(world)).goals.first()
     _start(goal, world)
     with pytest.raises(PlanRefused):
         _start(goal, world)
@@ -311,7 +237,7 @@ def test_it_refuses_a_second_open_cycle_on_the_same_idea(world: World) -> None:
 
 
 def test_it_records_one_manual_point_a_month(world: World) -> None:
-    plan = make_plan(make_group(world), goals=1)
+    plan = make_plan(make_formed_group(world), goals=1)
     goal = make_goal(plan, "Pauses", kind="self_care", manual=True)
     user = world.users["m1"]
     services.do_record_manual_point(
@@ -331,7 +257,7 @@ def test_it_records_one_manual_point_a_month(world: World) -> None:
 
 
 def test_it_refuses_a_typed_point_for_a_platform_indicator(world: World, client_for) -> None:
-    goal = make_plan(make_group(world)).goals.first()
+    goal = make_plan(make_formed_group(world)).goals.first()
     response = client_for("m1").post(
         reverse("quality:point-new", args=[goal.pk]), {"month": "2026-01-01", "value": "75"}
     )
@@ -340,7 +266,7 @@ def test_it_refuses_a_typed_point_for_a_platform_indicator(world: World, client_
 
 
 def test_it_completes_a_goal_once(world: World, client_for) -> None:
-    goal = make_plan(make_group(world)).goals.first()
+    goal = make_plan(make_formed_group(world)).goals.first()
     url = reverse("quality:goal-complete", args=[goal.pk])
     assert client_for("m1").post(url).status_code == 302
     goal.refresh_from_db()
@@ -355,7 +281,7 @@ def test_it_completes_a_goal_once(world: World, client_for) -> None:
 def test_it_refuses_the_submission_naming_the_member_missing_an_activity(
     world: World, client_for
 ) -> None:
-    group = make_group(world, others=("M2", "M3"), complete=False)
+    group = make_formed_group(world, others=("M2", "M3"), complete=False)
     complete_activities(group, world, "M1")
     complete_activities(group, world, "M3")
     complete_activities(group, world, "M2", ACTIVITIES[:3])  # no Data-Driven QI
@@ -377,7 +303,7 @@ def test_it_refuses_the_submission_naming_the_member_missing_an_activity(
 
 
 def test_it_submits_when_every_member_completed_the_activities(world: World, client_for) -> None:
-    group = make_group(world, others=("M2", "M3"))
+    group = make_formed_group(world, others=("M2", "M3"))
     plan = make_plan(group)
     page = client_for("m1").get(reverse("quality:plan", args=[group.pk]))
     assert page.context["not_yet"] == "" and page.context["problem"] is None
@@ -388,7 +314,7 @@ def test_it_submits_when_every_member_completed_the_activities(world: World, cli
 
 
 def test_it_refuses_a_plan_with_one_goal_and_submits_it_with_two(world: World) -> None:
-    group = make_group(world)
+    group = make_formed_group(world)
     plan = make_plan(group, goals=1)
     with pytest.raises(PlanRefused):
         services.do_submit_plan(group, acting_user=world.users["m1"])
@@ -399,7 +325,7 @@ def test_it_refuses_a_plan_with_one_goal_and_submits_it_with_two(world: World) -
 
 
 def test_it_refuses_a_plan_with_two_self_care_goals(world: World) -> None:
-    group = make_group(world)
+    group = make_formed_group(world)
     plan = make_plan(group, goals=1)
     make_goal(plan, "Pauses", kind="self_care", manual=True)
     make_goal(plan, "Sommeil", kind="self_care", manual=True)
@@ -410,7 +336,7 @@ def test_it_refuses_a_plan_with_two_self_care_goals(world: World) -> None:
 
 
 def test_it_refuses_to_submit_a_plan_under_review(world: World) -> None:
-    group = make_group(world)
+    group = make_formed_group(world)
     make_plan(group, status="submitted")
     with pytest.raises(PlanRefused):
         services.do_submit_plan(group, acting_user=world.users["m1"])
@@ -420,7 +346,7 @@ def test_it_refuses_to_submit_a_plan_under_review(world: World) -> None:
 
 
 def test_it_shows_the_goals_with_their_chart_links(world: World, client_for) -> None:
-    group = make_group(world)
+    group = make_formed_group(world)
     plan = make_plan(group)
     _start(plan.goals.first(), world)
     response = client_for("m1").get(reverse("quality:plan", args=[group.pk]))
@@ -431,7 +357,7 @@ def test_it_shows_the_goals_with_their_chart_links(world: World, client_for) -> 
 
 
 def test_it_lets_the_coach_read_the_plan_without_editing(world: World, client_for) -> None:
-    group = make_group(world)
+    group = make_formed_group(world)
     make_plan(group)
     response = client_for("coach").get(reverse("quality:plan", args=[group.pk]))
     assert response.status_code == 200
@@ -446,7 +372,7 @@ def test_it_lets_the_coach_read_the_plan_without_editing(world: World, client_fo
 def test_it_refuses_the_plan_to_who_sees_the_group_without_a_part(
     world: World, client_for, user: str
 ) -> None:
-    group = make_group(world, coach=None if user == "coach2" else "coach")
+    group = make_formed_group(world, coach=None if user == "coach2" else "coach")
     if user == "m4":  # invited, not answered yet
         Invitation.objects.create(
             group=group,
@@ -460,8 +386,8 @@ def test_it_refuses_the_plan_to_who_sees_the_group_without_a_part(
 
 @pytest.mark.parametrize("user", ["m5", "coach9", "drmg9"])
 def test_it_answers_404_outside_the_users_groups(world: World, client_for, user: str) -> None:
-    group = make_group(world)
-    make_group(world, founder="M5", others=("M6",), name="Autre groupe")
+    group = make_formed_group(world)
+    make_formed_group(world, founder="M5", others=("M6",), name="Autre groupe")
     goal = make_plan(group).goals.first()
     pdsa = _start(goal, world)
     client = client_for(user)
@@ -476,7 +402,7 @@ def test_it_answers_404_outside_the_users_groups(world: World, client_for, user:
 
 
 def test_it_refuses_the_goals_writes_to_the_coach(world: World, client_for) -> None:
-    group = make_group(world)
+    group = make_formed_group(world)
     goal = make_plan(group).goals.first()
     client = client_for("coach")
     assert client.post(reverse("quality:goal-new", args=[group.pk]), GOAL_POST).status_code == 403
@@ -495,12 +421,12 @@ def test_it_refuses_the_goals_writes_to_the_coach(world: World, client_for) -> N
 
 @pytest.mark.parametrize("user", ["cml", "gmf", "ciusss", "doc_no_record"])
 def test_it_refuses_the_plan_to_other_roles(world: World, client_for, user: str) -> None:
-    group = make_group(world)
+    group = make_formed_group(world)
     assert client_for(user).get(reverse("quality:plan", args=[group.pk])).status_code == 403
 
 
 def test_it_shows_the_forms_of_goals_cycles_and_measurements(world: World, client_for) -> None:
-    plan = make_plan(make_group(world), goals=1)
+    plan = make_plan(make_formed_group(world), goals=1)
     goal = make_goal(plan, "Pauses", kind="self_care", manual=True)
     client = client_for("m2")
     edit = client.get(reverse("quality:goal-edit", args=[goal.pk]))

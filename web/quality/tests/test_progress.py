@@ -1,11 +1,7 @@
 """The read side of the coach's dashboard and of the DRMG's counts
 (:mod:`web.quality.progress`): each member's progress, the late steps at their boundaries
 (the delay's last day on time, the next day late), the sizes of the groups to take up, and
-the region's counts per cycle on a hand-built set.
-
-The builders below make groups, invitations, activities and plans with the models
-directly, from the ``world`` fixture; the coach's and the DRMG's page tests use them too.
-"""
+the region's counts per cycle on a hand-built set (the builders are the conftest's)."""
 
 from __future__ import annotations
 
@@ -16,111 +12,19 @@ import pytest
 from django.utils import translation
 
 from web.quality import progress
-from web.quality.models import (
-    Activity,
-    ActivityKind,
-    Group,
-    Invitation,
-    Plan,
-    Review,
-    Selection,
+from web.quality.models import Group, Plan, Review, Selection
+from web.quality.tests.conftest import (
+    EXPECTED_2026,
+    do_activities,
+    hand_built_counts,
+    invite,
+    join,
+    make_group,
+    select,
 )
 
 D = datetime.date
 DAY = datetime.timedelta(days=1)
-KINDS = list(ActivityKind.values)
-# The builders' defaults: a group created on 1 March 2026, activities completed on 1 April,
-# a selection like the world's M1's.
-CREATED_ON = D(2026, 3, 1)
-COMPLETED_ON = D(2026, 4, 1)
-SELECTED_ON = D(2026, 1, 15)
-DUE = D(2030, 12, 31)
-
-
-def make_group(
-    world: Any,
-    founder: str = "M1",
-    *,
-    name: str = "Groupe du Fleuve",
-    created_on: datetime.date = CREATED_ON,
-    coach: str | None = None,
-    region: Any = None,
-) -> Group:
-    """A group founded by the world's physician ``founder``, followed by ``coach``."""
-    return Group.objects.create(
-        region=region or world.region,
-        name=name,
-        founder=world.physicians[founder],
-        bases=["practice_setting"],
-        coach=world.users[coach] if coach else None,
-        created_on=created_on,
-        created_by=world.users[founder.lower()],
-    )
-
-
-def invite(
-    world: Any,
-    group: Group,
-    code: str,
-    *,
-    sent_on: datetime.date,
-    status: str = "pending",
-    answered_on: datetime.date | None = None,
-) -> Invitation:
-    return Invitation.objects.create(
-        group=group,
-        physician=world.physicians[code],
-        status=status,
-        sent_on=sent_on,
-        sent_by=world.users[group.founder.code.lower()],
-        answered_on=answered_on,
-    )
-
-
-def join(world: Any, group: Group, code: str, on: datetime.date) -> Invitation:
-    """``code`` invited and accepted on ``on``."""
-    return invite(world, group, code, sent_on=on, status="accepted", answered_on=on)
-
-
-def do_activities(
-    world: Any,
-    group: Group,
-    code: str,
-    *,
-    completed: int,
-    started: int = 0,
-    on: datetime.date = COMPLETED_ON,
-) -> None:
-    """``completed`` activities completed on ``on``, then ``started`` more in progress."""
-    for index, kind in enumerate(KINDS[: completed + started]):
-        Activity.objects.create(
-            group=group,
-            physician=world.physicians[code],
-            kind=kind,
-            step=1,
-            completed_on=on if index < completed else None,
-        )
-
-
-def select(
-    world: Any,
-    code: str,
-    *,
-    cycle: int = 2026,
-    selected_on: datetime.date = SELECTED_ON,
-    due: datetime.date = DUE,
-    region: Any = None,
-    **fields: Any,
-) -> Selection:
-    return Selection.objects.create(
-        region=region or world.region,
-        physician=world.physicians[code],
-        cycle=cycle,
-        selected_on=selected_on,
-        due=due,
-        selected_by=world.users["coach"],
-        **fields,
-    )
 
 
 def kinds(row: progress.GroupProgress) -> list[tuple[str, int, str | None]]:
@@ -361,51 +265,6 @@ def test_it_counts_the_founder_and_the_accepted_only_in_a_groups_size(world):
 
 
 # --------------------------------------------------------------------------- counts
-
-
-def hand_built_counts(world: Any) -> None:
-    """Region 01, cycle 2026, on 1 June 2027: M1 met (plan accepted), M2 deferred and in
-    the group, M3 overdue with a group of one, M4 selected and in no group; M5 a member not
-    selected. Cycle 2031: M9 selected early. Region 02: M20 selected (not counted)."""
-    world.selection.completed_on = D(2027, 3, 1)
-    world.selection.save(update_fields=["completed_on"])
-    select(world, "M2", due=D(2027, 12, 31), deferred_on=D(2026, 6, 1))
-    select(world, "M3", due=D(2026, 12, 31))
-    select(world, "M4")
-    select(world, "M9", cycle=2031, selected_on=D(2027, 5, 1), due=D(2035, 12, 31))
-    select(world, "M20", region=world.other_region)
-
-    group = make_group(world, created_on=D(2026, 3, 1), coach="coach")
-    join(world, group, "M2", D(2026, 3, 10))
-    join(world, group, "M5", D(2026, 3, 12))
-    invite(world, group, "M6", sent_on=D(2026, 3, 1))
-    do_activities(world, group, "M1", completed=4)
-    do_activities(world, group, "M2", completed=3, started=1)
-    do_activities(world, group, "M5", completed=4)
-    Plan.objects.create(
-        group=group,
-        status="accepted",
-        submitted_on=D(2027, 2, 1),
-        submitted_by=world.users["m1"],
-        accepted_on=D(2027, 3, 1),
-    )
-    alone = make_group(world, "M3", name="Groupe de Matane", created_on=D(2026, 5, 1))
-    invite(world, alone, "M7", sent_on=D(2026, 5, 1), status="declined", answered_on=D(2026, 5, 2))
-    Plan.objects.create(group=alone)  # a draft: not submitted
-    make_group(world, "M20", name="Groupe du Saguenay", region=world.other_region)
-
-
-EXPECTED_2026 = {
-    "selected": 4,
-    "deferred": 1,
-    "in_group": 3,  # M1, M2 and M3 (alone in his); M5 is not selected
-    "groups_formed": 1,
-    "activities_completed": 1,  # M1 (M5 is not selected)
-    "plans_submitted": 1,
-    "plans_accepted": 1,
-    "met": 1,
-    "overdue": 1,  # M3
-}
 
 
 def test_it_counts_a_hand_built_cycle(world):

@@ -13,14 +13,13 @@ from web.audit.models import AuditEvent
 from web.quality.errors import PlanRefused
 from web.quality.models import Completion, CreditsVersion, QualityAction, Review
 from web.quality.services import plans as services
-from web.quality.tests.conftest import World
-from web.quality.tests.test_plans import complete_activities, make_group, make_plan
+from web.quality.tests.conftest import World, complete_activities, make_formed_group, make_plan
 
 ACCEPTED = datetime.date(2026, 9, 15)
 
 
 def _submitted(world: World, **group_args):
-    group = make_group(world, **group_args)
+    group = make_formed_group(world, **group_args)
     return make_plan(group, status="submitted")
 
 
@@ -67,7 +66,7 @@ def test_it_gives_the_plan_back_to_the_group_on_changes_requested(world: World) 
 
 
 def test_it_refuses_to_review_a_draft(world: World) -> None:
-    plan = make_plan(make_group(world))
+    plan = make_plan(make_formed_group(world))
     with pytest.raises(PlanRefused):
         services.do_review_plan(plan, "accepted", acting_user=world.users["coach"])
     assert not Review.objects.exists()
@@ -121,12 +120,12 @@ def test_it_credits_with_the_version_in_force(world: World) -> None:
 
 
 def test_it_counts_only_the_activities_each_member_completed(world: World) -> None:
-    group = make_group(world, complete=False)
+    group = make_formed_group(world, complete=False)
     complete_activities(group, world, "M1")
     complete_activities(group, world, "M2")
     plan = make_plan(group, status="submitted")
     # A later activity record of another group does not count here.
-    other = make_group(world, founder="M5", others=("M6",), name="Autre groupe")
+    other = make_formed_group(world, founder="M5", others=("M6",), name="Autre groupe")
     complete_activities(other, world, "M2", ["qi_survey"])
     services.do_review_plan(plan, "accepted", on=ACCEPTED, acting_user=world.users["coach"])
     completion = Completion.objects.get(group=group, physician=world.physicians["M2"])
@@ -175,7 +174,7 @@ def test_it_answers_404_to_the_review_outside_the_users_groups(
     world: World, client_for, user: str
 ) -> None:
     plan = _submitted(world)
-    make_group(world, founder="M5", others=("M6",), name="Autre groupe")
+    make_formed_group(world, founder="M5", others=("M6",), name="Autre groupe")
     response = client_for(user).post(
         reverse("quality:review", args=[plan.group.pk]), {"outcome": "accepted"}
     )

@@ -4,11 +4,8 @@ deferral by a year, their audit entries; the selection page and its refusals."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 
 from panelcare.quality import cycle
@@ -24,18 +21,6 @@ ON = datetime.date(2026, 3, 2)
 @pytest.fixture(autouse=True)
 def _english(english: None) -> None:
     """The messages' ids (English), in the services and on the pages."""
-
-
-@pytest.fixture
-def client_for(client_for: Callable[[str], Client]) -> Callable[[str], Client]:
-    """The world's clients, reading the pages in English (the language switch's cookie)."""
-
-    def make(name: str) -> Client:
-        client = client_for(name)
-        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-        return client
-
-    return make
 
 
 def _select(world: World, code: str = "M2", *, due=datetime.date(2030, 12, 31), on=ON) -> Selection:
@@ -165,9 +150,11 @@ def _selected_today(world: World, code: str) -> Selection:
 
 
 @pytest.mark.parametrize("name", ["coach", "drmg"])
-def test_it_lists_the_regions_physicians_with_their_selection(world, client_for, name) -> None:
+def test_it_lists_the_regions_physicians_with_their_selection(
+    world, english_client_for, name
+) -> None:
     selected = _selected_today(world, "M3")
-    response = client_for(name).get("/quality/selection/")
+    response = english_client_for(name).get("/quality/selection/")
     assert response.status_code == 200
     rows = {row["physician"].code: row for row in response.context["rows"]}
     assert set(rows) == {f"M{i}" for i in range(1, 10)}  # not M20, of another region
@@ -182,13 +169,15 @@ def test_it_lists_the_regions_physicians_with_their_selection(world, client_for,
 
 
 @pytest.mark.parametrize("name", ["m1", "cml", "gmf", "ciusss", "doc_no_record"])
-def test_it_refuses_the_selection_but_to_a_coach_or_the_drmg(world, client_for, name) -> None:
-    assert client_for(name).get("/quality/selection/").status_code == 403
+def test_it_refuses_the_selection_but_to_a_coach_or_the_drmg(
+    world, english_client_for, name
+) -> None:
+    assert english_client_for(name).get("/quality/selection/").status_code == 403
 
 
-def test_it_selects_from_the_page(world, client_for) -> None:
+def test_it_selects_from_the_page(world, english_client_for) -> None:
     due = datetime.date(_current() + 4, 12, 31)
-    response = client_for("drmg").post(
+    response = english_client_for("drmg").post(
         "/quality/selection/", {"physician": world.physicians["M5"].pk, "due": due.isoformat()}
     )
     assert response.status_code == 302
@@ -197,14 +186,14 @@ def test_it_selects_from_the_page(world, client_for) -> None:
     assert selection.selected_by == world.users["drmg"]
 
 
-def test_it_offers_the_cycles_last_day_as_the_due_date(world, client_for) -> None:
-    form = client_for("coach").get("/quality/selection/").context["form"]
+def test_it_offers_the_cycles_last_day_as_the_due_date(world, english_client_for) -> None:
+    form = english_client_for("coach").get("/quality/selection/").context["form"]
     assert form.initial["due"] == datetime.date(_current() + 4, 12, 31)
     assert f'value="{_current() + 4}-12-31"' in str(form["due"])
 
 
-def test_it_refuses_a_physician_of_another_region_on_the_page(world, client_for) -> None:
-    response = client_for("coach").post(
+def test_it_refuses_a_physician_of_another_region_on_the_page(world, english_client_for) -> None:
+    response = english_client_for("coach").post(
         "/quality/selection/", {"physician": world.physicians["M20"].pk, "due": "2030-12-31"}
     )
     assert response.status_code == 200
@@ -212,9 +201,9 @@ def test_it_refuses_a_physician_of_another_region_on_the_page(world, client_for)
     assert not Selection.objects.filter(physician=world.physicians["M20"]).exists()
 
 
-def test_it_says_a_refusal_of_the_service_on_the_form(world, client_for) -> None:
+def test_it_says_a_refusal_of_the_service_on_the_form(world, english_client_for) -> None:
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
-    response = client_for("coach").post(
+    response = english_client_for("coach").post(
         "/quality/selection/",
         {"physician": world.physicians["M5"].pk, "due": yesterday.isoformat()},
     )
@@ -223,10 +212,10 @@ def test_it_says_a_refusal_of_the_service_on_the_form(world, client_for) -> None
     assert not Selection.objects.filter(physician=world.physicians["M5"]).exists()
 
 
-def test_it_defers_from_the_page(world, client_for) -> None:
+def test_it_defers_from_the_page(world, english_client_for) -> None:
     selection = _selected_today(world, "M3")
     due = selection.due
-    response = client_for("coach").post(f"/quality/selection/{selection.pk}/defer/")
+    response = english_client_for("coach").post(f"/quality/selection/{selection.pk}/defer/")
     assert response.status_code == 302
     selection.refresh_from_db()
     assert selection.deferred_on == timezone.localdate()
@@ -237,14 +226,20 @@ def test_it_defers_from_the_page(world, client_for) -> None:
     ("name", "status"), [("m3", 403), ("cml", 403), ("coach9", 404), ("drmg9", 404)]
 )
 def test_it_refuses_a_deferral_but_to_the_regions_coach_or_drmg(
-    world, client_for, name, status
+    world, english_client_for, name, status
 ) -> None:
     selection = _selected_today(world, "M3")
-    assert client_for(name).post(f"/quality/selection/{selection.pk}/defer/").status_code == status
+    assert (
+        english_client_for(name).post(f"/quality/selection/{selection.pk}/defer/").status_code
+        == status
+    )
     selection.refresh_from_db()
     assert selection.deferred_on is None
 
 
-def test_it_refuses_the_get_of_a_deferral(world, client_for) -> None:
+def test_it_refuses_the_get_of_a_deferral(world, english_client_for) -> None:
     selection = _selected_today(world, "M3")
-    assert client_for("coach").get(f"/quality/selection/{selection.pk}/defer/").status_code == 405
+    assert (
+        english_client_for("coach").get(f"/quality/selection/{selection.pk}/defer/").status_code
+        == 405
+    )

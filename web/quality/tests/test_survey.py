@@ -3,20 +3,15 @@ keeps the version it started with; a physician cannot edit it."""
 
 from __future__ import annotations
 
-import datetime
-from collections.abc import Callable
-
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 
 from web.audit.models import AuditEvent
 from web.quality import activities
 from web.quality.errors import ActivityRefused
-from web.quality.models import Activity, Group, Invitation, QualityAction, SurveyVersion
+from web.quality.models import Activity, Group, QualityAction, SurveyVersion
 from web.quality.services import activities as services
-from web.quality.tests.conftest import SURVEY_QUESTIONS, World
+from web.quality.tests.conftest import SURVEY_QUESTIONS, World, make_formed_group
 
 NEW_QUESTIONS = [
     {"key": "team", "text": "Avec qui travaillez-vous?", "kind": "text"},
@@ -37,35 +32,7 @@ def _english(english: None) -> None:
 @pytest.fixture
 def group(world: World) -> Group:
     """M1's group with M2 accepted."""
-    group = Group.objects.create(
-        region=world.region,
-        name="Groupe du Fleuve",
-        founder=world.physicians["M1"],
-        bases=["practice_setting"],
-        coach=world.users["coach"],
-        created_on=datetime.date(2026, 2, 1),
-        created_by=world.users["m1"],
-    )
-    Invitation.objects.create(
-        group=group,
-        physician=world.physicians["M2"],
-        status="accepted",
-        sent_on=datetime.date(2026, 2, 1),
-        sent_by=world.users["m1"],
-        answered_on=datetime.date(2026, 2, 3),
-    )
-    return group
-
-
-@pytest.fixture
-def as_user(world: World) -> Callable[[str], Client]:
-    def make(name: str) -> Client:
-        client = Client()
-        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-        client.force_login(world.users[name])
-        return client
-
-    return make
+    return make_formed_group(world, complete=False)
 
 
 def _rows(questions: list[dict]) -> dict[str, str]:
@@ -177,8 +144,8 @@ def test_it_refuses_malformed_questions(world: World, questions, message):
 
 
 @pytest.mark.parametrize("name", ["coach", "drmg"])
-def test_it_shows_the_questions_in_force_to_edit(world: World, as_user, name):
-    response = as_user(name).get(reverse("quality:survey-edit"))
+def test_it_shows_the_questions_in_force_to_edit(world: World, english_client_for, name):
+    response = english_client_for(name).get(reverse("quality:survey-edit"))
 
     assert response.status_code == 200
     page = response.content.decode()
@@ -188,8 +155,10 @@ def test_it_shows_the_questions_in_force_to_edit(world: World, as_user, name):
     assert "Version 1 in force" in page
 
 
-def test_it_publishes_the_rows_as_a_new_version(world: World, as_user):
-    response = as_user("coach").post(reverse("quality:survey-edit"), _rows(NEW_QUESTIONS))
+def test_it_publishes_the_rows_as_a_new_version(world: World, english_client_for):
+    response = english_client_for("coach").post(
+        reverse("quality:survey-edit"), _rows(NEW_QUESTIONS)
+    )
 
     assert response.status_code == 302
     survey = activities.survey_in_force(world.region.pk)
@@ -198,7 +167,7 @@ def test_it_publishes_the_rows_as_a_new_version(world: World, as_user):
     assert survey.created_by == world.users["coach"]
 
 
-def test_it_drops_rows_left_empty_or_removed(world: World, as_user):
+def test_it_drops_rows_left_empty_or_removed(world: World, english_client_for):
     # The page as it comes: version 1's three rows and two new rows, left as they are.
     blank = {"key": "", "text": "", "kind": "text"}
     data = _rows([*SURVEY_QUESTIONS, blank, blank])
@@ -206,7 +175,7 @@ def test_it_drops_rows_left_empty_or_removed(world: World, as_user):
     data["form-0-DELETE"] = "on"
     data["form-2-text"] = "Votre aisance avec la qualité (1 à 5)"
 
-    response = as_user("drmg").post(reverse("quality:survey-edit"), data)
+    response = english_client_for("drmg").post(reverse("quality:survey-edit"), data)
 
     assert response.status_code == 302
     survey = activities.survey_in_force(world.region.pk)
@@ -215,10 +184,10 @@ def test_it_drops_rows_left_empty_or_removed(world: World, as_user):
     assert survey.questions[1]["text"] == "Votre aisance avec la qualité (1 à 5)"
 
 
-def test_it_says_why_questions_are_refused(world: World, as_user):
+def test_it_says_why_questions_are_refused(world: World, english_client_for):
     questions = [{"key": "emr", "text": "DME?", "kind": "choice", "choices": ["Oui"]}]
 
-    response = as_user("coach").post(reverse("quality:survey-edit"), _rows(questions))
+    response = english_client_for("coach").post(reverse("quality:survey-edit"), _rows(questions))
 
     assert response.status_code == 200
     assert "Question 1: a choice question offers two choices or more." in response.content.decode()
@@ -226,25 +195,29 @@ def test_it_says_why_questions_are_refused(world: World, as_user):
 
 
 @pytest.mark.parametrize("name", ["m1", "cml", "gmf", "ciusss", "doc_no_record"])
-def test_it_refuses_the_editor_to_who_is_not_a_coach_or_the_drmg(world: World, as_user, name):
-    client = as_user(name)
+def test_it_refuses_the_editor_to_who_is_not_a_coach_or_the_drmg(
+    world: World, english_client_for, name
+):
+    client = english_client_for(name)
 
     assert client.get(reverse("quality:survey-edit")).status_code == 403
     assert client.post(reverse("quality:survey-edit"), _rows(NEW_QUESTIONS)).status_code == 403
     assert SurveyVersion.objects.filter(region=world.region).count() == 1
 
 
-def test_it_publishes_in_the_coach_s_own_region(world: World, as_user):
-    as_user("coach9").post(reverse("quality:survey-edit"), _rows(NEW_QUESTIONS))
+def test_it_publishes_in_the_coach_s_own_region(world: World, english_client_for):
+    english_client_for("coach9").post(reverse("quality:survey-edit"), _rows(NEW_QUESTIONS))
 
     assert activities.survey_in_force(world.region.pk) == world.survey
     assert activities.survey_in_force(world.other_region.pk).number == 1
 
 
-def test_it_starts_a_survey_activity_on_the_version_in_force(world: World, group: Group, as_user):
+def test_it_starts_a_survey_activity_on_the_version_in_force(
+    world: World, group: Group, english_client_for
+):
     services.do_publish_survey(world.region, NEW_QUESTIONS, acting_user=world.users["coach"])
 
-    page = as_user("m2").get(reverse("quality:activity", args=[group.pk, "qi_survey"]))
+    page = english_client_for("m2").get(reverse("quality:activity", args=[group.pk, "qi_survey"]))
 
     text = page.content.decode()
     assert "Avec qui travaillez-vous?" in text

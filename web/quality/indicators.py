@@ -62,6 +62,12 @@ __all__ = [
 # Fewer physicians than this with a value: the distribution is not shown (a quantile of
 # three physicians nearly names them).
 MIN_PEERS = 5
+# The quantiles shown from these counts only: with 5 values, linear interpolation's
+# quartiles are the 2nd and 4th values and the 10th and 90th percentiles give back the
+# lowest and the highest (p10 = x1 + 0.4 (x2 - x1)): every peer's exact figure. From 10
+# values a quartile mixes two of them; from 20 the tenth percentiles do.
+QUARTILE_PEERS = 10
+DECILE_PEERS = 20
 # The indicators measured in % (0 to 100); the others count patients.
 SHARE_INDICATORS = frozenset(
     {Indicator.ASSIDUITY_RATE, Indicator.VULNERABLE_SHARE, Indicator.ATTRIBUTION_PROGRESS}
@@ -84,12 +90,17 @@ class Distribution:
     their value among them; None when none was asked or they have no value). No name."""
 
     count: int
-    p10: float
-    p25: float
+    p10: float | None  # None under DECILE_PEERS values
+    p25: float | None  # None under QUARTILE_PEERS values
     median: float
-    p75: float
-    p90: float
+    p75: float | None
+    p90: float | None
     rank: float | None = None
+
+    @property
+    def quantiles(self) -> tuple[float | None, ...]:
+        """The table's columns: 10th percentile, quartile 1, median, quartile 3, 90th."""
+        return (self.p10, self.p25, self.median, self.p75, self.p90)
 
     @property
     def standing(self) -> str | Promise:
@@ -266,13 +277,23 @@ def _distribution(values: Sequence[float], own: float | None) -> Distribution | 
     if len(values) < MIN_PEERS:
         return None
     p10, p25, p50, p75, p90 = (float(q) for q in np.percentile(values, [10, 25, 50, 75, 90]))
+    quartiles = len(values) >= QUARTILE_PEERS
+    deciles = len(values) >= DECILE_PEERS
     rank = None
     if own is not None:
         # The mid-rank: the peers below, and half of those level with the physician.
         below = sum(1 for value in values if value < own)
         level = sum(1 for value in values if value == own)
         rank = round(100 * (below + level / 2) / len(values), 1)
-    return Distribution(len(values), p10, p25, p50, p75, p90, rank)
+    return Distribution(
+        len(values),
+        p10 if deciles else None,
+        p25 if quartiles else None,
+        p50,
+        p75 if quartiles else None,
+        p90 if deciles else None,
+        rank,
+    )
 
 
 class _Reader:

@@ -47,6 +47,7 @@ from panelcare.quality.groups import MIN_MEMBERS
 from web.quality import messages
 from web.quality.models import (
     Activity,
+    Completion,
     Group,
     Invitation,
     InvitationStatus,
@@ -55,7 +56,7 @@ from web.quality.models import (
     Review,
     Selection,
 )
-from web.quality.services.selection import cycle_name, cycle_record
+from web.quality.services.selection import cycle_name, cycle_record, requirement_record
 from web.regions.models import Physician, Region
 
 __all__ = [
@@ -249,7 +250,13 @@ def groups_progress(groups: QuerySet[Group], on: datetime.date) -> list[GroupPro
     latest: dict[int, Selection] = {}
     for selection in Selection.objects.filter(physician_id__in=member_ids).order_by("cycle"):
         latest[selection.physician_id] = selection  # the latest cycle wins
-    return [_progress(row, plans_by_group.get(row.pk), reviewed, latest, on) for row in rows]
+    completions: dict[int, Completion] = {}
+    for completion in Completion.objects.filter(physician_id__in=member_ids).order_by(
+        "accepted_on", "pk"
+    ):
+        completions[completion.physician_id] = completion  # the latest wins
+    records = {pk: requirement_record(pk, latest.get(pk), completions.get(pk)) for pk in member_ids}
+    return [_progress(row, plans_by_group.get(row.pk), reviewed, records, on) for row in rows]
 
 
 def group_sizes(groups: QuerySet[Group]) -> list[tuple[Group, int]]:
@@ -270,7 +277,7 @@ def _progress(
     group: Group,
     plan: Plan | None,
     reviewed: set[tuple[int, datetime.date]],
-    latest: dict[int, Selection],
+    records: dict[int, cycle.CycleRecord | None],
     on: datetime.date,
 ) -> GroupProgress:
     invitations = list(group.invitations.all())
@@ -310,8 +317,7 @@ def _progress(
             if late:
                 deadline = start + datetime.timedelta(days=FIRST_ACTIVITY_DAYS)
                 steps.append(OverdueStep("no_activity_started", deadline, late, physician))
-        selection = latest.get(physician.pk)
-        record = cycle_record(selection) if selection is not None else None
+        record = records.get(physician.pk)
         status = cycle.status(record, on=on) if record is not None else "not_selected"
         if status == "overdue" and record is not None and record.due is not None:
             steps.append(

@@ -25,7 +25,14 @@ from panelcare.quality.errors import GroupRuleError
 from web.audit.services import record
 from web.quality import messages
 from web.quality.errors import GroupRefused
-from web.quality.models import Group, Invitation, InvitationStatus, QualityAction
+from web.quality.models import (
+    Group,
+    Invitation,
+    InvitationStatus,
+    Plan,
+    PlanStatus,
+    QualityAction,
+)
 from web.quality.services.selection import open_selection
 from web.regions.models import Gmf, Physician, Rls
 
@@ -141,6 +148,18 @@ def do_create_group(
     return group
 
 
+def _refuse_if_plan_under_review(group: Group) -> None:
+    """Nobody joins a group whose plan is submitted or accepted: its members are the ones
+    who completed the activities the submission checked, and acceptance completes each
+    member's requirement."""
+    if Plan.objects.filter(
+        group=group, status__in=[PlanStatus.SUBMITTED, PlanStatus.ACCEPTED]
+    ).exists():
+        raise GroupRefused(
+            _("The group's plan is submitted or accepted: nobody joins the group any more.")
+        )
+
+
 def do_invite(
     group: Group, physician: Physician, *, on: datetime.date, acting_user: Any
 ) -> Invitation:
@@ -152,7 +171,8 @@ def do_invite(
     Raises:
         GroupRefused: a physician of another region; the founder; a peer already invited
             (pending) or a member (``already_invited``); a group whose members and
-            pending invitations already fill its 7 seats (``group_full``).
+            pending invitations already fill its 7 seats (``group_full``); a group whose
+            plan is submitted or accepted.
     """
     if physician.rls.region_id != group.region_id:
         raise GroupRefused(
@@ -160,6 +180,7 @@ def do_invite(
         )
     with transaction.atomic():
         group = _lock(group)
+        _refuse_if_plan_under_review(group)
         try:
             core.invite(core_group(group), str(physician.pk))
         except GroupRuleError as error:
@@ -198,11 +219,14 @@ def do_answer_invitation(
 
     Raises:
         GroupRefused: the invitation is no longer pending (``no_pending_invitation``:
-            answered, or withdrawn in the meantime); ``group_full``.
+            answered, or withdrawn in the meantime); ``group_full``; an acceptance once
+            the group's plan is submitted or accepted.
     """
     with transaction.atomic():
         group = _lock(invitation.group)
         invitation.refresh_from_db(from_queryset=Invitation.objects.select_for_update())
+        if accept:
+            _refuse_if_plan_under_review(group)
         try:
             core.respond(core_group(group), str(invitation.physician_id), accept=accept)
         except GroupRuleError as error:

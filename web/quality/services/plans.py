@@ -34,6 +34,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from panelcare.quality import cycle as core_cycle
+from panelcare.quality import groups as core_groups
 from panelcare.quality import plans as core
 from panelcare.quality.errors import RuleRefused, SubmissionRefused
 from web.audit.services import record
@@ -554,7 +555,8 @@ def do_submit_plan(group: Group, *, on: datetime.date | None = None, acting_user
     Records PLAN_SUBMITTED in the same transaction.
 
     Raises:
-        PlanRefused: the plan is not written, under review or accepted; members have not
+        PlanRefused: the plan is not written, under review or accepted; a group of one;
+            members have not
             completed their activities (named; ``missing``: name → activity codes); the
             content's first problem.
     """
@@ -564,6 +566,11 @@ def do_submit_plan(group: Group, *, on: datetime.date | None = None, acting_user
         if plan is None:
             raise PlanRefused(_("The plan is not written yet."))
         people = members(group)
+        if len(people) < core_groups.MIN_MEMBERS:
+            # A founder alone is not a group: the requirement is met by a group's plan.
+            raise PlanRefused(
+                _("The group is not formed yet: a plan is submitted by two members or more.")
+            )
         names = {str(physician.pk): physician.name for physician in people}
         done = _completed_activities(group, people)
         try:
@@ -643,7 +650,8 @@ def do_review_plan(
 
     Raises:
         PlanRefused: the plan is not submitted; an unknown outcome; no comment for
-            comments or changes requested.
+            comments or changes requested; an acceptance while a member has not completed
+            the four activities.
     """
     day = _today(on)
     with transaction.atomic():
@@ -668,6 +676,16 @@ def do_review_plan(
         fields = ["status"]
         completions: list[Completion] = []
         if outcome == ReviewOutcome.ACCEPTED:
+            # Whoever is a member on the day of acceptance is completed: each of them
+            # must have done the four activities (the submission checked those of then).
+            missing = not_completed(plan.group)
+            if missing:
+                raise PlanRefused(
+                    _(
+                        "The plan cannot be accepted: %(names)s did not complete the four activities."
+                    )
+                    % {"names": ", ".join(physician.name for physician in missing)}
+                )
             plan.accepted_on = day
             fields.append("accepted_on")
             completions = _complete_members(plan, day)

@@ -25,7 +25,7 @@ from panelcare.quality.errors import CycleRuleError
 from web.audit.services import record
 from web.quality import messages
 from web.quality.errors import SelectionRefused
-from web.quality.models import QualityAction, Selection
+from web.quality.models import Completion, QualityAction, Selection
 from web.regions.models import Physician, Region
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "do_defer_selection",
     "do_select_physician",
     "open_selection",
+    "requirement_record",
 ]
 
 # The first year of the program's first cycle in the platform (issue 18 landed in 2026);
@@ -67,6 +68,26 @@ def cycle_record(selection: Selection) -> core.CycleRecord:
         deferred_on=selection.deferred_on,
         completed_on=selection.completed_on,
     )
+
+
+def requirement_record(
+    physician_id: int, selection: Selection | None, completion: Completion | None
+) -> core.CycleRecord | None:
+    """The physician's requirement as the core reads it, from their latest selection and
+    their latest completion: the completion when it came after the selection (a peer
+    never selected meets the requirement with their group, until its due date), else the
+    selection; ``None`` with neither."""
+    if completion is not None and (
+        selection is None or completion.accepted_on >= selection.selected_on
+    ):
+        return core.CycleRecord(
+            physician_id=str(physician_id),
+            cycle=cycle_name(current_cycle(completion.accepted_on)),
+            selected_on=selection.selected_on if selection is not None else None,
+            due=completion.due,
+            completed_on=completion.accepted_on,
+        )
+    return cycle_record(selection) if selection is not None else None
 
 
 def open_selection(physician: Physician) -> Selection | None:

@@ -17,8 +17,8 @@ from web.attribution import followup
 from web.attribution.models import Run, RunStatus
 from web.quality import indicators
 from web.quality.indicators import Point
-from web.quality.models import Goal, Group, Indicator, ManualPoint, Plan
-from web.regions.models import Patient, Registration
+from web.quality.models import Goal, Indicator, ManualPoint, Plan
+from web.quality.tests.conftest import make_group, register
 from web.tables.models import Dataset
 
 D = datetime.date
@@ -27,35 +27,6 @@ D = datetime.date
 @pytest.fixture(autouse=True)
 def _english(english: None) -> None:
     """The labels in English (the message ids)."""
-
-
-def _patient(world, code: str, *, vulnerable: bool = False) -> Patient:
-    return Patient.objects.create(
-        code=code,
-        health_insurance_number=f"HIN{code}",
-        first_name="P",
-        last_name=code,
-        birth_year=1960,
-        sex="F",
-        latitude=48.4,
-        longitude=-68.5,
-        rls=world.rls,
-        vulnerable=vulnerable,
-    )
-
-
-def _register(world, physician, patient_code, start, end=None, *, vulnerable=False):
-    patient = _patient(world, patient_code, vulnerable=vulnerable)
-    return Registration.objects.create(
-        region=world.region,
-        patient_code=patient.code,
-        physician_code=physician.code,
-        site_code="S1",
-        patient=patient,
-        physician=physician,
-        start_date=start,
-        end_date=end,
-    )
 
 
 def _values(points):
@@ -71,10 +42,10 @@ def panel(world):
     10 Mar 2026; one from 1 Mar to 1 Apr 2026 (the 1st: in force on 1 Mar, not on 1 Apr);
     and a colleague's, never M1's."""
     m1 = world.physicians["M1"]
-    _register(world, m1, "P1", D(2025, 12, 1))
-    _register(world, m1, "P2", D(2026, 1, 15), D(2026, 3, 10), vulnerable=True)
-    _register(world, m1, "P3", D(2026, 3, 1), D(2026, 4, 1))
-    _register(world, world.physicians["M2"], "P4", D(2025, 1, 1), vulnerable=True)
+    register(world, m1, "P1", D(2025, 12, 1))
+    register(world, m1, "P2", D(2026, 1, 15), D(2026, 3, 10), vulnerable=True)
+    register(world, m1, "P3", D(2026, 3, 1), D(2026, 4, 1))
+    register(world, world.physicians["M2"], "P4", D(2025, 1, 1), vulnerable=True)
     return m1
 
 
@@ -262,12 +233,12 @@ def test_it_leaves_out_a_run_superseded_before_the_month_began(world, approved_r
 def _panels(world, sizes: dict[str, int]) -> None:
     for code, size in sizes.items():
         for number in range(size):
-            _register(world, world.physicians[code], f"{code}-{number}", D(2025, 1, 1))
+            register(world, world.physicians[code], f"{code}-{number}", D(2025, 1, 1))
 
 
 def test_it_hides_the_distribution_below_five_physicians(world):
     _panels(world, {"M1": 1, "M2": 2, "M3": 3, "M4": 4})
-    _register(world, world.physicians["M20"], "other-region", D(2025, 1, 1))  # not a peer
+    register(world, world.physicians["M20"], "other-region", D(2025, 1, 1))  # not a peer
     assert (
         indicators.peer_distribution(Indicator.PANEL_SIZE, D(2026, 1, 1), region=world.region)
         is None
@@ -283,8 +254,9 @@ def test_it_gives_the_quantiles_and_the_physicians_rank_without_a_name(world):
         physician=world.physicians["M5"],
     )
     assert found is not None
-    assert (found.count, found.p25, found.median, found.p75) == (5, 2.0, 3.0, 4.0)
-    assert found.p10 == pytest.approx(1.4) and found.p90 == pytest.approx(4.6)
+    # Five values: the median only (linear quartiles and deciles would give them back).
+    assert (found.count, found.median) == (5, 3.0)
+    assert (found.p10, found.p25, found.p75, found.p90) == (None, None, None, None)
     assert found.rank == 90.0  # 4 below, itself counted half
     assert str(found.standing) == "In the top quarter"
     text = repr(dataclasses.asdict(found))
@@ -311,14 +283,7 @@ def test_it_gives_an_rls_its_own_distribution(world):
 
 @pytest.fixture
 def plan(world):
-    group = Group.objects.create(
-        region=world.region,
-        name="Groupe du Fleuve",
-        founder=world.physicians["M1"],
-        created_on=D(2026, 1, 20),
-        created_by=world.users["m1"],
-    )
-    return Plan.objects.create(group=group)
+    return Plan.objects.create(group=make_group(world, created_on=D(2026, 1, 20)))
 
 
 def _goal(plan, **fields):
@@ -368,3 +333,22 @@ def test_it_gives_the_data_driven_figures_of_every_indicator(world):
     assert panel.chart is not None
     assiduity = figures[0]
     assert assiduity.latest is None and assiduity.region is None and assiduity.chart is None
+
+
+@pytest.mark.parametrize(
+    ("count", "quartiles", "deciles"),
+    [(9, False, False), (10, True, False), (19, True, False), (20, True, True)],
+)
+def test_it_shows_a_quantile_only_where_it_gives_back_no_peers_figure(count, quartiles, deciles):
+    values = [float(value) for value in range(1, count + 1)]
+    found = indicators._distribution(values, None)
+    assert found is not None
+    assert (found.p25 is not None, found.p75 is not None) == (quartiles, quartiles)
+    assert (found.p10 is not None, found.p90 is not None) == (deciles, deciles)
+    # No quantile shown but the median is one of the peers' values.
+    shown = [q for q in (found.p10, found.p25, found.p75, found.p90) if q is not None]
+    assert not set(shown) & set(values)
+
+
+def test_it_hides_a_distribution_of_fewer_than_five():
+    assert indicators._distribution([1.0, 2.0, 3.0, 4.0], 2.0) is None

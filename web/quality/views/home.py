@@ -21,8 +21,8 @@ from django.utils import timezone
 from panelcare.quality import cycle
 from web.accounts import access
 from web.quality import messages, progress
-from web.quality.models import Invitation, InvitationStatus, Selection
-from web.quality.services.selection import cycle_name, cycle_record, open_selection
+from web.quality.models import Completion, Invitation, InvitationStatus, Selection
+from web.quality.services.selection import cycle_name, open_selection, requirement_record
 
 
 @login_required
@@ -52,10 +52,11 @@ def _physician_context(request: HttpRequest) -> dict[str, object]:
         own = next(member for member in row.members if member.physician.pk == physician.pk)
         rows.append({"progress": row, "own": own})
     latest = Selection.objects.filter(physician=physician).order_by("-cycle").first()
+    completion = Completion.objects.filter(physician=physician).order_by("-accepted_on").first()
     status = "not_selected"
     due = None
-    if latest is not None:
-        record = cycle_record(latest)
+    record = requirement_record(physician.pk, latest, completion)
+    if record is not None:
         status = cycle.status(record, on=today)
         due = record.due
     return {

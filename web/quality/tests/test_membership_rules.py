@@ -108,3 +108,11 @@ def test_it_gives_the_peer_never_selected_their_next_due_date_on_their_home(worl
     page = client_for("m2", language="fr").get(reverse("quality:home")).content.decode()
     assert "Exigence remplie" in page
     assert "15 septembre 2031" in page
+
+
+def test_it_offers_no_invitation_once_the_plan_is_submitted(world, client_for):
+    group = make_formed_group(world, "M1", ("M2",))
+    make_plan(group, status="submitted")
+    page = client_for("m1").get(reverse("quality:group-detail", args=[group.pk])).content.decode()
+    assert 'data-testid="group-closed"' in page
+    assert 'data-testid="invite-form"' not in page

@@ -40,7 +40,14 @@ from web.quality import progress
 from web.quality.errors import GroupRefused
 from web.quality.forms.groups import AnswerForm, GroupForm, InviteForm
 from web.quality.messages import basis_label
-from web.quality.models import Activity, ActivityKind, Group, InvitationStatus
+from web.quality.models import (
+    Activity,
+    ActivityKind,
+    Group,
+    InvitationStatus,
+    Plan,
+    PlanStatus,
+)
 from web.quality.services import groups as services
 from web.quality.services.selection import open_selection
 
@@ -127,6 +134,10 @@ def _followed_context(
             )
         )
         seats_left = core.MAX_MEMBERS - core.seats_taken(services.core_group(group))
+        # Nobody joins once the plan is submitted or accepted (services.groups).
+        closed = Plan.objects.filter(
+            group=group, status__in=[PlanStatus.SUBMITTED, PlanStatus.ACCEPTED]
+        ).exists()
         context.update(
             {
                 "own_activities": [
@@ -134,10 +145,11 @@ def _followed_context(
                     for kind, label in ActivityKind.choices
                 ],
                 "seats_left": seats_left,
+                "closed": closed,
                 "invite_form": InviteForm(
                     physicians=access.invitable_physicians(request.user, group)
                 )
-                if seats_left
+                if seats_left and not closed
                 else None,
             }
         )

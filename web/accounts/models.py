@@ -28,6 +28,7 @@ class Role(models.TextChoices):
     CIUSSS_MANAGER = "ciusss_manager", _("CISSS/CIUSSS manager")
     PHYSICIAN = "physician", _("Family physician")
     QI_COACH = "qi_coach", _("Quality improvement coach")
+    GUICHET_AGENT = "guichet_agent", _("Administrative agent of the guichet (GAMF)")
 
 
 class Profile(models.Model):

@@ -15,9 +15,10 @@ from pathlib import Path
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from web.audit.actions import register_actions
-from web.regions.models import Region, Rls
+from web.regions.models import Gmf, Physician, Region, Rls
 from web.tables.models import Dataset, data_dir
 
 
@@ -330,3 +331,234 @@ class AttributionAction(models.TextChoices):
     LETTER_DOWNLOADED = "letter_downloaded", _("Letter downloaded")
     EXPORTED = "exported", _("Plan or follow-up downloaded")
     TEMPLATE_EDITED = "template_edited", _("Letter template edited")
+    GMF_TARGET_PROPOSED = "gmf_target_proposed", _("GMF attribution target proposed")
+    GMF_TARGET_DECIDED = "gmf_target_decided", _("GMF attribution target decided")
+    DECLARATION_SUBMITTED = "declaration_submitted", _("Physician's declaration submitted")
+    DECLARATION_REVIEWED = "declaration_reviewed", _("Physician's declaration reviewed")
+    PROBLEM_RAISED = "problem_raised", _("Problem raised to the DRMG")
+    PROBLEM_ANSWERED = "problem_answered", _("Problem answered by the DRMG")
+    PROBLEM_CLOSED = "problem_closed", _("Problem closed")
+    LE304_FILE_PREPARED = "le304_file_prepared", _("LE 304 file prepared for RAMQ")
+    LE304_FILE_STATUS = "le304_file_status", _("LE 304 file status changed")
+
+
+# --------------------------------------------------------------------------- issue 19
+# The GMFs and the physicians in the loop (seed 002, section 4): a GMF's target agreed
+# with the CML, a physician's own declaration reviewed by the CML, the problems a CML
+# raises to the DRMG, the LE 304 files the guichet's administrative agent sends to RAMQ.
+# Nothing is deleted: a new proposal, a new declaration, an answer or a status is a row
+# or a field written once by its service (web/attribution/services_*.py).
+
+
+def _user(related_name: str, verbose_name: object, *, null: bool = False) -> models.ForeignKey:
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=null,
+        blank=null,
+        related_name=related_name,
+        verbose_name=verbose_name,
+    )
+
+
+class GmfTargetStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed by the GMF")
+    AGREED = "agreed", _("Agreed by the CML")
+    CHANGED = "changed", _("Changed by the CML")
+    REFUSED = "refused", pgettext_lazy("GMF target", "Refused by the CML")
+
+
+class GmfTarget(models.Model):
+    """A GMF's attribution target (patients its members together receive), proposed by
+    the GMF and decided by the CML of its RLS: agreed as proposed, changed (``value`` the
+    CML's), or refused. The target in force is the latest agreed or changed one; every
+    proposal stays as the history."""
+
+    region = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("region"))
+    gmf = models.ForeignKey(
+        Gmf, models.PROTECT, related_name="attribution_targets", verbose_name=_("GMF")
+    )
+    proposed = models.PositiveIntegerField(_("target proposed (patients)"))
+    justification = models.TextField(_("justification"), blank=True)
+    proposed_by = _user("+", _("proposed by"))
+    proposed_on = models.DateField(_("proposed on"))
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=GmfTargetStatus.choices,
+        default=GmfTargetStatus.PROPOSED,
+    )
+    value = models.PositiveIntegerField(
+        _("target agreed (patients)"),
+        null=True,
+        blank=True,
+        help_text=_("The proposal when agreed, the CML's figure when changed."),
+    )
+    decided_by = _user("+", _("decided by"), null=True)
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    comment = models.TextField(_("CML's comment"), blank=True)
+
+    class Meta:
+        ordering = ["gmf", "-proposed_on", "-pk"]
+        verbose_name = _("GMF attribution target")
+        verbose_name_plural = _("GMF attribution targets")
+
+    def __str__(self) -> str:
+        return f"{self.gmf} {self.proposed_on}"
+
+
+class AttributionMode(models.TextChoices):
+    """The modes a physician chooses (DSP-PR-30042, 7), as the roster's ``mode``."""
+
+    BLOC = "bloc", _("Particular attribution in blocks")
+    LE304 = "le304", _("LE 304 block transfer")
+    NONE = "none", _("Not participating")
+
+
+class DeclarationStatus(models.TextChoices):
+    SUBMITTED = "submitted", pgettext_lazy("declaration", "Submitted")
+    ACCEPTED = "accepted", pgettext_lazy("declaration", "Accepted")
+    MORE_REQUESTED = "more_requested", _("More information requested")
+    REFUSED = "refused", pgettext_lazy("declaration", "Refused")
+
+
+class PhysicianDeclaration(models.Model):
+    """What a physician declares for the attribution (sections 3, 4, 5.3.6, 7): their
+    participation (the patients they offer to take), their mode, and, to be spared, their
+    weekly hours outside the office (hospital, emergency, teaching) with a justification
+    (3 units = 36 h a week). The CML accepts it (the decision on the physician follows:
+    :class:`PhysicianDecision`), asks for more, or refuses it."""
+
+    region = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("region"))
+    physician = models.ForeignKey(
+        Physician,
+        models.PROTECT,
+        related_name="attribution_declarations",
+        verbose_name=_("physician"),
+    )
+    mode = models.CharField(_("mode"), max_length=8, choices=AttributionMode.choices)
+    patients_offered = models.PositiveIntegerField(
+        _("patients offered"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The patients the physician offers to take in the period; empty: the procedure's target."
+        ),
+    )
+    hospital_hours = models.DecimalField(
+        _("hospital hours a week"), max_digits=5, decimal_places=1, default=0
+    )
+    emergency_hours = models.DecimalField(
+        _("emergency hours a week"), max_digits=5, decimal_places=1, default=0
+    )
+    teaching_hours = models.DecimalField(
+        _("teaching hours a week"), max_digits=5, decimal_places=1, default=0
+    )
+    justification = models.TextField(_("justification"), blank=True)
+    submitted_by = _user("+", _("submitted by"))
+    submitted_on = models.DateField(_("submitted on"))
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=DeclarationStatus.choices,
+        default=DeclarationStatus.SUBMITTED,
+    )
+    reviewed_by = _user("+", _("reviewed by"), null=True)
+    reviewed_on = models.DateField(_("reviewed on"), null=True, blank=True)
+    review_comment = models.TextField(_("CML's comment"), blank=True)
+
+    class Meta:
+        ordering = ["physician", "-submitted_on", "-pk"]
+        verbose_name = _("physician's declaration")
+        verbose_name_plural = _("physicians' declarations")
+
+    def __str__(self) -> str:
+        return f"{self.physician} {self.submitted_on}"
+
+
+class ProblemKind(models.TextChoices):
+    SHORTAGE = "shortage", _("Shortage of physicians in the RLS")
+    ALL_ABOVE_THREE_UNITS = "all_above_three_units", _("Every physician above 3 units (5.3.5)")
+    GMF_TARGET_MISSED = "gmf_target_missed", _("A GMF not meeting its target")
+    OTHER = "other", _("Other situation")
+
+
+class ProblemStatus(models.TextChoices):
+    OPEN = "open", pgettext_lazy("problem", "Open")
+    ANSWERED = "answered", pgettext_lazy("problem", "Answered")
+    CLOSED = "closed", pgettext_lazy("problem", "Closed")
+
+
+class ProblemReport(models.Model):
+    """A problematic situation a CML informs the DRMG of (section 4), with the DRMG's
+    answer; closed by the DRMG."""
+
+    region = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("region"))
+    rls = models.ForeignKey(Rls, models.PROTECT, related_name="+", verbose_name=_("RLS"))
+    kind = models.CharField(_("kind"), max_length=24, choices=ProblemKind.choices)
+    gmf = models.ForeignKey(
+        Gmf, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("GMF")
+    )
+    description = models.TextField(_("description"))
+    raised_by = _user("+", _("raised by"))
+    raised_on = models.DateField(_("raised on"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=ProblemStatus.choices, default=ProblemStatus.OPEN
+    )
+    answer = models.TextField(_("DRMG's answer"), blank=True)
+    answered_by = _user("+", _("answered by"), null=True)
+    answered_on = models.DateField(_("answered on"), null=True, blank=True)
+    closed_by = _user("+", _("closed by"), null=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-raised_on", "-pk"]
+        verbose_name = _("problem raised to the DRMG")
+        verbose_name_plural = _("problems raised to the DRMG")
+
+    def __str__(self) -> str:
+        return f"{self.rls} {self.raised_on}"
+
+
+class Le304FileStatus(models.TextChoices):
+    PREPARED = "prepared", _("Prepared")
+    SENT = "sent", _("Sent to RAMQ")
+    ACCEPTED = "accepted", _("Accepted by RAMQ")
+    REFUSED = "refused", _("Refused by RAMQ")
+
+
+class Le304File(models.Model):
+    """The documents for RAMQ of one LE 304 block transfer of an approved run (section 4):
+    the departing and the receiving physician, the patients transferred (read from the
+    run's plan), the conditions checked when it was prepared, and its status."""
+
+    run = models.ForeignKey(Run, models.PROTECT, related_name="le304_files", verbose_name=_("run"))
+    departing_code = models.CharField(_("departing physician"), max_length=32)
+    receiving_code = models.CharField(_("receiving physician"), max_length=32)
+    patients = models.PositiveIntegerField(_("patients transferred"))
+    conditions = models.JSONField(_("conditions checked"), default=dict)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=Le304FileStatus.choices,
+        default=Le304FileStatus.PREPARED,
+    )
+    prepared_by = _user("+", _("prepared by"))
+    prepared_on = models.DateField(_("prepared on"))
+    sent_on = models.DateField(_("sent on"), null=True, blank=True)
+    answered_on = models.DateField(_("RAMQ's answer on"), null=True, blank=True)
+    updated_by = _user("+", _("updated by"), null=True)
+
+    class Meta:
+        ordering = ["run", "receiving_code", "departing_code"]
+        verbose_name = _("LE 304 file")
+        verbose_name_plural = _("LE 304 files")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "departing_code", "receiving_code"],
+                name="le304_file_one_per_transfer",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.departing_code} → {self.receiving_code}"

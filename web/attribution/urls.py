@@ -3,7 +3,19 @@ every route of the app, English paths, named with hyphens."""
 
 from django.urls import path
 
-from web.attribution.views import history, home, journey, letters, physicians, reports, runs
+from web.attribution.views import (
+    declarations,
+    gmfs,
+    history,
+    home,
+    journey,
+    le304_files,
+    letters,
+    physicians,
+    problems,
+    reports,
+    runs,
+)
 
 app_name = "attribution"
 
@@ -61,4 +73,30 @@ urlpatterns = [
     path("quarterly/", reports.quarterly_view, name="quarterly"),
     # history
     path("history/", history.history, name="history"),
+    # GMFs and their targets (issue 19)
+    path("gmfs/", gmfs.gmf_list, name="gmf-list"),
+    path("gmfs/<str:code>/", gmfs.gmf_detail, name="gmf-detail"),
+    path("gmfs/<str:code>/target/new/", gmfs.gmf_target_new, name="gmf-target-new"),
+    path("gmf-targets/<int:pk>/decide/", gmfs.gmf_target_decide, name="gmf-target-decide"),
+    # physicians' declarations (issue 19)
+    path("my-declaration/", declarations.my_declaration, name="my-declaration"),
+    path("my-progress/", declarations.my_progress, name="my-progress"),
+    path("declarations/", declarations.declaration_list, name="declaration-list"),
+    path("declarations/<int:pk>/", declarations.declaration_detail, name="declaration-detail"),
+    # problems raised to the DRMG (issue 19)
+    path("problems/", problems.problem_list, name="problem-list"),
+    path("problems/new/", problems.problem_new, name="problem-new"),
+    path("problems/<int:pk>/", problems.problem_detail, name="problem-detail"),
+    # LE 304 files for RAMQ (issue 19)
+    path("le304/", le304_files.le304_list, name="le304-list"),
+    path("le304/runs/<int:pk>/", le304_files.le304_run, name="le304-run"),
+    path("le304/files/<int:pk>/", le304_files.le304_file, name="le304-file"),
+    path(
+        "le304/files/<int:pk>/patients.csv", le304_files.le304_patients_csv, name="le304-patients"
+    ),
+    path(
+        "le304/files/<int:pk>/agreement.pdf",
+        le304_files.le304_agreement_pdf,
+        name="le304-agreement",
+    ),
 ]

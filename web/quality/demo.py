@@ -15,8 +15,9 @@ asks for, all of the current 5-year cycle:
 * **inviting**: a founder with two invitations pending and no coach yet (it shows on the
   coach's dashboard, to take up).
 
-The other physicians act through their own accounts, which cannot log in (an unusable
-password): the audit trail says who did what, as it would in the region. The demo
+The other physicians act through users ``md.<code>`` without password nor profile
+(they cannot log in, see nothing, and leave the physician record free for a real
+account): the audit trail says who did what, as it would in the region. The demo
 publishes the region's first QI Survey (as ``coach``) and its credits (the shipped CPSO
 figures, as ``drmg``).
 """
@@ -160,15 +161,16 @@ class _Loader:
         return self.as_of - datetime.timedelta(days=days_before)
 
     def user(self, physician: Physician) -> User:
-        """The physician's account: the demo's ``medecin``, or one that cannot log in."""
+        """The physician's account: the demo's ``medecin``, or ``md.<code>``, a user
+        without password nor profile."""
         user = self.users.get(physician.pk)
         if user is None:
             user = User(username=f"md.{physician.code.lower()}", email="")
             user.set_unusable_password()
             user.save()
-            Profile.objects.create(
-                user=user, role=Role.PHYSICIAN, region=self.region, physician=physician
-            )
+            # No profile: it signs nothing in (no password) and sees no page; it names
+            # who wrote in the audit trail. (A profile would hold the physician record
+            # a test or a later real account of this physician needs.)
             self.users[physician.pk] = user
         return user
 

@@ -69,7 +69,8 @@ def test_it_measures_the_accepted_plans_goals_with_the_platforms_figures():
 
 def test_it_writes_as_each_physician_with_an_account_that_cannot_log_in():
     group = _group("Accès adapté — RLS")
-    founder_user = User.objects.get(profile__physician=group.founder)
+    founder_user = User.objects.get(username=f"md.{group.founder.code.lower()}")
     assert not founder_user.has_usable_password()
+    assert not hasattr(founder_user, "profile")
     created = AuditEvent.objects.get(action="qi_group_created", details__name=group.name)
     assert created.actor == founder_user

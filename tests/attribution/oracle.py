@@ -10,7 +10,9 @@ enumeration:
 
 1. hard constraints, counted: weighted capacity, the vulnerable cap as stated (final panel
    at or under the cap, or no vulnerable patient; none for a physician already above),
-   eligibility, maximum distance, RLS unless ``cross_rls``;
+   eligibility, maximum distance, RLS unless ``cross_rls``, and each GMF's target (its
+   members' weighted patients together, LE 304 blocks included: ``params.gmf_targets``
+   by the physicians' ``gmf_id``), a constraint of every level below;
 2. for A, A+B, ..., A..E the most patients any feasible plan places (a MILP over
    variables aggregated by interchangeable orphans: same set of eligible physicians,
    vulnerability, priority and weight), and the swap condition (no unplaced patient could
@@ -237,6 +239,8 @@ class Problem:
     km: np.ndarray = field(init=False)
     weight: np.ndarray = field(init=False)
     cap: Fraction = field(init=False)
+    gmf_of: np.ndarray = field(init=False)  # per physician: a GMF with a target, or -1
+    gmf_room: np.ndarray = field(init=False)  # per GMF: its target less the LE 304 blocks
 
     def __post_init__(self) -> None:
         d, o, t, p = self.physicians, self.orphans, self.targets, self.params
@@ -253,6 +257,23 @@ class Problem:
         le304 = (self.physician_of >= 0) & t.le304[np.maximum(self.physician_of, 0)]
         self.flow = ~le304
         self.eligible[~self.flow] = False
+        names = sorted(p.gmf_targets)
+        self.gmf_of = np.array(
+            [names.index(g) if g in p.gmf_targets else -1 for g in d.gmf_id], dtype=np.int64
+        )
+        blocks = np.bincount(self.physician_of[le304], weights=self.weight[le304], minlength=len(d))
+        target = np.array([float(p.gmf_targets[g]) for g in names])
+        self.gmf_room = target  # the sums' length, before the blocks are taken off
+        self.gmf_room = np.maximum(target - self.gmf_sums(blocks), 0.0)
+
+    def gmf_sums(self, per_physician: np.ndarray) -> np.ndarray:
+        """Per GMF with a target, the sum of ``per_physician`` over its members."""
+        member = self.gmf_of >= 0
+        return np.bincount(
+            self.gmf_of[member],
+            weights=np.asarray(per_physician, dtype=np.float64)[member],
+            minlength=self.gmf_room.size,
+        )
 
     # -- hard constraints (level 1) ------------------------------------------------------
 
@@ -304,6 +325,9 @@ class Problem:
         broken = np.flatnonzero(~self.cap_holds(count, vulnerable))
         if broken.size:
             found.append(f"{broken.size} physicians above the vulnerable cap")
+        over_gmf = np.flatnonzero(self.gmf_sums(weighted) > self.gmf_room + 1e-9)
+        if over_gmf.size:
+            found.append(f"{over_gmf.size} GMFs above their target")
         return found
 
     # -- the aggregated model (levels 2 and 3) -------------------------------------------
@@ -503,6 +527,10 @@ def _swap_model(
             continue
         coefficient = np.where(vulnerable[pair_c[arcs]], q - p, -p)
         m.row(x[arcs], coefficient, -np.inf, float(p * d.registered[j] - q * d.vulnerable[j]))
+    for g, room in enumerate(problem.gmf_room):
+        arcs = np.flatnonzero(problem.gmf_of[pair_j] == g)
+        if arcs.size:
+            m.row(x[arcs], weight[pair_c[arcs]], -np.inf, float(room))
     return m, x, z, rows, swap
 
 
@@ -533,6 +561,16 @@ def _level_4(problem: Problem) -> tuple[int, int]:
     # Giving a: the cap of a's smaller panel.
     keeps_a = problem.cap_holds(count[a] - 1, vulnerable[a] - is_v, a)
     ok &= keeps_a[:, None]
+    # Receiving b in another GMF than a's: that GMF's target.
+    gmf = problem.gmf_of
+    if problem.gmf_room.size:
+        total = problem.gmf_sums(weighted)
+        fits = (
+            total[np.maximum(gmf, 0)][None, :] + w[:, None]
+            <= problem.gmf_room[np.maximum(gmf, 0)][None, :] + 1e-9
+        )
+        other = (gmf[None, :] >= 0) & (gmf[None, :] != gmf[a][:, None])
+        ok &= ~other | fits
     ok[np.arange(placed.size), a] = False
     return int(ok.any(axis=1).sum()), int(ok.sum())
 
@@ -560,6 +598,8 @@ def _level_5(problem: Problem) -> Level | None:
     vulnerable_bound = problem.vulnerable_bound(count)
     is_v = problem.orphans.vulnerable[placed[rows]]
     w = problem.weight[placed[rows]]
+    # Each GMF's columns of weighted patients (with weights: the counts do not fix them).
+    gmf_cols: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
     for j in np.unique(cols):
         arcs = np.flatnonzero(cols == j)
         m.row(x[arcs], 1.0, float(count[j]), float(count[j]))
@@ -580,6 +620,15 @@ def _level_5(problem: Problem) -> Level | None:
         vulnerable_kinds = z[kinds % 2 == 1]
         if vulnerable_kinds.size:
             m.row(vulnerable_kinds, 1.0, -np.inf, float(vulnerable_bound[j]))
+        if problem.gmf_of[j] >= 0:
+            gmf_cols.setdefault(int(problem.gmf_of[j]), []).append((z, (kinds // 2) / 1000))
+    for g, parts in gmf_cols.items():
+        m.row(
+            np.concatenate([z for z, _ in parts]),
+            np.concatenate([value for _, value in parts]),
+            -np.inf,
+            float(problem.gmf_room[g]) + 1e-9,
+        )
     best = m.optimum(x, km, maximize=False)
     ours = float(problem.km[placed, of[placed]].sum())
     if best is None:

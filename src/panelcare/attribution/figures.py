@@ -39,9 +39,10 @@ MAP_POINTS = 5000
 
 
 def plan_figures(plan: Plan, population: Mapping[str, int] | None = None) -> dict[str, Any]:
-    """The engine's summary (:func:`panelcare.attribution.outputs.summary`) plus, under
-    ``pages``, what a plan's pages draw: ``physicians`` (:func:`physician_figures`),
-    ``groups`` (:func:`group_figures`), ``distances`` (:func:`distance_bins`) and ``map``
+    """The engine's summary (:func:`panelcare.attribution.outputs.summary`; its ``by_gmf``
+    gives each GMF's target beside what its members received) plus, under ``pages``, what
+    a plan's pages draw: ``physicians`` (:func:`physician_figures`), ``groups``
+    (:func:`group_figures`), ``distances`` (:func:`distance_bins`) and ``map``
     (:func:`map_points`).
 
     Args:
@@ -61,7 +62,8 @@ def plan_figures(plan: Plan, population: Mapping[str, int] | None = None) -> dic
 
 
 def physician_figures(plan: Plan) -> list[dict[str, Any]]:
-    """Per physician, in input order: who, where, group, tier and target, and the plan's
+    """Per physician, in input order: who, where (and their GMF, ``gmf_id``, "" for none),
+    group, tier and target, and the plan's
     figures before and after it (assigned, vulnerable share, units, monthly pace, mean
     distance, reason codes).
 
@@ -82,6 +84,7 @@ def physician_figures(plan: Plan) -> list[dict[str, Any]]:
                 "name": str(physicians.name[j]),
                 "rls_id": row["rls_id"],
                 "site_id": str(physicians.site_id[j]),
+                "gmf_id": str(physicians.gmf_id[j]),
                 "latitude": round(float(physicians.latitude[j]), 5),
                 "longitude": round(float(physicians.longitude[j]), 5),
                 "mode": row["mode"],

@@ -2,7 +2,9 @@
 
 A data folder holds the two tables of the contract (``spec/attribution.md``, "Data
 contract"), each as ``NAME.csv`` or ``NAME.parquet`` (exactly one of the two). Other files
-and other columns (the synthetic generator's ``licence_number``, ``gmf_id``) are ignored.
+and other columns (the synthetic generator's ``licence_number``) are ignored. The
+physicians may have one more, optional column, ``gmf_id`` (the physician's GMF for the run,
+issue 19): a file or table without it reads as no physician in a GMF.
 
     physicians, waitlist = read_inputs(Path("data"))   # AttributionInputError if wrong
     physicians, waitlist = inputs_from_arrow(roster, waiting)   # the same, from pa.Tables
@@ -52,6 +54,8 @@ from panelcare.errors import InputError
 
 __all__ = [
     "PHYSICIAN_COLUMNS",
+    "PHYSICIAN_EXTRA_COLUMNS",
+    "PHYSICIAN_READ_COLUMNS",
     "WAITLIST_COLUMNS",
     "AttributionInputError",
     "ContractColumn",
@@ -80,13 +84,14 @@ class AttributionInputError(InputError):
 class ContractColumn:
     """What a column of the contract holds: ``kind`` is text, float, int, date, bool or
     choice (one of ``choices``); ``optional``: may be empty; ``low`` and ``high`` bound a
-    number (inclusive)."""
+    number (inclusive); ``may_be_absent``: a file may leave the whole column out."""
 
     kind: str
     optional: bool = False
     low: float | None = None
     high: float | None = None
     choices: tuple[str, ...] = ()
+    may_be_absent: bool = False
 
     def expectation(self) -> dict[str, str]:
         """What :meth:`expected` says, as the parameters of a problem (``kind``, ``low``,
@@ -177,6 +182,13 @@ PHYSICIAN_COLUMNS: dict[str, ContractColumn] = {
     "previous_assiduity": ContractColumn("float", optional=True, low=0, high=1),
     "departing_on": ContractColumn("date", optional=True),
 }
+# The physicians' optional columns, beyond the contract's (a file may leave them out):
+# ``gmf_id``, the physician's GMF for the run ("" for none; params.gmf_targets).
+PHYSICIAN_EXTRA_COLUMNS: dict[str, ContractColumn] = {
+    "gmf_id": ContractColumn("text", optional=True, may_be_absent=True),
+}
+# What the engine reads of a physicians' file or table.
+PHYSICIAN_READ_COLUMNS = {**PHYSICIAN_COLUMNS, **PHYSICIAN_EXTRA_COLUMNS}
 WAITLIST_COLUMNS: dict[str, ContractColumn] = {
     "patient_id": _TEXT,
     "rls_id": _TEXT,
@@ -218,7 +230,7 @@ def read_inputs(data_dir: Path) -> tuple[Physicians, Orphans]:
     if not data_dir.is_dir():
         raise AttributionInputError(f"{data_dir} is not a folder")
     physicians = _read_physicians(
-        ContractTable.open(_find(data_dir, "physicians"), PHYSICIAN_COLUMNS)
+        ContractTable.open(_find(data_dir, "physicians"), PHYSICIAN_READ_COLUMNS)
     )
     waitlist = _read_waitlist(ContractTable.open(_find(data_dir, "waitlist"), WAITLIST_COLUMNS))
     return physicians, waitlist
@@ -251,7 +263,7 @@ def physicians_from_arrow(table: pa.Table, *, name: str = "physicians") -> Physi
     Raises:
         AttributionInputError: as :func:`inputs_from_arrow`.
     """
-    return _read_physicians(ContractTable.from_arrow(table, PHYSICIAN_COLUMNS, name=name))
+    return _read_physicians(ContractTable.from_arrow(table, PHYSICIAN_READ_COLUMNS, name=name))
 
 
 def orphans_from_arrow(table: pa.Table, *, name: str = "waitlist") -> Orphans:
@@ -340,7 +352,15 @@ def _read_physicians(table: ContractTable) -> Physicians:
         mode=_objects([*MODES, ""])[cells["mode"]],  # -1 (wrong): the last, ""
         previous_assiduity=cells["previous_assiduity"],  # nan when empty
         departing_on=cells["departing_on"],  # NaT when empty
+        gmf_id=_optional_text(table, "gmf_id"),
     )
+
+
+def _optional_text(table: ContractTable, column: str) -> npt.NDArray[np.object_]:
+    """A text column the file may leave out: its cells (checked), or all ``""``."""
+    if column not in table.columns or column not in table.table.column_names:
+        return _objects([""] * table.n)
+    return table.text(column)
 
 
 def _read_waitlist(table: ContractTable) -> Orphans:
@@ -1045,15 +1065,16 @@ def _check_header(
 ) -> None:
     """Raise :class:`AttributionInputError` for the first contract column not in
     ``names`` (the header of the file or table ``name``; ``what``: "file" or "table")."""
-    missing = [column for column in columns if column not in names]
+    required = [column for column, spec in columns.items() if not spec.may_be_absent]
+    missing = [column for column in required if column not in names]
     if missing:
         raise AttributionInputError(
             f"the {what} has no column {missing[0]} (its columns: {', '.join(names)}); "
-            f"the contract's columns are {', '.join(columns)}",
+            f"the contract's columns are {', '.join(required)}",
             file=name,
             column=missing[0],
             code="missing_column",
-            params={"column": missing[0], "columns": ", ".join(columns)},
+            params={"column": missing[0], "columns": ", ".join(required)},
         )
 
 

@@ -63,7 +63,8 @@ class Physicians(_Columns):
 
     ``amp_target`` is -1 for a physician not subject to the AMP requirement;
     ``previous_assiduity`` is ``nan`` when unknown; ``departing_on`` is ``NaT`` for a
-    physician who is not leaving.
+    physician who is not leaving. ``gmf_id`` is the physician's GMF for the run (an
+    optional column, ``""`` for none; all ``""`` when not given).
     """
 
     physician_id: Strings
@@ -81,6 +82,14 @@ class Physicians(_Columns):
     mode: Strings
     previous_assiduity: Floats
     departing_on: Dates
+    gmf_id: Strings = field(default_factory=lambda: np.empty(0, dtype=object))
+
+    def __post_init__(self) -> None:
+        if len(self.gmf_id) == 0 and len(self.physician_id) > 0:
+            # A table without the optional column: nobody is in a GMF.
+            none = np.empty(len(self.physician_id), dtype=object)
+            none[:] = ""
+            object.__setattr__(self, "gmf_id", none)
 
 
 @dataclass(frozen=True, eq=False)

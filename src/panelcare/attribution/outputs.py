@@ -37,6 +37,7 @@ __all__ = [
     "PHYSICIAN_COLUMNS",
     "PLAN_REASONS",
     "assignments_table",
+    "gmf_figures",
     "letters",
     "physicians_table",
     "reason_codes",
@@ -200,7 +201,8 @@ def summary(plan: Plan, population: Mapping[str, int] | None = None) -> dict[str
         registered with one of them — departures —, plus the orphans assigned to them),
         ``vulnerable_share_mean`` (mean ``vulnerable_share_after`` of the participating
         physicians with a panel, 5.3.1), ``registration_rate_before`` and
-        ``registration_rate_after`` (registered / population, or null).
+        ``registration_rate_after`` (registered / population, or null); ``by_gmf``: the
+        GMFs' targets against what their members received (:func:`gmf_figures`).
     """
     physicians, orphans, params = plan.physicians, plan.orphans, plan.params
     placed = plan.physician_of >= 0
@@ -270,7 +272,36 @@ def summary(plan: Plan, population: Mapping[str, int] | None = None) -> dict[str
         )
         by_rls[rls] = row
     result["by_rls"] = by_rls
+    result["by_gmf"] = gmf_figures(plan)
     return result
+
+
+def gmf_figures(plan: Plan) -> list[dict[str, Any]]:
+    """Per GMF (each physician's ``gmf_id``, and each GMF of ``params.gmf_targets``), by
+    ``gmf_id``: ``target`` (the agreed GMF target of the run, ``None`` without one),
+    ``members`` (how many physicians are in it) and their ``physician_ids`` (input
+    order), ``received`` (patients assigned to them, LE 304 blocks included) and
+    ``received_weighted`` (weighted as the target counts them, 5.3.2; two decimals).
+    Empty when no physician is in a GMF and no target is set."""
+    gmf_id = plan.physicians.gmf_id
+    targets = plan.params.gmf_targets
+    count = plan.assigned_count()
+    weighted = weighted_assigned(plan)
+    rows = []
+    for gmf in sorted({*(str(g) for g in gmf_id if g), *targets}):
+        members = np.flatnonzero(gmf_id == gmf)
+        target = targets.get(gmf)
+        rows.append(
+            {
+                "gmf_id": gmf,
+                "target": None if target is None else int(target),
+                "members": int(members.size),
+                "physician_ids": [str(plan.physicians.physician_id[j]) for j in members],
+                "received": int(count[members].sum()),
+                "received_weighted": round(float(weighted[members].sum()), 2),
+            }
+        )
+    return rows
 
 
 def letters(plan: Plan) -> list[dict[str, Any]]:
@@ -442,4 +473,5 @@ def _params(plan: Plan) -> dict[str, Any]:
     values["category_weights"] = {
         str(key): float(value) for key, value in plan.params.category_weights.items()
     }
+    values["gmf_targets"] = {str(key): int(value) for key, value in plan.params.gmf_targets.items()}
     return values

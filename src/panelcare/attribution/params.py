@@ -9,7 +9,9 @@ of the keys, which are the field names of :class:`Params`. ``category_weights`` 
 ``exclude_below`` and ``yearly_cap_after_4_years`` are off (``None``) unless set.
 ``target_overrides`` is a table too (``[target_overrides]`` / ``D0042 = 400``): the targets
 the CML set by hand for some physicians (an adjustment of a plan, re-solved), replacing the
-default table (empty) as a whole.
+default table (empty) as a whole. ``gmf_targets`` likewise (``[gmf_targets]`` /
+``GMF-RIM-01 = 300``): the GMF attribution targets agreed with the CML, the most (weighted)
+patients each GMF's members (the physicians' ``gmf_id``) together receive in the run.
 
     params = load_params()                         # the spec's defaults
     params = load_params(Path("bas-st-laurent.toml"))
@@ -76,6 +78,9 @@ class Params:
     candidates_per_patient: int = 8  # nearest eligible physicians offered to each orphan
     # physician_id -> the target the CML set (an adjustment of the plan), whole patients
     target_overrides: Mapping[str, int] = field(default_factory=dict)
+    # gmf_id -> the most patients (weighted, as capacities) the GMF's members together
+    # receive in the run: the GMF attribution target agreed with the CML (issue 19)
+    gmf_targets: Mapping[str, int] = field(default_factory=dict)
 
 
 class AttributionParamsError(SettingsError):
@@ -118,7 +123,7 @@ def params_from_mapping(values: Mapping[str, Any], *, source: str = MAPPING_SOUR
     Args:
         values: any subset of the keys (the field names of :class:`Params`), as TOML or
             JSON would hold them: whole numbers, numbers, booleans, and mappings for
-            ``category_weights`` and ``target_overrides``. A key set to ``None`` keeps
+            ``category_weights``, ``target_overrides`` and ``gmf_targets``. A key set to ``None`` keeps
             its default (off, for ``exclude_below`` and ``yearly_cap_after_4_years``).
         source: what the errors name as the file (``parameters`` by default).
 
@@ -180,6 +185,10 @@ def dump_params(params: Params) -> str:
     lines.append("[target_overrides]")
     for physician_id, target in params.target_overrides.items():
         lines.append(f"{_toml_key(physician_id)} = {_toml_value(int(target))}")
+    lines.append("")
+    lines.append("[gmf_targets]")
+    for gmf_id, target in params.gmf_targets.items():
+        lines.append(f"{_toml_key(gmf_id)} = {_toml_value(int(target))}")
     return "\n".join(lines) + "\n"
 
 
@@ -274,20 +283,25 @@ def _weights(key: str, value: Any, fail: _Fail) -> Mapping[str, float]:
     return weights
 
 
-def _targets(key: str, value: Any, fail: _Fail) -> Mapping[str, int]:
-    if not isinstance(value, Mapping):
-        raise fail(key, "must be a table of physician_id = target, e.g. { D0042 = 400 }")
-    targets = {}
-    for physician_id, target in value.items():
-        if not isinstance(physician_id, str) or not physician_id.strip():
-            raise fail(f"{key}.{_toml_key(str(physician_id))}", "a physician_id must not be empty")
-        if isinstance(target, bool) or not isinstance(target, int) or target < 0:
-            raise fail(
-                f"{key}.{_toml_key(physician_id)}",
-                f"must be a whole number of at least 0, got {target!r}",
-            )
-        targets[physician_id] = int(target)
-    return targets
+def _id_targets(name: str, example: str) -> _Checker:
+    """A table of ``name = whole number >= 0`` (the ids' targets)."""
+
+    def check(key: str, value: Any, fail: _Fail) -> Mapping[str, int]:
+        if not isinstance(value, Mapping):
+            raise fail(key, f"must be a table of {name} = target, e.g. {{ {example} }}")
+        targets = {}
+        for ident, target in value.items():
+            if not isinstance(ident, str) or not ident.strip():
+                raise fail(f"{key}.{_toml_key(str(ident))}", f"a {name} must not be empty")
+            if isinstance(target, bool) or not isinstance(target, int) or target < 0:
+                raise fail(
+                    f"{key}.{_toml_key(ident)}",
+                    f"must be a whole number of at least 0, got {target!r}",
+                )
+            targets[ident] = int(target)
+        return targets
+
+    return check
 
 
 # One checker per field of Params, in its order (a test holds them equal); the ranges are
@@ -310,11 +324,12 @@ _CHECKERS: dict[str, _Checker] = {
     "le304_min_block": _whole(1),
     "le304_min_assiduity": _number(0, 1),
     "candidates_per_patient": _whole(1, 100),
-    "target_overrides": _targets,
+    "target_overrides": _id_targets("physician_id", "D0042 = 400"),
+    "gmf_targets": _id_targets("gmf_id", "GMF-01 = 300"),
 }
 
 # The fields written as TOML tables, after the plain keys (dump_params).
-_TABLES = ("category_weights", "target_overrides")
+_TABLES = ("category_weights", "target_overrides", "gmf_targets")
 
 
 def _check_together(values: dict[str, Any], file: str) -> None:

@@ -55,7 +55,7 @@ import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
@@ -64,7 +64,12 @@ from ortools.graph.python import min_cost_flow
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from panelcare.attribution.candidates import Candidates, eligible_for_patients, find_candidates
+from panelcare.attribution.candidates import (
+    Candidates,
+    Places,
+    eligible_for_patients,
+    find_candidates,
+)
 from panelcare.attribution.model import (
     Bools,
     Floats,
@@ -219,6 +224,10 @@ def plan(
     le304[blocks.orphan] = True
 
     in_flow = physician_of < 0
+    weight = orphan_weights(orphans, params)
+    given = np.bincount(
+        blocks.physician, weights=weight[blocks.orphan], minlength=len(physicians)
+    ).astype(np.float64)
     solved_of, quota, bounds = solve_flows(
         physicians,
         goals,
@@ -226,6 +235,7 @@ def plan(
         candidates,
         params,
         in_flow=in_flow,
+        given=given,
         progress=report,
         workers=default_workers() if workers is None else workers,
         milp_seconds=milp_seconds,
@@ -323,6 +333,38 @@ def initial_quota(physicians: Physicians, targets: Targets, params: Params) -> I
     return np.where(receives, allowed, 0).astype(np.int64)
 
 
+# --- the GMFs ------------------------------------------------------------------------------
+
+
+def gmf_rooms(
+    physicians: Physicians, params: Params, given: Floats | None = None
+) -> tuple[Ints, Floats]:
+    """Each physician's GMF with a target (an index into the sorted ids of
+    ``params.gmf_targets``, -1 for none) and each such GMF's room in the flow: its target
+    less the weighted patients its members already have from the run (``given``: LE 304
+    blocks), at least 0. A GMF without a target has no limit: its members count as none."""
+    names = sorted(params.gmf_targets)
+    target = np.array([params.gmf_targets[g] for g in names], dtype=np.float64)
+    index = {g: k for k, g in enumerate(names)}
+    gmf_of = np.array([index.get(str(g), -1) for g in physicians.gmf_id], dtype=np.int64)
+    used: Floats = np.zeros(len(names))
+    if given is not None and names:
+        member = gmf_of >= 0
+        used = np.bincount(gmf_of[member], weights=given[member], minlength=len(names)).astype(
+            np.float64
+        )
+    return gmf_of, np.maximum(target - used, 0.0)
+
+
+def _gmf_places(places: Places, gmf_of: Ints) -> tuple[Ints, Ints]:
+    """The (place, GMF) pairs of the places' physicians who are in a GMF with a target."""
+    per_place = np.diff(places.physician_start)
+    place = np.repeat(np.arange(len(places)), per_place)
+    gmf = gmf_of[places.physician]
+    keep = gmf >= 0
+    return place[keep].astype(np.int64), gmf[keep]
+
+
 # --- the networks -------------------------------------------------------------------------
 
 
@@ -334,11 +376,15 @@ def solve_flows(
     params: Params,
     *,
     in_flow: Bools | None = None,
+    given: Floats | None = None,
     progress: Progress | None = None,
     workers: int = 1,
     milp_seconds: float | None = None,
 ) -> tuple[Ints, Ints, tuple[LevelBound, ...]]:
     """Assign the orphans ``in_flow`` (all by default) to the candidates' physicians.
+
+    ``given``: weighted patients each physician already has from this run outside the
+    flow (LE 304 blocks), taken off their GMF's target (``params.gmf_targets``).
 
     Returns ``physician_of`` (per orphan, -1 when unassigned or not in the flow) and each
     physician's vulnerable quota: what the cap allows at their final total,
@@ -355,15 +401,31 @@ def solve_flows(
     weight = orphan_weights(orphans, params)
     rank = priority_rank(orphans)
     totals = {level: [0.0, 0.0] for level in LEVELS}
+    gmf_of, gmf_room = gmf_rooms(physicians, params, given)
+    # A target at or above what its members could take in all never binds: left out, the
+    # plan is the one without it, arc for arc.
+    member = (gmf_of >= 0) & eligible_for_patients(targets)
+    most = np.bincount(gmf_of[member], weights=targets.capacity[member], minlength=gmf_room.size)
+    binds = np.r_[gmf_room < most, False]  # the last for -1: no GMF
+    gmf_of = np.where(binds[gmf_of], gmf_of, -1)
 
     orphan_of_arc = np.repeat(np.arange(n), np.diff(candidates.start))
     arc_active = active[orphan_of_arc]
     if arc_active.any():
-        size = n + len(places)
+        # A GMF's members share its target: their places are joined through a node of
+        # the GMF, so that all of them are in one network (docs/attribution-model.md).
+        member_place, member_gmf = _gmf_places(places, gmf_of)
+        size = n + len(places) + gmf_room.size
         graph = coo_matrix(
             (
-                np.ones(int(arc_active.sum()), dtype=np.int8),
-                (orphan_of_arc[arc_active], n + candidates.place[arc_active]),
+                np.ones(int(arc_active.sum()) + member_place.size, dtype=np.int8),
+                (
+                    np.r_[orphan_of_arc[arc_active], n + member_place],
+                    np.r_[
+                        n + candidates.place[arc_active],
+                        n + len(places) + member_gmf,
+                    ],
+                ),
             ),
             shape=(size, size),
         )
@@ -382,7 +444,16 @@ def solve_flows(
         groups = np.split(members, bounds[1:])
         networks = [
             network_for(
-                c, physicians, targets, orphans, candidates, params, weight, rank, milp_seconds
+                c,
+                physicians,
+                targets,
+                orphans,
+                candidates,
+                params,
+                weight,
+                rank,
+                milp_seconds,
+                gmf=(gmf_of, gmf_room),
             )
             for c in groups
         ]
@@ -492,10 +563,33 @@ class Network:
     capacity: Ints  # weighted patients
     cap: float
     milp_seconds: float | None = None  # plan()
+    # Each physician's GMF with a target (a position in gmf_room, -1: none) and each GMF's
+    # room: the most weighted patients its members together receive in the flow.
+    gmf: Ints = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    gmf_room: Floats = field(default_factory=lambda: np.empty(0))
+
+    def __post_init__(self) -> None:
+        if self.gmf.size != len(self.physicians):
+            self.gmf = np.full(len(self.physicians), -1, dtype=np.int64)
 
     @property
     def uniform_weight(self) -> bool:
         return bool(self.weight.size == 0 or (self.weight == self.weight[0]).all())
+
+    @property
+    def gmf_tier(self) -> Ints | None:
+        """Each GMF's tier when all its members here share one (the GMFs then nest in the
+        tiers: the equity network stays a flow); None when some GMF spans tiers."""
+        member = self.gmf >= 0
+        tiers = np.full(self.gmf_room.size, -1, dtype=np.int64)
+        tiers[self.gmf[member]] = self.tier[member]
+        if (tiers[self.gmf[member]] != self.tier[member]).any():
+            return None
+        return tiers
+
+    def gmf_heads(self, w: float) -> Ints:
+        """Each GMF's room in patients of weight ``w``."""
+        return np.floor(self.gmf_room / w + 1e-9).astype(np.int64)
 
     def sets(self) -> tuple[Ints, Ints, Ints]:
         """Orphans with the same candidate places: each orphan's set, and the sets' arcs
@@ -522,8 +616,12 @@ def network_for(
     weight: Floats,
     rank: Ints,
     milp_seconds: float | None = None,
+    *,
+    gmf: tuple[Ints, Floats] | None = None,
 ) -> Network:
-    """The network of the orphans ``component`` (global indices, in patient-id order)."""
+    """The network of the orphans ``component`` (global indices, in patient-id order);
+    ``gmf``: each physician's GMF and each GMF's room (:func:`gmf_rooms`), none by
+    default."""
     counts = np.diff(candidates.start)[component]
     arc_orphan = np.repeat(np.arange(len(component)), counts)
     first = candidates.start[component]
@@ -538,6 +636,13 @@ def network_for(
         [table.physicians_at(q) for q in places] or [np.empty(0, dtype=np.int64)]
     ).astype(np.int64)
     metres = np.rint(candidates.distance_km[arc_index] * DISTANCE_UNITS_PER_KM).astype(np.int64)
+    local_gmf = np.full(rows.size, -1, dtype=np.int64)
+    room = np.empty(0)
+    if gmf is not None:
+        gmf_of, gmf_room = gmf
+        member = gmf_of[rows] >= 0
+        present, local_gmf[member] = np.unique(gmf_of[rows][member], return_inverse=True)
+        room = gmf_room[present]
     return Network(
         orphans=component.astype(np.int64),
         vulnerable=orphans.vulnerable[component].astype(bool),
@@ -559,6 +664,8 @@ def network_for(
         capacity=targets.capacity[rows].astype(np.int64),
         cap=float(params.vulnerable_cap),
         milp_seconds=milp_seconds,
+        gmf=local_gmf,
+        gmf_room=room.astype(np.float64),
     )
 
 
@@ -576,7 +683,8 @@ def _solve_network(net: Network) -> Solved:
         heads = np.floor(net.capacity / w + 1e-9).astype(np.int64)
         relaxed = _Relaxed(net, heads)
         placed, count = relaxed.levels()
-        local = _distance_level(net, placed, count)
+        # Where a GMF spans tiers, the relaxation stops at level 2 (equity is no flow).
+        local = _distance_level(net, placed, count) if relaxed.equity else None
         if local is not None:
             # Proven by the relaxation (docs/attribution-model.md): every bound is reached.
             values = _level_values(net, local, relaxed.units)
@@ -654,7 +762,9 @@ def _reach(net: Network, orphan_count: Ints | None = None) -> Ints:
 
 class _Relaxed:
     """Levels 1-3 as min-cost flows on classes (same candidate set and vulnerability), the
-    cap relaxed to its quota at full capacity."""
+    cap relaxed to its quota at full capacity. The members of a GMF with a target reach
+    the sink through the GMF's node, whose arc holds its room. Level 3 is a flow only when
+    each GMF's members share one tier (``equity``: whether :meth:`levels` solved it)."""
 
     def __init__(self, net: Network, heads: Ints) -> None:
         self.net = net
@@ -676,12 +786,30 @@ class _Relaxed:
         self.units = np.minimum(heads, _reach(net))
         full = _cap_allows(net.registered + heads, net.existing_vulnerable, net.cap)
         self.quota = np.where(net.accepts, np.minimum(full, heads), 0).astype(np.int64)
+        self.gmf_heads = net.gmf_heads(float(net.weight[0]) if net.weight.size else 1.0)
+        self.equity = False
+
+    def _tier_cost(self, supply: Ints) -> Ints:
+        """The physicians' costs of level 2 (each prefix of tiers as full as it can be,
+        the supply all placed). Costs 0-3 by tier when every GMF lies in one tier: a
+        cycle of the residual network then changes two tiers by one patient, so the
+        least cost fills each prefix. A GMF across tiers lets a cycle move patients
+        between more tiers (in at one member, out at another): the costs are then
+        weighted so that one more patient in a prefix outweighs any change of the later
+        prefixes, ``T`` patients at most (docs/attribution-model.md)."""
+        net = self.net
+        if net.gmf_tier is not None:
+            return net.tier
+        total = int(supply.sum())
+        later = total + 1
+        first = later * later  # > later * total + total
+        return np.array([0, first, first + later, first + later + 1], np.int64)[net.tier]
 
     def levels(self) -> tuple[Bools, Ints]:
         net = self.net
         n = len(net.orphans)
         everyone = np.ones(n, dtype=bool)
-        flows = self._run(self.size, physician_cost=net.tier, strict=False)
+        flows = self._run(self.size, physician_cost=self._tier_cost(self.size), strict=False)
         if flows is not None:
             placed = everyone
         else:
@@ -692,9 +820,14 @@ class _Relaxed:
             np.int64
         )
         if np.unique(net.tier).size > 1 and not (flows.tier_cost and flows.placed_all):
-            flows = self._run(supply, physician_cost=net.tier)
+            flows = self._run(supply, physician_cost=self._tier_cost(supply))
             assert flows is not None
         tier_total = np.bincount(net.tier, weights=flows.physician, minlength=4).astype(np.int64)
+        if net.gmf_tier is None:
+            # A GMF across tiers: the tier totals and its room are two crossing families
+            # of sums, not one network; the MILP solves level 3 (_Exact).
+            return placed, flows.physician
+        self.equity = True
         flows = self._run(supply, tier_total=tier_total)
         assert flows is not None
         return placed, flows.physician
@@ -711,12 +844,15 @@ class _Relaxed:
     ) -> _Flows | None:
         net = self.net
         nk, nq, nj = len(supply), len(net.places), len(net.physicians)
+        ng = net.gmf_room.size
         entry_n = nk
         entry_v = entry_n + nq
         phys_v = entry_v + nq
         phys = phys_v + nj
         tier = phys + nj
-        sink = tier + 4
+        gmf = tier + 4
+        sink = gmf + ng
+        member = net.gmf >= 0
         arcs = _Arcs()
         vul = self.class_vulnerable[self.arc_class]
         arcs.add(
@@ -734,13 +870,23 @@ class _Relaxed:
         if tier_total is None:
             a_physician = arcs.add(
                 phys + np.arange(nj),
-                np.full(nj, sink),
+                np.where(member, gmf + net.gmf, sink),
                 self.heads,
                 0 if physician_cost is None else physician_cost,
             )
+            arcs.add(gmf + np.arange(ng), np.full(ng, sink), self.gmf_heads, 0)
         else:
             owner, cost = _equity_costs(net.need, self.units) if equity is None else equity
-            a_physician = arcs.add(phys + owner, tier + net.tier[owner], 1, cost)
+            # Each GMF nests in its members' tier. Where one spans tiers (only for the
+            # bound of a stopped equity level, _equity_without_cap) its room is left out:
+            # a relaxation still.
+            gmf_tier = net.gmf_tier
+            via = member[owner] & (gmf_tier is not None)
+            a_physician = arcs.add(
+                phys + owner, np.where(via, gmf + net.gmf[owner], tier + net.tier[owner]), 1, cost
+            )
+            if gmf_tier is not None:
+                arcs.add(gmf + np.arange(ng), tier + gmf_tier, self.gmf_heads, 0)
             arcs.add(tier + np.arange(4), np.full(4, sink), tier_total, 0)
         a_unplaced = None
         if unplaced:
@@ -1224,6 +1370,14 @@ class _Exact:
         m.rows(
             z_j, z, t_weight[z_t], np.full(js.size, -np.inf), net.capacity[js].astype(np.float64)
         )
+        # The GMFs' targets: their members' weighted patients together.
+        member = net.gmf[z_j] >= 0
+        if member.any():
+            gmf = net.gmf[z_j[member]]
+            gs = np.unique(gmf)
+            m.rows(
+                gmf, z[member], t_weight[z_t[member]], np.full(gs.size, -np.inf), net.gmf_room[gs]
+            )
         # The cap, for physicians receiving vulnerable ones: the facets of the integer
         # hull of {(n, v): v <= floor(cap (R + n) - V)} (v vulnerable of n patients).
         z_bound = np.minimum(z_reach, heads[z_j])
@@ -1369,6 +1523,12 @@ def _distance_level_weighted(
     js = np.unique(y_j)
     m.rows(y_j, y, 1.0, count[js].astype(np.float64), count[js].astype(np.float64))
     m.rows(y_j, y, y_w, np.full(js.size, -np.inf), net.capacity[js] + 1e-9)
+    # The counts fixed do not fix the GMFs' weighted patients: their targets as rows.
+    member = net.gmf[y_j] >= 0
+    if member.any():
+        gmf = net.gmf[y_j[member]]
+        gs = np.unique(gmf)
+        m.rows(gmf, y[member], y_w[member], np.full(gs.size, -np.inf), net.gmf_room[gs] + 1e-9)
     if y_vul.any():
         vj = np.unique(y_j[y_vul])
         m.rows(y_j[y_vul], y[y_vul], 1.0, np.full(vj.size, -np.inf), bound[vj].astype(np.float64))

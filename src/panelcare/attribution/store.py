@@ -309,6 +309,8 @@ def _physicians_arrow(physicians: Physicians) -> pa.Table:
                 mask=np.isnan(physicians.previous_assiduity),
             ),
             "departing_on": _dates(physicians.departing_on),
+            # The optional column of the GMF targets (issue 19), "" for none.
+            "gmf_id": _text(physicians.gmf_id),
         }
     )
 
@@ -444,6 +446,8 @@ def _physicians_from(table: pa.Table) -> Physicians:
         mode=_strings(c("mode")),
         previous_assiduity=_floats(c("previous_assiduity")),
         departing_on=_day_array(c("departing_on")),
+        # A plan written before the GMF targets has no such column: nobody in a GMF.
+        gmf_id=_strings(c("gmf_id")) if "gmf_id" in table.column_names else np.empty(0, object),
     )
 
 

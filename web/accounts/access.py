@@ -17,6 +17,7 @@ The same territory is not open to every role for every :class:`Purpose`:
   drmg            region               region                 region                  region
   ciusss_manager  region               region                 none                    none
   qi_coach        region               region                 none                    none
+  guichet_agent   region               region                 none                    none
   cml             their RLS            of their RLS           living in their RLS     their RLS
   gmf_manager     RLS of their GMF     members of their GMF   registered with one of  none
                                        today                  them today
@@ -27,6 +28,9 @@ The same territory is not open to every role for every :class:`Purpose`:
 * ``ATTRIBUTION`` (imports, decisions, runs and plans, letters, the history): the DRMG on
   the whole region and every RLS of it, a CML on their RLS; every other role is refused
   (403), except that a physician downloads their own letters of the region's approved runs.
+* The LE 304 files for RAMQ (the approved runs' block transfers, their patients with the
+  full health insurance number): the guichet's administrative agent and the DRMG of the
+  region; every other role is refused (403).
 * ``ASSIDUITY`` (the assiduity rates): the DRMG, the CMLs, the GMF managers and the
   physicians; the CISSS/CIUSSS managers and the QI coaches are refused (403). A
   computation is of the whole region (the rates need every visit of the region), started
@@ -35,7 +39,8 @@ The same territory is not open to every role for every :class:`Purpose`:
   physician themself.
 
 The full health insurance number is shown to the DRMG, to the CML of the patient's RLS and
-to the patient's own physician; everybody else sees the masked number. ``docs/access.md``
+to the patient's own physician; everybody else sees the masked number, except in an LE 304
+file's patients.csv (RAMQ identifies the transferred patients by it). ``docs/access.md``
 holds the same rules for every page.
 """
 
@@ -56,7 +61,7 @@ from django.utils.translation import gettext as _
 
 from web.accounts.models import Profile, Role
 from web.assiduity.models import AssiduityRun, AssiduityRunStatus, DrmgNotice
-from web.attribution.models import Letter, Run
+from web.attribution.models import Le304File, Letter, ProblemReport, Run, RunStatus
 from web.audit.models import AuditEvent, subjects_filter
 from web.regions.models import (
     Establishment,
@@ -80,17 +85,22 @@ __all__ = [
     "access_assiduity_physician",
     "access_assiduity_region",
     "access_assiduity_run",
+    "access_attribution_gmf",
     "access_comanagement_gmf",
     "access_comanagement_record",
     "access_committee_run",
     "access_completion",
     "access_dataset",
+    "access_declaration",
     "access_drmg_notice",
     "access_drmg_notice_region",
+    "access_gmf_target",
     "access_goal",
     "access_group",
     "access_import",
     "access_invitation",
+    "access_le304_file",
+    "access_le304_run",
     "access_letter",
     "access_letter_templates",
     "access_level_tables",
@@ -98,6 +108,7 @@ __all__ = [
     "access_patient",
     "access_pdsa",
     "access_physician",
+    "access_problem",
     "access_quality_region",
     "access_region",
     "access_region_settings",
@@ -112,15 +123,20 @@ __all__ = [
     "assiduity_gmf_scope",
     "assiduity_rls_scope",
     "assiduity_scope",
+    "can_answer_problems",
     "can_compute_assiduity",
+    "can_decide_gmf_targets",
     "can_edit_letter_templates",
     "can_follow_group",
     "can_list_waitlist",
+    "can_prepare_le304_files",
+    "can_propose_gmf_target",
     "can_read_committee_list",
     "can_read_drmg_notices",
     "can_read_own_letters",
     "can_read_physician_figures",
     "can_record_drmg_notice",
+    "can_review_declarations",
     "can_see_full_hin",
     "can_select_physicians",
     "can_work_on_region",
@@ -134,7 +150,10 @@ __all__ = [
     "importable_kinds",
     "invitable_physicians",
     "is_group_member",
+    "own_attribution_gmf",
+    "own_declarations",
     "own_physician",
+    "problem_raising_rls",
     "profile_for",
     "quality_physician",
     "quality_side",
@@ -145,17 +164,22 @@ __all__ = [
     "selectable_physicians",
     "statistics_gmfs",
     "visible_assiduity_runs",
+    "visible_attribution_gmfs",
     "visible_audit_events",
     "visible_comanagement",
     "visible_comanagement_gmfs",
+    "visible_declarations",
     "visible_drmg_notices",
     "visible_establishments",
     "visible_groups",
     "visible_imports",
+    "visible_le304_files",
+    "visible_le304_runs",
     "visible_letters",
     "visible_own_runs",
     "visible_patients",
     "visible_physicians",
+    "visible_problems",
     "visible_rls",
     "visible_runs",
     "visible_waitlist",
@@ -173,7 +197,7 @@ class Purpose(enum.StrEnum):
 
 
 # Roles that look at the whole region, but not all of them at patients.
-REGIONAL_ROLES = frozenset({Role.DRMG, Role.CIUSSS_MANAGER, Role.QI_COACH})
+REGIONAL_ROLES = frozenset({Role.DRMG, Role.CIUSSS_MANAGER, Role.QI_COACH, Role.GUICHET_AGENT})
 # Roles allowed to list waiting patients by name (their region or RLS).
 WAITLIST_ROLES = frozenset({Role.DRMG, Role.CML})
 # Roles allowed to read the full health insurance number of a patient they can see.
@@ -1339,6 +1363,299 @@ def access_selection(user: User, pk: int) -> Any:
     region = access_quality_region(user, select=True)
     return get_object_or_404(
         Selection.objects.select_related("physician", "region"), pk=pk, region=region
+    )
+
+
+# --- issue 19: problems
+# The problems a CML raises to the DRMG (seed 002, section 4: « informer le DRMG de toutes
+# situations problématiques »; 5.3.5). Purpose ATTRIBUTION: every other role 403. A CML
+# raises them for their RLS and reads those of their RLS (the DRMG's answer included); the
+# DRMG reads the region's, answers and closes them. Another RLS's or region's: 404.
+
+
+def visible_problems(user: User) -> QuerySet[ProblemReport]:
+    """The problems ``user`` reads, newest first: the region's for the DRMG, those of
+    their RLS for a CML.
+
+    Raises:
+        PermissionDenied: a role that does not work on attribution.
+    """
+    profile = check_purpose(user, Purpose.ATTRIBUTION)
+    problems = ProblemReport.objects.filter(region_id=profile.region_id)
+    if profile.role == Role.DRMG:
+        return problems
+    return problems.filter(rls__in=visible_rls(user, Purpose.ATTRIBUTION))
+
+
+def can_answer_problems(user: User) -> bool:
+    """Whether ``user`` answers and closes the problems of their region: the DRMG only."""
+    return can_work_on_region(user)
+
+
+def access_problem(user: User, pk: int, *, answer: bool = False) -> ProblemReport:
+    """The problem ``pk`` if ``user`` reads it; with ``answer``, if they also answer and
+    close it (the DRMG).
+
+    Raises:
+        Http404: no such problem, or not of the user's RLS or region.
+        PermissionDenied: a role that does not work on attribution; with ``answer``, a CML.
+    """
+    problem = get_object_or_404(
+        visible_problems(user).select_related(
+            "region", "rls", "gmf", "raised_by", "answered_by", "closed_by"
+        ),
+        pk=pk,
+    )
+    if answer and not can_answer_problems(user):
+        raise PermissionDenied
+    return problem
+
+
+def problem_raising_rls(user: User) -> QuerySet[Rls]:
+    """The RLS ``user`` raises problems for: a CML's own RLS. The DRMG, to whom they are
+    raised, and every other role: 403.
+
+    Raises:
+        PermissionDenied: not a CML, or a CML without an RLS.
+    """
+    profile = check_purpose(user, Purpose.ATTRIBUTION)
+    if profile.role != Role.CML:
+        raise PermissionDenied
+    rls = visible_rls(user, Purpose.ATTRIBUTION).order_by("name")
+    if not rls.exists():
+        raise PermissionDenied
+    return rls
+
+
+# --- issue 19: declarations
+# The physicians' own declarations (seed 002, sections 3, 4, 5.3.6 and 7). A physician
+# declares and reads their own (access_own_physician: every other role 403); the CML of the
+# physician's RLS answers them; the DRMG reads the region's, read-only. Purpose
+# ATTRIBUTION for the review pages: every other role 403 (a physician too); a declaration
+# of another RLS or region: 404.
+
+
+def own_declarations(user: User) -> QuerySet[Any]:
+    """A physician user's own declarations, newest first.
+
+    Raises:
+        PermissionDenied: any other role, or a physician's profile without its record.
+    """
+    from web.attribution.models import PhysicianDeclaration
+
+    physician = access_own_physician(user)
+    return PhysicianDeclaration.objects.filter(physician=physician).select_related("reviewed_by")
+
+
+def visible_declarations(user: User) -> QuerySet[Any]:
+    """The declarations ``user`` reviews or reads: the region's for the DRMG, those of the
+    physicians of their RLS for a CML.
+
+    Raises:
+        PermissionDenied: a role that does not work on attribution.
+    """
+    from web.attribution.models import PhysicianDeclaration
+
+    profile = check_purpose(user, Purpose.ATTRIBUTION)
+    declarations = PhysicianDeclaration.objects.filter(region_id=profile.region_id)
+    if profile.role != Role.DRMG:
+        declarations = declarations.filter(
+            physician__rls__in=visible_rls(user, Purpose.ATTRIBUTION)
+        )
+    return declarations.select_related("physician", "physician__rls", "region", "reviewed_by")
+
+
+def can_review_declarations(user: User) -> bool:
+    """Whether ``user`` answers the declarations they see: a CML (of the physicians' RLS,
+    :func:`visible_declarations`); the DRMG reads them only."""
+    try:
+        return check_purpose(user, Purpose.ATTRIBUTION).role == Role.CML
+    except PermissionDenied:
+        return False
+
+
+def access_declaration(user: User, pk: int, *, review: bool = False) -> Any:
+    """The declaration ``pk`` if ``user`` reads it; with ``review``, if they answer it.
+
+    Raises:
+        Http404: no such declaration, or not of the user's RLS or region.
+        PermissionDenied: a role that does not work on attribution; with ``review``, the
+            DRMG.
+    """
+    declaration = get_object_or_404(visible_declarations(user), pk=pk)
+    if review and not can_review_declarations(user):
+        raise PermissionDenied
+    return declaration
+
+
+# --- issue 19: gmfs
+# The GMFs in the attribution (seed 002, section 4: the GMF « convient avec le CML de la
+# cible d'attribution »). A GMF manager reads their GMF's page (members, target, progress)
+# and proposes its target; the CML reads the GMFs of their RLS and decides the proposals;
+# the DRMG reads the region's. Every other role, and a GMF manager without a GMF: 403; a
+# GMF or a proposal outside the user's: 404.
+
+GMF_ATTRIBUTION_ROLES = frozenset({Role.DRMG, Role.CML, Role.GMF_MANAGER})
+
+
+def _gmf_attribution_profile(user: User) -> Profile:
+    profile = profile_for(user)
+    if profile.role not in GMF_ATTRIBUTION_ROLES:
+        raise PermissionDenied
+    if profile.role == Role.GMF_MANAGER and profile.gmf_id is None:
+        raise PermissionDenied
+    return profile
+
+
+def visible_attribution_gmfs(user: User) -> QuerySet[Gmf]:
+    """The GMFs whose attribution page ``user`` reads: the region's for the DRMG, those of
+    their RLS for a CML, their GMF for a GMF manager.
+
+    Raises:
+        PermissionDenied: another role, or a GMF manager without a GMF.
+    """
+    profile = _gmf_attribution_profile(user)
+    gmfs = Gmf.objects.filter(rls__region_id=profile.region_id).select_related("rls", "rls__region")
+    if profile.role == Role.GMF_MANAGER:
+        return gmfs.filter(pk=profile.gmf_id)
+    if profile.role == Role.CML:
+        return gmfs.filter(rls__in=visible_rls(user, Purpose.ATTRIBUTION))
+    return gmfs
+
+
+def own_attribution_gmf(user: User) -> Gmf | None:
+    """The GMF of a GMF manager (their attribution page, their menu entry); None for any
+    other user."""
+    try:
+        profile = _gmf_attribution_profile(user)
+    except PermissionDenied:
+        return None
+    if profile.role != Role.GMF_MANAGER:
+        return None
+    return visible_attribution_gmfs(user).first()
+
+
+def can_propose_gmf_target(user: User, gmf: Gmf) -> bool:
+    """Whether ``user`` proposes ``gmf``'s attribution target: its GMF manager."""
+    own = own_attribution_gmf(user)
+    return own is not None and own.pk == gmf.pk
+
+
+def can_decide_gmf_targets(user: User) -> bool:
+    """Whether ``user`` decides the targets proposed by the GMFs they see: a CML (of the
+    GMF's RLS, :func:`visible_attribution_gmfs`); the DRMG reads them only."""
+    try:
+        return _gmf_attribution_profile(user).role == Role.CML
+    except PermissionDenied:
+        return False
+
+
+def access_attribution_gmf(user: User, code: str, *, propose: bool = False) -> Gmf:
+    """The GMF ``code`` if ``user`` reads its attribution page; with ``propose``, if they
+    also propose its target (its GMF manager).
+
+    Raises:
+        Http404: no such GMF, or not the user's.
+        PermissionDenied: see :func:`visible_attribution_gmfs`; with ``propose``, the CML
+            and the DRMG.
+    """
+    gmf = get_object_or_404(visible_attribution_gmfs(user), code=code)
+    if propose and not can_propose_gmf_target(user, gmf):
+        raise PermissionDenied
+    return gmf
+
+
+def access_gmf_target(user: User, pk: int, *, decide: bool = False) -> Any:
+    """The GMF target proposal ``pk`` if ``user`` reads its GMF; with ``decide``, if they
+    also decide it (the CML of the GMF's RLS).
+
+    Raises:
+        Http404: no such proposal, or of a GMF not the user's.
+        PermissionDenied: see :func:`visible_attribution_gmfs`; with ``decide``, the GMF
+            manager and the DRMG.
+    """
+    from web.attribution.models import GmfTarget
+
+    target = get_object_or_404(
+        GmfTarget.objects.select_related(
+            "gmf", "gmf__rls", "region", "proposed_by", "decided_by"
+        ).filter(gmf__in=visible_attribution_gmfs(user)),
+        pk=pk,
+    )
+    if decide and not can_decide_gmf_targets(user):
+        raise PermissionDenied
+    return target
+
+
+# --- issue 19: le304 files
+# The LE 304 files for RAMQ (seed 002, section 4: « fournir les informations et documents
+# nécessaires à la RAMQ lors de l'application de la Lettre d'entente 304 »): the guichet's
+# administrative agent prepares them and the DRMG oversees them, on the approved runs of
+# their region (in force to prepare a file; a superseded run keeps its files); every other
+# role 403, another region's run or file 404. The agent sees nothing else of the waiting
+# list: the transfers' counts on the pages, a file's patients in its patients.csv only.
+# That file carries the full health insurance numbers: RAMQ identifies the transferred
+# patients by them, so whoever may open the file reads them (the DRMG, whose role reads
+# them anyway, and the agent, for the patients of the file's transfer only).
+
+LE304_ROLES = frozenset({Role.DRMG, Role.GUICHET_AGENT})
+
+
+def _le304_profile(user: User) -> Profile:
+    profile = profile_for(user)
+    if profile.role not in LE304_ROLES:
+        raise PermissionDenied
+    return profile
+
+
+def can_prepare_le304_files(user: User) -> bool:
+    """Whether ``user`` works on the LE 304 files of their region (the guichet's agent and
+    the DRMG): for the menu; the pages ask :func:`visible_le304_runs`."""
+    try:
+        _le304_profile(user)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def visible_le304_runs(user: User) -> QuerySet[Run]:
+    """The approved runs of ``user``'s region (in force or superseded) whose LE 304
+    transfers they read.
+
+    Raises:
+        PermissionDenied: neither the guichet's agent nor the DRMG.
+    """
+    profile = _le304_profile(user)
+    return Run.objects.filter(region_id=profile.region_id, status=RunStatus.APPROVED)
+
+
+def access_le304_run(user: User, pk: int) -> Run:
+    """The approved run ``pk`` of ``user``'s region.
+
+    Raises:
+        Http404: no such run, not approved, or of another region.
+        PermissionDenied: neither the guichet's agent nor the DRMG.
+    """
+    return get_object_or_404(visible_le304_runs(user).select_related("region", "rls"), pk=pk)
+
+
+def visible_le304_files(user: User) -> QuerySet[Le304File]:
+    """The LE 304 files of the runs :func:`visible_le304_runs` gives ``user``."""
+    return Le304File.objects.filter(run__in=visible_le304_runs(user))
+
+
+def access_le304_file(user: User, pk: int) -> Le304File:
+    """The LE 304 file ``pk`` of ``user``'s region, with its patients' full numbers.
+
+    Raises:
+        Http404: no such file, or of another region.
+        PermissionDenied: neither the guichet's agent nor the DRMG.
+    """
+    return get_object_or_404(
+        visible_le304_files(user).select_related(
+            "run__region", "run__rls", "prepared_by", "updated_by"
+        ),
+        pk=pk,
     )
 
 

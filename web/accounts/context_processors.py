@@ -18,7 +18,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     """``may_work_on_attribution``, ``may_read_own_letters``, ``assiduity_link`` (the
     address of the assiduity's menu entry, empty when the user has none),
     ``may_comanage`` (the « Cogestion » entry) and ``may_improve`` (the « Amélioration de la
-    qualité » entry), as callables the template calls when it reads them."""
+    qualité » entry), ``may_prepare_le304_files`` (the « Dossiers LE 304 » entry: the guichet's
+    agent and the DRMG), ``may_follow_own_gmf`` (a GMF manager's « Attribution » entry:
+    their GMF's page), as callables the template calls when it reads them."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {
@@ -27,6 +29,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "assiduity_link": "",
             "may_comanage": False,
             "may_improve": False,
+            "may_prepare_le304_files": False,
+            "may_follow_own_gmf": False,
         }
     return {
         "may_work_on_attribution": lambda: access.allows(user, Purpose.ATTRIBUTION),
@@ -34,6 +38,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "assiduity_link": lambda: assiduity_link(user),
         "may_comanage": lambda: _has_comanagement_side(user),
         "may_improve": lambda: _has_quality_side(user),
+        "may_prepare_le304_files": lambda: access.can_prepare_le304_files(user),
+        "may_follow_own_gmf": lambda: access.own_attribution_gmf(user) is not None,
     }
 
 

@@ -418,6 +418,10 @@ def param_value(name: str, value: Any) -> str:
         return ngettext("%(count)s physician (below)", "%(count)s physicians (below)", count) % {
             "count": number_format(count, force_grouping=True)
         }
+    if name == "gmf_targets":
+        if not value:
+            return str(_("none agreed"))
+        return "; ".join(f"{code} = {_number(target)}" for code, target in sorted(value.items()))
     if name == "max_distance_km":
         return f"{_number(value)} km"
     return _number(value)

@@ -162,9 +162,15 @@ def _param_fields() -> dict[str, forms.Field]:
     }
 
 
+# Parameters the run reads from records, never typed on the form: the GMF targets agreed
+# with the CML (services.do_start_run records those in force).
+NOT_TYPED = {"gmf_targets": gettext_lazy("GMF targets agreed with the CML (at most, per GMF)")}
+
+
 def param_labels() -> dict[str, str]:
     """Each parameter's label, as the run form and the run's page word it."""
-    return {name: str(field.label) for name, field in _param_fields().items()}
+    labels = {name: str(field.label) for name, field in _param_fields().items()}
+    return {**labels, **{name: str(label) for name, label in NOT_TYPED.items()}}
 
 
 def param_help_texts() -> dict[str, str]:
@@ -217,7 +223,7 @@ class RunForm(forms.Form):
         }
 
     def param_names(self) -> list[str]:
-        return [spec.name for spec in dataclasses.fields(Params)]
+        return [spec.name for spec in dataclasses.fields(Params) if spec.name not in NOT_TYPED]
 
     def clean_category_weights(self) -> dict[str, float]:
         """The weights by category code; a category may be typed by its name in the

@@ -62,7 +62,7 @@ from panelcare.attribution.params import Params, params_as_dict, params_from_map
 from web import tasks_health
 from web.accounts import access
 from web.accounts.access import Purpose, User
-from web.attribution import journey, le304, letterpdf, letters, tasks
+from web.attribution import gmfs, journey, le304, letterpdf, letters, tasks
 from web.attribution.errors import (
     AdjustmentRefused,
     LetterError,
@@ -141,7 +141,9 @@ def do_start_run(
     (:func:`web.attribution.le304.computation_for`: the region's latest of the year
     before ``run_date``; none: the roster's column) and the audit entry RUN_STARTED, in
     one transaction; then queues the task :func:`web.attribution.tasks.execute_run`,
-    which computes the plan (:func:`do_compute_run`).
+    which computes the plan (:func:`do_compute_run`). Its ``gmf_targets`` parameter is
+    the targets in force of the GMFs of its territory, whatever ``params`` holds
+    (:func:`web.attribution.gmfs.targets_in_force`).
 
     The caller has checked that ``acting_user`` works on ``rls`` (or on the whole region):
     ``web.accounts.access.access_territory``; the region is the user's.
@@ -153,7 +155,8 @@ def do_start_run(
             assiduity computation to read has lost its results.
     """
     region = access.access_region(acting_user, Purpose.ATTRIBUTION)
-    checked = params_from_mapping(params)
+    # The GMF targets are the ones in force, never typed in (web.attribution.gmfs).
+    checked = params_from_mapping({**params, "gmf_targets": gmfs.targets_in_force(region, rls)})
     physicians = Dataset.current(region, DatasetKind.PHYSICIANS)
     waitlist = Dataset.current(region, DatasetKind.WAITLIST)
     if physicians is None or waitlist is None:
@@ -469,6 +472,8 @@ def _engine_inputs_counted(run: Run, params: Params) -> tuple[Physicians, Orphan
         )
         waitlist = waitlist.filter(offered)
     roster, _snapshot = applied_roster(roster, run.decisions, run.run_date, params)
+    # Each physician's GMF on the run date, for the GMF targets (web.attribution.gmfs).
+    roster = gmfs.with_gmf_ids(roster, gmfs.run_gmf_of(run))
     physicians, orphans = io.inputs_from_arrow(roster, waitlist)
     return physicians, orphans, counts
 

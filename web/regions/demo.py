@@ -745,6 +745,7 @@ def create_demo_users(region: Region, *, scale: str, on: datetime.date) -> int:
         ("ciusss", Role.CIUSSS_MANAGER, {}),
         ("medecin", Role.PHYSICIAN, {"physician": physician}),
         ("coach", Role.QI_COACH, {}),
+        ("agent.guichet", Role.GUICHET_AGENT, {}),
     ]
     password = demo_password_hash()
     users = User.objects.bulk_create(
@@ -793,6 +794,7 @@ DEMO_USERNAMES = (
     "ciusss",
     "medecin",
     "coach",
+    "agent.guichet",
     "admin",
 )
 

@@ -1,21 +1,160 @@
-"""The problems a CML raises to the DRMG (issue 19) — not built yet: 501."""
+"""The problems a CML raises to the DRMG (issue 19; seed 002, section 4 and 5.3.5): the
+list (the CML's RLS, the DRMG's region), the CML's form, a problem's page where the DRMG
+answers and closes it. Purpose ``ATTRIBUTION``: other roles 403; another territory 404."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
-from web.attribution.views._stub import not_built
+from web.accounts import access
+from web.accounts.access import User
+from web.attribution import services_problems as services
+from web.attribution.models import ProblemKind, ProblemStatus, RunStatus
+from web.attribution.problem_forms import (
+    AnswerForm,
+    ProblemForm,
+    every_physician_above_full_workload,
+)
+from web.attribution.services_problems import ProblemRefused
+from web.regions.models import Rls
+
+PROBLEMS_PER_PAGE = 50
+# The latest problems the DRMG's dashboard lists.
+DASHBOARD_PROBLEMS = 5
 
 
-def problem_list(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    return not_built(request)
+@login_required
+def problem_list(request: HttpRequest) -> HttpResponse:
+    """The problems of the user's RLS (a CML) or region (the DRMG), newest first,
+    filtered by ``?status=``."""
+    problems = access.visible_problems(request.user).select_related("rls", "gmf", "raised_by")
+    status = request.GET.get("status", "")
+    if status in ProblemStatus.values:
+        problems = problems.filter(status=status)
+    else:
+        status = ""
+    page = Paginator(problems, PROBLEMS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "status": status,
+        "statuses": ProblemStatus.choices,
+        # The CMLs raise the problems; the DRMG, to whom they are raised, does not.
+        "can_raise": not access.can_answer_problems(request.user),
+    }
+    return render(request, "attribution/problems/list.html", context)
 
 
-def problem_new(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    return not_built(request)
+@login_required
+def problem_new(request: HttpRequest) -> HttpResponse:
+    """The CML's form (``?rls=`` chooses the RLS; the problem of 5.3.5 is suggested when
+    the RLS's latest run shows it); POST raises the problem to the DRMG."""
+    rls_choices = access.problem_raising_rls(request.user)
+    suggestion = None
+    if request.method == "POST":
+        form = ProblemForm(request.POST, rls_choices=rls_choices)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                problem = services.do_raise_problem(
+                    data["rls"],
+                    data["kind"],
+                    data["description"],
+                    gmf=data["gmf"],
+                    acting_user=request.user,
+                )
+            except ProblemRefused as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("The problem is raised to the DRMG."))
+                return redirect("attribution:problem-detail", problem.pk)
+    else:
+        rls = rls_choices.filter(code=request.GET.get("rls", "")).first() or rls_choices.first()
+        suggestion = _suggestion(request.user, rls)
+        initial: dict[str, Any] = {"rls": rls}
+        if suggestion:
+            initial["kind"] = ProblemKind.ALL_ABOVE_THREE_UNITS
+        form = ProblemForm(initial=initial, rls_choices=rls_choices)
+    return render(
+        request, "attribution/problems/new.html", {"form": form, "suggestion": suggestion}
+    )
 
 
-def problem_detail(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    return not_built(request)
+def _suggestion(user: User, rls: Rls | None) -> dict[str, Any] | None:
+    """The latest run of ``rls`` the user sees, with the full workload it read, when every
+    physician of the RLS is above it there (5.3.5); None otherwise."""
+    if rls is None:
+        return None
+    run = (
+        access.visible_runs(user)
+        .filter(rls=rls, status__in=[RunStatus.DONE, RunStatus.APPROVED])
+        .order_by("-run_date", "-pk")
+        .first()
+    )
+    if run is None or not every_physician_above_full_workload(run, rls):
+        return None
+    return {"run": run, "units": run.params.get("full_workload_units", 3.0)}
+
+
+@login_required
+def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A problem with the DRMG's answer; POST ``action=answer`` (with the answer) or
+    ``action=close``, by the DRMG only (a CML: 403)."""
+    problem = access.access_problem(request.user, pk, answer=request.method == "POST")
+    form = AnswerForm()
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action == "answer":
+            form = AnswerForm(request.POST)
+        try:
+            if action == "answer" and form.is_valid():
+                services.do_answer_problem(
+                    problem, form.cleaned_data["answer"], acting_user=request.user
+                )
+                messages.success(request, _("Answer recorded: the CML reads it here."))
+                return redirect("attribution:problem-detail", problem.pk)
+            if action == "close":
+                services.do_close_problem(problem, acting_user=request.user)
+                messages.success(request, _("Problem closed."))
+                return redirect("attribution:problem-detail", problem.pk)
+        except ProblemRefused as error:
+            messages.error(request, str(error))
+            return redirect("attribution:problem-detail", problem.pk)
+        if action not in ("answer", "close"):
+            messages.error(request, _("Nothing was done: choose to answer or to close."))
+            return redirect("attribution:problem-detail", problem.pk)
+    context = {
+        "problem": problem,
+        "form": form,
+        "can_answer": access.can_answer_problems(request.user),
+        "is_open": problem.status == ProblemStatus.OPEN,
+        "is_answered": problem.status == ProblemStatus.ANSWERED,
+    }
+    return render(request, "attribution/problems/detail.html", context)
+
+
+def dashboard_panel(user: User) -> dict[str, Any] | None:
+    """What the DRMG's dashboard shows of the problems raised to them: how many wait for
+    an answer, how many for closing, and the latest not closed; None for anybody else."""
+    if not access.can_answer_problems(user):
+        return None
+    # One query, counted here: the problems not closed are few (a region's CMLs raise
+    # them by hand), and the dashboard's counting queries are its cached figures'.
+    pending = list(
+        access.visible_problems(user)
+        .exclude(status=ProblemStatus.CLOSED)
+        .select_related("rls", "gmf")
+    )
+    return {
+        "open_count": sum(1 for problem in pending if problem.status == ProblemStatus.OPEN),
+        "answered_count": sum(
+            1 for problem in pending if problem.status == ProblemStatus.ANSWERED
+        ),
+        "latest": pending[:DASHBOARD_PROBLEMS],
+    }

@@ -26,7 +26,7 @@ from panelcare.attribution import explain, solve
 from panelcare.errors import SettingsError
 from web.accounts import access
 from web.accounts.access import Purpose
-from web.attribution import exports, figures, journey, le304, services
+from web.attribution import exports, figures, gmfs, journey, le304, services
 from web.attribution.errors import AttributionError
 from web.attribution.forms import AdjustmentForm, ApproveForm, RunForm, param_help_texts
 from web.attribution.labels import LIMITS, OUTCOMES, PHASES, reason_labels
@@ -186,6 +186,8 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "frozen": run.is_frozen,
         "decisions": figures.decision_rows(run),
         "assiduity": le304.run_source(run),
+        # The GMF targets the run read against what the members received (issue 19).
+        "gmf_rows": gmfs.run_gmf_rows(run) if tab == "summary" else [],
         **figures.run_figures(
             run,
             tab=tab,

@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from web.accounts import access
+from web.attribution.views.problems import dashboard_panel
 from web.dashboard import charts, figures
 from web.regions.models import Physician, Rls
 
@@ -33,7 +34,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "dashboard/home/_home.html", _context(rls_qs, physicians, today, scope)
         ),
     )
-    return render(request, "dashboard/home/home.html", {"content": content})
+    # Not cached: a problem raised or answered changes no data version of the figures.
+    problems = dashboard_panel(user)
+    return render(request, "dashboard/home/home.html", {"content": content, "problems": problems})
 
 
 def _context(

@@ -109,7 +109,7 @@ def test_it_records_a_decision_with_its_audit_entry(client, region, cml):
     assert event.details["changed"] == {"excluded": [False, True]}
     assert event.details["note"] == "moins de 25 patients"
     page = client.get(reverse("attribution:physicians", args=["0115"])).content.decode()
-    assert 'data-testid="mode-D00004">none' in page  # excluded: not participating
+    assert 'data-testid="mode-D00004" data-mode="none">Not participating' in page  # excluded
     assert 'data-testid="group-D00004">out<' in page
     assert 'data-testid="decision-D00004"' in page
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from panelcare.attribution.model import MODES
@@ -20,6 +21,10 @@ from web.attribution import le304, services
 from web.attribution import physicians as roster
 from web.attribution.forms import DecisionForm
 from web.attribution.labels import reason_labels
+from web.attribution.models import AttributionMode
+
+# The modes' labels: the page shows no code (« bloc », « none »).
+MODE_LABELS = dict(AttributionMode.choices)
 
 
 @login_required
@@ -35,6 +40,14 @@ def physicians(request: HttpRequest, rls_code: str) -> HttpResponse:
     shown, sort = roster.sort_rows(shown, request.GET.get("sort", "name"))
     for row in shown:
         row.reason_labels = reason_labels(row.reasons)  # type: ignore[attr-defined]
+        row.mode_label = MODE_LABELS.get(row.mode, row.mode)  # type: ignore[attr-defined]
+        row.mode_roster_label = MODE_LABELS.get(  # type: ignore[attr-defined]
+            row.mode_roster, row.mode_roster
+        )
+        if row.decision is not None and row.decision.mode:
+            row.decision.mode_label = MODE_LABELS.get(  # type: ignore[attr-defined]
+                row.decision.mode, row.decision.mode
+            )
         row.form = DecisionForm(  # type: ignore[attr-defined]
             initial=(
                 {name: getattr(row.decision, name) for name in DecisionForm.base_fields}
@@ -77,8 +90,13 @@ def physicians(request: HttpRequest, rls_code: str) -> HttpResponse:
         "headers": headers,
         "filters": filters,
         "sort": sort,
-        "groups": ["1a", "1b", "2", "none"],
-        "modes": MODES,
+        "groups": [
+            ("1a", "1a"),
+            ("1b", "1b"),
+            ("2", "2"),
+            ("none", pgettext("attribution group", "out")),
+        ],
+        "modes": [(mode, MODE_LABELS.get(mode, mode)) for mode in MODES],
         "today": today,
         "here": request.get_full_path(),
         "assiduity": le304.describe(

@@ -153,8 +153,6 @@ def dashboard_panel(user: User) -> dict[str, Any] | None:
     )
     return {
         "open_count": sum(1 for problem in pending if problem.status == ProblemStatus.OPEN),
-        "answered_count": sum(
-            1 for problem in pending if problem.status == ProblemStatus.ANSWERED
-        ),
+        "answered_count": sum(1 for problem in pending if problem.status == ProblemStatus.ANSWERED),
         "latest": pending[:DASHBOARD_PROBLEMS],
     }

@@ -41,7 +41,10 @@ class DeclarationForm(forms.Form):
         label=gettext_lazy("Patients I offer to take in the period"),
         required=False,
         min_value=1,
-        help_text=gettext_lazy("Leave empty to take the target the procedure sets for you."),
+        help_text=gettext_lazy(
+            "For the CML, who may set your target from it: the runs read your mode and "
+            "your workload, not this number. Leave empty to take the procedure's target."
+        ),
     )
     hospital_hours = _hours(gettext_lazy("Hospital hours a week"))
     emergency_hours = _hours(gettext_lazy("Emergency hours a week"))

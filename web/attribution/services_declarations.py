@@ -239,7 +239,7 @@ def do_review_declaration(
         raise DeclarationError(_("Say in a comment what is missing or why it is refused."))
     with transaction.atomic():
         locked = (
-            PhysicianDeclaration.objects.select_for_update()
+            PhysicianDeclaration.objects.select_for_update(of=("self",))
             .select_related("physician", "physician__rls", "region")
             .get(pk=declaration.pk)
         )

@@ -53,6 +53,15 @@ def do_propose_gmf_target(
     if proposed < 0:
         raise GmfTargetRefused(_("A target is a number of patients, 0 or more."))
     with transaction.atomic():
+        # One proposal waits at a time: the target in force is the latest decided, and
+        # two decided on one day would leave it to the order of their ids.
+        Gmf.objects.select_for_update().filter(pk=gmf.pk).first()
+        if GmfTarget.objects.filter(gmf=gmf, status=GmfTargetStatus.PROPOSED).exists():
+            raise GmfTargetRefused(
+                _(
+                    "A proposal of this GMF waits for the CML's decision: propose again once it is decided."
+                )
+            )
         target = GmfTarget.objects.create(
             region=gmf.rls.region,
             gmf=gmf,
@@ -99,7 +108,11 @@ def do_decide_gmf_target(
     if decision in ("change", "refuse") and not comment:
         raise GmfTargetRefused(_("Say why in a comment: the GMF reads it."))
     with transaction.atomic():
-        locked = GmfTarget.objects.select_for_update().select_related("gmf__rls").get(pk=target.pk)
+        locked = (
+            GmfTarget.objects.select_for_update(of=("self",))
+            .select_related("gmf__rls")
+            .get(pk=target.pk)
+        )
         if locked.status != GmfTargetStatus.PROPOSED:
             raise GmfTargetRefused(_("This proposal was decided already."))
         locked.status = DECISIONS[decision]

@@ -85,7 +85,12 @@ def do_prepare_le304_file(
             failing condition named).
     """
     with transaction.atomic():
-        run = Run.objects.select_for_update().select_related("region", "rls").get(pk=run.pk)
+        # of=("self",): PostgreSQL locks no row of a LEFT JOIN's nullable side (Run.rls).
+        run = (
+            Run.objects.select_for_update(of=("self",))
+            .select_related("region", "rls")
+            .get(pk=run.pk)
+        )
         if not run.is_in_force:
             raise Le304FileRefused(
                 _("Run no. %(number)s is not an approved plan in force: no file is prepared.")
@@ -143,7 +148,7 @@ def do_set_le304_file_status(
     on = on or timezone.localdate()
     with transaction.atomic():
         file = (
-            Le304File.objects.select_for_update()
+            Le304File.objects.select_for_update(of=("self",))
             .select_related("run__region", "run__rls")
             .get(pk=file.pk)
         )

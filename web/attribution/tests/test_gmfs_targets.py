@@ -122,13 +122,23 @@ def test_it_keeps_the_previous_target_in_force_after_a_refusal(
 
 
 def test_it_puts_the_latest_decided_target_in_force(gmf: Gmf, manager: User, cml: User) -> None:
-    early = propose(gmf, manager, 300, DAY)
-    late = propose(gmf, manager, 400, DAY + datetime.timedelta(days=10))
-    # Decided in the other order: the latest decision is in force, not the latest proposal.
-    do_decide_gmf_target(late, "agree", acting_user=cml, today=DAY + datetime.timedelta(days=20))
-    do_decide_gmf_target(early, "agree", acting_user=cml, today=DAY + datetime.timedelta(days=21))
-    assert gmfs.target_in_force(gmf).pk == early.pk
-    assert gmfs.targets_in_force(gmf.rls.region, gmf.rls) == {"G0001": 300}
+    first = propose(gmf, manager, 300, DAY)
+    do_decide_gmf_target(first, "agree", acting_user=cml, today=DAY + datetime.timedelta(days=5))
+    second = propose(gmf, manager, 400, DAY + datetime.timedelta(days=10))
+    do_decide_gmf_target(second, "agree", acting_user=cml, today=DAY + datetime.timedelta(days=20))
+    assert gmfs.target_in_force(gmf).pk == second.pk
+    assert gmfs.targets_in_force(gmf.rls.region, gmf.rls) == {"G0001": 400}
+
+
+def test_it_waits_for_the_decision_before_another_proposal(
+    gmf: Gmf, manager: User, cml: User
+) -> None:
+    waiting = propose(gmf, manager, 300, DAY)
+    with pytest.raises(GmfTargetRefused, match="waits"):
+        propose(gmf, manager, 400, DAY + datetime.timedelta(days=1))
+    do_decide_gmf_target(waiting, "refuse", comment="Trop haut", acting_user=cml, today=DAY)
+    again = propose(gmf, manager, 250, DAY + datetime.timedelta(days=2))
+    assert again.status == "proposed"
 
 
 def test_it_proposes_through_the_page(gmf: Gmf, gmf_manager_client: Client) -> None:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from web.audit.actions import register_actions
+from web.fields import user_link
 from web.regions.models import Gmf, Physician, Region, Rls
 from web.tables.models import Dataset, data_dir
 
@@ -350,17 +351,6 @@ class AttributionAction(models.TextChoices):
 # or a field written once by its service (web/attribution/services_*.py).
 
 
-def _user(related_name: str, verbose_name: object, *, null: bool = False) -> models.ForeignKey:
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        models.PROTECT,
-        null=null,
-        blank=null,
-        related_name=related_name,
-        verbose_name=verbose_name,
-    )
-
-
 class GmfTargetStatus(models.TextChoices):
     PROPOSED = "proposed", _("Proposed by the GMF")
     AGREED = "agreed", _("Agreed by the CML")
@@ -380,7 +370,7 @@ class GmfTarget(models.Model):
     )
     proposed = models.PositiveIntegerField(_("target proposed (patients)"))
     justification = models.TextField(_("justification"), blank=True)
-    proposed_by = _user("+", _("proposed by"))
+    proposed_by = user_link("+", _("proposed by"))
     proposed_on = models.DateField(_("proposed on"))
     status = models.CharField(
         _("status"),
@@ -394,7 +384,7 @@ class GmfTarget(models.Model):
         blank=True,
         help_text=_("The proposal when agreed, the CML's figure when changed."),
     )
-    decided_by = _user("+", _("decided by"), null=True)
+    decided_by = user_link("+", _("decided by"), null=True)
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
     comment = models.TextField(_("CML's comment"), blank=True)
 
@@ -455,7 +445,7 @@ class PhysicianDeclaration(models.Model):
         _("teaching hours a week"), max_digits=5, decimal_places=1, default=0
     )
     justification = models.TextField(_("justification"), blank=True)
-    submitted_by = _user("+", _("submitted by"))
+    submitted_by = user_link("+", _("submitted by"))
     submitted_on = models.DateField(_("submitted on"))
     status = models.CharField(
         _("status"),
@@ -463,7 +453,7 @@ class PhysicianDeclaration(models.Model):
         choices=DeclarationStatus.choices,
         default=DeclarationStatus.SUBMITTED,
     )
-    reviewed_by = _user("+", _("reviewed by"), null=True)
+    reviewed_by = user_link("+", _("reviewed by"), null=True)
     reviewed_on = models.DateField(_("reviewed on"), null=True, blank=True)
     review_comment = models.TextField(_("CML's comment"), blank=True)
 
@@ -500,15 +490,15 @@ class ProblemReport(models.Model):
         Gmf, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("GMF")
     )
     description = models.TextField(_("description"))
-    raised_by = _user("+", _("raised by"))
+    raised_by = user_link("+", _("raised by"))
     raised_on = models.DateField(_("raised on"))
     status = models.CharField(
         _("status"), max_length=10, choices=ProblemStatus.choices, default=ProblemStatus.OPEN
     )
     answer = models.TextField(_("DRMG's answer"), blank=True)
-    answered_by = _user("+", _("answered by"), null=True)
+    answered_by = user_link("+", _("answered by"), null=True)
     answered_on = models.DateField(_("answered on"), null=True, blank=True)
-    closed_by = _user("+", _("closed by"), null=True)
+    closed_by = user_link("+", _("closed by"), null=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
 
     class Meta:
@@ -543,11 +533,11 @@ class Le304File(models.Model):
         choices=Le304FileStatus.choices,
         default=Le304FileStatus.PREPARED,
     )
-    prepared_by = _user("+", _("prepared by"))
+    prepared_by = user_link("+", _("prepared by"))
     prepared_on = models.DateField(_("prepared on"))
     sent_on = models.DateField(_("sent on"), null=True, blank=True)
     answered_on = models.DateField(_("RAMQ's answer on"), null=True, blank=True)
-    updated_by = _user("+", _("updated by"), null=True)
+    updated_by = user_link("+", _("updated by"), null=True)
 
     class Meta:
         ordering = ["run", "receiving_code", "departing_code"]

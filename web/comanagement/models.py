@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -28,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from web.audit.actions import register_actions
+from web.fields import user_link
 from web.regions.models import Establishment, Gmf, Region, Site
 
 
@@ -58,17 +58,6 @@ def _fte_check(name: str) -> models.CheckConstraint:
     )
 
 
-def _user(related_name: str, verbose_name: str, *, null: bool = False) -> models.ForeignKey:
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        models.PROTECT,
-        null=null,
-        blank=null,
-        related_name=related_name,
-        verbose_name=verbose_name,
-    )
-
-
 # -- reference data: versioned, never edited in place -------------------------------------
 
 
@@ -89,7 +78,7 @@ class LevelTableVersion(models.Model):
     illustrative = models.BooleanField(_("illustrative values"), default=False)
     in_force_from = models.DateField(_("in force from"))
     note = models.TextField(_("note"), blank=True)
-    created_by = _user("+", _("published by"))
+    created_by = user_link("+", _("published by"))
     created_at = models.DateTimeField(_("published at"), auto_now_add=True)
 
     class Meta:
@@ -135,7 +124,7 @@ class AgreementRulesVersion(models.Model):
     illustrative = models.BooleanField(_("illustrative values"), default=False)
     in_force_from = models.DateField(_("in force from"))
     note = models.TextField(_("note"), blank=True)
-    created_by = _user("+", _("published by"))
+    created_by = user_link("+", _("published by"))
     created_at = models.DateTimeField(_("published at"), auto_now_add=True)
 
     class Meta:
@@ -171,7 +160,7 @@ class AnnualReview(models.Model):
         LevelTableVersion, models.PROTECT, related_name="reviews", verbose_name=_("level table")
     )
     counts = models.JSONField(_("registered patients per category"), default=dict)
-    recorded_by = _user("+", _("recorded by"))
+    recorded_by = user_link("+", _("recorded by"))
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     class Meta:
@@ -310,9 +299,9 @@ class DirectHire(models.Model):
     derogation_ref = models.CharField(_("derogation reference"), max_length=200, blank=True)
     contract_ref = models.CharField(_("agreement reference"), max_length=200, blank=True)
     hired_on = models.DateField(_("hired on"))
-    recorded_by = _user("+", _("recorded by"))
+    recorded_by = user_link("+", _("recorded by"))
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
-    agreed_by = _user("+", _("agreed by"), null=True)
+    agreed_by = user_link("+", _("agreed by"), null=True)
     agreed_at = models.DateTimeField(_("agreed at"), null=True, blank=True)
 
     class Meta:
@@ -336,7 +325,7 @@ class DirectHireReport(models.Model):
     period_end = models.DateField(_("to"))
     reported_on = models.DateField(_("reported on"))
     text = models.TextField(_("report"))
-    recorded_by = _user("+", _("recorded by"))
+    recorded_by = user_link("+", _("recorded by"))
 
     class Meta:
         ordering = ["direct_hire", "period_start"]
@@ -489,7 +478,7 @@ class IntegrationItem(models.Model):
     item = models.CharField(_("item"), max_length=32, choices=IntegrationItemKind.choices)
     due_on = models.DateField(_("due on"))
     done_on = models.DateField(_("done on"), null=True, blank=True)
-    done_by = _user("+", _("done by"), null=True)
+    done_by = user_link("+", _("done by"), null=True)
 
     class Meta:
         ordering = ["placement", "due_on", "item"]
@@ -535,7 +524,7 @@ class Absence(models.Model):
     reason = models.CharField(_("reason"), max_length=16, choices=AbsenceReason.choices)
     reported_on = models.DateField(_("reported on"))
     note = models.TextField(_("note"), blank=True)
-    recorded_by = _user("+", _("recorded by"))
+    recorded_by = user_link("+", _("recorded by"))
 
     class Meta:
         ordering = ["placement", "-start"]
@@ -572,7 +561,7 @@ class Replacement(models.Model):
         verbose_name=_("replaced by"),
     )
     replaced_by_name = models.CharField(_("replaced by (name)"), max_length=200, blank=True)
-    recorded_by = _user("+", _("recorded by"))
+    recorded_by = user_link("+", _("recorded by"))
 
     class Meta:
         ordering = ["absence", "start"]
@@ -615,12 +604,12 @@ class Schedule(models.Model):
         _("vacation days available"), max_digits=5, decimal_places=2, null=True, blank=True
     )
     proposed_on = models.DateField(_("proposed on"))
-    proposed_by = _user("+", _("proposed by"))
+    proposed_by = user_link("+", _("proposed by"))
     status = models.CharField(
         _("status"), max_length=16, choices=ScheduleStatus.choices, default="proposed"
     )
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
-    decided_by = _user("+", _("decided by"), null=True)
+    decided_by = user_link("+", _("decided by"), null=True)
     rules_version = models.ForeignKey(
         AgreementRulesVersion,
         models.PROTECT,
@@ -726,9 +715,9 @@ class AttendanceRecord(models.Model):
     planned_days = models.DecimalField(_("days planned"), max_digits=4, decimal_places=1)
     worked_days = models.DecimalField(_("days worked"), max_digits=4, decimal_places=1)
     submitted_on = models.DateField(_("submitted on"))
-    submitted_by = _user("+", _("submitted by"))
+    submitted_by = user_link("+", _("submitted by"))
     approved_on = models.DateField(_("approved on"), null=True, blank=True)
-    approved_by = _user("+", _("approved by"), null=True)
+    approved_by = user_link("+", _("approved by"), null=True)
 
     class Meta:
         ordering = ["placement", "-start"]
@@ -779,7 +768,7 @@ class TrainingNeed(models.Model):
     basis = models.CharField(_("basis"), max_length=16, choices=TrainingBasis.choices)
     description = models.TextField(_("description"))
     identified_on = models.DateField(_("identified on"))
-    recorded_by = _user("+", _("recorded by"))
+    recorded_by = user_link("+", _("recorded by"))
 
     class Meta:
         ordering = ["gmf", "-identified_on"]
@@ -830,12 +819,12 @@ class TrainingRequest(models.Model):
         choices=TWO_SIDES,
     )
     submitted_on = models.DateField(_("submitted on"))
-    submitted_by = _user("+", _("submitted by"))
+    submitted_by = user_link("+", _("submitted by"))
     decision = models.CharField(
         _("decision"), max_length=16, choices=TrainingDecision.choices, blank=True
     )
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
-    decided_by = _user("+", _("decided by"), null=True)
+    decided_by = user_link("+", _("decided by"), null=True)
     decision_note = models.TextField(_("note on the decision"), blank=True)
 
     class Meta:
@@ -858,7 +847,7 @@ class TrainingAttendance(models.Model):
     )
     attended_on = models.DateField(_("attended on"))
     hours = models.DecimalField(_("hours"), max_digits=4, decimal_places=1)
-    recorded_by = _user("+", _("recorded by"))
+    recorded_by = user_link("+", _("recorded by"))
 
     class Meta:
         ordering = ["request", "attended_on"]
@@ -899,7 +888,7 @@ class SupervisionPlan(models.Model):
     form = models.CharField(_("form"), max_length=16, choices=SupervisionForm.choices)
     length_minutes = models.PositiveSmallIntegerField(_("length (minutes)"))
     supervisor_name = models.CharField(_("clinical supervisor"), max_length=200)
-    recorded_by = _user("+", _("recorded by"))
+    recorded_by = user_link("+", _("recorded by"))
 
     class Meta:
         ordering = ["placement", "-start"]
@@ -929,7 +918,7 @@ class SupervisionSession(models.Model):
     held_on = models.DateField(_("held on"))
     length_minutes = models.PositiveSmallIntegerField(_("length (minutes)"))
     note = models.TextField(_("note"), blank=True)
-    recorded_by = _user("+", _("recorded by"))
+    recorded_by = user_link("+", _("recorded by"))
 
     class Meta:
         ordering = ["plan", "-held_on"]
@@ -983,9 +972,9 @@ class Target(models.Model):
         max_length=8,
         choices=TWO_SIDES,
     )
-    gmf_signed_by = _user("+", _("signed for the GMF by"), null=True)
+    gmf_signed_by = user_link("+", _("signed for the GMF by"), null=True)
     gmf_signed_at = models.DateTimeField(_("signed for the GMF at"), null=True, blank=True)
-    ciusss_signed_by = _user("+", _("signed for the CISSS/CIUSSS by"), null=True)
+    ciusss_signed_by = user_link("+", _("signed for the CISSS/CIUSSS by"), null=True)
     ciusss_signed_at = models.DateTimeField(
         _("signed for the CISSS/CIUSSS at"), null=True, blank=True
     )
@@ -1031,7 +1020,7 @@ class Strategy(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=StrategyStatus.choices, default="planned"
     )
-    recorded_by = _user("+", _("recorded by"))
+    recorded_by = user_link("+", _("recorded by"))
 
     class Meta:
         ordering = ["gmf", "-start"]
@@ -1064,10 +1053,10 @@ class FollowUpMeeting(models.Model):
     topic = models.CharField(_("topic"), max_length=16, choices=MeetingTopic.choices)
     attendees = models.TextField(_("attendees"))
     minutes = models.TextField(_("minutes"), blank=True)
-    recorded_by = _user("+", _("recorded by"))
-    gmf_signed_by = _user("+", _("signed for the GMF by"), null=True)
+    recorded_by = user_link("+", _("recorded by"))
+    gmf_signed_by = user_link("+", _("signed for the GMF by"), null=True)
     gmf_signed_at = models.DateTimeField(_("signed for the GMF at"), null=True, blank=True)
-    ciusss_signed_by = _user("+", _("signed for the CISSS/CIUSSS by"), null=True)
+    ciusss_signed_by = user_link("+", _("signed for the CISSS/CIUSSS by"), null=True)
     ciusss_signed_at = models.DateTimeField(
         _("signed for the CISSS/CIUSSS at"), null=True, blank=True
     )

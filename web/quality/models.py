@@ -11,26 +11,14 @@ declined or withdrawn, a plan reviewed, a completion kept.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from web.audit.actions import register_actions
+from web.fields import user_link
 from web.regions.models import Gmf, Physician, Region, Rls
-
-
-def _user(related_name: str, verbose_name: str, *, null: bool = False) -> models.ForeignKey:
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        models.PROTECT,
-        null=null,
-        blank=null,
-        related_name=related_name,
-        verbose_name=verbose_name,
-    )
-
 
 # -- reference data ----------------------------------------------------------------------
 
@@ -43,7 +31,7 @@ class CreditsVersion(models.Model):
     number = models.PositiveIntegerField(_("version"))
     text = models.TextField(_("credits (TOML)"))
     illustrative = models.JSONField(_("illustrative keys"), default=list, blank=True)
-    created_by = _user("+", _("published by"))
+    created_by = user_link("+", _("published by"))
     created_at = models.DateTimeField(_("published at"), auto_now_add=True)
 
     class Meta:
@@ -66,7 +54,7 @@ class SurveyVersion(models.Model):
     region = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("region"))
     number = models.PositiveIntegerField(_("version"))
     questions = models.JSONField(_("questions"), default=list)
-    created_by = _user("+", _("published by"))
+    created_by = user_link("+", _("published by"))
     created_at = models.DateTimeField(_("published at"), auto_now_add=True)
 
     class Meta:
@@ -97,9 +85,9 @@ class Selection(models.Model):
     selected_on = models.DateField(_("selected on"))
     due = models.DateField(_("due on"))
     deferred_on = models.DateField(_("deferred on"), null=True, blank=True)
-    deferred_by = _user("+", _("deferred by"), null=True)
+    deferred_by = user_link("+", _("deferred by"), null=True)
     completed_on = models.DateField(_("completed on"), null=True, blank=True)
-    selected_by = _user("+", _("selected by"))
+    selected_by = user_link("+", _("selected by"))
 
     class Meta:
         ordering = ["region", "-cycle", "physician__name"]
@@ -134,9 +122,9 @@ class Group(models.Model):
     rls = models.ForeignKey(
         Rls, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("RLS")
     )
-    coach = _user("coached_qi_groups", _("coach"), null=True)
+    coach = user_link("coached_qi_groups", _("coach"), null=True)
     created_on = models.DateField(_("created on"))
-    created_by = _user("+", _("created by"))
+    created_by = user_link("+", _("created by"))
 
     class Meta:
         ordering = ["region", "name"]
@@ -167,7 +155,7 @@ class Invitation(models.Model):
         _("status"), max_length=16, choices=InvitationStatus.choices, default="pending"
     )
     sent_on = models.DateField(_("sent on"))
-    sent_by = _user("+", _("sent by"))
+    sent_by = user_link("+", _("sent by"))
     answered_on = models.DateField(_("answered on"), null=True, blank=True)
 
     class Meta:
@@ -254,7 +242,7 @@ class Plan(models.Model):
         _("status"), max_length=24, choices=PlanStatus.choices, default="draft"
     )
     submitted_on = models.DateField(_("submitted on"), null=True, blank=True)
-    submitted_by = _user("+", _("submitted by"), null=True)
+    submitted_by = user_link("+", _("submitted by"), null=True)
     accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
 
     class Meta:
@@ -318,7 +306,7 @@ class ManualPoint(models.Model):
     goal = models.ForeignKey(Goal, models.PROTECT, related_name="points", verbose_name=_("goal"))
     month = models.DateField(_("month"))
     value = models.DecimalField(_("value"), max_digits=10, decimal_places=2)
-    recorded_by = _user("+", _("recorded by"))
+    recorded_by = user_link("+", _("recorded by"))
 
     class Meta:
         ordering = ["goal", "month"]
@@ -382,7 +370,7 @@ class Review(models.Model):
     """A coach's or medical advisor's review of a submitted plan."""
 
     plan = models.ForeignKey(Plan, models.PROTECT, related_name="reviews", verbose_name=_("plan"))
-    reviewer = _user("+", _("reviewer"))
+    reviewer = user_link("+", _("reviewer"))
     outcome = models.CharField(_("outcome"), max_length=24, choices=ReviewOutcome.choices)
     comment = models.TextField(_("comment"), blank=True)
     reviewed_on = models.DateField(_("reviewed on"))

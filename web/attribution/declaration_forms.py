@@ -42,8 +42,8 @@ class DeclarationForm(forms.Form):
         required=False,
         min_value=1,
         help_text=gettext_lazy(
-            "For the CML, who may set your target from it: the runs read your mode and "
-            "your workload, not this number. Leave empty to take the procedure's target."
+            "Once the CML accepts it, the runs set your target to your registered "
+            "patients plus this number. Leave empty to take the procedure's target."
         ),
     )
     hospital_hours = _hours(gettext_lazy("Hospital hours a week"))

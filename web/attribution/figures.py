@@ -41,6 +41,7 @@ from web.attribution.models import (
     Run,
     RunStatus,
 )
+from web.attribution.roster import declared_targets
 from web.audit.models import AuditEvent
 from web.dashboard import figures as dashboard_figures
 from web.dashboard.templatetags.panelcare_format import pct
@@ -436,11 +437,14 @@ def _number(value: float | int) -> str:
 
 
 def target_changes(run: Run, adjustments: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The targets ``run``'s plan does not take from the rules: those set by hand in the
-    run form (``target_overrides``: the new target only, ``old`` None) and those changed
+    """The targets ``run``'s plan does not take from the rules: those of its parameters
+    (``target_overrides``: the new target only, ``old`` None; ``offered`` when it is the
+    one the physician's offer set, typed on the run form otherwise) and those changed
     by an adjustment (``with_target``: old -> new, who and when), each with the
     physician's ``code`` and ``name``. ``adjustments``: :func:`run_record`'s."""
     names = {row["physician_id"]: row["name"] for row in _pages(run).get("physicians", [])}
+    # A target the run's parameters hold may come from the physician's offer (do_start_run).
+    offered = declared_targets(run.decisions or [])
     changes: list[dict[str, Any]] = [
         {
             "code": code,
@@ -449,6 +453,7 @@ def target_changes(run: Run, adjustments: list[dict[str, Any]]) -> list[dict[str
             "new": target,
             "by": "",
             "when": None,
+            "offered": offered.get(code) == target,
         }
         for code, target in sorted((run.params.get("target_overrides") or {}).items())
     ]
@@ -473,6 +478,7 @@ def target_changes(run: Run, adjustments: list[dict[str, Any]]) -> list[dict[str
                 "new": adjustment["target"],
                 "by": item["made_by"],
                 "when": adjustment["made_at"],
+                "offered": False,
             }
         )
     return changes
@@ -484,6 +490,7 @@ _DECISION_COLUMNS = {
     "mode": gettext_lazy("mode"),
     "other_units": gettext_lazy("other work units"),
     "departing_on": gettext_lazy("departure"),
+    "target": gettext_lazy("target (registered + new patients offered)"),
 }
 MODE_LABELS = {
     "bloc": gettext_lazy("block from the waiting list"),

@@ -33,6 +33,7 @@ from panelcare.errors import SettingsError
 from web.accounts import access
 from web.accounts.access import Purpose, User
 from web.attribution.models import AdjustmentKind, LetterKind, Run
+from web.attribution.roster import declared_targets
 from web.regions.models import RETURN_REASONS
 from web.regions.services import CONTACT_ATTEMPTS_RANGE
 
@@ -208,7 +209,15 @@ class RunForm(forms.Form):
 
     @staticmethod
     def initial_of(run: Run) -> dict[str, Any]:
-        """The form's initial values for a run like ``run`` (its parameters, RLS, title)."""
+        """The form's initial values for a run like ``run`` (its parameters, RLS, title),
+        without the targets the physicians' offers set (the next run reads the offers in
+        force then, :func:`web.attribution.roster.declared_targets`)."""
+        offered = declared_targets(run.decisions or [])
+        typed = {
+            code: target
+            for code, target in (run.params.get("target_overrides") or {}).items()
+            if offered.get(code) != target
+        }
         return {
             **{
                 key: (
@@ -216,7 +225,7 @@ class RunForm(forms.Form):
                     if isinstance(value, dict)
                     else value
                 )
-                for key, value in run.params.items()
+                for key, value in {**run.params, "target_overrides": typed}.items()
             },
             "rls": run.rls.code if run.rls else "",
             "title": run.title,
@@ -304,6 +313,15 @@ class DecisionForm(forms.Form):
     )
     include_departure = forms.BooleanField(
         label=gettext_lazy("Include this departure"), required=False
+    )
+    patients_offered = forms.IntegerField(
+        label=gettext_lazy("New patients offered in the period"),
+        required=False,
+        min_value=0,
+        help_text=gettext_lazy(
+            "The runs set the physician's target to their registered patients plus this "
+            "number. Empty: the procedure's target."
+        ),
     )
     note = forms.CharField(
         label=gettext_lazy("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})

@@ -31,7 +31,10 @@ class PhysicianDecision(models.Model):
     * ``amp_target_derogation``: the AMP requirement lowered by a derogation;
     * ``mode``: the mode the physician chose (empty: the roster's);
     * ``full_workload_demonstrated``: the physician demonstrated 3 work units;
-    * ``include_departure``: the patients of this (unconfirmed) departure are distributed.
+    * ``include_departure``: the patients of this (unconfirmed) departure are distributed;
+    * ``patients_offered``: the new patients the physician offers to take in a run's period
+      (their accepted declaration, or the CML's entry): their target becomes their
+      registered patients plus this (``web.attribution.roster``).
     """
 
     region = models.ForeignKey(Region, models.PROTECT, related_name="+", verbose_name=_("region"))
@@ -44,6 +47,7 @@ class PhysicianDecision(models.Model):
     mode = models.CharField(_("mode chosen"), max_length=8, blank=True)
     full_workload_demonstrated = models.BooleanField(_("demonstrated 3 work units"), default=False)
     include_departure = models.BooleanField(_("include this departure"), default=False)
+    patients_offered = models.PositiveIntegerField(_("new patients offered"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("by")
@@ -71,6 +75,7 @@ DECISION_FIELDS = (
     "mode",
     "full_workload_demonstrated",
     "include_departure",
+    "patients_offered",
     "note",
 )
 

@@ -19,12 +19,17 @@ import numpy as np
 import pyarrow.compute as pc
 
 from panelcare.attribution import groups, io
-from panelcare.attribution.params import Params, load_params
+from panelcare.attribution.params import Params, load_params, params_as_dict, params_from_mapping
 from web.assiduity.models import AssiduityRun
 from web.attribution import le304
 from web.attribution.errors import RunNotReady
 from web.attribution.models import PhysicianDecision
-from web.attribution.roster import applied_roster, current_roster, decisions_in_force
+from web.attribution.roster import (
+    applied_roster,
+    current_roster,
+    decisions_in_force,
+    declared_targets,
+)
 from web.regions.models import Region
 from web.tables.models import Dataset
 
@@ -125,6 +130,12 @@ def rls_physicians(
     changes = {entry["physician_code"]: entry["changes"] for entry in snapshot}
     if table.num_rows == 0:
         return [], RlsFigures(dataset, 0, 0, None, None, computation, missing)
+    # The targets the offers set, as a run started today reads them (services.do_start_run).
+    offered = declared_targets(snapshot)
+    if offered:
+        params = params_from_mapping(
+            {**params_as_dict(params), "target_overrides": {**offered, **params.target_overrides}}
+        )
     # Checked by the engine's own rules, in memory (a few milliseconds for a region).
     doctors = io.physicians_from_arrow(table)
     goals = groups.targets(doctors, params, today)

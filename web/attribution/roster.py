@@ -20,6 +20,10 @@ decision                        the roster's row
 ``include_departure``           ``departing_on`` = 31 December of the run's year at the
                                 latest (set to it when empty): the departure counts and
                                 the physician's patients are distributed (5.2)
+``patients_offered``            no column: the snapshot's ``changes`` records ``target`` =
+                                ``registered`` + the patients offered, which the run reads
+                                as a ``target_overrides`` entry (:func:`declared_targets`;
+                                one typed on the run form wins)
 ==============================  ============================================================
 """
 
@@ -42,7 +46,13 @@ from web.tables.models import Dataset
 from web.tables.queries import with_registered_counts
 from web.tables.store import read_dataset
 
-__all__ = ["applied_roster", "current_roster", "decisions_in_force", "rls_of"]
+__all__ = [
+    "applied_roster",
+    "current_roster",
+    "decisions_in_force",
+    "declared_targets",
+    "rls_of",
+]
 
 
 def current_roster(region: Region) -> tuple[Dataset | None, pa.Table | None]:
@@ -129,6 +139,10 @@ def applied_roster(
             departing_on = columns["departing_on"][row]
             if departing_on is None or departing_on > year_end:
                 change("departing_on", year_end)
+        offered = decision.get("patients_offered")  # absent from snapshots before issue 19
+        if offered is not None:
+            # The target the rules would set is the engine's to compute: None before.
+            changes["target"] = [None, int(columns["registered"][row] or 0) + int(offered)]
         snapshot.append({**decision, "changes": changes})
 
     table = physicians
@@ -137,6 +151,17 @@ def applied_roster(
         field = physicians.schema.field(index)
         table = table.set_column(index, field, pa.array(columns[name], type=field.type))
     return table, snapshot
+
+
+def declared_targets(snapshot: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """The targets the physicians' offers set (``patients_offered``), by physician code,
+    from :func:`applied_roster`'s snapshot (or a run's ``decisions``): the run's
+    ``target_overrides`` under those typed on the run form."""
+    return {
+        entry["physician_code"]: int(entry["changes"]["target"][1])
+        for entry in snapshot
+        if "target" in (entry.get("changes") or {})
+    }
 
 
 # --------------------------------------------------------------------------- helpers

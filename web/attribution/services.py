@@ -82,7 +82,13 @@ from web.attribution.models import (
     RunAdjustment,
     RunStatus,
 )
-from web.attribution.roster import applied_roster, current_roster, decisions_in_force, rls_of
+from web.attribution.roster import (
+    applied_roster,
+    current_roster,
+    decisions_in_force,
+    declared_targets,
+    rls_of,
+)
 from web.audit.services import record, record_on
 from web.errors import DiskFull, disk_full_guard, is_disk_full
 from web.regions.models import Region, Rls
@@ -143,7 +149,9 @@ def do_start_run(
     one transaction; then queues the task :func:`web.attribution.tasks.execute_run`,
     which computes the plan (:func:`do_compute_run`). Its ``gmf_targets`` parameter is
     the targets in force of the GMFs of its territory, whatever ``params`` holds
-    (:func:`web.attribution.gmfs.targets_in_force`).
+    (:func:`web.attribution.gmfs.targets_in_force`); its ``target_overrides`` add, under
+    those of ``params``, the targets the physicians' offers set
+    (:func:`web.attribution.roster.declared_targets`).
 
     The caller has checked that ``acting_user`` works on ``rls`` (or on the whole region):
     ``web.accounts.access.access_territory``; the region is the user's.
@@ -168,6 +176,11 @@ def do_start_run(
     roster = with_registered_counts(physicians_in_scope, registrations, timezone.localdate())
     decisions = decisions_in_force(region, [rls.code] if rls else None)
     snapshot = applied_roster(roster, decisions.values(), run_date, checked)[1]
+    # The patients the physicians offer set their targets, unless the run form sets one.
+    offered = declared_targets(snapshot)
+    if offered:
+        overrides = {**offered, **checked.target_overrides}
+        checked = params_from_mapping({**params_as_dict(checked), "target_overrides": overrides})
     # Not offered: proposed by a plan in force, registered, removed (the journey).
     withheld = withheld_patients(region, [rls.code] if rls else None)
     assiduity_run = le304.computation_for(region, run_date)
@@ -920,13 +933,15 @@ def _checked(fields: Mapping[str, Any]) -> dict[str, Any]:
         "mode": fields.get("mode") or "",
         "full_workload_demonstrated": bool(fields.get("full_workload_demonstrated", False)),
         "include_departure": bool(fields.get("include_departure", False)),
+        "patients_offered": fields.get("patients_offered"),
         "note": str(fields.get("note") or ""),
     }
-    derogation = values["amp_target_derogation"]
-    if derogation is not None and (
-        isinstance(derogation, bool) or not isinstance(derogation, int) or derogation < 0
-    ):
-        raise ValueError(f"amp_target_derogation must be a whole number >= 0, got {derogation!r}")
+    for name in ("amp_target_derogation", "patients_offered"):
+        value = values[name]
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 0
+        ):
+            raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
     if values["mode"] not in ("", *MODES):
         raise ValueError(f"mode must be one of {', '.join(MODES)}, got {values['mode']!r}")
     return values

@@ -280,6 +280,9 @@ def _decide(declaration: PhysicianDeclaration, workload: Workload, acting_user: 
     fields = {name: getattr(existing, name) for name in DECISION_FIELDS} if existing else {}
     fields["mode"] = declaration.mode
     fields["full_workload_demonstrated"] = workload.reaches
+    # The participation declared is the one in force: an empty offer takes the procedure's
+    # target again.
+    fields["patients_offered"] = declaration.patients_offered
     try:
         do_set_decision(
             declaration.region,

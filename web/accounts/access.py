@@ -17,7 +17,7 @@ The same territory is not open to every role for every :class:`Purpose`:
   drmg            region               region                 region                  region
   ciusss_manager  region               region                 none                    none
   qi_coach        region               region                 none                    none
-  guichet_agent   region               region                 none                    none
+  guichet_agent   none (403)           none                   none                    none
   cml             their RLS            of their RLS           living in their RLS     their RLS
   gmf_manager     RLS of their GMF     members of their GMF   registered with one of  none
                                        today                  them today
@@ -25,6 +25,8 @@ The same territory is not open to every role for every :class:`Purpose`:
                                                               today
   ==============  ===================  =====================  ======================  =========
 
+  The guichet's administrative agent reads none of these pages (403): their job is the
+  LE 304 files, below, whose pages give what it needs.
 * ``ATTRIBUTION`` (imports, decisions, runs and plans, letters, the history): the DRMG on
   the whole region and every RLS of it, a CML on their RLS; every other role is refused
   (403), except that a physician downloads their own letters of the region's approved runs.
@@ -196,15 +198,17 @@ class Purpose(enum.StrEnum):
     QUALITY = "quality"  # the physicians' quality-improvement groups
 
 
-# Roles that look at the whole region, but not all of them at patients.
-REGIONAL_ROLES = frozenset({Role.DRMG, Role.CIUSSS_MANAGER, Role.QI_COACH, Role.GUICHET_AGENT})
+# Roles that look at the whole region, but not all of them at patients. Not the guichet's
+# agent: their job is the LE 304 files (issue 19), not the region's figures or physicians.
+REGIONAL_ROLES = frozenset({Role.DRMG, Role.CIUSSS_MANAGER, Role.QI_COACH})
 # Roles allowed to list waiting patients by name (their region or RLS).
 WAITLIST_ROLES = frozenset({Role.DRMG, Role.CML})
 # Roles allowed to read the full health insurance number of a patient they can see.
 FULL_HIN_ROLES = frozenset({Role.DRMG, Role.CML, Role.PHYSICIAN})
 # The roles each purpose is open to.
 PURPOSE_ROLES: dict[Purpose, frozenset[str]] = {
-    Purpose.VIEW: frozenset(Role.values),
+    # The guichet's agent opens the LE 304 files' pages only (LE304_ROLES), none of these.
+    Purpose.VIEW: frozenset(Role.values) - {Role.GUICHET_AGENT},
     Purpose.ATTRIBUTION: frozenset({Role.DRMG, Role.CML}),
     Purpose.ASSIDUITY: frozenset({Role.DRMG, Role.CML, Role.GMF_MANAGER, Role.PHYSICIAN}),
     Purpose.COMANAGEMENT: frozenset({Role.DRMG, Role.GMF_MANAGER, Role.CIUSSS_MANAGER}),
@@ -289,8 +293,12 @@ def visible_rls(user: User, purpose: Purpose = Purpose.VIEW) -> QuerySet[Rls]:
 
 
 def visible_physicians(user: User) -> QuerySet[Physician]:
-    """The physicians whose figures ``user`` may see."""
-    profile = profile_for(user)
+    """The physicians whose figures ``user`` may see.
+
+    Raises:
+        PermissionDenied: see :func:`check_purpose` (``VIEW``).
+    """
+    profile = check_purpose(user, Purpose.VIEW)
     in_region = Physician.objects.filter(rls__region_id=profile.region_id)
     if profile.role in REGIONAL_ROLES:
         return in_region
@@ -306,8 +314,12 @@ def visible_physicians(user: User) -> QuerySet[Physician]:
 
 def visible_patients(user: User) -> QuerySet[Patient]:
     """The patients whose record ``user`` may open (with a masked number unless
-    :func:`can_see_full_hin` says otherwise)."""
-    profile = profile_for(user)
+    :func:`can_see_full_hin` says otherwise).
+
+    Raises:
+        PermissionDenied: see :func:`check_purpose` (``VIEW``).
+    """
+    profile = check_purpose(user, Purpose.VIEW)
     in_region = Patient.objects.filter(rls__region_id=profile.region_id)
     if profile.role == Role.DRMG:
         return in_region

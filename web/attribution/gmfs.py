@@ -4,6 +4,7 @@ is approved, and what the runs read of the GMFs.
 
     target = target_in_force(gmf)                    # GmfTarget | None
     rows, missing = member_rows(gmf, today)          # the members' PhysicianRow
+    rows, missing = member_rows(gmf, today, rls_codes=["0115"])  # those of an RLS
     progress = members_progress(gmf, codes)          # per approved run in force
     targets = targets_in_force(region, rls)          # a run's ``gmf_targets``
     roster = with_gmf_ids(roster, run_gmf_of(run))   # the engine's ``gmf_id`` column
@@ -16,6 +17,9 @@ Rules (``docs/attribution-web-gmfs.md``):
   force; a GMF without one has no target (a run puts no limit on its members);
 * a GMF's members are the physicians whose GMF membership is in force on the day asked
   (today on the GMF page, the run date for a run);
+* on a GMF's page a CML reads the members practising in their RLS only, and how many
+  practise in another RLS without their names (a CML sees no physician of another RLS);
+  the GMF manager and the DRMG read every member;
 * a physician who is a member of two GMFs on that day belongs, for a run, to the first
   by GMF code (the engine reads one ``gmf_id`` per physician);
 * a run reads the memberships of the GMF memberships version in force when it was started
@@ -27,12 +31,10 @@ Rules (``docs/attribution-web-gmfs.md``):
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
 from django.db.models import Q
 
 from web.attribution.followup import PhysicianProgress, follow_up
@@ -98,22 +100,37 @@ def members_on(gmf: Gmf, day: datetime.date) -> list[str]:
     return sorted({code for (code,) in codes})
 
 
-def member_rows(gmf: Gmf, today: datetime.date) -> tuple[list[PhysicianRow], list[str]]:
+def member_rows(
+    gmf: Gmf, today: datetime.date, *, rls_codes: Collection[str] | None = None
+) -> tuple[list[PhysicianRow], list[str]]:
     """The members of ``gmf`` today as the physicians' page shows them (registrations,
     vulnerable share, group and target by the default parameters, the CML's decision), by
-    name; and the codes of the members the current roster does not hold."""
+    name; and the codes of the members the current roster does not hold.
+
+    ``rls_codes``: only the members practising in these RLS (a CML's: a GMF's members may
+    practise in another RLS, whose physicians the CML does not see); a missing member is
+    left out when their record says they practise elsewhere. None: every member (the GMF
+    manager, the DRMG)."""
     codes = set(members_on(gmf, today))
-    rls_codes = {gmf.rls.code} | set(
+    # Where each member with a record practises (a member without one: no RLS known).
+    practising = dict(
         GmfMembership.objects.active_on(today)
         .filter(gmf=gmf, physician__isnull=False)
-        .values_list("physician__rls__code", flat=True)
+        .values_list("physician_code", "physician__rls__code")
     )
+    shown = {gmf.rls.code} | set(practising.values())
+    if rls_codes is not None:
+        shown &= set(rls_codes)
     rows: list[PhysicianRow] = []
-    for rls_code in sorted(rls_codes):
+    for rls_code in sorted(shown):
         rls_rows, _figures = rls_physicians(gmf.rls.region, rls_code, today)
         rows.extend(row for row in rls_rows if row.code in codes)
     rows.sort(key=lambda row: (row.name, row.code))
-    missing = sorted(codes - {row.code for row in rows})
+    missing = sorted(
+        code
+        for code in codes - {row.code for row in rows}
+        if rls_codes is None or practising.get(code) is None or practising[code] in rls_codes
+    )
     return rows, missing
 
 
@@ -231,67 +248,49 @@ def with_gmf_ids(roster: pa.Table, gmf_of: Mapping[str, str]) -> pa.Table:
 @dataclass(frozen=True)
 class RunGmfRow:
     """One GMF of a run's plan: its target (None: no limit) against what its members
-    received."""
+    received, counted as the target counts them (weighted by the patients' categories,
+    5.3.2: ``received_weighted``) and as patients (``received``)."""
 
     code: str
     name: str
     target: int | None
     received: int
+    received_weighted: float
     members: int
 
     @property
     def above(self) -> bool:
-        return self.target is not None and self.received > self.target
+        """Whether the members received more than the target (weighted, as it counts)."""
+        return self.target is not None and self.received_weighted > self.target
+
+    @property
+    def reached(self) -> bool:
+        """Whether the members received exactly the target (weighted): the GMF is full."""
+        return self.target is not None and self.received_weighted == self.target
 
 
 def run_gmf_rows(run: Run) -> list[RunGmfRow]:
-    """The GMFs of ``run``'s plan (those with a target in its parameters, and those with
-    members in its roster), by code: the target the run read, the patients its members
-    received in the plan (as it stands: adjustments included), the members in the roster.
-    Empty for a run without a plan."""
+    """The GMFs of ``run``'s plan, by code, from the engine's summary of the plan as it
+    stands (adjustments included: ``by_gmf`` of :func:`panelcare.attribution.outputs.
+    summary`): those with a target in its parameters and those with members in its
+    roster; the target the run read, the patients its members received (weighted, as the
+    target counts them, and not), the members in the roster. Empty for a run without a
+    plan, or whose plan predates the GMFs (no ``by_gmf``)."""
     if run.status not in (RunStatus.DONE, RunStatus.APPROVED):
         return []
-    assigned = _plan_assigned(run.folder / "plan")
-    if assigned is None:
-        return []
-    targets = {code: int(value) for code, value in (run.params.get("gmf_targets") or {}).items()}
-    gmf_of = {code: gmf for code, gmf in run_gmf_of(run).items() if code in assigned}
-    codes = sorted(set(targets) | set(gmf_of.values()))
+    by_gmf = (run.summary or {}).get("by_gmf") or []
+    codes = [str(row["gmf_id"]) for row in by_gmf]
     names = dict(
         Gmf.objects.filter(rls__region_id=run.region_id, code__in=codes).values_list("code", "name")
     )
-    rows = []
-    for code in codes:
-        members = [physician for physician, gmf in gmf_of.items() if gmf == code]
-        rows.append(
-            RunGmfRow(
-                code=code,
-                name=names.get(code, code),
-                target=targets.get(code),
-                received=sum(assigned[physician] for physician in members),
-                members=len(members),
-            )
+    return [
+        RunGmfRow(
+            code=code,
+            name=names.get(code, code),
+            target=None if row["target"] is None else int(row["target"]),
+            received=int(row["received"]),
+            received_weighted=float(row["received_weighted"]),
+            members=int(row["members"]),
         )
-    return rows
-
-
-def _plan_assigned(plan_dir: Path) -> dict[str, int] | None:
-    """The patients each physician of a plan received (None without a plan)."""
-    try:
-        table = pacsv.read_csv(
-            plan_dir / "physicians.csv",
-            convert_options=pacsv.ConvertOptions(
-                column_types={"physician_id": pa.string()},
-                include_columns=["physician_id", "assigned"],
-            ),
-        )
-    except (OSError, pa.ArrowInvalid):
-        return None
-    return {
-        code: int(count)
-        for code, count in zip(
-            table.column("physician_id").to_pylist(),
-            table.column("assigned").to_pylist(),
-            strict=True,
-        )
-    }
+        for code, row in sorted(zip(codes, by_gmf, strict=True), key=lambda item: item[0])
+    ]

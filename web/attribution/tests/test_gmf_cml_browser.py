@@ -392,9 +392,15 @@ def test_it_lets_the_cml_accept_a_declaration_the_next_run_reads(live_server, pa
     assert declaration.reviewed_by == _user("cml.rimouski")
     decision = PhysicianDecision.objects.get(physician_code=PHYSICIAN_CODE)
     assert (decision.mode, decision.full_workload_demonstrated) == ("bloc", False)
+    assert decision.patients_offered == 120
     # The decision the next run's roster reads.
     in_force = decisions_in_force(Region.objects.get(), [RLS_CODE])[PHYSICIAN_CODE]
     assert in_force.mode == "bloc"
+    # The next run's target: the 264 registered patients plus the 120 offered.
+    run = services.do_start_run(
+        physician.rls, {}, timezone.localdate(), "", acting_user=_user("cml.rimouski")
+    )
+    assert run.params["target_overrides"] == {PHYSICIAN_CODE: 264 + 120}
     text = _text(page)
     assert "Votre réponse a été enregistrée." in text
     assert page.locator("[data-testid=declaration]").get_attribute("data-status") == "accepted"

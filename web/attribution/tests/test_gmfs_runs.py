@@ -197,7 +197,7 @@ def test_it_shows_each_gmf_on_the_run_page(
     assert 'data-testid="run-gmfs"' in page
     assert (
         f'data-testid="run-gmf-G0001" data-target="40" data-received="{received}" '
-        f'data-members="{len(members)}"'
+        f'data-received-weighted="{received}.00" data-members="{len(members)}"'
     ) in page
     # The other RLS's GMF: neither a target read by this run nor members in its roster.
     assert 'data-testid="run-gmf-G0002"' not in page
@@ -253,5 +253,5 @@ def test_it_gives_a_gmfs_members_at_most_its_target(
     capped = make_run(rls=rimouski, user=cml, status=RunStatus.DONE, run_date=RUN_DATE)
     (row_capped,) = [row for row in gmfs.run_gmf_rows(capped) if row.code == "G0001"]
     assert row_capped.target == row.received // 2
-    assert row_capped.received <= row_capped.target
+    assert row_capped.received_weighted <= row_capped.target
     assert not row_capped.above

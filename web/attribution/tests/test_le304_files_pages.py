@@ -18,6 +18,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
 
@@ -28,7 +29,7 @@ from web.attribution import le304_files
 from web.attribution.models import Le304File, Run
 from web.attribution.services_le304_files import do_prepare_le304_file
 from web.regions.demo import DEMO_USERNAMES
-from web.regions.models import Region, Rls
+from web.regions.models import Region
 from web.regions.testing import make_user
 
 pytestmark = pytest.mark.django_db
@@ -169,7 +170,8 @@ def test_it_leaves_the_agent_out_of_the_runs_and_the_waiting_list(client_as, age
     client = client_as("agent.guichet")
     assert client.get(reverse("attribution:runs")).status_code == 403
     assert access.can_list_waitlist(agent) is False
-    assert not access.visible_patients(agent).exists()
+    with pytest.raises(PermissionDenied):
+        access.visible_patients(agent)
     assert not access.visible_waitlist(agent).exists()
 
 
@@ -234,9 +236,13 @@ def test_it_has_a_demo_agent_of_the_guichet(agent, region):
     assert access.can_prepare_le304_files(agent)
 
 
-def test_it_shows_the_agent_the_region_as_counts(agent, region):
-    assert set(access.visible_rls(agent)) == set(Rls.objects.filter(region=region))
-    assert access.scope_label(agent) == f"Region {region.name}"
+def test_it_shows_the_agent_neither_the_region_nor_its_physicians(agent):
+    # Their job is the LE 304 files: not the dashboard's figures nor the physicians'
+    # (web/attribution/tests/test_guichet_agent_access.py holds the pages refused).
+    with pytest.raises(PermissionDenied):
+        access.visible_rls(agent)
+    with pytest.raises(PermissionDenied):
+        access.visible_physicians(agent)
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from web.accounts import access
+from web.accounts.access import Purpose
 from web.attribution import gmfs as figures
 from web.attribution import services_gmfs
 from web.attribution.gmf_forms import GmfTargetDecisionForm, GmfTargetProposalForm
@@ -48,7 +49,16 @@ def gmf_detail(request: HttpRequest, code: str) -> HttpResponse:
     history, its members' progress in the approved plans in force."""
     gmf = access.access_attribution_gmf(request.user, code)
     today = timezone.localdate()
-    rows, missing = figures.member_rows(gmf, today)
+    # A CML reads the members practising in their RLS only (a GMF's members may practise in
+    # another RLS, whose physicians they do not see); the DRMG works on the whole region
+    # (scope_codes: empty) and the GMF manager, who does not work on the attribution, reads
+    # their GMF's every member.
+    rls_codes = None
+    if access.allows(request.user, Purpose.ATTRIBUTION):
+        rls_codes = access.scope_codes(request.user) or None
+    rows, missing = figures.member_rows(gmf, today, rls_codes=rls_codes)
+    shown = {row.code for row in rows} | set(missing)
+    elsewhere = len(set(figures.members_on(gmf, today)) - shown)
     for row in rows:
         if row.decision is not None and row.decision.mode:
             row.decision.mode_label = MODE_LABELS.get(  # type: ignore[attr-defined]
@@ -60,6 +70,7 @@ def gmf_detail(request: HttpRequest, code: str) -> HttpResponse:
         "today": today,
         "rows": rows,
         "missing": missing,
+        "elsewhere": elsewhere,
         "target": figures.target_in_force(gmf),
         "history": history,
         "progress": figures.members_progress(gmf, [row.code for row in rows] + missing),

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from web.accounts import access
 from web.accounts.access import User
 from web.attribution import services_problems as services
-from web.attribution.models import ProblemKind, ProblemStatus, RunStatus
+from web.attribution.models import ProblemKind, ProblemStatus, Run, RunStatus
 from web.attribution.problem_forms import (
     AnswerForm,
     ProblemForm,
@@ -54,7 +54,8 @@ def problem_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def problem_new(request: HttpRequest) -> HttpResponse:
     """The CML's form (``?rls=`` chooses the RLS; the problem of 5.3.5 is suggested when
-    the RLS's latest run shows it); POST raises the problem to the DRMG."""
+    the latest run covering the RLS, its own or the region's, shows it); POST raises the
+    problem to the DRMG."""
     rls_choices = access.problem_raising_rls(request.user)
     suggestion = None
     if request.method == "POST":
@@ -76,7 +77,7 @@ def problem_new(request: HttpRequest) -> HttpResponse:
                 return redirect("attribution:problem-detail", problem.pk)
     else:
         rls = rls_choices.filter(code=request.GET.get("rls", "")).first() or rls_choices.first()
-        suggestion = _suggestion(request.user, rls)
+        suggestion = _suggestion(rls)
         initial: dict[str, Any] = {"rls": rls}
         if suggestion:
             initial["kind"] = ProblemKind.ALL_ABOVE_THREE_UNITS
@@ -86,20 +87,26 @@ def problem_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _suggestion(user: User, rls: Rls | None) -> dict[str, Any] | None:
-    """The latest run of ``rls`` the user sees, with the full workload it read, when every
-    physician of the RLS is above it there (5.3.5); None otherwise."""
+def _suggestion(rls: Rls | None) -> dict[str, Any] | None:
+    """The latest run covering ``rls`` (one the user raises problems for, checked by
+    ``access.problem_raising_rls``), computed or approved, with the full workload it read,
+    when every physician of the RLS is above it there (5.3.5); None otherwise.
+
+    A run of the whole region covers the RLS as one of its own does: a region run by the
+    DRMG, later than the RLS's, holds the RLS's latest figures. The CML does not open a
+    region run, but reads here only what it says of their RLS's physicians."""
     if rls is None:
         return None
     run = (
-        access.visible_runs(user)
-        .filter(rls=rls, status__in=[RunStatus.DONE, RunStatus.APPROVED])
+        Run.objects.filter(region_id=rls.region_id, status__in=[RunStatus.DONE, RunStatus.APPROVED])
+        .overlapping(rls.pk)
+        .select_related("rls")
         .order_by("-run_date", "-pk")
         .first()
     )
     if run is None or not every_physician_above_full_workload(run, rls):
         return None
-    return {"run": run, "units": run.params.get("full_workload_units", 3.0)}
+    return {"run": run, "rls": rls, "units": run.params.get("full_workload_units", 3.0)}
 
 
 @login_required

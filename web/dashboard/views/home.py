@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -21,6 +21,10 @@ from web.regions.models import Physician, Rls
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
+    # The guichet's administrative agent sees no territory's figures: their work, the LE
+    # 304 files, is their first page (login lands here).
+    if not access.allows(user, access.Purpose.VIEW) and access.can_prepare_le304_files(user):
+        return redirect("attribution:le304-list")
     today = timezone.localdate()
     rls_qs = access.visible_rls(user)
     physicians = access.visible_physicians(user)

@@ -1,0 +1,103 @@
+"""The problem of 5.3.5 suggested to the CML reads the latest run covering their RLS, a run
+of the RLS or of the whole region alike (issue 19, from the review: the region's runs were
+left out, so a CML was told of an older RLS run's figures, or of none)."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
+
+from web.attribution.models import ProblemKind, Run, RunStatus
+from web.attribution.tests.conftest import RUN_DATE
+from web.regions.models import Rls
+
+pytestmark = pytest.mark.django_db
+
+NEW = "attribution:problem-new"
+LATER = RUN_DATE + datetime.timedelta(days=1)
+
+
+def with_units(run: Run, rls: Rls, units: float) -> None:
+    """Every physician of ``rls`` in ``run``'s figures at ``units`` before the run."""
+    rows = [row for row in run.summary["pages"]["physicians"] if row["rls_id"] == rls.code]
+    assert rows, "the run has no physician of the RLS"
+    for row in rows:
+        row["units_before"] = units
+    Run.objects.filter(pk=run.pk).update(summary=run.summary)
+
+
+@pytest.fixture
+def region_run(make_run: Callable[..., Run]) -> Callable[..., Run]:
+    """A run of the whole region by the DRMG, computed (DONE), on ``run_date``."""
+
+    def make(run_date: datetime.date) -> Run:
+        run = make_run(rls=None, status=RunStatus.DONE, run_date=run_date)
+        assert run.rls is None
+        return run
+
+    return make
+
+
+def test_it_suggests_the_problem_from_a_region_run(
+    cml_client: Client, region_run: Callable[..., Run], rimouski: Rls
+) -> None:
+    run = region_run(RUN_DATE)
+    with_units(run, rimouski, 3.5)
+    page = cml_client.get(reverse(NEW))
+    assert page.context["suggestion"]["run"].pk == run.pk
+    assert page.context["form"].initial["kind"] == ProblemKind.ALL_ABOVE_THREE_UNITS
+    body = page.content.decode()
+    assert f'data-testid="problem-suggestion" data-run="{run.pk}"' in body
+    assert "a run of the whole region" in body
+    assert f"every physician of {rimouski.name} works more than" in body
+
+
+def test_it_reads_a_later_region_run_over_the_rls_run(
+    cml_client: Client,
+    make_run: Callable[..., Run],
+    region_run: Callable[..., Run],
+    rimouski: Rls,
+    cml: User,
+) -> None:
+    older = make_run(rls=rimouski, user=cml, status=RunStatus.DONE, run_date=RUN_DATE)
+    with_units(older, rimouski, 3.5)
+    region_run(LATER)  # the RLS's physicians below 3 units there
+    assert cml_client.get(reverse(NEW)).context["suggestion"] is None
+
+
+def test_it_reads_a_later_rls_run_over_the_region_run(
+    cml_client: Client,
+    make_run: Callable[..., Run],
+    region_run: Callable[..., Run],
+    rimouski: Rls,
+    cml: User,
+) -> None:
+    older = region_run(RUN_DATE)
+    with_units(older, rimouski, 3.5)
+    later = make_run(rls=rimouski, user=cml, status=RunStatus.DONE, run_date=LATER)
+    assert cml_client.get(reverse(NEW)).context["suggestion"] is None
+    with_units(later, rimouski, 3.5)
+    assert cml_client.get(reverse(NEW)).context["suggestion"]["run"].pk == later.pk
+
+
+def test_it_reads_only_the_rls_physicians_of_a_region_run(
+    cml_client: Client, region_run: Callable[..., Run], other_rls: Rls
+) -> None:
+    # Every physician of the other RLS above 3 units says nothing of the CML's.
+    run = region_run(RUN_DATE)
+    with_units(run, other_rls, 3.5)
+    assert cml_client.get(reverse(NEW)).context["suggestion"] is None
+
+
+def test_it_leaves_out_a_run_of_another_rls(
+    cml_client: Client, make_run: Callable[..., Run], rimouski: Rls, other_rls: Rls
+) -> None:
+    own = make_run(rls=rimouski, status=RunStatus.DONE, run_date=RUN_DATE)
+    with_units(own, rimouski, 3.5)
+    make_run(rls=other_rls, status=RunStatus.DONE, run_date=LATER)
+    assert cml_client.get(reverse(NEW)).context["suggestion"]["run"].pk == own.pk

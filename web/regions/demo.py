@@ -23,7 +23,11 @@ the current year to date (:func:`load_demo_assiduity`), after one DRMG notice is
 (EP 40, 15.01 B, with the co-management's post left vacant past its deadline): the
 synthetic visits steer a few physicians per RLS under the target
 (:func:`panelcare.synth.steered_rates`), so that every tier and the paritary committee's
-list show. The test fixtures leave it off: they compute what they need.
+list show. The same flag writes the attribution's records of issue 19 through its
+services, as the demo users (:func:`load_demo_attribution`): a GMF target agreed and a
+proposal waiting, a declaration accepted and one pending, a problem answered and one
+open. The test fixtures leave it off: they compute what they need, and the browser tests
+walk these loops from a region that has none of them.
 
 Speed: the region scale (about 200,000 patients and 174,000 registrations) goes through
 ``bulk_create`` in batches, with primary keys read back from the inserts to link the next
@@ -150,12 +154,16 @@ def load_demo(
         seed: the generator's seed; the same seed gives the same region.
         as_of: the day the synthetic data is current on; today by default, so that the
             registrations "in force today" that the pages show are the generated ones.
-        assiduity: then compute the assiduity rates (:func:`load_demo_assiduity`), also
-            when the region was already loaded (the years not computed yet only).
+        assiduity: the demo as ``make run`` shows it (the test fixtures leave it off):
+            write the attribution's records (:func:`load_demo_attribution`), then compute
+            the assiduity rates (:func:`load_demo_assiduity`); also when the region was
+            already loaded (the records of the kinds it has none of, the years not
+            computed yet).
 
     Returns:
         A :class:`LoadReport`; nothing is written when the region already exists (but the
-        assiduity's missing years, with ``assiduity``).
+        assiduity's missing years and the attribution's missing records, with
+        ``assiduity``).
     """
     started = time.perf_counter()
     as_of = as_of or timezone.localdate()
@@ -163,6 +171,9 @@ def load_demo(
     region_code = str(tables["regions"].column("region_id")[0].as_py())
     existing = Region.objects.filter(code=region_code).first()
     if existing is not None:
+        if assiduity:
+            # A region loaded before the attribution's records existed gets them now.
+            load_demo_attribution(existing, as_of=as_of)
         # Outside any transaction, as after a fresh load: the computations take tens of
         # seconds and report their progress to other connections.
         return LoadReport(
@@ -195,6 +206,9 @@ def load_demo(
         from web.quality.demo import load_demo_quality
 
         counts.update(load_demo_quality(region, as_of=as_of))
+        if assiduity:
+            # After the QI groups: their physicians' ``md.<code>`` accounts are reused.
+            counts.update(load_demo_attribution(region, as_of=as_of))
     # After the load's commit: a computation that fails leaves the region loaded, and the
     # next `load_demo` computes the years still missing.
     computed = load_demo_assiduity(region, scale=scale, seed=seed, as_of=as_of) if assiduity else []
@@ -242,6 +256,230 @@ def load_comanagement(
     counts = {"Establishment": 1}
     counts.update(comanagement_demo.load_demo_comanagement(region, as_of, notice_physician=noticed))
     return counts
+
+
+# --- The attribution's records (issue 19) ----------------------------------------------------
+
+# What the demo's GMF proposes per member in force, agreed first, then waiting (patients of
+# the waiting list its members together receive in a run).
+DEMO_TARGET_PER_MEMBER = (30, 40)
+
+
+def load_demo_attribution(region: Region, *, as_of: datetime.date) -> dict[str, int]:
+    """Write the attribution's records of issue 19 through its services (``do_*``), as the
+    demo users would through the pages; rows per model.
+
+    * the GMF of ``gestion.gmf``: a target proposed by ``gestion.gmf`` and agreed by the
+      CML of its RLS (:data:`DEMO_TARGET_PER_MEMBER` patients per member), then a new
+      proposal waiting for that CML (one waits at a time per GMF);
+    * two physicians of the CMLs' RLS (:func:`_demo_declarants`): one declaration accepted
+      by the CML of the physician's RLS (which writes the decision the next run reads), one
+      waiting for them;
+    * a shortage raised by ``cml.rimouski`` and answered by ``drmg`` (the DRMG may close
+      it), and a problem raised by ``cml.kamouraska``, open.
+
+    No LE 304 file: a file is prepared from a block transfer of an approved run, and the
+    demo computes no run (a CML starts one from the pages).
+
+    Idempotent kind by kind: a region that has a GMF target, a declaration or a problem
+    already (a person tried the demo) gets none of that kind, so that nothing the services
+    refuse (a second proposal waiting, a second declaration pending) is attempted. Every
+    kind is skipped when its demo users or physicians are missing.
+    """
+    from web.attribution.models import GmfTarget, PhysicianDeclaration, ProblemReport
+
+    counts: dict[str, int] = {}
+    users = {
+        user.username: user
+        for user in User.objects.filter(
+            username__in=DEMO_USERNAMES, profile__isnull=False
+        ).select_related("profile__gmf__rls", "profile__physician")
+    }
+    with transaction.atomic():
+        if not GmfTarget.objects.filter(region=region).exists():
+            counts["GmfTarget"] = _demo_gmf_targets(users, as_of)
+        if not PhysicianDeclaration.objects.filter(region=region).exists():
+            counts["PhysicianDeclaration"] = _demo_declarations(region, users, as_of)
+        if not ProblemReport.objects.filter(region=region).exists():
+            counts["ProblemReport"] = _demo_problems(users)
+    return {name: count for name, count in counts.items() if count}
+
+
+def _demo_gmf_targets(users: dict[str, User], as_of: datetime.date) -> int:
+    """The GMF manager's target, agreed 5 weeks ago, and their new proposal of 3 days ago,
+    waiting; how many proposals were written."""
+    from web.attribution.services_gmfs import do_decide_gmf_target, do_propose_gmf_target
+
+    manager = users.get("gestion.gmf")
+    gmf = manager.profile.gmf if manager is not None else None
+    cml = _cml_of(gmf.rls, users) if gmf is not None else None
+    members = GmfMembership.objects.active_on(as_of).filter(gmf=gmf).count() if gmf else 0
+    if manager is None or gmf is None or cml is None or not members:
+        return 0
+    agreed, waiting = DEMO_TARGET_PER_MEMBER
+    target = do_propose_gmf_target(
+        gmf,
+        agreed * members,
+        f"Nos {members} médecins prennent chacun {agreed} patients de la liste d'attente "
+        "cette année.",
+        acting_user=manager,
+        today=as_of - datetime.timedelta(days=40),
+    )
+    do_decide_gmf_target(
+        target, "agree", acting_user=cml, today=as_of - datetime.timedelta(days=35)
+    )
+    do_propose_gmf_target(
+        gmf,
+        waiting * members,
+        f"Une infirmière praticienne spécialisée se joint au GMF le mois prochain : nos "
+        f"médecins peuvent prendre {waiting} patients chacun.",
+        acting_user=manager,
+        today=as_of - datetime.timedelta(days=3),
+    )
+    return 2
+
+
+def _demo_declarations(region: Region, users: dict[str, User], as_of: datetime.date) -> int:
+    """One declaration accepted by the CML of its physician's RLS, one waiting for them;
+    how many were written."""
+    from web.attribution.models import AttributionMode, DeclarationStatus
+    from web.attribution.services_declarations import (
+        do_review_declaration,
+        do_submit_declaration,
+    )
+
+    declarants = _demo_declarants(region, users, as_of)
+    if len(declarants) < 2:
+        return 0
+    (accepted, accepting_cml), (pending, _cml) = declarants[:2]
+    declaration = do_submit_declaration(
+        accepted,
+        mode=AttributionMode.BLOC,
+        patients_offered=50,
+        teaching_hours=Decimal(4),
+        justification="Supervision des résidents en médecine familiale, une demi-journée "
+        "par semaine.",
+        acting_user=_physician_user(accepted),
+    )
+    do_review_declaration(
+        declaration,
+        DeclarationStatus.ACCEPTED,
+        "Merci : 50 patients en bloc à la prochaine répartition.",
+        acting_user=accepting_cml,
+    )
+    do_submit_declaration(
+        pending,
+        mode=AttributionMode.NONE,
+        hospital_hours=Decimal(24),
+        emergency_hours=Decimal(12),
+        justification="Hospitalisation (24 h) et urgence (12 h) chaque semaine depuis "
+        "l'automne : je demande d'être exempté de la répartition.",
+        acting_user=_physician_user(pending),
+    )
+    return 2
+
+
+def _demo_declarants(
+    region: Region, users: dict[str, User], on: datetime.date
+) -> list[tuple[Physician, User]]:
+    """The physicians who declare in the demo, each with the CML of their RLS, by RLS of
+    ``cml.rimouski`` then ``cml.kamouraska`` and by code: those of the current roster in
+    the CML's RLS (a decision is recorded only for them), but the ``medecin`` account's
+    physician and the members of the ``gestion.gmf`` account's GMF on ``on``. Those two
+    accounts show the demo's physician and GMF: their declarations and decisions stay
+    for the person trying the demo (a physician has one declaration pending at a time),
+    and the browser tests declare as ``medecin``."""
+    from web.attribution.roster import current_roster
+
+    _dataset, roster = current_roster(region)
+    if roster is None:
+        return []
+    in_roster = set(
+        zip(
+            roster.column("physician_id").to_pylist(),
+            roster.column("rls_id").to_pylist(),
+            strict=True,
+        )
+    )
+    left_free: set[int] = set()
+    if (medecin := users.get("medecin")) is not None and medecin.profile.physician_id:
+        left_free.add(medecin.profile.physician_id)
+    if (manager := users.get("gestion.gmf")) is not None and manager.profile.gmf_id:
+        members = GmfMembership.objects.active_on(on).filter(gmf_id=manager.profile.gmf_id)
+        left_free.update(members.exclude(physician_id=None).values_list("physician_id", flat=True))
+    declarants = []
+    for username in CML_RLS_NAMES:
+        cml = users.get(username)
+        if cml is None:
+            continue
+        for rls in cml.profile.rls.order_by("code"):
+            for physician in (
+                Physician.objects.filter(rls=rls).exclude(pk__in=left_free).order_by("code")
+            ):
+                if (physician.code, rls.code) in in_roster:
+                    declarants.append((physician, cml))
+    return declarants
+
+
+def _demo_problems(users: dict[str, User]) -> int:
+    """A shortage raised by ``cml.rimouski`` and answered by ``drmg``, and an open problem
+    raised by ``cml.kamouraska``; how many were written."""
+    from web.attribution.models import ProblemKind
+    from web.attribution.services_problems import do_answer_problem, do_raise_problem
+
+    drmg = users.get("drmg")
+    written = 0
+    rimouski = users.get("cml.rimouski")
+    rls = rimouski.profile.rls.order_by("code").first() if rimouski is not None else None
+    if drmg is not None and rimouski is not None and rls is not None:
+        problem = do_raise_problem(
+            rls,
+            ProblemKind.SHORTAGE,
+            "Deux médecins du RLS partent à la retraite cet automne : environ 600 patients "
+            "de plus attendront sur la liste.",
+            acting_user=rimouski,
+        )
+        do_answer_problem(
+            problem,
+            "La DSP rencontre votre équipe le mois prochain; d'ici là, les médecins qui "
+            "s'installent dans le RLS reçoivent d'abord les patients vulnérables.",
+            acting_user=drmg,
+        )
+        written += 1
+    kamouraska = users.get("cml.kamouraska")
+    rls = kamouraska.profile.rls.order_by("code").first() if kamouraska is not None else None
+    if kamouraska is not None and rls is not None:
+        do_raise_problem(
+            rls,
+            ProblemKind.OTHER,
+            "Le sans-rendez-vous du CLSC ferme pour l'été : les patients sans médecin de "
+            "famille se présentent à l'urgence.",
+            acting_user=kamouraska,
+        )
+        written += 1
+    return written
+
+
+def _cml_of(rls: Rls, users: dict[str, User]) -> User | None:
+    """The demo CML of ``rls``, None without one."""
+    for username in CML_RLS_NAMES:
+        cml = users.get(username)
+        if cml is not None and cml.profile.rls.filter(pk=rls.pk).exists():
+            return cml
+    return None
+
+
+def _physician_user(physician: Physician) -> User:
+    """The account ``physician`` declares through: ``md.<code>``, without password nor
+    profile, as the QI groups' physicians (:mod:`web.quality.demo`, whose account it is
+    when the physician is in a group): it signs nothing in and names who declared in the
+    audit trail."""
+    user = User.objects.filter(username=f"md.{physician.code.lower()}").first()
+    if user is None:
+        user = User(username=f"md.{physician.code.lower()}", email="")
+        user.set_unusable_password()
+        user.save()
+    return user
 
 
 # --- The assiduity ----------------------------------------------------------------------------

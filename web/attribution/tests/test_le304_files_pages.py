@@ -251,7 +251,8 @@ def test_it_shows_the_agent_neither_the_region_nor_its_physicians(agent):
 )
 def test_it_links_the_files_from_the_menu(client_as, username, linked):
     client: Client = client_as(username)
-    body = client.get(reverse("dashboard:home")).content.decode()
+    # The agent lands on the LE 304 files (the dashboard sends them there).
+    body = client.get(reverse("dashboard:home"), follow=True).content.decode()
     assert ('data-testid="nav-le304"' in body) is linked
 
 

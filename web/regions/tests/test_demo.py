@@ -1,4 +1,5 @@
-"""The demo loader: what it loads, idempotency, all-or-nothing, the demo accounts."""
+"""The demo loader: what it loads, idempotency, all-or-nothing, the demo accounts, the
+attribution's records of issue 19 (the full demo's only)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,20 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from web.accounts.models import Profile, Role
+from web.attribution.gmfs import target_in_force
+from web.attribution.models import (
+    AttributionAction,
+    AttributionMode,
+    DeclarationStatus,
+    GmfTarget,
+    GmfTargetStatus,
+    Le304File,
+    PhysicianDecision,
+    PhysicianDeclaration,
+    ProblemReport,
+    ProblemStatus,
+)
+from web.attribution.services_declarations import do_submit_declaration
 from web.audit.models import AuditEvent
 from web.quality import demo as quality_demo
 from web.regions import demo
@@ -211,3 +226,161 @@ def test_it_loads_without_a_query_per_row(django_assert_max_num_queries, monkeyp
     with django_assert_max_num_queries(200):
         load_tiny_demo()
     assert Patient.objects.count() + Registration.objects.count() > 3000
+
+
+# --- The attribution's records of issue 19 (load_demo_attribution) --------------------------
+
+
+def test_it_writes_the_attribution_records_only_for_the_full_demo(monkeypatch):
+    # The assiduity's computations are test_demo_assiduity.py's (slow): left out.
+    monkeypatch.setattr(demo, "load_demo_assiduity", lambda *args, **kwargs: [])
+    report = demo.load_demo("tiny", assiduity=True)
+    assert {name: report.counts.get(name) for name in ATTRIBUTION_COUNTS} == ATTRIBUTION_COUNTS
+    assert GmfTarget.objects.count() == 2
+    assert PhysicianDeclaration.objects.count() == 2
+    assert ProblemReport.objects.count() == 2
+
+
+@pytest.mark.usefixtures("demo")  # the shared tiny demo, loaded once per module
+def test_it_leaves_the_attribution_records_out_of_the_fixtures_demo():
+    # The browser tests walk the loops from a region without them (a first proposal, a
+    # first declaration, one open problem).
+    assert not GmfTarget.objects.exists()
+    assert not PhysicianDeclaration.objects.exists()
+    assert not ProblemReport.objects.exists()
+    assert not Le304File.objects.exists()
+
+
+@pytest.mark.usefixtures("demo")  # the shared tiny demo, loaded once per module
+def test_it_writes_an_agreed_gmf_target_and_a_proposal_waiting():
+    region = Region.objects.get()
+    demo.load_demo_attribution(region, as_of=timezone.localdate())
+    manager = User.objects.select_related("profile__gmf").get(username="gestion.gmf")
+    gmf = manager.profile.gmf
+    agreed, waiting = GmfTarget.objects.filter(gmf=gmf).order_by("proposed_on")
+    assert GmfTarget.objects.exclude(gmf=gmf).count() == 0
+    assert (agreed.status, agreed.value, agreed.proposed) == (
+        GmfTargetStatus.AGREED,
+        agreed.proposed,
+        demo.DEMO_TARGET_PER_MEMBER[0] * 5,  # G0001's 5 members today
+    )
+    assert (agreed.proposed_by.username, agreed.decided_by.username) == (
+        "gestion.gmf",
+        "cml.rimouski",
+    )
+    assert agreed.decided_on > agreed.proposed_on
+    assert (waiting.status, waiting.value, waiting.decided_by) == (
+        GmfTargetStatus.PROPOSED,
+        None,
+        None,
+    )
+    assert waiting.proposed_by == manager and waiting.proposed > agreed.proposed
+    assert target_in_force(gmf) == agreed
+    # Through the services: each step has its audit entry, by its user.
+    assert _audit(AttributionAction.GMF_TARGET_PROPOSED) == ["gestion.gmf", "gestion.gmf"]
+    assert _audit(AttributionAction.GMF_TARGET_DECIDED) == ["cml.rimouski"]
+
+
+@pytest.mark.usefixtures("demo")  # the shared tiny demo, loaded once per module
+def test_it_writes_an_accepted_and_a_pending_declaration_of_other_physicians():
+    region = Region.objects.get()
+    demo.load_demo_attribution(region, as_of=timezone.localdate())
+    declarations = {
+        d.status: d
+        for d in PhysicianDeclaration.objects.select_related("physician", "submitted_by")
+    }
+    assert sorted(declarations) == sorted([DeclarationStatus.ACCEPTED, DeclarationStatus.SUBMITTED])
+    accepted = declarations[DeclarationStatus.ACCEPTED]
+    pending = declarations[DeclarationStatus.SUBMITTED]
+    # Neither the `medecin` account's physician nor a member of `gestion.gmf`'s GMF: the
+    # browser tests declare as `medecin` (one pending at a time) and read G0001's members.
+    medecin = Profile.objects.get(user__username="medecin").physician
+    g0001 = set(
+        GmfMembership.objects.active_on(timezone.localdate())
+        .filter(gmf=Profile.objects.get(user__username="gestion.gmf").gmf)
+        .values_list("physician_code", flat=True)
+    )
+    for declaration in (accepted, pending):
+        assert declaration.physician != medecin
+        assert declaration.physician.code not in g0001
+        assert declaration.physician.rls.code == Rls.objects.order_by("code")[0].code
+        # The physician's own account, which cannot log in.
+        assert declaration.submitted_by.username == f"md.{declaration.physician.code.lower()}"
+        assert not declaration.submitted_by.has_usable_password()
+    assert accepted.physician != pending.physician
+    assert accepted.reviewed_by.username == "cml.rimouski"
+    # Accepting wrote the decision the next run reads.
+    decision = PhysicianDecision.objects.get(physician_code=accepted.physician.code)
+    assert (decision.mode, decision.updated_by.username) == (accepted.mode, "cml.rimouski")
+    assert not PhysicianDecision.objects.filter(physician_code=pending.physician.code).exists()
+    assert pending.reviewed_by is None
+    assert _audit(AttributionAction.DECLARATION_SUBMITTED) == sorted(
+        [accepted.submitted_by.username, pending.submitted_by.username]
+    )
+    assert _audit(AttributionAction.DECLARATION_REVIEWED) == ["cml.rimouski"]
+
+
+@pytest.mark.usefixtures("demo")  # the shared tiny demo, loaded once per module
+def test_it_writes_an_answered_and_an_open_problem():
+    region = Region.objects.get()
+    demo.load_demo_attribution(region, as_of=timezone.localdate())
+    problems = {p.status: p for p in ProblemReport.objects.select_related("raised_by", "rls")}
+    assert sorted(problems) == sorted([ProblemStatus.ANSWERED, ProblemStatus.OPEN])
+    answered, open_ = problems[ProblemStatus.ANSWERED], problems[ProblemStatus.OPEN]
+    assert (answered.raised_by.username, answered.answered_by.username) == (
+        "cml.rimouski",
+        "drmg",
+    )
+    assert answered.rls in Profile.objects.get(user__username="cml.rimouski").rls.all()
+    assert answered.answer
+    assert (open_.raised_by.username, open_.answered_by, open_.answer) == (
+        "cml.kamouraska",
+        None,
+        "",
+    )
+    assert open_.rls in Profile.objects.get(user__username="cml.kamouraska").rls.all()
+    assert _audit(AttributionAction.PROBLEM_RAISED) == ["cml.kamouraska", "cml.rimouski"]
+    assert _audit(AttributionAction.PROBLEM_ANSWERED) == ["drmg"]
+
+
+@pytest.mark.usefixtures("demo")  # the shared tiny demo, loaded once per module
+def test_it_writes_the_attribution_records_once_and_no_kind_a_user_began(monkeypatch):
+    region = Region.objects.get()
+    today = timezone.localdate()
+    # A person tried the demo: `medecin` declared (and is waiting), nothing else yet.
+    medecin = Profile.objects.get(user__username="medecin").physician
+    do_submit_declaration(
+        medecin, mode=AttributionMode.BLOC, acting_user=User.objects.get(username="medecin")
+    )
+    counts = demo.load_demo_attribution(region, as_of=today)
+    assert counts == {"GmfTarget": 2, "ProblemReport": 2}
+    assert list(PhysicianDeclaration.objects.values_list("physician", flat=True)) == [medecin.pk]
+    before = AuditEvent.objects.count()
+    assert demo.load_demo_attribution(region, as_of=today) == {}
+    assert AuditEvent.objects.count() == before
+    # The full demo's load on a region already loaded writes no record it has already.
+    monkeypatch.setattr(demo, "load_demo_assiduity", lambda *args, **kwargs: [])
+    assert demo.load_demo("tiny", assiduity=True).already_loaded
+    assert AuditEvent.objects.count() == before
+
+
+@pytest.mark.usefixtures("demo")  # the shared tiny demo, loaded once per module
+def test_it_writes_the_attribution_records_into_a_region_loaded_before_them(monkeypatch):
+    monkeypatch.setattr(demo, "load_demo_assiduity", lambda *args, **kwargs: [])
+    report = demo.load_demo("tiny", assiduity=True)
+    assert report.already_loaded
+    assert (
+        GmfTarget.objects.count(),
+        PhysicianDeclaration.objects.count(),
+        ProblemReport.objects.count(),
+    ) == (2, 2, 2)
+
+
+def _audit(action: str) -> list[str]:
+    """The usernames of the audit entries of ``action``, sorted."""
+    return sorted(
+        AuditEvent.objects.filter(action=action).values_list("actor__username", flat=True)
+    )
+
+
+ATTRIBUTION_COUNTS = {"GmfTarget": 2, "PhysicianDeclaration": 2, "ProblemReport": 2}

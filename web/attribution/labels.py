@@ -43,6 +43,9 @@ OUTCOMES = {
     "other_rls": gettext_lazy("Another RLS, and the run does not cross RLS borders."),
     "too_far": gettext_lazy("Beyond the run's maximum distance."),
     "full": gettext_lazy("Their capacity is used: no room left for this patient."),
+    "gmf_target_full": gettext_lazy(
+        "Their GMF has received its GMF target: no room left in it for this patient."
+    ),
     "vulnerable_cap": gettext_lazy(
         "The patient is vulnerable and the physician's vulnerable quota is used."
     ),
@@ -60,6 +63,10 @@ LIMITS = {
     "need": gettext_lazy("Their need is filled (or there was none)."),
     "shortage": gettext_lazy("Their capacity was lowered by the shortage rule and is filled."),
     "yearly_cap": gettext_lazy("Their capacity was lowered by the yearly cap and is filled."),
+    "gmf_target_full": gettext_lazy(
+        "Room left, but their GMF has received the target agreed with the CML: the patients "
+        "within reach went outside the GMF or stayed unassigned."
+    ),
     "vulnerable_cap": gettext_lazy(
         "Room left, but their vulnerable quota is used and the vulnerable patients within "
         "reach went elsewhere or stayed unassigned."
@@ -73,6 +80,7 @@ WARNINGS = {
     "vulnerable_cap": gettext_lazy("vulnerable share above the cap"),
     "max_distance": gettext_lazy("beyond the maximum distance"),
     "over_target": gettext_lazy("above the target"),
+    "gmf_target": gettext_lazy("members above the GMF target"),
 }
 
 

@@ -729,6 +729,12 @@ def _reasons(letter: Mapping[str, Any], words: Mapping[str, str]) -> list[str]:
                 "atteint : les autres patients vulnérables à proximité sont allés à d'autres "
                 "médecins ou sont restés sans médecin."
             )
+        if reach.get("limited_by") == "gmf_target_full":
+            sentences.append(
+                "Votre GMF a reçu la cible d'attribution convenue avec le CML : les autres "
+                "patients à proximité sont allés à des médecins hors de votre GMF ou sont "
+                "restés sans médecin."
+            )
     away, moved_in = int(moves.get("away", 0)), int(moves.get("in", 0))
     if away:
         sentences.append(

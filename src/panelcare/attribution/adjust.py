@@ -265,9 +265,11 @@ def consequences(
         ``after`` (:func:`physician_figures_of`); ``warnings``: ``vulnerable_cap`` (a
         share after above the cap, 5.3.1, and higher than before), ``over_target``
         (registered + assigned above a target > 0, with more patients than before),
-        ``max_distance`` (a patient changed or moved placed beyond ``max_distance_km``),
-        each with the ids, ``value`` and ``limit``; ``patients_changed``,
-        ``assigned_before`` and ``assigned_after``.
+        ``gmf_target`` (a GMF's members' weighted patients, LE 304 blocks included, above
+        its target in ``params.gmf_targets`` and more than before; with ``gmf_id``, no
+        physician), ``max_distance`` (a patient changed or moved placed beyond
+        ``max_distance_km``), each with the ids, ``value`` and ``limit``;
+        ``patients_changed``, ``assigned_before`` and ``assigned_after``.
     """
     changed = np.flatnonzero(before.physician_of != after.physician_of)
     touched = set(before.physician_of[changed].tolist()) | set(after.physician_of[changed].tolist())
@@ -312,6 +314,7 @@ def consequences(
                     "limit": new["target"],
                 }
             )
+    warnings.extend(_gmf_warnings(before, after))
     for i in sorted(set(changed.tolist()) | set(moved)):
         km = after.distance_km[i]
         if after.physician_of[i] >= 0 and km > params.max_distance_km + _EPSILON:
@@ -331,3 +334,33 @@ def consequences(
         "assigned_before": int((before.physician_of >= 0).sum()),
         "assigned_after": int((after.physician_of >= 0).sum()),
     }
+
+
+def _gmf_warnings(before: solve.Plan, after: solve.Plan) -> list[dict[str, Any]]:
+    """A ``gmf_target`` warning per GMF whose members' weighted patients after are above
+    its target and above what they were before (a GMF above its target by LE 304 blocks
+    alone is not the adjustment's doing), by ``gmf_id``."""
+    gmf_of, target, received_after = outputs.gmf_received(after)
+    # Before, counted by the same GMFs (the physicians are the same).
+    member = gmf_of >= 0
+    received_before = np.bincount(
+        gmf_of[member], weights=outputs.weighted_assigned(before)[member], minlength=target.size
+    )
+    names = sorted(after.params.gmf_targets)  # gmf_received's numbering
+    return [
+        {
+            "code": "gmf_target",
+            "gmf_id": names[g],
+            "value": _whole_or_two_decimals(received_after[g]),
+            "limit": int(target[g]),
+        }
+        for g in range(target.size)
+        if received_after[g] > target[g] + _EPSILON
+        and received_after[g] > received_before[g] + _EPSILON
+    ]
+
+
+def _whole_or_two_decimals(value: float) -> int | float:
+    """A weighted count as people read it: 12, or 12.5 with weights."""
+    rounded = round(float(value), 2)
+    return int(rounded) if rounded.is_integer() else rounded

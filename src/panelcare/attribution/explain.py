@@ -18,6 +18,7 @@ from panelcare.attribution.candidates import eligible_for_patients
 from panelcare.attribution.groups import category_weight
 from panelcare.attribution.model import PRIORITIES, Floats, Ints
 from panelcare.attribution.outputs import (
+    gmf_received,
     reason_codes,
     tier_name,
     vulnerable_share_after,
@@ -48,6 +49,8 @@ PATIENT_OUTCOMES = {
     "other_rls": "another RLS, and the run does not cross RLS borders",
     "too_far": "beyond the run's maximum distance",
     "full": "the physician's capacity is used (no room left for this patient's weight)",
+    "gmf_target_full": "the physician's GMF has received its GMF target (no room left in "
+    "it for this patient's weight)",
     "vulnerable_cap": "the patient is vulnerable and the physician's vulnerable quota is used",
     "beyond_candidates": "nearer places with room were offered to the patient instead "
     "(more than candidates_per_patient)",
@@ -62,6 +65,8 @@ LIMITS = {
     "need": "their need is filled (or there was none)",
     "shortage": "their capacity was lowered by the shortage rule and is filled",
     "yearly_cap": "their capacity was lowered by the yearly cap and is filled",
+    "gmf_target_full": "room left, but their GMF has received its GMF target (no room "
+    "left in it for the orphans within reach who went elsewhere or stayed unassigned)",
     "vulnerable_cap": "room left, but their vulnerable quota is used and vulnerable "
     "patients within reach went elsewhere or stayed unassigned",
     "candidates": "room left, but no more orphans within reach (or they went to "
@@ -127,10 +132,11 @@ def explain_patient(plan: Plan, patient_id: str) -> dict[str, Any]:
     assigned = plan.assigned_count()
     vulnerable_assigned = plan.assigned_vulnerable()
     weight = float(category_weight(orphans.category[i : i + 1], plan.params.category_weights)[0])
+    gmf_room = _gmf_room_without(plan, i, weight)
     considered = []
     for j in shown:
         outcome = _outcome(
-            plan, i, j, distance[j], j in candidate, weighted, weight, vulnerable_assigned
+            plan, i, j, distance[j], j in candidate, weighted, weight, vulnerable_assigned, gmf_room
         )
         considered.append(
             {
@@ -187,9 +193,11 @@ def explain_physician(plan: Plan, physician_id: str) -> dict[str, Any]:
         ``monthly_pace``; ``candidates``: the orphans who had them among their
         candidates, and of those ``went_elsewhere`` (to another physician; of which
         ``to_earlier_tiers``: to a physician of an earlier precedence tier) and
-        ``unassigned``; ``reasons`` (the codes of ``physicians.csv``); ``why``:
-        ``limited_by`` (:data:`LIMITS`) and ``room_left`` (capacity less weighted
-        assigned, at least 0).
+        ``unassigned``; ``reasons`` (the codes of ``physicians.csv``); ``gmf``: ``None``
+        for a physician in no GMF, else its ``gmf_id``, ``target`` (the run's GMF
+        target, ``None`` without one) and ``received_weighted`` (its members' weighted
+        patients, LE 304 blocks included; two decimals); ``why``: ``limited_by``
+        (:data:`LIMITS`) and ``room_left`` (capacity less weighted assigned, at least 0).
 
     Raises:
         UnknownIdError: no physician of the plan has this id.
@@ -231,6 +239,7 @@ def explain_physician(plan: Plan, physician_id: str) -> dict[str, Any]:
         "to_earlier_tiers": earlier,
         "unassigned": int((went_to < 0).sum()),
         "reasons": reason_codes(plan)[j],
+        "gmf": _gmf_facts(plan, j),
         "why": {
             "limited_by": _limit(plan, j, weighted, vulnerable, reached),
             "room_left": round(room, 3),
@@ -264,6 +273,7 @@ def _outcome(
     weighted: Floats,
     weight: float,
     vulnerable_assigned: Ints,
+    gmf_room: Floats,
 ) -> str:
     """The first code of :data:`PATIENT_OUTCOMES` that applies to patient ``i`` and
     physician ``j``."""
@@ -280,6 +290,8 @@ def _outcome(
         return "too_far"
     if weighted[j] + weight > targets.capacity[j] + _EPSILON:
         return "full"
+    if gmf_room[j] < weight - _EPSILON:
+        return "gmf_target_full"
     if plan.orphans.vulnerable[i] and vulnerable_assigned[j] >= plan.vulnerable_quota[j]:
         return "vulnerable_cap"
     if not candidate:
@@ -306,10 +318,62 @@ def _limit(plan: Plan, j: int, weighted: float, vulnerable: int, reached: Ints) 
                 return "shortage"
         return "need"
     went = plan.physician_of[reached]
+    if _gmf_stopped(plan, j, reached, went):
+        return "gmf_target_full"
     vulnerable_lost = plan.orphans.vulnerable[reached] & (went != j)
     if vulnerable >= plan.vulnerable_quota[j] and vulnerable_lost.any():
         return "vulnerable_cap"
     return "candidates"
+
+
+def _gmf_room_without(plan: Plan, i: int, weight: float) -> Floats:
+    """Per physician, the weighted patients their GMF's target still leaves room for once
+    orphan ``i`` is out of the plan (``weight``: theirs): moving ``i`` between two members
+    of one GMF changes nothing to its total. ``inf`` for a physician whose GMF has no
+    target (or who is in none)."""
+    gmf_of, target, received = gmf_received(plan)
+    room = target - received
+    chosen = int(plan.physician_of[i])
+    if chosen >= 0 and gmf_of[chosen] >= 0:
+        room[gmf_of[chosen]] += weight
+    per_physician = np.full(len(plan.physicians), np.inf)
+    member = gmf_of >= 0
+    per_physician[member] = room[gmf_of[member]]
+    return per_physician
+
+
+def _gmf_stopped(plan: Plan, j: int, reached: Ints, went: Ints) -> bool:
+    """Whether physician ``j``'s GMF target stopped them: orphans within their reach
+    (``reached``, gone to ``went``) went outside the GMF or stayed unassigned, and the
+    room the GMF's target leaves is less than the lightest of them (none when it is
+    filled). An orphan who went to another member is not the target's doing: giving them
+    to ``j`` instead leaves the GMF's total as it is."""
+    gmf_of, target, received = gmf_received(plan)
+    g = int(gmf_of[j])
+    if g < 0:
+        return False
+    went_to_gmf = np.where(went >= 0, gmf_of[np.maximum(went, 0)], -1)
+    lost = reached[went_to_gmf != g]
+    if lost.size == 0:
+        return False
+    lightest = float(
+        category_weight(plan.orphans.category[lost], plan.params.category_weights).min()
+    )
+    return bool(target[g] - received[g] < lightest - _EPSILON)
+
+
+def _gmf_facts(plan: Plan, j: int) -> dict[str, Any] | None:
+    """Physician ``j``'s GMF, its target and what its members received (weighted)."""
+    gmf = str(plan.physicians.gmf_id[j])
+    if not gmf:
+        return None
+    members = plan.physicians.gmf_id == gmf
+    target = plan.params.gmf_targets.get(gmf)
+    return {
+        "gmf_id": gmf,
+        "target": None if target is None else int(target),
+        "received_weighted": round(float(weighted_assigned(plan)[members].sum()), 2),
+    }
 
 
 def _orphans_reaching(plan: Plan, j: int) -> Ints:

@@ -9,7 +9,10 @@ Each orphan in waiting-list order (priority A first, then the oldest request, th
 * for a vulnerable orphan: accepting vulnerable patients, and the cap holding on the
   panel as it would be after this assignment, ``V + v + 1 <= cap * (R + a + 1)`` (V, R:
   vulnerable and registered before the run; v, a: vulnerable and all patients assigned
-  so far). A non-vulnerable patient only lowers the share.
+  so far). A non-vulnerable patient only lowers the share;
+* in a GMF with a target (``params.gmf_targets``, by the physicians' ``gmf_id``): room
+  left in it for the orphan's weight, the members' weighted patients together staying at
+  or under the target (issue 19). A physician whose GMF is full is skipped.
 
 No precedence between groups, no equity, no LE 304 blocks: what a coordinator would do by
 hand, fast. The nearest physicians come from a k-d tree (``scipy.spatial.cKDTree``) on
@@ -30,6 +33,7 @@ from panelcare.attribution.groups import category_weight
 from panelcare.attribution.model import Floats, Ints, Orphans, Physicians, Targets, assignment_km
 from panelcare.attribution.pace import waitlist_order
 from panelcare.attribution.params import Params
+from panelcare.attribution.solve import gmf_rooms
 from panelcare.geo import chord_of_km, km_of_chord, unit_vectors
 
 __all__ = ["greedy_plan"]
@@ -96,9 +100,21 @@ class _State:
         self.vulnerable = physicians.vulnerable.astype(np.int64).tolist()  # V + v
         self.accepts = targets.accepts_vulnerable.astype(bool).tolist()
         self.cap = float(params.vulnerable_cap)
+        # Each physician's GMF with a target (-1: none) and each such GMF's room left.
+        gmf_of, gmf_room = gmf_rooms(physicians, params)
+        self.gmf = gmf_of.tolist()
+        self.gmf_room = gmf_room.tolist()
+
+    def is_open(self, j: int) -> bool:
+        """Whether ``j`` may take anyone still: room of their own, and in their GMF."""
+        g = self.gmf[j]
+        return self.room[j] > _EPSILON and (g < 0 or self.gmf_room[g] > _EPSILON)
 
     def can_take(self, j: int, weight: float, vulnerable: bool) -> bool:
         if self.room[j] < weight - _EPSILON:
+            return False
+        g = self.gmf[j]
+        if g >= 0 and self.gmf_room[g] < weight - _EPSILON:
             return False
         if not vulnerable:
             return True
@@ -108,6 +124,8 @@ class _State:
 
     def take(self, j: int, weight: float, vulnerable: bool) -> None:
         self.room[j] -= weight
+        if self.gmf[j] >= 0:
+            self.gmf_room[self.gmf[j]] -= weight
         self.panel[j] += 1
         if vulnerable:
             self.vulnerable[j] += 1
@@ -161,8 +179,9 @@ def _assign_group(
     members = [by_place[lo:hi].tolist() for lo, hi in itertools.pairwise(bounds)]
     place_xyz = physician_xyz[by_place[bounds[:-1]]]
     for start in range(0, group_orphans.size, _BATCH):
-        # Who still has room (room only goes down: the others are out for good).
-        open_members = [[j for j in m if state.room[j] > _EPSILON] for m in members]
+        # Who still has room, and room in their GMF (both only go down: the others are
+        # out for good).
+        open_members = [[j for j in m if state.is_open(j)] for m in members]
         places = np.flatnonzero([len(m) > 0 for m in open_members])
         if places.size == 0:
             return

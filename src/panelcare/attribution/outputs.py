@@ -7,7 +7,7 @@ orphans, 10,000 physicians) becomes its tables in about a second.
 * :func:`assignments_table`: one row per orphan, in the orphans' order — ``patient_id``,
   ``physician_id``, ``distance_km``, ``month`` (the contract's), then ``le304``;
 * :func:`physicians_table`: one row per physician, in input order — the contract's
-  columns, then ``rls_id``, ``mode``, ``capacity`` and ``vulnerable_quota``;
+  columns, then ``rls_id``, ``gmf_id``, ``mode``, ``capacity`` and ``vulnerable_quota``;
 * :func:`summary`: counts by priority and by RLS, and the projected registration rates;
 * :func:`letters`: the facts of each targeted physician's personalised letter (7).
 
@@ -38,6 +38,7 @@ __all__ = [
     "PLAN_REASONS",
     "assignments_table",
     "gmf_figures",
+    "gmf_received",
     "letters",
     "physicians_table",
     "reason_codes",
@@ -63,6 +64,7 @@ PHYSICIAN_COLUMNS = (
     "mean_distance_km",
     "reason",
     "rls_id",
+    "gmf_id",
     "mode",
     "capacity",
     "vulnerable_quota",
@@ -112,8 +114,9 @@ def physicians_table(plan: Plan) -> pa.Table:
     (registered + assigned) / patients_per_unit, three decimals; ``monthly_pace``;
     ``mean_distance_km`` of the assigned patients (one decimal, null when none);
     ``reason``, the reason codes separated by ``;`` (:func:`reason_codes`). Then ours:
-    ``rls_id``, ``mode``, ``capacity`` (weighted patients the run could give them) and
-    ``vulnerable_quota`` (vulnerable patients the plan allowed them, 5.3.1).
+    ``rls_id``, ``gmf_id`` (the physician's GMF for the run, null for none), ``mode``,
+    ``capacity`` (weighted patients the run could give them) and ``vulnerable_quota``
+    (vulnerable patients the plan allowed them, 5.3.1).
     """
     physicians, targets = plan.physicians, plan.targets
     assigned = plan.assigned_count()
@@ -140,6 +143,8 @@ def physicians_table(plan: Plan) -> pa.Table:
             ),
             "reason": pa.array([";".join(codes) for codes in reason_codes(plan)], pa.string()),
             "rls_id": pa.array(physicians.rls_id, type=pa.string()),
+            # An empty cell for none, as the input's optional column has it.
+            "gmf_id": pa.array(physicians.gmf_id, type=pa.string(), mask=physicians.gmf_id == ""),
             "mode": pa.array(physicians.mode, type=pa.string()),
             "capacity": pa.array(targets.capacity, type=pa.int64()),
             "vulnerable_quota": pa.array(plan.vulnerable_quota, type=pa.int64()),
@@ -302,6 +307,23 @@ def gmf_figures(plan: Plan) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def gmf_received(plan: Plan) -> tuple[Ints, Floats, Floats]:
+    """The GMF targets against ``plan``: each physician's GMF with a target (an index
+    into the sorted ids of ``params.gmf_targets``, -1 for none, as the solver numbers
+    them), and per such GMF its target and the weighted patients its members received
+    (LE 304 blocks included, as the target counts them, 5.3.2). What ``explain`` and
+    ``adjust`` compare; above the target after a move by hand, or after blocks alone."""
+    from panelcare.attribution.solve import gmf_rooms
+
+    # Without ``given`` the room is the target itself.
+    gmf_of, target = gmf_rooms(plan.physicians, plan.params)
+    member = gmf_of >= 0
+    received = np.bincount(
+        gmf_of[member], weights=weighted_assigned(plan)[member], minlength=target.size
+    ).astype(np.float64)
+    return gmf_of, target, received
 
 
 def letters(plan: Plan) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
+from panelcare.attribution import store
 from panelcare.attribution.params import params_from_mapping
 from web.attribution import gmfs, services
 from web.attribution.models import Run, RunStatus
@@ -255,3 +256,46 @@ def test_it_gives_a_gmfs_members_at_most_its_target(
     assert row_capped.target == row.received // 2
     assert row_capped.received_weighted <= row_capped.target
     assert not row_capped.above
+
+
+def test_it_warns_when_a_move_puts_the_gmf_above_its_target(
+    agreed: dict[str, int],
+    make_run: Callable[..., Run],
+    rimouski: Rls,
+    cml: User,
+    cml_client: Client,
+) -> None:
+    run = make_run(rls=rimouski, user=cml, status=RunStatus.DONE, run_date=RUN_DATE)
+    assigned = assigned_in_plan(run)
+    members = sorted(
+        code for code, gmf in gmfs.run_gmf_of(run).items() if gmf == "G0001" and assigned.get(code)
+    )
+    # The target binds: the members together received exactly 40.
+    assert sum(assigned[code] for code in members) == agreed["G0001"]
+    placed = store.read_plan_patients(run.folder / "plan").to_pylist()
+    outside = next(row for row in placed if row["physician_id"] not in members)
+    consequences = services.do_move_patient(run, outside["patient_id"], members[0], acting_user=cml)
+    warnings = [w for w in consequences["warnings"] if w["code"] == "gmf_target"]
+    assert warnings == [{"code": "gmf_target", "gmf_id": "G0001", "value": 41, "limit": 40}]
+    page = cml_client.get(reverse("attribution:run-detail", args=[run.pk])).content.decode()
+    assert '<li data-code="gmf_target">' in page
+    assert "G0001: members above the GMF target (41 / 40)" in page
+
+
+def test_it_does_not_warn_of_a_move_inside_the_gmf(
+    agreed: dict[str, int], make_run: Callable[..., Run], rimouski: Rls, cml: User
+) -> None:
+    run = make_run(rls=rimouski, user=cml, status=RunStatus.DONE, run_date=RUN_DATE)
+    table = pacsv.read_csv(
+        run.folder / "plan" / "physicians.csv",
+        convert_options=pacsv.ConvertOptions(column_types={"physician_id": pa.string()}),
+    ).to_pylist()
+    members = [row for row in table if row["gmf_id"] == "G0001" and row["capacity"] > 0]
+    giving = next(row for row in members if row["assigned"] > 0)
+    taking = next(row for row in members if row is not giving)
+    mine = store.read_plan_patients(run.folder / "plan", physician_id=giving["physician_id"])
+    consequences = services.do_move_patient(
+        run, mine.column("patient_id")[0].as_py(), taking["physician_id"], acting_user=cml
+    )
+    assert consequences["patients_changed"] == 1
+    assert not [w for w in consequences["warnings"] if w["code"] == "gmf_target"]

@@ -7,6 +7,7 @@ patient = make_patient(t.rls, "P2")       # another patient of an RLS
 user = make_user(Role.CML, rls=some_rls)  # a user with a profile, region derived
 write_version(region, "gmf_memberships", rows)  # an imported table's next version
 log_in(page, live_server.url, "drmg")     # a browser test's page logged in as a user
+text = main_text(page, CODE_WORDS)        # its main part as read, checked for code words
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ __all__ = [
     "Territory",
     "load_tiny_demo",
     "log_in",
+    "main_text",
     "make_patient",
     "make_territory",
     "make_user",
@@ -227,3 +229,17 @@ def log_in(page: Any, url: str, username: str) -> None:
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("section.login button[type=submit]")
     page.wait_for_load_state()
+
+
+def main_text(page: Any, *patterns: re.Pattern[str], without: Iterable[str] = ()) -> str:
+    """The main part of the browser test's Playwright ``page`` as a reader sees it, with
+    the strings ``without`` removed first (the demo's usernames, « par cml.rimouski »,
+    which would otherwise read as codes), asserted free of every match of ``patterns``
+    (the code words that must not reach a French reader). A failure lists the matches.
+    Each test file keeps its own patterns: each app has its own codes."""
+    text = page.inner_text("main")
+    for word in without:
+        text = text.replace(word, "")
+    found = [match.group(0) for pattern in patterns for match in pattern.finditer(text)]
+    assert not found, found
+    return text

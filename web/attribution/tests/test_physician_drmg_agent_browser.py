@@ -38,7 +38,7 @@ from web.attribution.services_problems import do_raise_problem
 from web.attribution.tests.test_declarations_progress import register
 from web.attribution.tests.test_le304_files_pages import make_blocks
 from web.regions.models import Physician, Rls
-from web.regions.testing import load_tiny_demo, log_in
+from web.regions.testing import load_tiny_demo, log_in, main_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -64,10 +64,7 @@ def fr(text: Any) -> str:
 def french_text(page: Any) -> str:
     """The page's main part as read, checked to be French and free of code words."""
     assert page.locator("html").get_attribute("lang") == "fr"
-    text = page.inner_text("main")
-    assert not CODE_WORDS.findall(text), CODE_WORDS.findall(text)
-    assert not STATUS_CODES.findall(text), STATUS_CODES.findall(text)
-    return text
+    return main_text(page, CODE_WORDS, STATUS_CODES)
 
 
 def approved_plan(rls: Rls, *, days_ago: int = 0) -> Run:

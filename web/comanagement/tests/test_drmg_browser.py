@@ -32,7 +32,7 @@ from web.comanagement.models import FollowUpMeeting, LevelTableVersion, Post
 from web.comanagement.services import performance, presence, programme, training
 from web.comanagement.tests.conftest import World, make_world
 from web.regions.models import Gmf, Physician, Region
-from web.regions.testing import load_tiny_demo, log_in, write_version
+from web.regions.testing import load_tiny_demo, log_in, main_text, write_version
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -165,9 +165,7 @@ def _world() -> tuple[World, Post]:
 
 def _text(page: Any) -> str:
     """What the reader sees of the page's main part, checked for code words."""
-    text = page.inner_text("main")
-    assert not CODE_WORDS.findall(text), CODE_WORDS.findall(text)
-    return text
+    return main_text(page, CODE_WORDS)
 
 
 def test_it_shows_the_drmg_the_regions_gmfs_and_their_stages(live_server, page):
@@ -400,11 +398,7 @@ DEMO_USERNAMES = ("gestion.gmf", "ciusss", "drmg")
 
 def _demo_text(page: Any) -> str:
     """The main part's text, without the demo's usernames, checked for code words."""
-    text = page.inner_text("main")
-    for username in DEMO_USERNAMES:
-        text = text.replace(username, "")
-    assert not CODE_WORDS.findall(text), CODE_WORDS.findall(text)
-    return text
+    return main_text(page, CODE_WORDS, without=DEMO_USERNAMES)
 
 
 def test_it_shows_the_demo_region_to_the_drmg(live_server, page, screenshot_dir):

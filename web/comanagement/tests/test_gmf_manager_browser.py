@@ -37,7 +37,7 @@ from web.comanagement.models import (
 )
 from web.comanagement.services import performance, presence, programme
 from web.comanagement.tests.conftest import World, make_world
-from web.regions.testing import load_tiny_demo, log_in
+from web.regions.testing import load_tiny_demo, log_in, main_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -86,9 +86,7 @@ def _world() -> World:
 
 def _text(page: Any) -> str:
     """What the reader sees of the page's main part, checked for code words."""
-    text = page.inner_text("main")
-    assert not CODE_WORDS.findall(text), CODE_WORDS.findall(text)
-    return text
+    return main_text(page, CODE_WORDS)
 
 
 def _clean_week(world: World) -> datetime.date:
@@ -437,11 +435,7 @@ DEMO_USERNAMES = ("gestion.gmf", "ciusss", "drmg")
 def _demo_text(page: Any) -> str:
     """The main part's text, without the demo's usernames (« par gestion.gmf »), checked
     for code words."""
-    text = page.inner_text("main")
-    for username in DEMO_USERNAMES:
-        text = text.replace(username, "")
-    assert not CODE_WORDS.findall(text), CODE_WORDS.findall(text)
-    return text
+    return main_text(page, CODE_WORDS, without=DEMO_USERNAMES)
 
 
 def test_it_shows_the_demo_gmf_to_its_manager(live_server, page, screenshot_dir):

@@ -37,7 +37,7 @@ from web.quality.models import (
 from web.quality.services import activities as activity_services
 from web.quality.services import plans as plan_services
 from web.quality.tests.conftest import make_world
-from web.regions.testing import load_tiny_demo, log_in
+from web.regions.testing import load_tiny_demo, log_in, main_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -54,9 +54,7 @@ NOT_YET = "Pas encore : %s n'a pas terminé les quatre activités."
 
 def _text(page: Any) -> str:
     """What the reader sees of the page's main part, checked for code words."""
-    text = page.inner_text("main")
-    assert not CODE_WORDS.findall(text), CODE_WORDS.findall(text)
-    return text
+    return main_text(page, CODE_WORDS)
 
 
 def _fill_step(page: Any) -> None:
@@ -293,11 +291,7 @@ def test_it_takes_a_physician_and_a_coach_through_the_whole_path(live_server, pa
 
 def _demo_text(page: Any) -> str:
     """The main part's text, without the demo's usernames, checked for code words."""
-    text = page.inner_text("main")
-    for username in ("medecin", "coach", "drmg"):
-        text = text.replace(username, "")
-    assert not CODE_WORDS.findall(text), CODE_WORDS.findall(text)
-    return text
+    return main_text(page, CODE_WORDS, without=("medecin", "coach", "drmg"))
 
 
 def test_it_shows_the_demo_groups_to_the_physician_and_the_coach(live_server, page, screenshot_dir):

@@ -222,7 +222,7 @@ def test_it_shows_the_offered_target_on_the_physicians_page(
     offer(rimouski, taker["code"], 1, cml)
     page = cml_client.get(reverse("attribution:physicians", args=[rimouski.code]))
     html = page.content.decode()
-    assert "1 new patients offered" in html
+    assert "new patients offered: 1" in html
     assert 'name="patients_offered"' in html
 
 

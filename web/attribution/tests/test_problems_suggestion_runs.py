@@ -1,6 +1,7 @@
-"""The problem of 5.3.5 suggested to the CML reads the latest run covering their RLS, a run
-of the RLS or of the whole region alike (issue 19, from the review: the region's runs were
-left out, so a CML was told of an older RLS run's figures, or of none)."""
+"""The problems suggested to the CML read the latest run covering their RLS, a run of the
+RLS or of the whole region alike (issue 19, from the review: the region's runs were left
+out, so a CML was told of an older RLS run's figures, or of none): every physician above
+3 units (5.3.5), and a GMF of the RLS whose members received less than its target."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from django.test import Client
 from django.urls import reverse
 
 from web.attribution.models import ProblemKind, Run, RunStatus
+from web.attribution.services_gmfs import do_decide_gmf_target, do_propose_gmf_target
 from web.attribution.tests.conftest import RUN_DATE
-from web.regions.models import Rls
+from web.regions.models import Gmf, Rls
 
 pytestmark = pytest.mark.django_db
 
@@ -101,3 +103,50 @@ def test_it_leaves_out_a_run_of_another_rls(
     with_units(own, rimouski, 3.5)
     make_run(rls=other_rls, status=RunStatus.DONE, run_date=LATER)
     assert cml_client.get(reverse(NEW)).context["suggestion"]["run"].pk == own.pk
+
+
+# --------------------------------------------------------------------------- a GMF under its target
+
+
+def agree(demo_user: Callable[[str], User], value: int) -> Gmf:
+    """G0001 (Rimouski-Neigette) with ``value`` agreed by its CML."""
+    gmf = Gmf.objects.get(code="G0001")
+    target = do_propose_gmf_target(gmf, value, "x", acting_user=demo_user("gestion.gmf"))
+    do_decide_gmf_target(target, "agree", acting_user=demo_user("cml.rimouski"))
+    return gmf
+
+
+def test_it_suggests_a_gmf_that_received_less_than_its_target(
+    cml_client: Client,
+    make_run: Callable[..., Run],
+    demo_user: Callable[[str], User],
+    rimouski: Rls,
+    cml: User,
+) -> None:
+    # More than its members can take: the plan leaves it under its target.
+    gmf = agree(demo_user, 100_000)
+    run = make_run(rls=rimouski, user=cml, status=RunStatus.DONE, run_date=RUN_DATE)
+    page = cml_client.get(reverse(NEW))
+    suggestion = page.context["suggestion"]
+    assert suggestion["run"].pk == run.pk
+    assert not suggestion["above"]
+    assert [item["gmf"] for item in suggestion["gmfs"]] == [gmf]
+    assert suggestion["gmfs"][0]["target"] == 100_000
+    assert page.context["form"].initial["kind"] == ProblemKind.GMF_TARGET_MISSED
+    assert page.context["form"].initial["gmf"] == gmf
+    body = page.content.decode()
+    assert f'<li data-gmf="{gmf.code}">' in body
+    assert "weighted patients of a target of 100,000" in body
+
+
+def test_it_suggests_no_gmf_that_received_its_target(
+    cml_client: Client,
+    make_run: Callable[..., Run],
+    demo_user: Callable[[str], User],
+    rimouski: Rls,
+    cml: User,
+) -> None:
+    # 40 binds (its members would take more): they receive exactly 40.
+    agree(demo_user, 40)
+    make_run(rls=rimouski, user=cml, status=RunStatus.DONE, run_date=RUN_DATE)
+    assert cml_client.get(reverse(NEW)).context["suggestion"] is None

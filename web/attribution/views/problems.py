@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from web.accounts import access
 from web.accounts.access import User
+from web.attribution import gmfs as gmf_figures
 from web.attribution import services_problems as services
 from web.attribution.models import ProblemKind, ProblemStatus, Run, RunStatus
 from web.attribution.problem_forms import (
@@ -23,7 +24,7 @@ from web.attribution.problem_forms import (
     every_physician_above_full_workload,
 )
 from web.attribution.services_problems import ProblemRefused
-from web.regions.models import Rls
+from web.regions.models import Gmf, Rls
 
 PROBLEMS_PER_PAGE = 50
 # The latest problems the DRMG's dashboard lists.
@@ -79,8 +80,11 @@ def problem_new(request: HttpRequest) -> HttpResponse:
         rls = rls_choices.filter(code=request.GET.get("rls", "")).first() or rls_choices.first()
         suggestion = _suggestion(rls)
         initial: dict[str, Any] = {"rls": rls}
-        if suggestion:
+        if suggestion and suggestion["above"]:
             initial["kind"] = ProblemKind.ALL_ABOVE_THREE_UNITS
+        elif suggestion:
+            initial["kind"] = ProblemKind.GMF_TARGET_MISSED
+            initial["gmf"] = suggestion["gmfs"][0]["gmf"]
         form = ProblemForm(initial=initial, rls_choices=rls_choices)
     return render(
         request, "attribution/problems/new.html", {"form": form, "suggestion": suggestion}
@@ -88,13 +92,16 @@ def problem_new(request: HttpRequest) -> HttpResponse:
 
 
 def _suggestion(rls: Rls | None) -> dict[str, Any] | None:
-    """The latest run covering ``rls`` (one the user raises problems for, checked by
-    ``access.problem_raising_rls``), computed or approved, with the full workload it read,
-    when every physician of the RLS is above it there (5.3.5); None otherwise.
+    """What the latest run covering ``rls`` (one the user raises problems for, checked by
+    ``access.problem_raising_rls``), computed or approved, says of it, when it says a
+    problem: ``above``, every physician of the RLS above the full workload it read
+    (5.3.5, ``units``); ``gmfs``, the GMFs of the RLS whose members received less than
+    their target (``gmf``, ``target``, ``received_weighted``: the run page's figures).
+    None when it says neither, or without such a run.
 
     A run of the whole region covers the RLS as one of its own does: a region run by the
     DRMG, later than the RLS's, holds the RLS's latest figures. The CML does not open a
-    region run, but reads here only what it says of their RLS's physicians."""
+    region run, but reads here only what it says of their RLS's physicians and GMFs."""
     if rls is None:
         return None
     run = (
@@ -104,9 +111,27 @@ def _suggestion(rls: Rls | None) -> dict[str, Any] | None:
         .order_by("-run_date", "-pk")
         .first()
     )
-    if run is None or not every_physician_above_full_workload(run, rls):
+    if run is None:
         return None
-    return {"run": run, "rls": rls, "units": run.params.get("full_workload_units", 3.0)}
+    above = every_physician_above_full_workload(run, rls)
+    gmfs_of_rls = {gmf.code: gmf for gmf in Gmf.objects.filter(rls=rls)}
+    # Under the target by more than a rounding (weighted patients are fractions).
+    short = [
+        {"gmf": gmfs_of_rls[row.code], "target": row.target, "received": row.received_weighted}
+        for row in gmf_figures.run_gmf_rows(run)
+        if row.code in gmfs_of_rls
+        and row.target is not None
+        and row.received_weighted < row.target - 1e-6
+    ]
+    if not above and not short:
+        return None
+    return {
+        "run": run,
+        "rls": rls,
+        "units": run.params.get("full_workload_units", 3.0),
+        "above": above,
+        "gmfs": short,
+    }
 
 
 @login_required

@@ -28,10 +28,8 @@ from panelcare.attribution.explain import (
 from panelcare.attribution.greedy import greedy_plan
 from panelcare.attribution.groups import category_weight, targets
 from panelcare.attribution.outputs import PHYSICIAN_COLUMNS, gmf_received, physicians_table
-from panelcare.attribution.pace import waitlist_order
 from panelcare.attribution.params import Params
 from panelcare.attribution.store import read_plan, write_plan
-from panelcare.geo import haversine_km
 
 
 def outcomes(explanation) -> dict[str, str]:
@@ -175,39 +173,6 @@ def test_it_keeps_a_gmf_under_its_target_in_weighted_patients():
     assert physician_of.tolist() == [0, 1, 0]
 
 
-def brute_force_with_gmfs(doctors, waiting, params):
-    """Greedy by definition, every orphan against every physician, the GMF targets held."""
-    goals = targets(doctors, params, RUN)
-    room = goals.capacity.astype(float)
-    panel = doctors.registered.astype(float)
-    vulnerable = doctors.vulnerable.astype(float)
-    gmf_room = {g: float(t) for g, t in params.gmf_targets.items()}
-    weight = category_weight(waiting.category, params.category_weights)
-    eligible = (goals.tier >= 0) & (goals.capacity > 0) & ~goals.le304
-    physician_of = np.full(len(waiting), -1)
-    for i in waitlist_order(waiting):
-        km = haversine_km(
-            waiting.latitude[i], waiting.longitude[i], doctors.latitude, doctors.longitude
-        )
-        fits_gmf = np.array([gmf_room.get(g, np.inf) >= weight[i] - 1e-9 for g in doctors.gmf_id])
-        ok = eligible & (km <= params.max_distance_km) & (room >= weight[i] - 1e-9) & fits_gmf
-        ok &= doctors.rls_id == waiting.rls_id[i]
-        if waiting.vulnerable[i]:
-            ok &= goals.accepts_vulnerable & (
-                vulnerable + 1 <= params.vulnerable_cap * (panel + 1) + 1e-9
-            )
-        rows = np.flatnonzero(ok)
-        if rows.size:
-            j = rows[np.lexsort((rows, km[rows]))[0]]
-            physician_of[i] = j
-            room[j] -= weight[i]
-            panel[j] += 1
-            vulnerable[j] += waiting.vulnerable[i]
-            if doctors.gmf_id[j] in gmf_room:
-                gmf_room[doctors.gmf_id[j]] -= weight[i]
-    return physician_of
-
-
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(0, 2**32 - 1), n_physicians=st.integers(1, 30), n_orphans=st.integers(0, 80)
@@ -252,7 +217,7 @@ def test_it_holds_the_gmf_targets_as_a_brute_force_greedy_does(seed, n_physician
         gmf_targets={"G1": int(rng.integers(0, 15)), "G2": int(rng.integers(0, 40))},
     )
     physician_of, _ = greedy(doctors, waiting, params)
-    assert physician_of.tolist() == brute_force_with_gmfs(doctors, waiting, params).tolist()
+    assert physician_of.tolist() == brute_force(doctors, waiting, params).tolist()
     received = received_weighted(doctors, waiting, params, physician_of)
     assert all(received[g] <= params.gmf_targets[g] + 1e-9 for g in params.gmf_targets)
     # Without targets, the GMFs change nothing: the greedy of before.

@@ -122,11 +122,13 @@ def test_it_fills_capacities_in_weighted_patients():
 
 
 def brute_force(doctors, waiting, params):
-    """Greedy by definition: every orphan against every physician."""
+    """Greedy by definition: every orphan against every physician, the GMF targets
+    (``params.gmf_targets``) held."""
     goals = targets(doctors, params, RUN)
     room = goals.capacity.astype(float)
     panel = doctors.registered.astype(float)
     vulnerable = doctors.vulnerable.astype(float)
+    gmf_room = {g: float(t) for g, t in params.gmf_targets.items()}
     weight = category_weight(waiting.category, params.category_weights)
     eligible = (goals.tier >= 0) & (goals.capacity > 0) & ~goals.le304
     physician_of = np.full(len(waiting), -1)
@@ -134,7 +136,8 @@ def brute_force(doctors, waiting, params):
         km = haversine_km(
             waiting.latitude[i], waiting.longitude[i], doctors.latitude, doctors.longitude
         )
-        ok = eligible & (km <= params.max_distance_km) & (room >= weight[i] - 1e-9)
+        fits_gmf = np.array([gmf_room.get(g, np.inf) >= weight[i] - 1e-9 for g in doctors.gmf_id])
+        ok = eligible & (km <= params.max_distance_km) & (room >= weight[i] - 1e-9) & fits_gmf
         if not params.cross_rls:
             ok &= doctors.rls_id == waiting.rls_id[i]
         if waiting.vulnerable[i]:
@@ -148,6 +151,8 @@ def brute_force(doctors, waiting, params):
             room[j] -= weight[i]
             panel[j] += 1
             vulnerable[j] += waiting.vulnerable[i]
+            if doctors.gmf_id[j] in gmf_room:
+                gmf_room[doctors.gmf_id[j]] -= weight[i]
     return physician_of
 
 

@@ -28,6 +28,7 @@ from web.attribution.roster import (
 from web.attribution.services import do_set_decision
 from web.attribution.services_declarations import do_review_declaration, do_submit_declaration
 from web.attribution.tests.conftest import RUN_DATE
+from web.attribution.tests.test_physicians import decided
 from web.regions.models import Physician, Rls
 
 pytestmark = pytest.mark.django_db
@@ -83,15 +84,8 @@ def test_it_reads_no_offer_in_a_snapshot_made_before_offers(rimouski: Rls, cml: 
     region = rimouski.region
     _dataset, roster = current_roster(region)
     code = roster.column("physician_id")[0].as_py()
-    old = {
-        "physician_code": code,
-        "excluded": False,
-        "amp_target_derogation": None,
-        "mode": "",
-        "full_workload_demonstrated": False,
-        "include_departure": False,
-        "note": "",
-    }
+    old = decided(code)  # the fields of a decision before issue 19
+    assert "patients_offered" not in old
     _table, snapshot = applied_roster(roster, [old], RUN_DATE)
     assert snapshot[0]["changes"] == {}
     assert declared_targets(snapshot) == {}

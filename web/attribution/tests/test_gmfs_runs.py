@@ -181,6 +181,13 @@ def assigned_in_plan(run: Run) -> dict[str, int]:
     )
 
 
+def g0001_members(run: Run, assigned: dict[str, int]) -> list[str]:
+    """The members of G0001 in ``run``'s plan (``assigned``: :func:`assigned_in_plan`)."""
+    return sorted(
+        code for code, gmf in gmfs.run_gmf_of(run).items() if gmf == "G0001" and code in assigned
+    )
+
+
 def test_it_shows_each_gmf_on_the_run_page(
     agreed: dict[str, int],
     make_run: Callable[..., Run],
@@ -190,9 +197,7 @@ def test_it_shows_each_gmf_on_the_run_page(
 ) -> None:
     run = make_run(rls=rimouski, user=cml, status=RunStatus.DONE, run_date=RUN_DATE)
     assigned = assigned_in_plan(run)
-    members = [
-        code for code, gmf in gmfs.run_gmf_of(run).items() if gmf == "G0001" and code in assigned
-    ]
+    members = g0001_members(run, assigned)
     received = sum(assigned[code] for code in members)
     page = cml_client.get(reverse("attribution:run-detail", args=[run.pk])).content.decode()
     assert 'data-testid="run-gmfs"' in page
@@ -267,9 +272,7 @@ def test_it_warns_when_a_move_puts_the_gmf_above_its_target(
 ) -> None:
     run = make_run(rls=rimouski, user=cml, status=RunStatus.DONE, run_date=RUN_DATE)
     assigned = assigned_in_plan(run)
-    members = sorted(
-        code for code, gmf in gmfs.run_gmf_of(run).items() if gmf == "G0001" and assigned.get(code)
-    )
+    members = [code for code in g0001_members(run, assigned) if assigned[code]]
     # The target binds: the members together received exactly 40.
     assert sum(assigned[code] for code in members) == agreed["G0001"]
     placed = store.read_plan_patients(run.folder / "plan").to_pylist()

@@ -20,8 +20,6 @@ from test_attribution_greedy import at_km, brute_force
 
 from panelcare.attribution.adjust import consequences, move_patient, with_target
 from panelcare.attribution.explain import (
-    LIMITS,
-    PATIENT_OUTCOMES,
     explain_patient,
     explain_physician,
 )
@@ -50,11 +48,6 @@ def binding():
     return solved(
         four_doctors(["G1", "G1", "G1", ""]), waiting_list(40), Params(gmf_targets={"G1": 12})
     )
-
-
-def test_it_has_a_sentence_for_the_full_gmf_target():
-    assert "GMF target" in PATIENT_OUTCOMES["gmf_target_full"]
-    assert "GMF target" in LIMITS["gmf_target_full"]
 
 
 def test_it_says_a_full_gmf_target_limited_its_members(binding):

@@ -41,7 +41,6 @@ from web.attribution.models import (
     Run,
     RunStatus,
 )
-from web.attribution.roster import declared_targets
 from web.audit.models import AuditEvent
 from web.dashboard import figures as dashboard_figures
 from web.dashboard.templatetags.panelcare_format import pct
@@ -412,7 +411,7 @@ def param_value(name: str, value: Any) -> str:
         return "; ".join(
             f"{CATEGORY_LABELS.get(key, key)} = {_number(weight)}" for key, weight in value.items()
         )
-    if name == "target_overrides":
+    if name in ("target_overrides", "offered_targets"):
         if not value:
             return str(_("none"))
         count = len(value)
@@ -438,13 +437,18 @@ def _number(value: float | int) -> str:
 
 def target_changes(run: Run, adjustments: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The targets ``run``'s plan does not take from the rules: those of its parameters
-    (``target_overrides``: the new target only, ``old`` None; ``offered`` when it is the
-    one the physician's offer set, typed on the run form otherwise) and those changed
+    (the new target only, ``old`` None: ``offered_targets`` not replaced by a typed one,
+    ``offered`` True, then ``target_overrides``, typed on the run form) and those changed
     by an adjustment (``with_target``: old -> new, who and when), each with the
     physician's ``code`` and ``name``. ``adjustments``: :func:`run_record`'s."""
     names = {row["physician_id"]: row["name"] for row in _pages(run).get("physicians", [])}
-    # A target the run's parameters hold may come from the physician's offer (do_start_run).
-    offered = declared_targets(run.decisions or [])
+    typed = run.params.get("target_overrides") or {}
+    # The offers a typed target does not replace (groups.targets), then the typed ones.
+    offered = {
+        code: target
+        for code, target in (run.params.get("offered_targets") or {}).items()
+        if code not in typed
+    }
     changes: list[dict[str, Any]] = [
         {
             "code": code,
@@ -453,9 +457,10 @@ def target_changes(run: Run, adjustments: list[dict[str, Any]]) -> list[dict[str
             "new": target,
             "by": "",
             "when": None,
-            "offered": offered.get(code) == target,
+            "offered": source is offered,
         }
-        for code, target in sorted((run.params.get("target_overrides") or {}).items())
+        for source in (offered, typed)
+        for code, target in sorted(source.items())
     ]
     for item in adjustments:
         adjustment = item["adjustment"]

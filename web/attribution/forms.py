@@ -33,7 +33,6 @@ from panelcare.errors import SettingsError
 from web.accounts import access
 from web.accounts.access import Purpose, User
 from web.attribution.models import AdjustmentKind, LetterKind, Run
-from web.attribution.roster import declared_targets
 from web.regions.models import RETURN_REASONS
 from web.regions.services import CONTACT_ATTEMPTS_RANGE
 
@@ -165,7 +164,10 @@ def _param_fields() -> dict[str, forms.Field]:
 
 # Parameters the run reads from records, never typed on the form: the GMF targets agreed
 # with the CML (services.do_start_run records those in force).
-NOT_TYPED = {"gmf_targets": gettext_lazy("GMF targets agreed with the CML (at most, per GMF)")}
+NOT_TYPED = {
+    "gmf_targets": gettext_lazy("GMF targets agreed with the CML (at most, per GMF)"),
+    "offered_targets": gettext_lazy("Targets from the physicians' offers accepted by the CML"),
+}
 
 
 def param_labels() -> dict[str, str]:
@@ -209,15 +211,7 @@ class RunForm(forms.Form):
 
     @staticmethod
     def initial_of(run: Run) -> dict[str, Any]:
-        """The form's initial values for a run like ``run`` (its parameters, RLS, title),
-        without the targets the physicians' offers set (the next run reads the offers in
-        force then, :func:`web.attribution.roster.declared_targets`)."""
-        offered = declared_targets(run.decisions or [])
-        typed = {
-            code: target
-            for code, target in (run.params.get("target_overrides") or {}).items()
-            if offered.get(code) != target
-        }
+        """The form's initial values for a run like ``run`` (its parameters, RLS, title)."""
         return {
             **{
                 key: (
@@ -225,7 +219,7 @@ class RunForm(forms.Form):
                     if isinstance(value, dict)
                     else value
                 )
-                for key, value in {**run.params, "target_overrides": typed}.items()
+                for key, value in run.params.items()
             },
             "rls": run.rls.code if run.rls else "",
             "title": run.title,

@@ -23,6 +23,7 @@ REASONS = {
     "under_full_workload": gettext_lazy("under 3 units: served first"),
     "full_workload_reached": gettext_lazy("3 units reached"),
     "target_set_by_cml": gettext_lazy("target set by the CML"),
+    "target_offered": gettext_lazy("target from the physician's offer"),
     "target_reached": gettext_lazy("target already reached"),
     "shortage_capped": gettext_lazy("capped at the full workload (shortage)"),
     "yearly_cap": gettext_lazy("capped by the yearly cap"),

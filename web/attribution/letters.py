@@ -181,6 +181,11 @@ REASON_SENTENCES = {
         "Votre cible de {target} inscriptions a été fixée par le coordonnateur médical local "
         "(CML) lors de la révision du plan."
     ),
+    "target_offered": (
+        "Votre cible de {target} inscriptions est celle de votre offre, acceptée par le "
+        "coordonnateur médical local (CML) : vos patients inscrits et les nouveaux patients "
+        "que vous avez offert de prendre."
+    ),
     "target_reached": "Vous avez déjà atteint votre cible d'inscriptions.",
     "shortage_capped": (
         "En situation de pénurie, le nombre de patients qui vous sont attribués est limité "

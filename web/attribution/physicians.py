@@ -131,11 +131,9 @@ def rls_physicians(
     if table.num_rows == 0:
         return [], RlsFigures(dataset, 0, 0, None, None, computation, missing)
     # The targets the offers set, as a run started today reads them (services.do_start_run).
-    offered = declared_targets(snapshot)
-    if offered:
-        params = params_from_mapping(
-            {**params_as_dict(params), "target_overrides": {**offered, **params.target_overrides}}
-        )
+    params = params_from_mapping(
+        {**params_as_dict(params), "offered_targets": declared_targets(snapshot)}
+    )
     # Checked by the engine's own rules, in memory (a few milliseconds for a region).
     doctors = io.physicians_from_arrow(table)
     goals = groups.targets(doctors, params, today)

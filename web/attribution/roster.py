@@ -21,9 +21,11 @@ decision                        the roster's row
                                 latest (set to it when empty): the departure counts and
                                 the physician's patients are distributed (5.2)
 ``patients_offered``            no column: the snapshot's ``changes`` records ``target`` =
-                                ``registered`` + the patients offered, which the run reads
-                                as a ``target_overrides`` entry (:func:`declared_targets`;
-                                one typed on the run form wins)
+                                ``registered`` + the patients offered (not for a physician
+                                whose mode is then none or whose departure is included),
+                                which the run reads as ``offered_targets``
+                                (:func:`declared_targets`; a ``target_overrides`` entry
+                                typed on the run form wins in the engine)
 ==============================  ============================================================
 """
 
@@ -140,7 +142,12 @@ def applied_roster(
             if departing_on is None or departing_on > year_end:
                 change("departing_on", year_end)
         offered = decision.get("patients_offered")  # absent from snapshots before issue 19
-        if offered is not None:
+        # A physician who takes no patient has no target to offer (the engine gives 0).
+        if (
+            offered is not None
+            and columns["mode"][row] != "none"
+            and not decision["include_departure"]
+        ):
             # The target the rules would set is the engine's to compute: None before.
             changes["target"] = [None, int(columns["registered"][row] or 0) + int(offered)]
         snapshot.append({**decision, "changes": changes})
@@ -156,7 +163,7 @@ def applied_roster(
 def declared_targets(snapshot: Iterable[Mapping[str, Any]]) -> dict[str, int]:
     """The targets the physicians' offers set (``patients_offered``), by physician code,
     from :func:`applied_roster`'s snapshot (or a run's ``decisions``): the run's
-    ``target_overrides`` under those typed on the run form."""
+    ``offered_targets``."""
     return {
         entry["physician_code"]: int(entry["changes"]["target"][1])
         for entry in snapshot

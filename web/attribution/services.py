@@ -149,9 +149,9 @@ def do_start_run(
     one transaction; then queues the task :func:`web.attribution.tasks.execute_run`,
     which computes the plan (:func:`do_compute_run`). Its ``gmf_targets`` parameter is
     the targets in force of the GMFs of its territory, whatever ``params`` holds
-    (:func:`web.attribution.gmfs.targets_in_force`); its ``target_overrides`` add, under
-    those of ``params``, the targets the physicians' offers set
-    (:func:`web.attribution.roster.declared_targets`).
+    (:func:`web.attribution.gmfs.targets_in_force`); its ``offered_targets``, the targets
+    the physicians' offers set (:func:`web.attribution.roster.declared_targets`), whatever
+    ``params`` holds.
 
     The caller has checked that ``acting_user`` works on ``rls`` (or on the whole region):
     ``web.accounts.access.access_territory``; the region is the user's.
@@ -176,11 +176,11 @@ def do_start_run(
     roster = with_registered_counts(physicians_in_scope, registrations, timezone.localdate())
     decisions = decisions_in_force(region, [rls.code] if rls else None)
     snapshot = applied_roster(roster, decisions.values(), run_date, checked)[1]
-    # The patients the physicians offer set their targets, unless the run form sets one.
-    offered = declared_targets(snapshot)
-    if offered:
-        overrides = {**offered, **checked.target_overrides}
-        checked = params_from_mapping({**params_as_dict(checked), "target_overrides": overrides})
+    # The targets the physicians' offers set are the decisions' (the run form's
+    # target_overrides win over them in the engine), never typed in.
+    checked = params_from_mapping(
+        {**params_as_dict(checked), "offered_targets": declared_targets(snapshot)}
+    )
     # Not offered: proposed by a plan in force, registered, removed (the journey).
     withheld = withheld_patients(region, [rls.code] if rls else None)
     assiduity_run = le304.computation_for(region, run_date)

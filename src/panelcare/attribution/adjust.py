@@ -38,6 +38,7 @@ from panelcare.attribution.params import params_as_dict, params_from_mapping
 from panelcare.errors import PanelcareError
 
 __all__ = [
+    "WARNING_CODES",
     "AdjustmentError",
     "AlreadyThereError",
     "InvalidTargetError",
@@ -56,6 +57,8 @@ __all__ = [
 ]
 
 _EPSILON = 1e-9
+# The codes of consequences()' warnings (the pages word each one).
+WARNING_CODES = ("vulnerable_cap", "over_target", "max_distance", "gmf_target")
 
 
 class AdjustmentError(PanelcareError):

@@ -98,9 +98,11 @@ def targets(physicians: Physicians, params: Params, run_date: datetime.date) -> 
       physician's registrations when that is higher: every group-2 physician is asked for
       one stratum more at least (a physician at 760 is asked for 1,000, not 750).
 
-    ``params.target_overrides`` (the CML's adjustment of a plan): a participating
-    physician listed there has that target instead ("target_set_by_cml"); a physician who
-    does not participate keeps target 0, and an id of no physician is ignored.
+    ``params.offered_targets`` (the physician's own offer, accepted by the CML, issue 19)
+    then ``params.target_overrides`` (the CML's adjustment of a plan): a participating
+    physician listed there has that target instead ("target_offered", "target_set_by_cml";
+    an override wins over an offer); a physician who does not participate keeps target 0,
+    and an id of no physician is ignored.
 
     ``need = max(0, target - registered)``; ``units_before = other_units + registered /
     patients_per_unit`` (5.3.3). Tiers (the solver's precedence): 0 for group 1a, 1 for
@@ -150,6 +152,14 @@ def targets(physicians: Physicians, params: Params, run_date: datetime.date) -> 
         np.maximum(params.group2_target, (registered // stratum + 1) * stratum),
     ).astype(np.int64)
     target[~taking_part] = 0
+    offered = np.zeros(len(physicians), dtype=bool)
+    if params.offered_targets:
+        # The physician's own offer, accepted by the CML: it replaces the rule's target.
+        ids = np.asarray(list(params.offered_targets), dtype=object)
+        chosen = np.asarray(list(params.offered_targets.values()), dtype=np.int64)
+        index = _index_of(physicians.physician_id, ids)
+        offered = taking_part & (index >= 0)
+        target[offered] = chosen[index[offered]]
     set_by_cml = np.zeros(len(physicians), dtype=bool)
     if params.target_overrides:
         # The CML's adjustment of a plan (re-solved): their target replaces the rule's.
@@ -158,6 +168,7 @@ def targets(physicians: Physicians, params: Params, run_date: datetime.date) -> 
         index = _index_of(physicians.physician_id, ids)
         set_by_cml = taking_part & (index >= 0)
         target[set_by_cml] = chosen[index[set_by_cml]]
+        offered &= ~set_by_cml
     need = np.maximum(0, target - registered)
     capacity = need.copy()
 
@@ -199,6 +210,7 @@ def targets(physicians: Physicians, params: Params, run_date: datetime.date) -> 
         (taking_part & in_1b & ~at_full, "under_full_workload"),
         (taking_part & in_1b & at_full, "full_workload_reached"),
         (set_by_cml, "target_set_by_cml"),
+        (offered, "target_offered"),
         (taking_part & (need == 0), "target_reached"),
         (shortage_capped, "shortage_capped"),
         (yearly_capped, "yearly_cap"),

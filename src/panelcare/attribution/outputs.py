@@ -495,5 +495,6 @@ def _params(plan: Plan) -> dict[str, Any]:
     values["category_weights"] = {
         str(key): float(value) for key, value in plan.params.category_weights.items()
     }
-    values["gmf_targets"] = {str(key): int(value) for key, value in plan.params.gmf_targets.items()}
+    for name in ("target_overrides", "offered_targets", "gmf_targets"):
+        values[name] = {str(key): int(value) for key, value in getattr(plan.params, name).items()}
     return values

@@ -9,7 +9,10 @@ of the keys, which are the field names of :class:`Params`. ``category_weights`` 
 ``exclude_below`` and ``yearly_cap_after_4_years`` are off (``None``) unless set.
 ``target_overrides`` is a table too (``[target_overrides]`` / ``D0042 = 400``): the targets
 the CML set by hand for some physicians (an adjustment of a plan, re-solved), replacing the
-default table (empty) as a whole. ``gmf_targets`` likewise (``[gmf_targets]`` /
+default table (empty) as a whole. ``offered_targets`` likewise (``[offered_targets]``): the
+targets the physicians' own offers set, accepted by the CML (their registered patients
+plus the new patients they offer); a ``target_overrides`` entry of the same physician
+wins. ``gmf_targets`` likewise (``[gmf_targets]`` /
 ``GMF-RIM-01 = 300``): the GMF attribution targets agreed with the CML, the most (weighted)
 patients each GMF's members (the physicians' ``gmf_id``) together receive in the run.
 
@@ -78,6 +81,9 @@ class Params:
     candidates_per_patient: int = 8  # nearest eligible physicians offered to each orphan
     # physician_id -> the target the CML set (an adjustment of the plan), whole patients
     target_overrides: Mapping[str, int] = field(default_factory=dict)
+    # physician_id -> the target the physician's own offer sets, accepted by the CML
+    # (registered + new patients offered, issue 19); a target_overrides entry wins
+    offered_targets: Mapping[str, int] = field(default_factory=dict)
     # gmf_id -> the most patients (weighted, as capacities) the GMF's members together
     # receive in the run: the GMF attribution target agreed with the CML (issue 19)
     gmf_targets: Mapping[str, int] = field(default_factory=dict)
@@ -123,7 +129,8 @@ def params_from_mapping(values: Mapping[str, Any], *, source: str = MAPPING_SOUR
     Args:
         values: any subset of the keys (the field names of :class:`Params`), as TOML or
             JSON would hold them: whole numbers, numbers, booleans, and mappings for
-            ``category_weights``, ``target_overrides`` and ``gmf_targets``. A key set to ``None`` keeps
+            ``category_weights``, ``target_overrides``, ``offered_targets`` and
+            ``gmf_targets``. A key set to ``None`` keeps
             its default (off, for ``exclude_below`` and ``yearly_cap_after_4_years``).
         source: what the errors name as the file (``parameters`` by default).
 
@@ -184,6 +191,10 @@ def dump_params(params: Params) -> str:
     lines.append("")
     lines.append("[target_overrides]")
     for physician_id, target in params.target_overrides.items():
+        lines.append(f"{_toml_key(physician_id)} = {_toml_value(int(target))}")
+    lines.append("")
+    lines.append("[offered_targets]")
+    for physician_id, target in params.offered_targets.items():
         lines.append(f"{_toml_key(physician_id)} = {_toml_value(int(target))}")
     lines.append("")
     lines.append("[gmf_targets]")
@@ -325,11 +336,12 @@ _CHECKERS: dict[str, _Checker] = {
     "le304_min_assiduity": _number(0, 1),
     "candidates_per_patient": _whole(1, 100),
     "target_overrides": _id_targets("physician_id", "D0042 = 400"),
+    "offered_targets": _id_targets("physician_id", "D0042 = 300"),
     "gmf_targets": _id_targets("gmf_id", "GMF-01 = 300"),
 }
 
 # The fields written as TOML tables, after the plain keys (dump_params).
-_TABLES = ("category_weights", "target_overrides", "gmf_targets")
+_TABLES = ("category_weights", "target_overrides", "offered_targets", "gmf_targets")
 
 
 def _check_together(values: dict[str, Any], file: str) -> None:

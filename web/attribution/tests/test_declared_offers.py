@@ -1,7 +1,7 @@
 """The patients a physician offers (issue 19; DSP-PR-30042, sections 4 and 7): an accepted
 declaration's offer becomes the decision's ``patients_offered``, the next run's target for
-that physician is their registered patients plus it (a ``target_overrides`` entry, under
-one typed on the run form), the plan holds it, and the pages say where the target came
+that physician is their registered patients plus it (``offered_targets``; a target typed
+on the run form wins), the plan holds it, and the pages say where the target came
 from."""
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from django.test import Client
 from django.urls import reverse
 
 from web.attribution import services
+from web.attribution.figures import target_changes
 from web.attribution.forms import RunForm
 from web.attribution.models import AttributionMode, PhysicianDecision, Run, RunStatus
 from web.attribution.roster import (
@@ -107,9 +108,11 @@ def test_it_holds_the_offer_in_the_next_run(
     offer(rimouski, taker["code"], 1, cml)
     run = make_run(rls=rimouski, user=cml, status=RunStatus.DONE, run_date=RUN_DATE)
     target = registered_today(rimouski.region, taker["code"]) + 1
-    assert run.params["target_overrides"] == {taker["code"]: target}
+    assert run.params["offered_targets"] == {taker["code"]: target}
+    assert run.params["target_overrides"] == {}
     row = plan_rows(run)[taker["code"]]
     assert row["target"] == target
+    assert "target_offered" in row["reason"].split(";")
     # They received two or more without the offer: the offer binds.
     assert row["assigned"] == 1 < taker["row"]["assigned"]
 
@@ -125,12 +128,26 @@ def test_it_raises_the_target_with_a_larger_offer(
     assert row["assigned"] >= taker["row"]["assigned"]
 
 
-def test_it_lets_a_target_typed_on_the_run_form_win(rimouski: Rls, cml: User, taker) -> None:
+def test_it_lets_a_target_typed_on_the_run_form_win(
+    make_run: Callable[..., Run], rimouski: Rls, cml: User, taker
+) -> None:
     offer(rimouski, taker["code"], 1, cml)
+    typed = registered_today(rimouski.region, taker["code"]) + 2
     run = services.do_start_run(
-        rimouski, {"target_overrides": {taker["code"]: 7}}, RUN_DATE, acting_user=cml
+        rimouski, {"target_overrides": {taker["code"]: typed}}, RUN_DATE, acting_user=cml
     )
-    assert run.params["target_overrides"] == {taker["code"]: 7}
+    run.refresh_from_db()
+    assert run.params["target_overrides"] == {taker["code"]: typed}
+    row = plan_rows(run)[taker["code"]]
+    assert row["target"] == typed
+    assert "target_offered" not in row["reason"]
+
+
+def test_it_never_takes_an_offer_typed_in(rimouski: Rls, cml: User, taker) -> None:
+    run = services.do_start_run(
+        rimouski, {"offered_targets": {taker["code"]: 3}}, RUN_DATE, acting_user=cml
+    )
+    assert run.params["offered_targets"] == {}
 
 
 def test_it_gives_no_patient_to_a_physician_who_offers_but_does_not_take_part(
@@ -141,6 +158,9 @@ def test_it_gives_no_patient_to_a_physician_who_offers_but_does_not_take_part(
     row = plan_rows(run)[taker["code"]]
     assert row["assigned"] == 0
     assert row["target"] == 0
+    # Nor does the run's record say the offer set a target.
+    assert run.params["offered_targets"] == {}
+    assert taker["code"] not in [change["code"] for change in target_changes(run, [])]
 
 
 def test_it_takes_the_procedures_target_again_once_the_offer_is_cleared(
@@ -149,7 +169,7 @@ def test_it_takes_the_procedures_target_again_once_the_offer_is_cleared(
     offer(rimouski, taker["code"], 1, cml)
     offer(rimouski, taker["code"], None, cml)
     run = make_run(rls=rimouski, user=cml, status=RunStatus.DONE, run_date=RUN_DATE)
-    assert run.params["target_overrides"] == {}
+    assert run.params["offered_targets"] == {}
     assert plan_rows(run)[taker["code"]]["target"] == taker["row"]["target"]
 
 
@@ -157,13 +177,19 @@ def test_it_starts_a_run_like_another_without_its_offers(
     make_run: Callable[..., Run], rimouski: Rls, cml: User, taker
 ) -> None:
     """« Run again » must not turn an offer into a typed target the next offer can't
-    change."""
+    change, and keeps a typed target even when it equals the offer's."""
     offer(rimouski, taker["code"], 1, cml)
+    same = registered_today(rimouski.region, taker["code"]) + 1
     run = services.do_start_run(
-        rimouski, {"target_overrides": {"D-TYPED": 5}}, RUN_DATE, acting_user=cml
+        rimouski,
+        {"target_overrides": {"D-TYPED": 5, taker["code"]: same}},
+        RUN_DATE,
+        acting_user=cml,
     )
+    assert run.params["offered_targets"] == {taker["code"]: same}
     initial = RunForm.initial_of(run)
-    assert initial["target_overrides"] == "D-TYPED = 5"
+    assert initial["target_overrides"] == f"D-TYPED = 5\n{taker['code']} = {same}"
+    assert "offered_targets" not in RunForm(user=cml).fields
 
 
 # --------------------------------------------------------------------------- declarations
@@ -202,9 +228,17 @@ def test_it_keeps_the_offer_when_a_declaration_is_refused(
         physician, mode=AttributionMode.BLOC, patients_offered=12, acting_user=user
     )
     do_review_declaration(declaration, "refused", "Non.", acting_user=cml)
-    assert not PhysicianDecision.objects.filter(
-        physician_code=physician.code, patients_offered=12
-    ).exists()
+    assert not PhysicianDecision.objects.filter(physician_code=physician.code).exists()
+    # An offer in force stays when a later declaration is refused.
+    first = do_submit_declaration(
+        physician, mode=AttributionMode.BLOC, patients_offered=5, acting_user=user
+    )
+    do_review_declaration(first, "accepted", acting_user=cml)
+    second = do_submit_declaration(
+        physician, mode=AttributionMode.BLOC, patients_offered=40, acting_user=user
+    )
+    do_review_declaration(second, "refused", "Non.", acting_user=cml)
+    assert PhysicianDecision.objects.get(physician_code=physician.code).patients_offered == 5
 
 
 # --------------------------------------------------------------------------- pages
@@ -232,6 +266,10 @@ def test_it_says_the_target_came_from_the_offer_on_the_run_page(
     row = html[start : html.index("</tr>", start)]
     assert "the physician&#x27;s offer" in row or "the physician's offer" in row
     assert "in the run&#x27;s parameters" not in row
+    # The decisions applied: the offer's target among the roster's changes, in words.
+    decisions = html[html.index("Decisions applied") :]
+    expected = registered_today(rimouski.region, taker["code"]) + 1
+    assert f"target (registered + new patients offered): — → {expected}" in decisions
 
 
 def test_it_records_the_offer_from_the_decision_dialog(

@@ -398,7 +398,7 @@ def test_it_lets_the_cml_accept_a_declaration_the_next_run_reads(live_server, pa
     run = services.do_start_run(
         physician.rls, {}, timezone.localdate(), "", acting_user=_user("cml.rimouski")
     )
-    assert run.params["target_overrides"] == {PHYSICIAN_CODE: 264 + 120}
+    assert run.params["offered_targets"] == {PHYSICIAN_CODE: 264 + 120}
     text = _text(page)
     assert "Votre réponse a été enregistrée." in text
     assert page.locator("[data-testid=declaration]").get_attribute("data-status") == "accepted"

@@ -13,10 +13,11 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
+from web.attribution import gmfs
 from web.attribution.models import ProblemKind, Run, RunStatus
 from web.attribution.services_gmfs import do_decide_gmf_target, do_propose_gmf_target
 from web.attribution.tests.conftest import RUN_DATE
-from web.regions.models import Gmf, Rls
+from web.regions.models import Gmf, Physician, Rls
 
 pytestmark = pytest.mark.django_db
 
@@ -150,3 +151,25 @@ def test_it_suggests_no_gmf_that_received_its_target(
     agree(demo_user, 40)
     make_run(rls=rimouski, user=cml, status=RunStatus.DONE, run_date=RUN_DATE)
     assert cml_client.get(reverse(NEW)).context["suggestion"] is None
+
+
+def test_it_suggests_no_gmf_with_members_elsewhere_from_a_run_of_the_rls(
+    cml_client: Client,
+    make_run: Callable[..., Run],
+    region_run: Callable[..., Run],
+    demo_user: Callable[[str], User],
+    rimouski: Rls,
+    other_rls: Rls,
+    cml: User,
+) -> None:
+    """A run of the RLS holds the GMF's whole target over its members there only: with a
+    member practising elsewhere, it is short there without being short."""
+    gmf = agree(demo_user, 100_000)
+    run = make_run(rls=rimouski, user=cml, status=RunStatus.DONE, run_date=RUN_DATE)
+    member = next(code for code, g in gmfs.run_gmf_of(run).items() if g == gmf.code)
+    Physician.objects.filter(code=member).update(rls=other_rls)
+    assert cml_client.get(reverse(NEW)).context["suggestion"] is None
+    # A run of the whole region reads every member: the GMF is short there.
+    region_run(LATER)
+    suggestion = cml_client.get(reverse(NEW)).context["suggestion"]
+    assert [item["gmf"] for item in suggestion["gmfs"]] == [gmf]

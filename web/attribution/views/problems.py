@@ -24,7 +24,7 @@ from web.attribution.problem_forms import (
     every_physician_above_full_workload,
 )
 from web.attribution.services_problems import ProblemRefused
-from web.regions.models import Gmf, Rls
+from web.regions.models import Gmf, Physician, Rls
 
 PROBLEMS_PER_PAGE = 50
 # The latest problems the DRMG's dashboard lists.
@@ -96,7 +96,8 @@ def _suggestion(rls: Rls | None) -> dict[str, Any] | None:
     ``access.problem_raising_rls``), computed or approved, says of it, when it says a
     problem: ``above``, every physician of the RLS above the full workload it read
     (5.3.5, ``units``); ``gmfs``, the GMFs of the RLS whose members received less than
-    their target (``gmf``, ``target``, ``received_weighted``: the run page's figures).
+    their target (``gmf``, ``target``, ``received_weighted``: the run page's figures; from
+    a run of the RLS, only the GMFs whose members all practise in it).
     None when it says neither, or without such a run.
 
     A run of the whole region covers the RLS as one of its own does: a region run by the
@@ -115,6 +116,20 @@ def _suggestion(rls: Rls | None) -> dict[str, Any] | None:
         return None
     above = every_physician_above_full_workload(run, rls)
     gmfs_of_rls = {gmf.code: gmf for gmf in Gmf.objects.filter(rls=rls)}
+    if run.rls is not None:
+        # A run of the RLS holds a GMF's whole target over its members of that RLS only:
+        # a GMF with members practising elsewhere looks short there without being short.
+        members = gmf_figures.run_gmf_of(run)
+        elsewhere = set(
+            Physician.objects.filter(
+                rls__region_id=rls.region_id,
+                code__in=[code for code, gmf in members.items() if gmf in gmfs_of_rls],
+            )
+            .exclude(rls=rls)
+            .values_list("code", flat=True)
+        )
+        for code in elsewhere:
+            gmfs_of_rls.pop(members[code], None)
     # Under the target by more than a rounding (weighted patients are fractions).
     short = [
         {"gmf": gmfs_of_rls[row.code], "target": row.target, "received": row.received_weighted}

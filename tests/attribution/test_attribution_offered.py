@@ -4,24 +4,14 @@ from the run's TOML, written back, applied by ``groups.targets`` under the CML's
 
 from __future__ import annotations
 
-import datetime
-from pathlib import Path
-
 import pytest
 from builders import orphans, physicians
+from test_attribution_overrides import RUN, write
 
 from panelcare.attribution.groups import targets
 from panelcare.attribution.params import AttributionParamsError, Params, dump_params, load_params
 from panelcare.attribution.solve import plan
 from panelcare.attribution.store import read_plan, write_plan
-
-RUN = datetime.date(2026, 3, 1)
-
-
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "run.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def test_it_has_no_offer_by_default():

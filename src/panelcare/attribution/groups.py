@@ -152,23 +152,11 @@ def targets(physicians: Physicians, params: Params, run_date: datetime.date) -> 
         np.maximum(params.group2_target, (registered // stratum + 1) * stratum),
     ).astype(np.int64)
     target[~taking_part] = 0
-    offered = np.zeros(len(physicians), dtype=bool)
-    if params.offered_targets:
-        # The physician's own offer, accepted by the CML: it replaces the rule's target.
-        ids = np.asarray(list(params.offered_targets), dtype=object)
-        chosen = np.asarray(list(params.offered_targets.values()), dtype=np.int64)
-        index = _index_of(physicians.physician_id, ids)
-        offered = taking_part & (index >= 0)
-        target[offered] = chosen[index[offered]]
-    set_by_cml = np.zeros(len(physicians), dtype=bool)
-    if params.target_overrides:
-        # The CML's adjustment of a plan (re-solved): their target replaces the rule's.
-        ids = np.asarray(list(params.target_overrides), dtype=object)
-        chosen = np.asarray(list(params.target_overrides.values()), dtype=np.int64)
-        index = _index_of(physicians.physician_id, ids)
-        set_by_cml = taking_part & (index >= 0)
-        target[set_by_cml] = chosen[index[set_by_cml]]
-        offered &= ~set_by_cml
+    # The physician's own offer accepted by the CML, then the CML's adjustment of a plan
+    # (re-solved), which wins: each replaces the rule's target.
+    offered = _set_targets(target, physicians, params.offered_targets, taking_part)
+    set_by_cml = _set_targets(target, physicians, params.target_overrides, taking_part)
+    offered &= ~set_by_cml
     need = np.maximum(0, target - registered)
     capacity = need.copy()
 
@@ -375,6 +363,21 @@ def _fill_block(
         block.append(orphan)
         used += heavy
     return np.asarray(block, dtype=np.int64)
+
+
+def _set_targets(
+    target: Ints, physicians: Physicians, chosen: Mapping[str, int], taking_part: Bools
+) -> Bools:
+    """Set in ``target`` (in place) the targets ``chosen`` by physician id for the
+    participating physicians it lists; returns which ones it set."""
+    if not chosen:
+        return np.zeros(len(physicians), dtype=bool)
+    ids = np.asarray(list(chosen), dtype=object)
+    values = np.asarray(list(chosen.values()), dtype=np.int64)
+    index = _index_of(physicians.physician_id, ids)
+    listed = taking_part & (index >= 0)
+    target[listed] = values[index[listed]]
+    return listed
 
 
 def _index_of(values: Strings, keys: Strings) -> Ints:
